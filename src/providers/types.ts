@@ -1,0 +1,131 @@
+/**
+ * The one interface every store implements (file, memory, AWS, GCP, Azure).
+ * Modelled on teller's `Provider { get, put, del }` and external-secrets'
+ * `SecretsClient`: read everything with a version, write a change set guarded by
+ * the version read, describe the store's limits, list versions where it keeps them.
+ */
+import type { Logger } from "../logger.js";
+import type { RemoteUri } from "./uri.js";
+
+/** What a store holds, as read at one moment. */
+export interface RemoteSnapshot {
+  /** False when the remote does not exist yet (bundle never written, file absent). */
+  readonly exists: boolean;
+  /** Key → value. */
+  readonly values: ReadonlyMap<string, string>;
+  /**
+   * Version of the whole remote as read: the bundle's version id, the file's content
+   * hash; for per-key layouts a digest of the key versions (informational).
+   */
+  readonly version: string | null;
+  /** Per-key layouts: key → that key's version id as read (used to guard writes). */
+  readonly keyVersions: ReadonlyMap<string, string>;
+  /** Store-specific notes worth a `--verbose` line (e.g. a GCP fallback version). */
+  readonly notes?: readonly string[];
+}
+
+/** Changes to apply to a remote: keys to set (add or update) and keys to delete. */
+export interface ChangeSet {
+  readonly set: ReadonlyMap<string, string>;
+  readonly delete: readonly string[];
+}
+
+/** Options of {@link Store.write}. */
+export interface WriteOptions {
+  /** Permanently delete (Azure purge) instead of soft/scheduled delete. */
+  readonly purge?: boolean;
+}
+
+/** Result of a successful write. */
+export interface WriteResult {
+  /** The remote's version after the write (what the base records). */
+  readonly version: string | null;
+  /** Per-key layouts: versions of the keys written. */
+  readonly keyVersions?: ReadonlyMap<string, string>;
+  /** Number of store API write calls made (for the bench and tests). */
+  readonly writeCalls?: number;
+}
+
+/** One stored version of a remote (bundle layouts and the file store). */
+export interface VersionInfo {
+  /** Version id, usable with `rollback --to`. */
+  readonly id: string;
+  /** When it was created, if the store says. */
+  readonly createdAt: Date | null;
+  /** Number of keys in that version (no values). */
+  readonly keyCount: number | null;
+  /** True for the version currently served. */
+  readonly current: boolean;
+  /** Disabled / destroyed / deprecated notes. */
+  readonly state?: string;
+}
+
+/** Limits and name rules of a store (SPEC §6), enforced before any write. */
+export interface StoreRules {
+  /** Max bytes of one stored value: the whole JSON bundle, or one key's value in per-key layout. */
+  readonly maxValueBytes: number;
+  /** Human description of allowed names, for messages. */
+  readonly nameRule: string;
+}
+
+/** Layout of a remote. */
+export type Layout = "file" | "bundle" | "per-key";
+
+/** A store bound to one remote URI. */
+export interface Store {
+  /** The URI scheme (`file`, `aws-sm`, …). */
+  readonly scheme: string;
+  /** The URI as shown to users (no credentials). */
+  readonly display: string;
+  /** Bundle or per-key (or file). */
+  readonly layout: Layout;
+  /** Limits and name rules. */
+  readonly rules: StoreRules;
+  /** Reads every key with versions. A remote that does not exist reads as `exists: false`, empty. */
+  read(): Promise<RemoteSnapshot>;
+  /**
+   * Checks the store's limits and name rules for the state `next` that applying
+   * `changes` would produce. Throws an exit-2 {@link EnvsyncError} (LIMIT or NAME)
+   * before anything is written.
+   */
+  validate(next: ReadonlyMap<string, string>, changes: ChangeSet): void;
+  /**
+   * Applies `changes`, first checking that the remote still has the version(s) in
+   * `expected` (bundle: the version; per-key: each touched key's version). Throws
+   * REMOTE_CHANGED (exit 5) and writes nothing when it moved. Touches only changed keys.
+   */
+  write(changes: ChangeSet, expected: RemoteSnapshot, options?: WriteOptions): Promise<WriteResult>;
+  /** Lists stored versions, newest first (stores that keep versions). */
+  listVersions?(): Promise<VersionInfo[]>;
+  /** Reads one stored version (stores that keep versions). */
+  readVersion?(id: string): Promise<RemoteSnapshot>;
+  /** Releases clients (gRPC channels, sockets). */
+  close?(): Promise<void>;
+}
+
+/** What a store factory gets besides its URI. Injected, so tests need no module mocks. */
+export interface StoreContext {
+  /** Folder relative `file:` paths resolve against. */
+  readonly cwd: string;
+  /** Environment (credentials chains read `process.env` themselves; this is for envsync's own switches). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Diagnostics sink (never values). */
+  readonly logger: Logger;
+  /** Max parallel API calls for per-key layouts. */
+  readonly concurrency: number;
+  /** Retry policy for transient errors. */
+  readonly retry?: { readonly maxAttempts?: number; readonly maxDelayMs?: number; readonly totalTimeoutMs?: number };
+  /** Per-call timeout for store requests, ms. */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Extra SDK client options merged into the client constructor (tests: custom TLS
+   * trust for emulators, call counters). Keyed by scheme.
+   */
+  readonly clientOptions?: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+/** A provider module: what the registry loads lazily for a scheme. */
+export interface ProviderModule {
+  /** Builds a store for a parsed URI. Throws URI errors (exit 2) for malformed targets. */
+  createStore(uri: RemoteUri, context: StoreContext): Store | Promise<Store>;
+}

@@ -1,0 +1,67 @@
+/**
+ * Remote URI parsing (SPEC §1). The generic part lives here: scheme, target and
+ * query; each provider interprets its own target.
+ */
+import { EnvsyncError } from "../errors.js";
+
+/** A remote URI split into its parts. */
+export interface RemoteUri {
+  /** Scheme without the colon: `file`, `aws-sm`, `aws-ssm`, `gcp-sm`, `azure-kv`, `memory`. */
+  readonly scheme: string;
+  /** Everything after `scheme:` (and `//` if present), without the query. */
+  readonly target: string;
+  /** Query parameters (`region`, `endpoint`, `profile`, …). */
+  readonly params: URLSearchParams;
+  /** The URI exactly as given. */
+  readonly raw: string;
+}
+
+const SCHEME = /^([a-z][a-z0-9+.-]*):(.*)$/i;
+
+/**
+ * Splits a remote URI. `file:PATH` keeps PATH verbatim (it may contain `?` only if
+ * quoted by the user's shell; we split the query only for `//` URIs).
+ */
+export function parseRemoteUri(raw: string): RemoteUri {
+  const m = SCHEME.exec(raw.trim());
+  if (!m || m[1] === undefined || m[2] === undefined) {
+    throw new EnvsyncError("URI", `Not a remote URI: "${raw}"`, {
+      hint: "Remotes look like file:.env.shared, aws-sm://NAME?region=R, gcp-sm://PROJECT/SECRET or azure-kv://VAULT/SECRET.",
+    });
+  }
+  const scheme = m[1].toLowerCase();
+  let rest = m[2];
+  if (scheme === "file") {
+    if (rest.startsWith("//")) rest = rest.slice(2);
+    if (rest === "") {
+      throw new EnvsyncError("URI", `The file remote "${raw}" names no file.`, {
+        hint: "Write it as file:PATH, e.g. file:../shared/.env.dev or file:secrets.json.",
+      });
+    }
+    return { scheme, target: rest, params: new URLSearchParams(), raw };
+  }
+  if (!rest.startsWith("//")) {
+    throw new EnvsyncError("URI", `The remote "${raw}" should be written ${scheme}://…`, {
+      hint: `For example ${scheme}://NAME; see the README's table of remotes.`,
+    });
+  }
+  rest = rest.slice(2);
+  const q = rest.indexOf("?");
+  const target = q === -1 ? rest : rest.slice(0, q);
+  const params = new URLSearchParams(q === -1 ? "" : rest.slice(q + 1));
+  if (target === "") {
+    throw new EnvsyncError("URI", `The remote "${raw}" names no secret.`, {
+      hint: "Add the secret name or prefix after //.",
+    });
+  }
+  return { scheme, target, params, raw };
+}
+
+/** The URI as it may be shown (query values other than region/profile hidden: an endpoint may carry a token). */
+export function displayUri(uri: RemoteUri): string {
+  if (uri.scheme === "file") return uri.raw;
+  const shown = new URLSearchParams();
+  for (const [k, v] of uri.params) shown.set(k, k === "region" || k === "profile" || k === "endpoint" ? v : "***");
+  const q = shown.toString();
+  return `${uri.scheme}://${uri.target}${q ? `?${q}` : ""}`;
+}
