@@ -1,0 +1,90 @@
+/**
+ * End-to-end helpers: run the built binary (`dist/cli/bin.js`, made by `npm run build`)
+ * in temp folders, capture everything it prints, and check canary values never leak.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Absolute path of the built CLI. */
+export const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli/bin.js");
+
+/** Result of one CLI run. */
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `envsync ARGS` in `cwd`; never rejects on a non-zero exit. */
+export function runCli(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number },
+): Promise<CliResult> {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does).`);
+  return new Promise((resolvePromise, reject) => {
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...opts.env };
+    delete env.CI_FORCE_TTY;
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** A fresh temp folder. */
+export function tempDir(prefix = "envsync-e2e-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A value that must never appear in output: unique, recognisable. */
+export function canary(label = "C"): string {
+  return `CANARY_${label}_${Math.random().toString(36).slice(2, 10)}_SECRET`;
+}
+
+/** Throws naming the place where any canary appears in any of the texts. */
+export function assertNoCanary(canaries: string[], texts: Record<string, string>): void {
+  for (const [where, text] of Object.entries(texts)) {
+    for (const c of canaries) {
+      if (text.includes(c)) throw new Error(`canary value leaked into ${where}`);
+    }
+  }
+}
+
+/** Every regular file under `dir` (for leak scans of state and backups). */
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** File mode bits (e.g. 0o600). */
+export function modeOf(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
+/** Reads a file as UTF-8. */
+export function read(path: string): string {
+  return readFileSync(path, "utf8");
+}
