@@ -1,0 +1,304 @@
+/**
+ * `sync`, `push`, `pull` and `diff` as library calls (SPEC §3, §7): read both sides
+ * and the base, plan with the pure core, resolve conflicts, check store rules and
+ * confirmations, then apply (remote first, guarded by the version read; then the
+ * local file; then the base). `dryRun` stops after planning.
+ */
+import { EnvsyncError } from "../errors.js";
+import { expandValues } from "../dotenv/index.js";
+import {
+  applyToMap,
+  merge,
+  nextBase,
+  planChanges,
+  resolveConflicts,
+  unresolved,
+  type Mode,
+  type OnConflict,
+  type Plan,
+  type PlanEntry,
+} from "../core/merge.js";
+import { checkNames } from "../providers/rules.js";
+import type { RemoteSnapshot, Store } from "../providers/types.js";
+import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
+import { resolveSession, type CommonOptions, type Session } from "./session.js";
+
+/** Options of {@link sync}, {@link push}, {@link pull}. */
+export interface SyncOptions extends CommonOptions {
+  /** Conflict policy (default: config, else `remote`). */
+  readonly onConflict?: OnConflict;
+  /** push/pull: delete keys missing from the source. */
+  readonly prune?: boolean;
+  /** Plan only. */
+  readonly dryRun?: boolean;
+  /** Confirms remote deletions without asking. */
+  readonly yes?: boolean;
+  /** Expand `${VAR}` in local values before comparing/pushing. */
+  readonly expand?: boolean;
+  /** Permanently delete where the store soft-deletes (Azure purge). */
+  readonly purge?: boolean;
+  /** Asked to confirm remote deletions (a TTY prompt). Absent and no `yes`: exit 2. */
+  readonly confirmDeletions?: (keys: readonly string[], remote: string) => Promise<boolean>;
+  /** Asked per conflict in `prompt` mode. Absent: exit 2 (no TTY). */
+  readonly decideConflict?: (entry: PlanEntry) => Promise<"local" | "remote" | null>;
+}
+
+/** What an operation did (or would do, with dryRun). */
+export interface SyncResult {
+  readonly mode: Mode;
+  readonly file: string;
+  readonly remote: string;
+  readonly plan: Plan;
+  readonly dryRun: boolean;
+  /** Whether anything was written. */
+  readonly applied: boolean;
+  readonly counts: {
+    readonly pushed: number;
+    readonly pulled: number;
+    readonly deletedRemote: number;
+    readonly deletedLocal: number;
+    readonly conflicts: number;
+  };
+  /** The remote's version after the operation. */
+  readonly remoteVersion: string | null;
+  /** Remote write API calls made. */
+  readonly remoteWriteCalls: number;
+}
+
+/** Everything read before planning. */
+interface Loaded {
+  session: Session;
+  store: Store;
+  local: LocalFile;
+  localValues: Map<string, string>;
+  remote: RemoteSnapshot;
+  base: Map<string, string> | null;
+  hash: (key: string, value: string) => string;
+}
+
+const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+async function load(opts: SyncOptions, session: Session): Promise<Loaded> {
+  // The local file first: a malformed .env stops us before any network call.
+  const local = await readLocal(session.filePath, session.logger, session.fileLabel);
+  const expand = opts.expand ?? session.expand ?? false;
+  const localValues = expand ? expandValues(local.values, opts.environ ?? process.env) : local.values;
+  const store = await session.openStore();
+  session.logger.debug(`reading ${session.remoteDisplay}`);
+  const remote = await store.read();
+  for (const n of remote.notes ?? []) session.logger.debug(n);
+  const entry = session.base.get(session.fileLabel, session.remoteDisplay);
+  const hash = session.base.hasher(true)!;
+  const base = entry ? new Map(Object.entries(entry.keys)) : null;
+  session.logger.debug(
+    `local: ${localValues.size} keys; remote: ${remote.values.size} keys (version ${remote.version ?? "none"}); base: ${base ? `${base.size} keys` : "none (first sync)"}`,
+  );
+  return { session, store, local, localValues, remote, base, hash };
+}
+
+/** The plan for `mode` without applying it (also what `diff` shows). */
+export async function plan(mode: Mode, opts: SyncOptions = {}): Promise<{ plan: Plan; loaded: Loaded }> {
+  const session = resolveSession(opts);
+  const loaded = await load(opts, session);
+  const onConflict = opts.onConflict ?? session.onConflict ?? "remote";
+  const p = merge({
+    mode,
+    local: loaded.localValues,
+    remote: loaded.remote.values,
+    base: loaded.base,
+    hash: loaded.hash,
+    prune: opts.prune ?? session.prune ?? false,
+    onConflict,
+  });
+  return { plan: p, loaded };
+}
+
+async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
+  const { plan: first, loaded } = await plan(mode, opts);
+  const { session, store, local, localValues, remote } = loaded;
+  const onConflict = opts.onConflict ?? session.onConflict ?? "remote";
+  let p = first;
+  const open = unresolved(p);
+  if (open.length > 0) {
+    if (onConflict === "prompt") {
+      if (!opts.decideConflict) {
+        throw new EnvsyncError("USAGE", `${open.length} conflict(s) need an answer, and there is no terminal to ask at.`, {
+          hint: "Run at a terminal, or choose --on-conflict remote|local|fail.",
+        });
+      }
+      const decisions = new Map<string, "local" | "remote">();
+      for (const e of open) {
+        const d = await opts.decideConflict(e);
+        if (d) decisions.set(e.key, d);
+      }
+      p = resolveConflicts(p, decisions, localValues, remote.values);
+    }
+    const left = unresolved(p);
+    if (left.length > 0) {
+      throw new EnvsyncError(
+        "CONFLICT",
+        `Unresolved conflict on ${left.map((e) => e.key).join(", ")}: ${left[0]!.reason}${left.length > 1 ? " (and others)" : ""}. Nothing was written.`,
+        { hint: "Choose a side with --on-conflict remote|local, or edit one side and sync again." },
+      );
+    }
+  }
+  const changes = planChanges(p, localValues, remote.values);
+  const nextRemote = applyToMap(remote.values, changes.remote);
+  const nextLocal = applyToMap(localValues, changes.local);
+  const remoteTouched = changes.remote.set.size + changes.remote.delete.length > 0;
+  const localTouched = changes.local.set.size + changes.local.delete.length > 0;
+  // Store rules and the dotenv key rule are checked before anything is written.
+  if (remoteTouched) store.validate(nextRemote, { set: changes.remote.set, delete: changes.remote.delete });
+  if (localTouched) {
+    checkNames(
+      [...changes.local.set.keys()].map((key) => ({ key, name: key })),
+      DOTENV_KEY,
+      Number.MAX_SAFE_INTEGER,
+      "a dotenv key: letters, digits, _ . - and not starting with a digit",
+      session.fileLabel,
+    );
+  }
+  const counts = {
+    pushed: changes.remote.set.size,
+    pulled: changes.local.set.size,
+    deletedRemote: changes.remote.delete.length,
+    deletedLocal: changes.local.delete.length,
+    conflicts: first.entries.filter((e) => e.action === "conflict").length,
+  };
+  const result = (applied: boolean, remoteVersion: string | null, calls: number): SyncResult => ({
+    mode,
+    file: session.fileLabel,
+    remote: session.remoteDisplay,
+    plan: p,
+    dryRun: opts.dryRun ?? false,
+    applied,
+    counts,
+    remoteVersion,
+    remoteWriteCalls: calls,
+  });
+  if (opts.dryRun) {
+    await store.close?.();
+    return result(false, remote.version, 0);
+  }
+  if (changes.remote.delete.length > 0 && !opts.yes) {
+    const ok = opts.confirmDeletions ? await opts.confirmDeletions(changes.remote.delete, session.remoteDisplay) : null;
+    if (ok === null) {
+      throw new EnvsyncError(
+        "NEEDS_CONFIRMATION",
+        `This would delete ${changes.remote.delete.length} key(s) on ${session.remoteDisplay}: ${changes.remote.delete.join(", ")}. Nothing was written.`,
+        { hint: "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run." },
+      );
+    }
+    if (!ok) {
+      throw new EnvsyncError("NEEDS_CONFIRMATION", "Deletion not confirmed. Nothing was written.", {
+        hint: "Run again and confirm, or leave those keys in place.",
+      });
+    }
+  }
+  let remoteVersion = remote.version;
+  let calls = 0;
+  try {
+    if (remoteTouched) {
+      session.logger.debug(`writing ${counts.pushed} key(s), deleting ${counts.deletedRemote} on ${session.remoteDisplay}`);
+      const w = await store.write(
+        { set: changes.remote.set, delete: changes.remote.delete },
+        remote,
+        opts.purge ? { purge: true } : {},
+      );
+      remoteVersion = w.version;
+      calls = w.writeCalls ?? 0;
+    }
+    if (localTouched) {
+      session.logger.debug(`writing ${counts.pulled} key(s), deleting ${counts.deletedLocal} in ${session.fileLabel}`);
+      await writeLocal(local, changes.local, nextLocal, session.base.backupDir);
+    }
+  } finally {
+    await store.close?.();
+  }
+  // The base hashes what was compared (expanded values with --expand).
+  await session.base.set({
+    file: session.fileLabel,
+    remote: session.remoteDisplay,
+    remoteVersion,
+    keys: Object.fromEntries(nextBase(loaded.base, nextLocal, nextRemote, loaded.hash)),
+    updatedAt: new Date().toISOString(),
+  });
+  return result(remoteTouched || localTouched, remoteVersion, calls);
+}
+
+/** Three-way merge of the local file and the remote (SPEC §3). */
+export function sync(opts: SyncOptions = {}): Promise<SyncResult> {
+  return run("sync", opts);
+}
+
+/** Makes the remote take the local values (adds, updates; deletions with --prune). */
+export function push(opts: SyncOptions = {}): Promise<SyncResult> {
+  return run("push", opts);
+}
+
+/** Makes the local file take the remote's values (adds, updates; deletions with --prune). */
+export function pull(opts: SyncOptions = {}): Promise<SyncResult> {
+  return run("pull", opts);
+}
+
+/** One key's line in a diff. */
+export interface DiffEntry {
+  readonly key: string;
+  readonly status: PlanEntry["status"];
+  /** What `sync` would do. */
+  readonly action: PlanEntry["action"];
+  readonly reason: string;
+  readonly local: boolean;
+  readonly remote: boolean;
+  /** Values, only with showValues. */
+  readonly localValue?: string;
+  readonly remoteValue?: string;
+}
+
+/** Result of {@link diff}. */
+export interface DiffResult {
+  readonly file: string;
+  readonly remote: string;
+  readonly remoteExists: boolean;
+  readonly hasBase: boolean;
+  /** Keys that differ (in-sync keys are left out). */
+  readonly entries: readonly DiffEntry[];
+  readonly inSync: number;
+  /** True when local and remote hold the same keys and values. */
+  readonly inAgreement: boolean;
+}
+
+/** Local vs remote (and vs base): what differs and what `sync` would do. */
+export async function diff(opts: SyncOptions & { showValues?: boolean } = {}): Promise<DiffResult> {
+  const { plan: p, loaded } = await plan("sync", { ...opts, onConflict: "fail" });
+  await loaded.store.close?.();
+  const entries: DiffEntry[] = [];
+  let inSync = 0;
+  for (const e of p.entries) {
+    if (e.status === "in-sync") {
+      inSync++;
+      continue;
+    }
+    const l = loaded.localValues.get(e.key);
+    const r = loaded.remote.values.get(e.key);
+    entries.push({
+      key: e.key,
+      status: e.status,
+      action: e.action,
+      reason: e.reason,
+      local: l !== undefined,
+      remote: r !== undefined,
+      ...(opts.showValues && l !== undefined ? { localValue: l } : {}),
+      ...(opts.showValues && r !== undefined ? { remoteValue: r } : {}),
+    });
+  }
+  return {
+    file: loaded.session.fileLabel,
+    remote: loaded.session.remoteDisplay,
+    remoteExists: loaded.remote.exists,
+    hasBase: loaded.base !== null,
+    entries,
+    inSync,
+    inAgreement: entries.length === 0,
+  };
+}

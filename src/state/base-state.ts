@@ -1,0 +1,124 @@
+/**
+ * The base of SPEC §3: per working copy and remote, what both sides agreed on at the
+ * last successful sync, as HMAC-SHA256 hashes keyed with a random key kept beside
+ * the state (`.envsync/state.key`), never values. Files are 0600, the folder 0700.
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { EnvsyncError } from "../errors.js";
+import { writeFileAtomic } from "./atomic-write.js";
+
+/** One remote's base as stored. */
+export interface BaseEntry {
+  /** The local file, relative to the working copy. */
+  readonly file: string;
+  /** The remote URI as shown (no credentials). */
+  readonly remote: string;
+  /** The remote's version id at the last sync. */
+  readonly remoteVersion: string | null;
+  /** Key → keyed hash of the agreed value. */
+  readonly keys: Record<string, string>;
+  /** ISO time of the last sync. */
+  readonly updatedAt: string;
+}
+
+interface StateFile {
+  version: 1;
+  bases: Record<string, BaseEntry>;
+}
+
+/** Handle on the `.envsync/` folder of a working copy. */
+export class BaseStore {
+  /** The `.envsync` folder. */
+  readonly dir: string;
+  private key: Buffer | null = null;
+
+  constructor(root: string) {
+    this.dir = join(root, ".envsync");
+  }
+
+  /** Path of the state file. */
+  get statePath(): string {
+    return join(this.dir, "state.json");
+  }
+
+  /** Folder where local files are backed up before each write. */
+  get backupDir(): string {
+    return join(this.dir, "backups");
+  }
+
+  private ensureDir(): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** The HMAC key, created (32 random bytes, 0600) on first use. */
+  private hmacKey(create: boolean): Buffer | null {
+    if (this.key) return this.key;
+    const path = join(this.dir, "state.key");
+    try {
+      this.key = Buffer.from(readFileSync(path, "utf8").trim(), "hex");
+      if (this.key.length < 16) throw new Error("short key");
+      return this.key;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" && (e as Error).message !== "short key") {
+        throw new EnvsyncError("IO", `Cannot read ${path}.`, { cause: e, hint: "Check its permissions, or delete .envsync/ to start from a fresh base." });
+      }
+      if (!create) return null;
+      this.ensureDir();
+      const key = randomBytes(32);
+      writeFileSync(path, key.toString("hex") + "\n", { mode: 0o600, flag: "w" });
+      chmodSync(path, 0o600);
+      this.key = key;
+      return key;
+    }
+  }
+
+  /**
+   * The keyed hash function of this working copy. With `create: false` and no key
+   * yet, returns null (there can be no base either).
+   */
+  hasher(create = true): ((key: string, value: string) => string) | null {
+    const k = this.hmacKey(create);
+    if (!k) return null;
+    return (key, value) => createHmac("sha256", k).update(key).update("\0").update(value).digest("base64url");
+  }
+
+  private readState(): StateFile {
+    let text: string;
+    try {
+      text = readFileSync(this.statePath, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, bases: {} };
+      throw new EnvsyncError("IO", `Cannot read ${this.statePath}.`, { cause: e, hint: "Check its permissions." });
+    }
+    try {
+      const parsed = JSON.parse(text) as StateFile;
+      if (parsed.version !== 1 || typeof parsed.bases !== "object") throw new Error("shape");
+      return parsed;
+    } catch (cause) {
+      throw new EnvsyncError("CONFIG", `${this.statePath} is damaged.`, {
+        cause,
+        hint: "Delete it: the next sync will treat both sides as new and report differing keys as conflicts.",
+      });
+    }
+  }
+
+  /** Identity of a (file, remote) pair in the state. */
+  static id(file: string, remote: string): string {
+    return `${file} <-> ${remote}`;
+  }
+
+  /** The stored base for a (file, remote) pair, or null before the first sync. */
+  get(file: string, remote: string): BaseEntry | null {
+    return this.readState().bases[BaseStore.id(file, remote)] ?? null;
+  }
+
+  /** Records the base after a successful operation (atomic, 0600). */
+  async set(entry: BaseEntry): Promise<void> {
+    this.ensureDir();
+    const state = this.readState();
+    state.bases[BaseStore.id(entry.file, entry.remote)] = entry;
+    await writeFileAtomic(this.statePath, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+  }
+}
