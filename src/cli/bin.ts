@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/**
+ * The envsync executable. `--version` is answered before anything else is loaded;
+ * everything else goes through `main`, and this is the only place that ends the
+ * process with a code (SPEC §4).
+ */
+import { readFileSync } from "node:fs";
+
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  process.stdout.write(`${pkg.version}\n`);
+} else {
+  process.on("SIGINT", () => {
+    process.stderr.write("\ninterrupted: nothing more will be written\n");
+    process.exit(130);
+  });
+  const { main } = await import("./main.js");
+  process.exitCode = await main(argv);
+}

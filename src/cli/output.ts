@@ -1,0 +1,55 @@
+/**
+ * Terminal output: colours (picocolors, off with NO_COLOR / --no-color / no TTY),
+ * stdout for results, stderr for logs. Nothing here ever receives a value unless
+ * the user asked for values.
+ */
+import pc from "picocolors";
+import { createLogger, type Logger, type LogLevel } from "../logger.js";
+
+/** Global CLI switches that shape output. */
+export interface OutputOptions {
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+  readonly verbose?: boolean;
+  readonly color?: boolean;
+}
+
+/** Where a command writes. */
+export interface Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly c: ReturnType<typeof pc.createColors>;
+  readonly logger: Logger;
+  /** A result line on stdout (suppressed with --json and --quiet). */
+  line(text: string): void;
+  /** The --json result object on stdout. */
+  result(obj: unknown): void;
+  /** True when both stdin and stderr are terminals (prompts possible). */
+  readonly interactive: boolean;
+}
+
+/** Builds the output for a run. */
+export function createOutput(opts: OutputOptions, env: NodeJS.ProcessEnv = process.env): Output {
+  const json = opts.json ?? false;
+  const quiet = opts.quiet ?? false;
+  const verbose = opts.verbose ?? false;
+  const colorOk =
+    opts.color !== false && !("NO_COLOR" in env && env.NO_COLOR !== "") && process.stderr.isTTY === true && !json;
+  const c = pc.createColors(colorOk);
+  const level: LogLevel = quiet ? "quiet" : verbose ? "verbose" : "normal";
+  return {
+    json,
+    quiet,
+    verbose,
+    c,
+    logger: createLogger(level),
+    line: (text) => {
+      if (!json && !quiet) process.stdout.write(text + "\n");
+    },
+    result: (obj) => {
+      process.stdout.write(JSON.stringify(obj, null, 2) + "\n");
+    },
+    interactive: process.stdin.isTTY === true && process.stderr.isTTY === true && env.CI !== "true",
+  };
+}

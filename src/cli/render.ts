@@ -1,0 +1,90 @@
+/** Human rendering of plans and diffs (no values unless asked). */
+import type { PlanEntry } from "../core/merge.js";
+import type { DiffResult, SyncResult } from "../ops/sync.js";
+import type { Output } from "./output.js";
+
+const ARROWS: Record<PlanEntry["action"], string> = {
+  none: " ",
+  "push-add": "↑ add   ",
+  "push-update": "↑ update",
+  "push-delete": "↑ delete",
+  "pull-add": "↓ add   ",
+  "pull-update": "↓ update",
+  "pull-delete": "↓ delete",
+  conflict: "! conflict",
+};
+
+/** Colour for an action. */
+function paint(out: Output, action: PlanEntry["action"], text: string): string {
+  if (action === "conflict") return out.c.red(text);
+  if (action.endsWith("delete")) return out.c.yellow(text);
+  if (action.startsWith("push")) return out.c.cyan(text);
+  return out.c.green(text);
+}
+
+/** Prints a sync/push/pull result. */
+export function renderSync(out: Output, r: SyncResult): void {
+  if (out.json) {
+    out.result({
+      ok: true,
+      command: r.mode,
+      file: r.file,
+      remote: r.remote,
+      dryRun: r.dryRun,
+      applied: r.applied,
+      counts: r.counts,
+      remoteVersion: r.remoteVersion,
+      plan: r.plan.entries
+        .filter((e) => e.action !== "none")
+        .map((e) => ({ key: e.key, action: e.action, status: e.status, reason: e.reason, ...(e.resolution ? { resolution: e.resolution } : {}) })),
+    });
+    return;
+  }
+  const changes = r.plan.entries.filter((e) => e.action !== "none");
+  const width = Math.max(0, ...changes.map((e) => e.key.length));
+  out.line(out.c.bold(`${r.mode} ${r.file} ⇄ ${r.remote}${r.dryRun ? " (dry run)" : ""}`));
+  for (const e of changes) out.line(`  ${paint(out, e.action, ARROWS[e.action])}  ${e.key.padEnd(width)}  ${out.c.dim(e.reason)}`);
+  const kept = r.plan.entries.filter((e) => e.action === "none" && e.status !== "in-sync");
+  for (const e of kept) out.line(`  ${out.c.dim("= kept    ")}  ${e.key.padEnd(width)}  ${out.c.dim(e.reason)}`);
+  const n = r.counts;
+  const summary = `${n.pushed} pushed, ${n.pulled} pulled, ${n.deletedRemote} deleted on the remote, ${n.deletedLocal} deleted locally`;
+  if (r.dryRun) out.line(`dry run: would make ${summary}; nothing written`);
+  else if (!r.applied) out.line("already in agreement; nothing to do");
+  else out.line(`done: ${summary}`);
+}
+
+const STATUS_MARK: Record<string, string> = {
+  "local-added": "+",
+  "local-changed": "~",
+  "local-deleted": "-",
+  "remote-added": "+",
+  "remote-changed": "~",
+  "remote-deleted": "-",
+  conflict: "!",
+};
+
+/** Prints a diff. */
+export function renderDiff(out: Output, d: DiffResult, showValues: boolean): void {
+  if (out.json) {
+    out.result({ ok: true, command: "diff", file: d.file, remote: d.remote, remoteExists: d.remoteExists, hasBase: d.hasBase, inAgreement: d.inAgreement, inSync: d.inSync, entries: d.entries });
+    return;
+  }
+  out.line(out.c.bold(`diff ${d.file} ⇄ ${d.remote}${d.hasBase ? "" : " (no base yet: first sync)"}`));
+  if (d.inAgreement) {
+    out.line(`in agreement (${d.inSync} keys)`);
+    return;
+  }
+  const width = Math.max(0, ...d.entries.map((e) => e.key.length));
+  for (const e of d.entries) {
+    const mark = STATUS_MARK[e.status] ?? "?";
+    const where = e.local && e.remote ? "both" : e.local ? "local only" : "remote only";
+    const text = `  ${mark} ${e.key.padEnd(width)}  ${where.padEnd(11)}  ${e.reason}`;
+    out.line(e.status === "conflict" ? out.c.red(text) : text);
+    if (showValues) {
+      out.line(`      local:  ${e.localValue === undefined ? "(absent)" : JSON.stringify(e.localValue)}`);
+      out.line(`      remote: ${e.remoteValue === undefined ? "(absent)" : JSON.stringify(e.remoteValue)}`);
+    }
+  }
+  const conflicts = d.entries.filter((e) => e.status === "conflict").length;
+  out.line(`${d.entries.length} differing (${conflicts} conflicts), ${d.inSync} in agreement${showValues ? "" : "; values hidden (--show-values shows them)"}`);
+}

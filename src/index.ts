@@ -1,0 +1,23 @@
+/**
+ * envsync as a library (SPEC §7): the same operations the CLI runs, with typed
+ * options and results.
+ *
+ * ```ts
+ * import { sync, diff, parse } from "envsync";
+ * const result = await sync({ remote: "file:../shared.env", file: ".env", onConflict: "fail" });
+ * ```
+ */
+export { sync, push, pull, diff, plan } from "./ops/sync.js";
+export type { SyncOptions, SyncResult, DiffResult, DiffEntry } from "./ops/sync.js";
+export { init } from "./ops/init.js";
+export type { InitOptions, InitResult } from "./ops/init.js";
+export type { CommonOptions, SeedOptions } from "./ops/session.js";
+export { parse, parseDocument, applyChanges, formatDotenv } from "./dotenv/index.js";
+export { merge, nextBase, planChanges } from "./core/merge.js";
+export type { Plan, PlanEntry, Action, Mode, OnConflict } from "./core/merge.js";
+export { EnvsyncError, ExitCode, isEnvsyncError } from "./errors.js";
+export type { ErrorCode } from "./errors.js";
+export { openStore, schemes } from "./providers/registry.js";
+export type { Store, StoreContext, RemoteSnapshot, ChangeSet, VersionInfo } from "./providers/types.js";
+export { createLogger } from "./logger.js";
+export type { Logger } from "./logger.js";
