@@ -82,7 +82,9 @@ async function load(opts: SyncOptions, session: Session): Promise<Loaded> {
   // The local file first: a malformed .env stops us before any network call.
   const local = await readLocal(session.filePath, session.logger, session.fileLabel);
   const expand = opts.expand ?? session.expand ?? false;
-  const localValues = expand ? expandValues(local.values, opts.environ ?? process.env) : local.values;
+  const localValues = expand
+    ? expandValues(local.values, opts.environ ?? process.env)
+    : local.values;
   const store = await session.openStore();
   session.logger.debug(`reading ${session.remoteDisplay}`);
   const remote = await store.read();
@@ -97,7 +99,10 @@ async function load(opts: SyncOptions, session: Session): Promise<Loaded> {
 }
 
 /** The plan for `mode` without applying it (also what `diff` shows). */
-export async function plan(mode: Mode, opts: SyncOptions = {}): Promise<{ plan: Plan; loaded: Loaded }> {
+export async function plan(
+  mode: Mode,
+  opts: SyncOptions = {},
+): Promise<{ plan: Plan; loaded: Loaded }> {
   const session = resolveSession(opts);
   const loaded = await load(opts, session);
   const onConflict = opts.onConflict ?? session.onConflict ?? "remote";
@@ -122,9 +127,13 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
   if (open.length > 0) {
     if (onConflict === "prompt") {
       if (!opts.decideConflict) {
-        throw new EnvsyncError("USAGE", `${open.length} conflict(s) need an answer, and there is no terminal to ask at.`, {
-          hint: "Run at a terminal, or choose --on-conflict remote|local|fail.",
-        });
+        throw new EnvsyncError(
+          "USAGE",
+          `${open.length} conflict(s) need an answer, and there is no terminal to ask at.`,
+          {
+            hint: "Run at a terminal, or choose --on-conflict remote|local|fail.",
+          },
+        );
       }
       const decisions = new Map<string, "local" | "remote">();
       for (const e of open) {
@@ -148,7 +157,8 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
   const remoteTouched = changes.remote.set.size + changes.remote.delete.length > 0;
   const localTouched = changes.local.set.size + changes.local.delete.length > 0;
   // Store rules and the dotenv key rule are checked before anything is written.
-  if (remoteTouched) store.validate(nextRemote, { set: changes.remote.set, delete: changes.remote.delete });
+  if (remoteTouched)
+    store.validate(nextRemote, { set: changes.remote.set, delete: changes.remote.delete });
   if (localTouched) {
     checkNames(
       [...changes.local.set.keys()].map((key) => ({ key, name: key })),
@@ -181,12 +191,16 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
     return result(false, remote.version, 0);
   }
   if (changes.remote.delete.length > 0 && !opts.yes) {
-    const ok = opts.confirmDeletions ? await opts.confirmDeletions(changes.remote.delete, session.remoteDisplay) : null;
+    const ok = opts.confirmDeletions
+      ? await opts.confirmDeletions(changes.remote.delete, session.remoteDisplay)
+      : null;
     if (ok === null) {
       throw new EnvsyncError(
         "NEEDS_CONFIRMATION",
         `This would delete ${changes.remote.delete.length} key(s) on ${session.remoteDisplay}: ${changes.remote.delete.join(", ")}. Nothing was written.`,
-        { hint: "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run." },
+        {
+          hint: "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run.",
+        },
       );
     }
     if (!ok) {
@@ -197,9 +211,12 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
   }
   let remoteVersion = remote.version;
   let calls = 0;
+  await pauseForTests(session);
   try {
     if (remoteTouched) {
-      session.logger.debug(`writing ${counts.pushed} key(s), deleting ${counts.deletedRemote} on ${session.remoteDisplay}`);
+      session.logger.debug(
+        `writing ${counts.pushed} key(s), deleting ${counts.deletedRemote} on ${session.remoteDisplay}`,
+      );
       const w = await store.write(
         { set: changes.remote.set, delete: changes.remote.delete },
         remote,
@@ -209,7 +226,9 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
       calls = w.writeCalls ?? 0;
     }
     if (localTouched) {
-      session.logger.debug(`writing ${counts.pulled} key(s), deleting ${counts.deletedLocal} in ${session.fileLabel}`);
+      session.logger.debug(
+        `writing ${counts.pulled} key(s), deleting ${counts.deletedLocal} in ${session.fileLabel}`,
+      );
       await writeLocal(local, changes.local, nextLocal, session.base.backupDir);
     }
   } finally {
@@ -224,6 +243,19 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
     updatedAt: new Date().toISOString(),
   });
   return result(remoteTouched || localTouched, remoteVersion, calls);
+}
+
+/**
+ * ENVSYNC_PAUSE_BEFORE_WRITE=ms holds the operation between reading and writing, so
+ * tests (and curious users) can make a concurrent change deterministically and see
+ * the version check stop the write (exit 5).
+ */
+async function pauseForTests(session: Session): Promise<void> {
+  const ms = Number(session.storeContext.env.ENVSYNC_PAUSE_BEFORE_WRITE ?? 0);
+  if (ms > 0) {
+    session.logger.warn(`pausing ${ms} ms before writing (ENVSYNC_PAUSE_BEFORE_WRITE)`);
+    await new Promise((r) => setTimeout(r, ms));
+  }
 }
 
 /** Three-way merge of the local file and the remote (SPEC §3). */
