@@ -18,6 +18,12 @@ export type { Plan, PlanEntry, Action, Mode, OnConflict } from "./core/merge.js"
 export { EnvsyncError, ExitCode, isEnvsyncError } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
 export { openStore, schemes } from "./providers/registry.js";
-export type { Store, StoreContext, RemoteSnapshot, ChangeSet, VersionInfo } from "./providers/types.js";
+export type {
+  Store,
+  StoreContext,
+  RemoteSnapshot,
+  ChangeSet,
+  VersionInfo,
+} from "./providers/types.js";
 export { createLogger } from "./logger.js";
 export type { Logger } from "./logger.js";

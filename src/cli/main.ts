@@ -40,14 +40,21 @@ interface RawOptions {
   force?: boolean;
 }
 
-const DIRECTIONS = { bidirectional: "sync", "local-to-cloud": "push", "cloud-to-local": "pull" } as const;
+const DIRECTIONS = {
+  bidirectional: "sync",
+  "local-to-cloud": "push",
+  "cloud-to-local": "pull",
+} as const;
 
 /** Adds the options every command shares (SPEC §4), including the seed flags. */
 function shared(cmd: Command): Command {
   return cmd
     .option("-e, --env <name>", "environment of envsync.yaml")
     .option("-f, --file <path>", "local dotenv file (default .env)")
-    .option("-r, --remote <uri>", "remote URI (file:, aws-sm://, aws-ssm://, gcp-sm://, azure-kv://)")
+    .option(
+      "-r, --remote <uri>",
+      "remote URI (file:, aws-sm://, aws-ssm://, gcp-sm://, azure-kv://)",
+    )
     .option("--config <path>", "config file (default: envsync.yaml here or above)")
     .option("--json", "machine-readable result on stdout, nothing else there")
     .option("-q, --quiet", "print only errors")
@@ -57,7 +64,13 @@ function shared(cmd: Command): Command {
     .option("--expand", "expand ${VAR} references in local values")
     .option("--concurrency <n>", "parallel calls for per-key remotes (default 16)")
     .addOption(new Option("--env-path <path>", "seed flag: same as --file").hideHelp())
-    .addOption(new Option("--cloud <cloud>", "seed flag: aws | gcp | azure (bundle remote)").choices(["aws", "gcp", "azure"]))
+    .addOption(
+      new Option("--cloud <cloud>", "seed flag: aws | gcp | azure (bundle remote)").choices([
+        "aws",
+        "gcp",
+        "azure",
+      ]),
+    )
     .addOption(new Option("--secret-name <name>", "seed flag: secret holding the bundle"))
     .addOption(new Option("--region <region>", "seed flag: AWS region"))
     .addOption(new Option("--project-id <id>", "seed flag: Google Cloud project"))
@@ -68,14 +81,26 @@ function syncFlags(cmd: Command): Command {
   return cmd
     .option("--dry-run", "print the plan, change nothing")
     .option("--prune", "delete keys missing from the source (push/pull)")
-    .addOption(new Option("--on-conflict <policy>", "conflict policy").choices(["remote", "local", "prompt", "fail"]))
+    .addOption(
+      new Option("--on-conflict <policy>", "conflict policy").choices([
+        "remote",
+        "local",
+        "prompt",
+        "fail",
+      ]),
+    )
     .option("--purge", "delete permanently where the store soft-deletes (Azure)");
 }
 
 function common(o: RawOptions): CommonOptions {
   const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
-  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) {
-    throw new EnvsyncError("USAGE", "--concurrency must be a whole number from 1 to 256.", { hint: "For example --concurrency 16." });
+  if (
+    concurrency !== undefined &&
+    (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+  ) {
+    throw new EnvsyncError("USAGE", "--concurrency must be a whole number from 1 to 256.", {
+      hint: "For example --concurrency 16.",
+    });
   }
   const file = o.file ?? o.envPath;
   return {
@@ -100,8 +125,13 @@ function interactions(out: Output): Pick<SyncOptions, "confirmDeletions" | "deci
   return {
     confirmDeletions: async (keys, remote) => {
       const { confirm } = await import("@inquirer/prompts");
-      process.stderr.write(`These keys will be deleted on ${remote}:\n${keys.map((k) => `  - ${k}`).join("\n")}\n`);
-      return confirm({ message: `Delete ${keys.length} key(s) on the remote?`, default: false }, { output: process.stderr });
+      process.stderr.write(
+        `These keys will be deleted on ${remote}:\n${keys.map((k) => `  - ${k}`).join("\n")}\n`,
+      );
+      return confirm(
+        { message: `Delete ${keys.length} key(s) on the remote?`, default: false },
+        { output: process.stderr },
+      );
     },
     decideConflict: async (e: PlanEntry) => {
       const { select } = await import("@inquirer/prompts");
@@ -121,7 +151,11 @@ function interactions(out: Output): Pick<SyncOptions, "confirmDeletions" | "deci
   };
 }
 
-async function runSync(mode: "sync" | "push" | "pull", o: RawOptions, out: Output): Promise<number> {
+async function runSync(
+  mode: "sync" | "push" | "pull",
+  o: RawOptions,
+  out: Output,
+): Promise<number> {
   const opts: SyncOptions = {
     ...common(o),
     logger: out.logger,
@@ -139,13 +173,20 @@ async function runSync(mode: "sync" | "push" | "pull", o: RawOptions, out: Outpu
   return ExitCode.OK;
 }
 
-function modeFromDirection(direction: string | undefined, fallback: "sync" | "push" | "pull"): "sync" | "push" | "pull" {
+function modeFromDirection(
+  direction: string | undefined,
+  fallback: "sync" | "push" | "pull",
+): "sync" | "push" | "pull" {
   if (direction === undefined) return fallback;
   const m = DIRECTIONS[direction as keyof typeof DIRECTIONS];
   if (!m) {
-    throw new EnvsyncError("USAGE", `--direction must be bidirectional, local-to-cloud or cloud-to-local (got "${direction}").`, {
-      hint: "Or use the commands sync, push, pull.",
-    });
+    throw new EnvsyncError(
+      "USAGE",
+      `--direction must be bidirectional, local-to-cloud or cloud-to-local (got "${direction}").`,
+      {
+        hint: "Or use the commands sync, push, pull.",
+      },
+    );
   }
   return m;
 }
@@ -154,11 +195,19 @@ function modeFromDirection(direction: string | undefined, fallback: "sync" | "pu
 function report(err: unknown, out: Output): number {
   const e = isEnvsyncError(err)
     ? err
-    : new EnvsyncError("PROVIDER", `Unexpected error: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-        hint: "Run again with --verbose for details; if it persists, report it.",
-      });
-  if (out.json) out.result({ ok: false, error: { code: e.code, exitCode: e.exitCode, message: e.message, hint: e.hint ?? null } });
+    : new EnvsyncError(
+        "PROVIDER",
+        `Unexpected error: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+          hint: "Run again with --verbose for details; if it persists, report it.",
+        },
+      );
+  if (out.json)
+    out.result({
+      ok: false,
+      error: { code: e.code, exitCode: e.exitCode, message: e.message, hint: e.hint ?? null },
+    });
   process.stderr.write(`${out.c.red(`error [${e.code}]`)} ${e.message}\n`);
   if (e.hint) process.stderr.write(`  ${out.c.dim("hint:")} ${e.hint}\n`);
   if (out.verbose) {
@@ -180,9 +229,17 @@ export async function main(argv: string[]): Promise<number> {
     .description("Keep .env files in agreement with cloud secret stores (three-way sync).")
     .version(await version(), "-V, --version")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+    })
     .showSuggestionAfterError(true);
-  program.addOption(new Option("--direction <direction>", "seed flag: bidirectional | local-to-cloud | cloud-to-local"));
+  program.addOption(
+    new Option(
+      "--direction <direction>",
+      "seed flag: bidirectional | local-to-cloud | cloud-to-local",
+    ),
+  );
 
   const wrap =
     (fn: (o: RawOptions, cmd: Command) => Promise<number>) =>
@@ -203,7 +260,11 @@ export async function main(argv: string[]): Promise<number> {
     }),
   );
 
-  shared(program.command("init").description("create envsync.yaml; git-ignore .env, .env.* and .envsync/"))
+  shared(
+    program
+      .command("init")
+      .description("create envsync.yaml; git-ignore .env, .env.* and .envsync/"),
+  )
     .option("--force", "replace an existing envsync.yaml")
     .action(
       wrap(async (o) => {
@@ -214,11 +275,16 @@ export async function main(argv: string[]): Promise<number> {
             hint: "For example: envsync init --remote file:../team-secrets.env, or --remote aws-sm://myapp/dev?region=eu-west-1",
           });
         }
-        const r = await init({ remote, ...(c.file ? { file: c.file } : {}), ...(o.force ? { force: true } : {}) });
+        const r = await init({
+          remote,
+          ...(c.file ? { file: c.file } : {}),
+          ...(o.force ? { force: true } : {}),
+        });
         if (out.json) out.result({ ok: true, command: "init", ...r });
         else {
           out.line(`wrote ${r.config}`);
-          if (r.ignoredAdded.length) out.line(`added to ${r.gitignore}: ${r.ignoredAdded.join(" ")}`);
+          if (r.ignoredAdded.length)
+            out.line(`added to ${r.gitignore}: ${r.ignoredAdded.join(" ")}`);
           out.line("next: envsync diff, then envsync sync");
         }
         return ExitCode.OK;
@@ -232,28 +298,59 @@ export async function main(argv: string[]): Promise<number> {
       pull: "make the local file take the remote's values",
     }[mode];
     const cmd = shared(syncFlags(program.command(mode).description(desc)));
-    if (mode === "sync") cmd.addOption(new Option("--direction <direction>", "seed flag: bidirectional | local-to-cloud | cloud-to-local"));
-    cmd.action(wrap((o) => runSync(mode === "sync" ? modeFromDirection(o.direction, "sync") : mode, o, out)));
+    if (mode === "sync")
+      cmd.addOption(
+        new Option(
+          "--direction <direction>",
+          "seed flag: bidirectional | local-to-cloud | cloud-to-local",
+        ),
+      );
+    cmd.action(
+      wrap((o) => runSync(mode === "sync" ? modeFromDirection(o.direction, "sync") : mode, o, out)),
+    );
   }
 
-  shared(program.command("diff").description("local vs remote (and vs base): added, removed, changed, conflicts"))
+  shared(
+    program
+      .command("diff")
+      .description("local vs remote (and vs base): added, removed, changed, conflicts"),
+  )
     .option("--show-values", "print the values that differ")
     .option("--exit-code", "exit 3 when there are differences")
     .action(
       wrap(async (o) => {
-        const d = await diff({ ...common(o), logger: out.logger, ...(o.expand ? { expand: true } : {}), ...(o.showValues ? { showValues: true } : {}) });
+        const d = await diff({
+          ...common(o),
+          logger: out.logger,
+          ...(o.expand ? { expand: true } : {}),
+          ...(o.showValues ? { showValues: true } : {}),
+        });
         renderDiff(out, d, o.showValues ?? false);
         return o.exitCode && !d.inAgreement ? ExitCode.DIFFERENCES : ExitCode.OK;
       }),
     );
 
-  shared(program.command("check").description("CI gate: exit 0 when local and remote agree, 3 when not")).action(
+  shared(
+    program.command("check").description("CI gate: exit 0 when local and remote agree, 3 when not"),
+  ).action(
     wrap(async (o) => {
-      const d = await diff({ ...common(o), logger: out.logger, ...(o.expand ? { expand: true } : {}) });
-      if (out.json) out.result({ ok: true, command: "check", inAgreement: d.inAgreement, differing: d.entries.map((e) => ({ key: e.key, status: e.status })) });
+      const d = await diff({
+        ...common(o),
+        logger: out.logger,
+        ...(o.expand ? { expand: true } : {}),
+      });
+      if (out.json)
+        out.result({
+          ok: true,
+          command: "check",
+          inAgreement: d.inAgreement,
+          differing: d.entries.map((e) => ({ key: e.key, status: e.status })),
+        });
       else if (d.inAgreement) out.line(`in agreement: ${d.file} ⇄ ${d.remote} (${d.inSync} keys)`);
       else {
-        process.stderr.write(`not in agreement: ${d.entries.length} key(s) differ: ${d.entries.map((e) => e.key).join(", ")}\n`);
+        process.stderr.write(
+          `not in agreement: ${d.entries.length} key(s) differ: ${d.entries.map((e) => e.key).join(", ")}\n`,
+        );
         process.stderr.write("  hint: run `envsync diff` to see how, `envsync sync` to fix\n");
       }
       return d.inAgreement ? ExitCode.OK : ExitCode.DIFFERENCES;
@@ -265,7 +362,12 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return ExitCode.OK;
+      if (
+        err.code === "commander.helpDisplayed" ||
+        err.code === "commander.version" ||
+        err.code === "commander.help"
+      )
+        return ExitCode.OK;
       return ExitCode.USAGE;
     }
     return report(err, out);
@@ -274,6 +376,8 @@ export async function main(argv: string[]): Promise<number> {
 
 async function version(): Promise<string> {
   const { readFile } = await import("node:fs/promises");
-  const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(
+    await readFile(new URL("../../package.json", import.meta.url), "utf8"),
+  ) as { version: string };
   return pkg.version;
 }

@@ -35,7 +35,10 @@ export function createOutput(opts: OutputOptions, env: NodeJS.ProcessEnv = proce
   const quiet = opts.quiet ?? false;
   const verbose = opts.verbose ?? false;
   const colorOk =
-    opts.color !== false && !("NO_COLOR" in env && env.NO_COLOR !== "") && process.stderr.isTTY === true && !json;
+    opts.color !== false &&
+    !("NO_COLOR" in env && env.NO_COLOR !== "") &&
+    process.stderr.isTTY === true &&
+    !json;
   const c = pc.createColors(colorOk);
   const level: LogLevel = quiet ? "quiet" : verbose ? "verbose" : "normal";
   return {

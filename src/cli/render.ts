@@ -36,16 +36,26 @@ export function renderSync(out: Output, r: SyncResult): void {
       remoteVersion: r.remoteVersion,
       plan: r.plan.entries
         .filter((e) => e.action !== "none")
-        .map((e) => ({ key: e.key, action: e.action, status: e.status, reason: e.reason, ...(e.resolution ? { resolution: e.resolution } : {}) })),
+        .map((e) => ({
+          key: e.key,
+          action: e.action,
+          status: e.status,
+          reason: e.reason,
+          ...(e.resolution ? { resolution: e.resolution } : {}),
+        })),
     });
     return;
   }
   const changes = r.plan.entries.filter((e) => e.action !== "none");
   const width = Math.max(0, ...changes.map((e) => e.key.length));
   out.line(out.c.bold(`${r.mode} ${r.file} ⇄ ${r.remote}${r.dryRun ? " (dry run)" : ""}`));
-  for (const e of changes) out.line(`  ${paint(out, e.action, ARROWS[e.action])}  ${e.key.padEnd(width)}  ${out.c.dim(e.reason)}`);
+  for (const e of changes)
+    out.line(
+      `  ${paint(out, e.action, ARROWS[e.action])}  ${e.key.padEnd(width)}  ${out.c.dim(e.reason)}`,
+    );
   const kept = r.plan.entries.filter((e) => e.action === "none" && e.status !== "in-sync");
-  for (const e of kept) out.line(`  ${out.c.dim("= kept    ")}  ${e.key.padEnd(width)}  ${out.c.dim(e.reason)}`);
+  for (const e of kept)
+    out.line(`  ${out.c.dim("= kept    ")}  ${e.key.padEnd(width)}  ${out.c.dim(e.reason)}`);
   const n = r.counts;
   const summary = `${n.pushed} pushed, ${n.pulled} pulled, ${n.deletedRemote} deleted on the remote, ${n.deletedLocal} deleted locally`;
   if (r.dryRun) out.line(`dry run: would make ${summary}; nothing written`);
@@ -66,10 +76,22 @@ const STATUS_MARK: Record<string, string> = {
 /** Prints a diff. */
 export function renderDiff(out: Output, d: DiffResult, showValues: boolean): void {
   if (out.json) {
-    out.result({ ok: true, command: "diff", file: d.file, remote: d.remote, remoteExists: d.remoteExists, hasBase: d.hasBase, inAgreement: d.inAgreement, inSync: d.inSync, entries: d.entries });
+    out.result({
+      ok: true,
+      command: "diff",
+      file: d.file,
+      remote: d.remote,
+      remoteExists: d.remoteExists,
+      hasBase: d.hasBase,
+      inAgreement: d.inAgreement,
+      inSync: d.inSync,
+      entries: d.entries,
+    });
     return;
   }
-  out.line(out.c.bold(`diff ${d.file} ⇄ ${d.remote}${d.hasBase ? "" : " (no base yet: first sync)"}`));
+  out.line(
+    out.c.bold(`diff ${d.file} ⇄ ${d.remote}${d.hasBase ? "" : " (no base yet: first sync)"}`),
+  );
   if (d.inAgreement) {
     out.line(`in agreement (${d.inSync} keys)`);
     return;
@@ -81,10 +103,16 @@ export function renderDiff(out: Output, d: DiffResult, showValues: boolean): voi
     const text = `  ${mark} ${e.key.padEnd(width)}  ${where.padEnd(11)}  ${e.reason}`;
     out.line(e.status === "conflict" ? out.c.red(text) : text);
     if (showValues) {
-      out.line(`      local:  ${e.localValue === undefined ? "(absent)" : JSON.stringify(e.localValue)}`);
-      out.line(`      remote: ${e.remoteValue === undefined ? "(absent)" : JSON.stringify(e.remoteValue)}`);
+      out.line(
+        `      local:  ${e.localValue === undefined ? "(absent)" : JSON.stringify(e.localValue)}`,
+      );
+      out.line(
+        `      remote: ${e.remoteValue === undefined ? "(absent)" : JSON.stringify(e.remoteValue)}`,
+      );
     }
   }
   const conflicts = d.entries.filter((e) => e.status === "conflict").length;
-  out.line(`${d.entries.length} differing (${conflicts} conflicts), ${d.inSync} in agreement${showValues ? "" : "; values hidden (--show-values shows them)"}`);
+  out.line(
+    `${d.entries.length} differing (${conflicts} conflicts), ${d.inSync} in agreement${showValues ? "" : "; values hidden (--show-values shows them)"}`,
+  );
 }

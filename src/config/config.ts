@@ -60,10 +60,14 @@ export function parseConfig(text: string, path: string): Config {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
-    throw new EnvsyncError("CONFIG", `${path}${pos ? `:${pos.line}:${pos.col}` : ""}: invalid YAML (${e.code}).`, {
-      hint: "Fix the YAML syntax; see the README's config example.",
-      ...(pos ? { location: { file: path, line: pos.line, column: pos.col } } : {}),
-    });
+    throw new EnvsyncError(
+      "CONFIG",
+      `${path}${pos ? `:${pos.line}:${pos.col}` : ""}: invalid YAML (${e.code}).`,
+      {
+        hint: "Fix the YAML syntax; see the README's config example.",
+        ...(pos ? { location: { file: path, line: pos.line, column: pos.col } } : {}),
+      },
+    );
   }
   const data: unknown = doc.toJS();
   const result = configSchema.safeParse(data ?? {});
@@ -75,7 +79,8 @@ export function parseConfig(text: string, path: string): Config {
       keyPath = [...issue.path.map(String), issue.keys[0] ?? ""].filter(Boolean).join(".");
       what = "unknown key";
     }
-    const node = doc.getIn(keyPath ? keyPath.split(".") : [], true) as { range?: [number, number, number] } | undefined;
+    const node = doc.getIn(keyPath ? keyPath.split(".") : [], true) as
+      { range?: [number, number, number] } | undefined;
     const at = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
     throw new EnvsyncError(
       "CONFIG",
@@ -88,9 +93,13 @@ export function parseConfig(text: string, path: string): Config {
   }
   const cfg = result.data;
   if (cfg.default !== undefined && !(cfg.default in cfg.environments)) {
-    throw new EnvsyncError("CONFIG", `${path}: default: "${cfg.default}" is not one of the environments.`, {
-      hint: `Environments: ${Object.keys(cfg.environments).join(", ") || "(none)"}.`,
-    });
+    throw new EnvsyncError(
+      "CONFIG",
+      `${path}: default: "${cfg.default}" is not one of the environments.`,
+      {
+        hint: `Environments: ${Object.keys(cfg.environments).join(", ") || "(none)"}.`,
+      },
+    );
   }
   return cfg;
 }

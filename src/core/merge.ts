@@ -95,17 +95,37 @@ function syncEntry(key: string, input: MergeInput): PlanEntry {
   const rChanged = changed(r);
   if (lChanged && !rChanged) {
     if (l === undefined)
-      return { key, action: "push-delete", status: "local-deleted", reason: "deleted locally since the last sync" };
+      return {
+        key,
+        action: "push-delete",
+        status: "local-deleted",
+        reason: "deleted locally since the last sync",
+      };
     if (r === undefined)
       return { key, action: "push-add", status: "local-added", reason: "added locally" };
-    return { key, action: "push-update", status: "local-changed", reason: "changed locally since the last sync" };
+    return {
+      key,
+      action: "push-update",
+      status: "local-changed",
+      reason: "changed locally since the last sync",
+    };
   }
   if (rChanged && !lChanged) {
     if (r === undefined)
-      return { key, action: "pull-delete", status: "remote-deleted", reason: "deleted on the remote since the last sync" };
+      return {
+        key,
+        action: "pull-delete",
+        status: "remote-deleted",
+        reason: "deleted on the remote since the last sync",
+      };
     if (l === undefined)
       return { key, action: "pull-add", status: "remote-added", reason: "added on the remote" };
-    return { key, action: "pull-update", status: "remote-changed", reason: "changed on the remote since the last sync" };
+    return {
+      key,
+      action: "pull-update",
+      status: "remote-changed",
+      reason: "changed on the remote since the last sync",
+    };
   }
   // Both changed, differently (or, without a base, present on both sides with different values).
   const reason =
@@ -134,12 +154,32 @@ function oneWayEntry(key: string, input: MergeInput): PlanEntry {
   if (src === undefined) {
     const status: Status = push ? "only-remote" : "only-local";
     if (input.prune)
-      return { key, action: `${dir}-delete`, status, reason: `not in the ${push ? "local file" : "remote"}; --prune deletes it` };
-    return { key, action: "none", status, reason: `not in the ${push ? "local file" : "remote"}; kept (use --prune to delete)` };
+      return {
+        key,
+        action: `${dir}-delete`,
+        status,
+        reason: `not in the ${push ? "local file" : "remote"}; --prune deletes it`,
+      };
+    return {
+      key,
+      action: "none",
+      status,
+      reason: `not in the ${push ? "local file" : "remote"}; kept (use --prune to delete)`,
+    };
   }
   if (dst === undefined)
-    return { key, action: `${dir}-add`, status: push ? "only-local" : "only-remote", reason: `new on the ${push ? "remote" : "local side"}` };
-  return { key, action: `${dir}-update`, status: "differs", reason: `${push ? "local" : "remote"} value replaces the ${push ? "remote" : "local"} one` };
+    return {
+      key,
+      action: `${dir}-add`,
+      status: push ? "only-local" : "only-remote",
+      reason: `new on the ${push ? "remote" : "local side"}`,
+    };
+  return {
+    key,
+    action: `${dir}-update`,
+    status: "differs",
+    reason: `${push ? "local" : "remote"} value replaces the ${push ? "remote" : "local"} one`,
+  };
 }
 
 /** Resolves one conflict entry in favour of `side`. */

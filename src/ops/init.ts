@@ -48,7 +48,9 @@ export async function init(opts: InitOptions): Promise<InitResult> {
   const gitignore = join(cwd, ".gitignore");
   const current = existsSync(gitignore) ? readFileSync(gitignore, "utf8") : "";
   const have = new Set(current.split(/\r?\n/).map((l) => l.trim()));
-  const missing = IGNORE_LINES.filter((l) => !have.has(l) && !(l === ".envsync/" && have.has(".envsync")));
+  const missing = IGNORE_LINES.filter(
+    (l) => !have.has(l) && !(l === ".envsync/" && have.has(".envsync")),
+  );
   if (missing.length > 0) {
     const sep = current === "" || current.endsWith("\n") ? "" : "\n";
     const block = `${current === "" ? "" : "\n"}# envsync: local secrets and sync state stay out of git\n${missing.join("\n")}\n`;

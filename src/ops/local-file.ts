@@ -30,13 +30,22 @@ async function readText(path: string): Promise<string | null> {
     if (code === "ENOENT") return null;
     throw new EnvsyncError("IO", `Cannot read ${path} (${code ?? "error"}).`, {
       cause: e,
-      hint: code === "EACCES" ? "Check the file's permissions." : code === "EISDIR" ? "Point --file at a file, not a folder." : "Check the path.",
+      hint:
+        code === "EACCES"
+          ? "Check the file's permissions."
+          : code === "EISDIR"
+            ? "Point --file at a file, not a folder."
+            : "Check the path.",
     });
   }
 }
 
 /** Reads and parses the local file; malformed content is exit 2 naming file:line:column. */
-export async function readLocal(path: string, logger: Logger, displayName = path): Promise<LocalFile> {
+export async function readLocal(
+  path: string,
+  logger: Logger,
+  displayName = path,
+): Promise<LocalFile> {
   const text = await readText(path);
   if (text === null) return { path, exists: false, values: new Map(), doc: null, version: null };
   const parsed = parseDocument(text, { filename: displayName });

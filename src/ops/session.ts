@@ -73,7 +73,10 @@ export interface Session {
 export function seedRemote(seed: SeedOptions | undefined): string | null {
   if (!seed?.cloud && !seed?.secretName) return null;
   const need = (v: string | undefined, flag: string): string => {
-    if (!v) throw new EnvsyncError("USAGE", `--cloud ${seed.cloud ?? "?"} needs ${flag}.`, { hint: `Add ${flag}, or use --remote URI.` });
+    if (!v)
+      throw new EnvsyncError("USAGE", `--cloud ${seed.cloud ?? "?"} needs ${flag}.`, {
+        hint: `Add ${flag}, or use --remote URI.`,
+      });
     return v;
   };
   const name = need(seed.secretName, "--secret-name");
@@ -100,24 +103,34 @@ export function resolveSession(opts: CommonOptions): Session {
   const root = config?.root ?? cwd;
   const envs = config?.config.environments ?? {};
   const envName =
-    opts.env ?? config?.config.default ?? (Object.keys(envs).length === 1 ? Object.keys(envs)[0]! : null);
+    opts.env ??
+    config?.config.default ??
+    (Object.keys(envs).length === 1 ? Object.keys(envs)[0]! : null);
   if (opts.env && config && !(opts.env in envs)) {
     throw new EnvsyncError("CONFIG", `No environment "${opts.env}" in ${config.path}.`, {
       hint: `Environments: ${Object.keys(envs).join(", ") || "(none)"}.`,
     });
   }
   if (opts.env && !config) {
-    throw new EnvsyncError("CONFIG", `--env ${opts.env} needs an envsync.yaml, and none was found.`, {
-      hint: "Run `envsync init`, or give --remote URI instead.",
-    });
+    throw new EnvsyncError(
+      "CONFIG",
+      `--env ${opts.env} needs an envsync.yaml, and none was found.`,
+      {
+        hint: "Run `envsync init`, or give --remote URI instead.",
+      },
+    );
   }
   const envCfg = envName ? envs[envName] : undefined;
   const seeded = seedRemote(opts.seed);
   const remote = opts.remote ?? seeded ?? envCfg?.remote;
   if (!remote) {
-    throw new EnvsyncError("USAGE", "No remote: there is no envsync.yaml here and no --remote was given.", {
-      hint: "Start with `envsync init --remote file:../shared.env` (or a cloud URI), or pass --remote file:PATH.",
-    });
+    throw new EnvsyncError(
+      "USAGE",
+      "No remote: there is no envsync.yaml here and no --remote was given.",
+      {
+        hint: "Start with `envsync init --remote file:../shared.env` (or a cloud URI), or pass --remote file:PATH.",
+      },
+    );
   }
   const { uri } = resolveUri(remote); // validates the scheme early (exit 2)
   const fileFlag = opts.file;

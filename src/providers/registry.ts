@@ -16,10 +16,19 @@ export interface SchemeEntry {
 export const schemes: Readonly<Record<string, SchemeEntry>> = {
   file: { load: () => import("./file/file-store.js"), example: "file:PATH (.json or dotenv)" },
   memory: { load: () => import("./memory/memory-store.js"), example: "memory://NAME (tests)" },
-  "aws-sm": { load: () => import("./aws/secrets-manager.js"), example: "aws-sm://NAME?region=R or aws-sm://PREFIX/*?region=R" },
+  "aws-sm": {
+    load: () => import("./aws/secrets-manager.js"),
+    example: "aws-sm://NAME?region=R or aws-sm://PREFIX/*?region=R",
+  },
   "aws-ssm": { load: () => import("./aws/ssm.js"), example: "aws-ssm://PATH/*?region=R" },
-  "gcp-sm": { load: () => import("./gcp/secret-manager.js"), example: "gcp-sm://PROJECT/SECRET or gcp-sm://PROJECT/PREFIX*" },
-  "azure-kv": { load: () => import("./azure/key-vault.js"), example: "azure-kv://VAULT/SECRET or azure-kv://VAULT/PREFIX*" },
+  "gcp-sm": {
+    load: () => import("./gcp/secret-manager.js"),
+    example: "gcp-sm://PROJECT/SECRET or gcp-sm://PROJECT/PREFIX*",
+  },
+  "azure-kv": {
+    load: () => import("./azure/key-vault.js"),
+    example: "azure-kv://VAULT/SECRET or azure-kv://VAULT/PREFIX*",
+  },
 };
 
 /** Parses `raw` and checks the scheme is known (exit 2 naming the known schemes otherwise). */
@@ -27,11 +36,15 @@ export function resolveUri(raw: string): { uri: RemoteUri; entry: SchemeEntry } 
   const uri = parseRemoteUri(raw);
   const entry = schemes[uri.scheme];
   if (!entry) {
-    throw new EnvsyncError("URI", `Unknown remote scheme "${uri.scheme}:" in "${displayUri(uri)}".`, {
-      hint: `Known schemes: ${Object.values(schemes)
-        .map((s) => s.example)
-        .join("; ")}.`,
-    });
+    throw new EnvsyncError(
+      "URI",
+      `Unknown remote scheme "${uri.scheme}:" in "${displayUri(uri)}".`,
+      {
+        hint: `Known schemes: ${Object.values(schemes)
+          .map((s) => s.example)
+          .join("; ")}.`,
+      },
+    );
   }
   return { uri, entry };
 }

@@ -40,9 +40,13 @@ export function parseBundleJson(text: string, display: string): Map<string, stri
     else if (typeof v === "number" || typeof v === "boolean") out.set(k, String(v));
     else if (v === null) out.set(k, "");
     else
-      throw new EnvsyncError("PARSE", `The secret ${display} has a non-string value under key ${k}.`, {
-        hint: "Store only string values in an envsync bundle.",
-      });
+      throw new EnvsyncError(
+        "PARSE",
+        `The secret ${display} has a non-string value under key ${k}.`,
+        {
+          hint: "Store only string values in an envsync bundle.",
+        },
+      );
   }
   return out;
 }
@@ -59,7 +63,9 @@ export function checkBundleSize(
     throw new EnvsyncError(
       "LIMIT",
       `The bundle for ${display} would be ${size} bytes; the store allows ${maxBytes} bytes per secret.`,
-      { hint: `Split it, or use the per-key layout (${perKeyExample}), which stores one secret per key.` },
+      {
+        hint: `Split it, or use the per-key layout (${perKeyExample}), which stores one secret per key.`,
+      },
     );
   }
 }

@@ -114,7 +114,11 @@ export interface StoreContext {
   /** Max parallel API calls for per-key layouts. */
   readonly concurrency: number;
   /** Retry policy for transient errors. */
-  readonly retry?: { readonly maxAttempts?: number; readonly maxDelayMs?: number; readonly totalTimeoutMs?: number };
+  readonly retry?: {
+    readonly maxAttempts?: number;
+    readonly maxDelayMs?: number;
+    readonly totalTimeoutMs?: number;
+  };
   /** Per-call timeout for store requests, ms. */
   readonly requestTimeoutMs?: number;
   /**

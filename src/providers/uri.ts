@@ -61,7 +61,8 @@ export function parseRemoteUri(raw: string): RemoteUri {
 export function displayUri(uri: RemoteUri): string {
   if (uri.scheme === "file") return uri.raw;
   const shown = new URLSearchParams();
-  for (const [k, v] of uri.params) shown.set(k, k === "region" || k === "profile" || k === "endpoint" ? v : "***");
+  for (const [k, v] of uri.params)
+    shown.set(k, k === "region" || k === "profile" || k === "endpoint" ? v : "***");
   const q = shown.toString();
   return `${uri.scheme}://${uri.target}${q ? `?${q}` : ""}`;
 }

@@ -62,7 +62,10 @@ export class BaseStore {
       return this.key;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT" && (e as Error).message !== "short key") {
-        throw new EnvsyncError("IO", `Cannot read ${path}.`, { cause: e, hint: "Check its permissions, or delete .envsync/ to start from a fresh base." });
+        throw new EnvsyncError("IO", `Cannot read ${path}.`, {
+          cause: e,
+          hint: "Check its permissions, or delete .envsync/ to start from a fresh base.",
+        });
       }
       if (!create) return null;
       this.ensureDir();
@@ -81,7 +84,8 @@ export class BaseStore {
   hasher(create = true): ((key: string, value: string) => string) | null {
     const k = this.hmacKey(create);
     if (!k) return null;
-    return (key, value) => createHmac("sha256", k).update(key).update("\0").update(value).digest("base64url");
+    return (key, value) =>
+      createHmac("sha256", k).update(key).update("\0").update(value).digest("base64url");
   }
 
   private readState(): StateFile {
@@ -90,7 +94,10 @@ export class BaseStore {
       text = readFileSync(this.statePath, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, bases: {} };
-      throw new EnvsyncError("IO", `Cannot read ${this.statePath}.`, { cause: e, hint: "Check its permissions." });
+      throw new EnvsyncError("IO", `Cannot read ${this.statePath}.`, {
+        cause: e,
+        hint: "Check its permissions.",
+      });
     }
     try {
       const parsed = JSON.parse(text) as StateFile;

@@ -11,7 +11,14 @@ import { EnvsyncError } from "../../errors.js";
 import { applyChanges, formatDotenv, parseDocument } from "../../dotenv/index.js";
 import { writeFileAtomic } from "../../state/atomic-write.js";
 import { bundleJson, checkNames, parseBundleJson } from "../rules.js";
-import type { ChangeSet, ProviderModule, RemoteSnapshot, Store, StoreContext, WriteResult } from "../types.js";
+import type {
+  ChangeSet,
+  ProviderModule,
+  RemoteSnapshot,
+  Store,
+  StoreContext,
+  WriteResult,
+} from "../types.js";
 import type { RemoteUri } from "../uri.js";
 import { FileHistory } from "./history.js";
 
@@ -48,7 +55,10 @@ export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new EnvsyncError("IO", `Cannot create the lock ${lock}.`, { cause: e, hint: "Check that the folder is writable." });
+        throw new EnvsyncError("IO", `Cannot create the lock ${lock}.`, {
+          cause: e,
+          hint: "Check that the folder is writable.",
+        });
       }
       try {
         const st = await stat(lock);
@@ -108,8 +118,14 @@ class FileStore implements Store {
 
   async read(): Promise<RemoteSnapshot> {
     const text = await readOrNull(this.path);
-    if (text === null) return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
-    return { exists: true, values: this.decode(text), version: contentVersion(text), keyVersions: new Map() };
+    if (text === null)
+      return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
+    return {
+      exists: true,
+      values: this.decode(text),
+      version: contentVersion(text),
+      keyVersions: new Map(),
+    };
   }
 
   validate(next: ReadonlyMap<string, string>): void {
@@ -138,7 +154,9 @@ class FileStore implements Store {
       for (const [k, v] of changes.set) values.set(k, v);
       const text = this.encode(current, values, changes);
       if (current !== null) await this.history.record(current);
-      await writeFileAtomic(this.path, text, { backupDir: join(this.ctx.cwd, ".envsync", "backups") });
+      await writeFileAtomic(this.path, text, {
+        backupDir: join(this.ctx.cwd, ".envsync", "backups"),
+      });
       return { version: contentVersion(text), writeCalls: 1 };
     });
   }
@@ -159,6 +177,7 @@ class FileStore implements Store {
 /** Builds a file store; the path resolves against the working copy. */
 export const createStore: ProviderModule["createStore"] = (uri: RemoteUri, ctx: StoreContext) => {
   const path = resolve(ctx.cwd, uri.target);
-  if (basename(path) === "") throw new EnvsyncError("URI", `file:${uri.target} is a folder.`, { hint: "Name a file." });
+  if (basename(path) === "")
+    throw new EnvsyncError("URI", `file:${uri.target} is a folder.`, { hint: "Name a file." });
   return new FileStore(path, ctx, uri.raw);
 };

@@ -26,7 +26,8 @@ export class FileHistory {
     await writeFile(p, content, { mode: 0o600 });
     await chmod(p, 0o600);
     const names = (await readdir(this.dir)).sort();
-    for (const old of names.slice(0, Math.max(0, names.length - KEEP))) await rm(join(this.dir, old), { force: true });
+    for (const old of names.slice(0, Math.max(0, names.length - KEEP)))
+      await rm(join(this.dir, old), { force: true });
   }
 
   private async entries(): Promise<string[]> {
@@ -46,12 +47,22 @@ export class FileHistory {
     const out: VersionInfo[] = [];
     if (current !== null) {
       const st = await stat(this.path).catch(() => null);
-      out.push({ id: version(current), createdAt: st ? st.mtime : null, keyCount: safeCount(countKeys, current), current: true });
+      out.push({
+        id: version(current),
+        createdAt: st ? st.mtime : null,
+        keyCount: safeCount(countKeys, current),
+        current: true,
+      });
     }
     for (const name of await this.entries()) {
       const text = await readFile(join(this.dir, name), "utf8");
       const ms = Number(name.split("-")[0]);
-      out.push({ id: version(text), createdAt: Number.isFinite(ms) ? new Date(ms) : null, keyCount: safeCount(countKeys, text), current: false });
+      out.push({
+        id: version(text),
+        createdAt: Number.isFinite(ms) ? new Date(ms) : null,
+        keyCount: safeCount(countKeys, text),
+        current: false,
+      });
     }
     return out;
   }

@@ -3,7 +3,14 @@
  * and the library; it honours the same contract as every other store.
  */
 import { EnvsyncError } from "../../errors.js";
-import type { ChangeSet, ProviderModule, RemoteSnapshot, Store, VersionInfo, WriteResult } from "../types.js";
+import type {
+  ChangeSet,
+  ProviderModule,
+  RemoteSnapshot,
+  Store,
+  VersionInfo,
+  WriteResult,
+} from "../types.js";
 import type { RemoteUri } from "../uri.js";
 
 interface Remote {
@@ -71,16 +78,32 @@ class MemoryStore implements Store {
   listVersions(): Promise<VersionInfo[]> {
     const r = this.remote();
     return Promise.resolve(
-      r.history.map((h, i) => ({ id: h.id, createdAt: h.at, keyCount: h.values.size, current: i === 0 })),
+      r.history.map((h, i) => ({
+        id: h.id,
+        createdAt: h.at,
+        keyCount: h.values.size,
+        current: i === 0,
+      })),
     );
   }
 
   readVersion(id: string): Promise<RemoteSnapshot> {
     const h = this.remote().history.find((x) => x.id === id);
-    if (!h) return Promise.reject(new EnvsyncError("NOT_FOUND", `${this.display} has no version ${id}.`, { hint: "List versions with envsync history." }));
-    return Promise.resolve({ exists: true, values: new Map(h.values), version: h.id, keyVersions: new Map() });
+    if (!h)
+      return Promise.reject(
+        new EnvsyncError("NOT_FOUND", `${this.display} has no version ${id}.`, {
+          hint: "List versions with envsync history.",
+        }),
+      );
+    return Promise.resolve({
+      exists: true,
+      values: new Map(h.values),
+      version: h.id,
+      keyVersions: new Map(),
+    });
   }
 }
 
 /** Builds a memory store. */
-export const createStore: ProviderModule["createStore"] = (uri: RemoteUri) => new MemoryStore(uri.target);
+export const createStore: ProviderModule["createStore"] = (uri: RemoteUri) =>
+  new MemoryStore(uri.target);

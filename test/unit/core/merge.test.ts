@@ -18,7 +18,16 @@ const m = (o: Record<string, string>): Map<string, string> => new Map(Object.ent
 const b = (o: Record<string, string> | null): BaseHashes | null =>
   o === null ? null : new Map(Object.entries(o).map(([k, v]) => [k, hash(k, v)]));
 
-type Row = [string, Mode, Record<string, string>, Record<string, string>, Record<string, string> | null, Action, OnConflict?, boolean?];
+type Row = [
+  string,
+  Mode,
+  Record<string, string>,
+  Record<string, string>,
+  Record<string, string> | null,
+  Action,
+  OnConflict?,
+  boolean?,
+];
 
 // One line a case: name, mode, local, remote, base (values; null = no base yet), expected action for key K.
 const table: Row[] = [
@@ -34,26 +43,106 @@ const table: Row[] = [
   ["both changed the same → in sync", "sync", { K: "2" }, { K: "2" }, { K: "1" }, "none"],
   ["L deleted, R changed → conflict", "sync", {}, { K: "3" }, { K: "1" }, "conflict"],
   ["L changed, R deleted → conflict", "sync", { K: "2" }, {}, { K: "1" }, "conflict"],
-  ["both added differently (base without K) → conflict", "sync", { K: "a" }, { K: "b" }, {}, "conflict"],
+  [
+    "both added differently (base without K) → conflict",
+    "sync",
+    { K: "a" },
+    { K: "b" },
+    {},
+    "conflict",
+  ],
   ["first sync: only local → push (union)", "sync", { K: "a" }, {}, null, "push-add"],
   ["first sync: only remote → pull (union)", "sync", {}, { K: "b" }, null, "pull-add"],
   ["first sync: differing → conflict", "sync", { K: "a" }, { K: "b" }, null, "conflict"],
   ["first sync: same → in sync", "sync", { K: "a" }, { K: "a" }, null, "none"],
-  ["conflict, --on-conflict remote → pull", "sync", { K: "2" }, { K: "3" }, { K: "1" }, "pull-update", "remote"],
-  ["conflict, --on-conflict local → push", "sync", { K: "2" }, { K: "3" }, { K: "1" }, "push-update", "local"],
-  ["delete/change conflict, remote wins → restore locally", "sync", {}, { K: "3" }, { K: "1" }, "pull-add", "remote"],
-  ["delete/change conflict, local wins → delete remote", "sync", {}, { K: "3" }, { K: "1" }, "push-delete", "local"],
-  ["change/delete conflict, remote wins → delete locally", "sync", { K: "2" }, {}, { K: "1" }, "pull-delete", "remote"],
-  ["conflict, fail → stays a conflict", "sync", { K: "2" }, { K: "3" }, { K: "1" }, "conflict", "fail"],
+  [
+    "conflict, --on-conflict remote → pull",
+    "sync",
+    { K: "2" },
+    { K: "3" },
+    { K: "1" },
+    "pull-update",
+    "remote",
+  ],
+  [
+    "conflict, --on-conflict local → push",
+    "sync",
+    { K: "2" },
+    { K: "3" },
+    { K: "1" },
+    "push-update",
+    "local",
+  ],
+  [
+    "delete/change conflict, remote wins → restore locally",
+    "sync",
+    {},
+    { K: "3" },
+    { K: "1" },
+    "pull-add",
+    "remote",
+  ],
+  [
+    "delete/change conflict, local wins → delete remote",
+    "sync",
+    {},
+    { K: "3" },
+    { K: "1" },
+    "push-delete",
+    "local",
+  ],
+  [
+    "change/delete conflict, remote wins → delete locally",
+    "sync",
+    { K: "2" },
+    {},
+    { K: "1" },
+    "pull-delete",
+    "remote",
+  ],
+  [
+    "conflict, fail → stays a conflict",
+    "sync",
+    { K: "2" },
+    { K: "3" },
+    { K: "1" },
+    "conflict",
+    "fail",
+  ],
   ["push: local differs → update", "push", { K: "2" }, { K: "1" }, null, "push-update"],
   ["push: only local → add", "push", { K: "2" }, {}, null, "push-add"],
   ["push: only remote → kept", "push", {}, { K: "1" }, null, "none"],
-  ["push --prune: only remote → delete", "push", {}, { K: "1" }, null, "push-delete", undefined, true],
-  ["push ignores base (remote changed) → local wins", "push", { K: "1" }, { K: "2" }, { K: "1" }, "push-update"],
+  [
+    "push --prune: only remote → delete",
+    "push",
+    {},
+    { K: "1" },
+    null,
+    "push-delete",
+    undefined,
+    true,
+  ],
+  [
+    "push ignores base (remote changed) → local wins",
+    "push",
+    { K: "1" },
+    { K: "2" },
+    { K: "1" },
+    "push-update",
+  ],
   ["pull: remote differs → update", "pull", { K: "1" }, { K: "2" }, null, "pull-update"],
   ["pull: only remote → add", "pull", {}, { K: "2" }, null, "pull-add"],
   ["pull: only local → kept", "pull", { K: "1" }, {}, null, "none"],
-  ["pull --prune: only local → delete", "pull", { K: "1" }, {}, null, "pull-delete", undefined, true],
+  [
+    "pull --prune: only local → delete",
+    "pull",
+    { K: "1" },
+    {},
+    null,
+    "pull-delete",
+    undefined,
+    true,
+  ],
   ["empty value is a value", "sync", { K: "" }, { K: "x" }, { K: "x" }, "push-update"],
 ];
 
@@ -75,7 +164,14 @@ describe("merge: SPEC §3 table", () => {
   it("prompt decisions resolve conflicts per key, missing answers stay unresolved", () => {
     const local = m({ A: "l", B: "l" });
     const remote = m({ A: "r", B: "r" });
-    const plan = merge({ mode: "sync", local, remote, base: b({ A: "0", B: "0" }), hash, onConflict: "prompt" });
+    const plan = merge({
+      mode: "sync",
+      local,
+      remote,
+      base: b({ A: "0", B: "0" }),
+      hash,
+      onConflict: "prompt",
+    });
     const resolved = resolveConflicts(plan, new Map([["A", "local"]]), local, remote);
     expect(resolved.entries.map((e) => e.action)).toEqual(["push-update", "conflict"]);
   });
@@ -83,26 +179,40 @@ describe("merge: SPEC §3 table", () => {
 
 // Generated states: a few keys, each absent or one of a few values on each side and in the base.
 const val = fc.option(fc.constantFrom("a", "b", "c", ""), { nil: undefined });
-const state = fc.dictionary(fc.constantFrom("A", "B", "C", "D"), fc.tuple(val, val, val)).map((d) => {
-  const L = new Map<string, string>();
-  const R = new Map<string, string>();
-  const B = new Map<string, string>();
-  for (const [k, [l, r, bb]] of Object.entries(d)) {
-    if (l !== undefined) L.set(k, l);
-    if (r !== undefined) R.set(k, r);
-    if (bb !== undefined) B.set(k, hash(k, bb));
-  }
-  return { L, R, B };
-});
+const state = fc
+  .dictionary(fc.constantFrom("A", "B", "C", "D"), fc.tuple(val, val, val))
+  .map((d) => {
+    const L = new Map<string, string>();
+    const R = new Map<string, string>();
+    const B = new Map<string, string>();
+    for (const [k, [l, r, bb]] of Object.entries(d)) {
+      if (l !== undefined) L.set(k, l);
+      if (r !== undefined) R.set(k, r);
+      if (bb !== undefined) B.set(k, hash(k, bb));
+    }
+    return { L, R, B };
+  });
 
 describe("merge: properties", () => {
   it("a resolved plan applied to both sides makes them equal (sync)", () => {
     fc.assert(
-      fc.property(state, fc.constantFrom<OnConflict>("remote", "local"), fc.boolean(), ({ L, R, B }, oc, hasBase) => {
-        const plan = merge({ mode: "sync", local: L, remote: R, base: hasBase ? B : null, hash, onConflict: oc });
-        const ch = planChanges(plan, L, R);
-        expect(applyToMap(L, ch.local)).toEqual(applyToMap(R, ch.remote));
-      }),
+      fc.property(
+        state,
+        fc.constantFrom<OnConflict>("remote", "local"),
+        fc.boolean(),
+        ({ L, R, B }, oc, hasBase) => {
+          const plan = merge({
+            mode: "sync",
+            local: L,
+            remote: R,
+            base: hasBase ? B : null,
+            hash,
+            onConflict: oc,
+          });
+          const ch = planChanges(plan, L, R);
+          expect(applyToMap(L, ch.local)).toEqual(applyToMap(R, ch.remote));
+        },
+      ),
     );
   });
 
@@ -114,7 +224,14 @@ describe("merge: properties", () => {
         const L2 = applyToMap(L, ch.local);
         const R2 = applyToMap(R, ch.remote);
         const B2 = nextBase(B, L2, R2, hash);
-        const again = merge({ mode: "sync", local: L2, remote: R2, base: B2, hash, onConflict: oc });
+        const again = merge({
+          mode: "sync",
+          local: L2,
+          remote: R2,
+          base: B2,
+          hash,
+          onConflict: oc,
+        });
         expect(again.entries.filter((e) => e.action !== "none")).toEqual([]);
       }),
     );
@@ -136,7 +253,14 @@ describe("merge: properties", () => {
   it("without conflicts, a change on one side only is never lost", () => {
     fc.assert(
       fc.property(state, ({ L, R, B }) => {
-        const plan = merge({ mode: "sync", local: L, remote: R, base: B, hash, onConflict: "fail" });
+        const plan = merge({
+          mode: "sync",
+          local: L,
+          remote: R,
+          base: B,
+          hash,
+          onConflict: "fail",
+        });
         if (plan.entries.some((e) => e.action === "conflict")) return;
         const ch = planChanges(plan, L, R);
         const after = applyToMap(R, ch.remote);
