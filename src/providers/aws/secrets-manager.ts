@@ -1,0 +1,629 @@
+/**
+ * AWS Secrets Manager stores (SPEC §1, §6):
+ * - `aws-sm://NAME?region=R`: bundle, one secret holding a JSON object of all keys;
+ * - `aws-sm://PREFIX/*?region=R`: per-key, secret `PREFIX/KEY` per key, tagged
+ *   `managed-by=envsync` and `envsync-key=KEY`.
+ * The SDK is imported statically here: the registry's dynamic import of this file
+ * is the lazy-loading boundary (SPEC §9).
+ */
+import {
+  BatchGetSecretValueCommand,
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  RestoreSecretCommand,
+  SecretsManagerClient,
+  type SecretListEntry,
+} from "@aws-sdk/client-secrets-manager";
+import { EnvsyncError } from "../../errors.js";
+import { chunk, mapLimit } from "../parallel.js";
+import {
+  bundleJson,
+  checkBundleSize,
+  checkNames,
+  checkValueSizes,
+  parseBundleJson,
+} from "../rules.js";
+import type {
+  ChangeSet,
+  ProviderModule,
+  RemoteSnapshot,
+  Store,
+  StoreContext,
+  StoreRules,
+  VersionInfo,
+  WriteOptions,
+  WriteResult,
+} from "../types.js";
+import { displayUri, type RemoteUri } from "../uri.js";
+import {
+  CallCounter,
+  KEY_TAG,
+  applyChanges,
+  MANAGED_TAG,
+  clientConfig,
+  digestVersions,
+  isAwsError,
+  makeSend,
+  parseAwsOptions,
+  remoteChanged,
+  type CountsCalls,
+} from "./common.js";
+
+/** Secrets Manager's limit on one secret value (SPEC §6). */
+export const SM_MAX_VALUE_BYTES = 65_536;
+/** Allowed characters of a secret name. */
+export const SM_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]+$/;
+/** Longest secret name. */
+export const SM_NAME_MAX = 512;
+const SM_NAME_RULE = "letters, digits and /_+=.@-";
+/** Recovery window of a per-key delete without `purge` (the AWS minimum). */
+export const RECOVERY_WINDOW_DAYS = 7;
+/** BatchGetSecretValue returns at most 20 secrets per call. */
+export const BATCH_SIZE = 20;
+/** ListSecrets accepts at most 10 values per filter. */
+const FILTER_VALUES_MAX = 10;
+
+/** Which layout a target names: `PREFIX/*` is per-key, anything else a bundle. */
+export function parseSmTarget(
+  target: string,
+  display: string,
+): { layout: "bundle"; name: string } | { layout: "per-key"; prefix: string } {
+  let layout: "bundle" | "per-key" = "bundle";
+  let name = target;
+  if (target.endsWith("/*")) {
+    layout = "per-key";
+    name = target.slice(0, -2);
+  }
+  if (name === "" || name.includes("*")) {
+    throw new EnvsyncError("URI", `${display} is neither a secret name nor PREFIX/*.`, {
+      hint: "Use aws-sm://NAME for one JSON secret, or aws-sm://PREFIX/* for one secret per key.",
+    });
+  }
+  if (!SM_NAME_PATTERN.test(name) || name.length > SM_NAME_MAX) {
+    throw new EnvsyncError("URI", `"${name}" in ${display} is not a valid secret name.`, {
+      hint: `Secret names use ${SM_NAME_RULE}, at most ${SM_NAME_MAX} characters.`,
+    });
+  }
+  return layout === "bundle" ? { layout, name } : { layout, prefix: name };
+}
+
+/** The version carrying the AWSCURRENT stage in a `VersionId → stages` map. */
+export function currentVersion(stages: Record<string, string[]> | undefined): string | null {
+  for (const [id, labels] of Object.entries(stages ?? {}))
+    if (labels.includes("AWSCURRENT")) return id;
+  return null;
+}
+
+/** True when a secret's tags include `managed-by=envsync`. */
+export function isManaged(
+  tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined,
+): boolean {
+  return (tags ?? []).some((t) => t.Key === MANAGED_TAG.Key && t.Value === MANAGED_TAG.Value);
+}
+
+type Send = ReturnType<typeof makeSend>;
+
+interface Shared {
+  readonly client: SecretsManagerClient;
+  readonly send: Send;
+  readonly calls: CallCounter;
+  readonly display: string;
+  readonly context: StoreContext;
+}
+
+const rules: StoreRules = {
+  maxValueBytes: SM_MAX_VALUE_BYTES,
+  nameRule: `${SM_NAME_RULE}, at most ${SM_NAME_MAX} characters`,
+};
+
+function emptySnapshot(notes?: string[]): RemoteSnapshot {
+  return {
+    exists: false,
+    values: new Map(),
+    version: null,
+    keyVersions: new Map(),
+    ...(notes ? { notes } : {}),
+  };
+}
+
+/** True for the error AWS gives on a secret scheduled for deletion. */
+function markedForDeletion(e: unknown): boolean {
+  return isAwsError(e, "InvalidRequestException") && /delet/i.test(String((e as Error).message));
+}
+
+// ---------------------------------------------------------------- bundle
+
+function createBundleStore(s: Shared, name: string): Store & CountsCalls {
+  const { client, send, display } = s;
+
+  /** AWSCURRENT version and deletion state, without reading the value. */
+  const describe = async (): Promise<{ version: string | null; deleted: boolean } | null> => {
+    try {
+      const d = await send("DescribeSecret", () =>
+        client.send(new DescribeSecretCommand({ SecretId: name })),
+      );
+      return {
+        version: currentVersion(d.VersionIdsToStages),
+        deleted: d.DeletedDate !== undefined,
+      };
+    } catch (e) {
+      if (isAwsError(e, "ResourceNotFoundException")) return null;
+      throw e;
+    }
+  };
+
+  const snapshotOf = (text: string | undefined, version: string | undefined): RemoteSnapshot => {
+    if (text === undefined) {
+      throw new EnvsyncError(
+        "PARSE",
+        `The secret ${display} holds binary data, not a JSON object.`,
+        {
+          hint: "envsync bundles are one JSON object in SecretString; point the remote at another secret.",
+        },
+      );
+    }
+    return {
+      exists: true,
+      values: parseBundleJson(text, display),
+      version: version ?? null,
+      keyVersions: new Map(),
+    };
+  };
+
+  return {
+    scheme: "aws-sm",
+    display,
+    layout: "bundle",
+    rules,
+    calls: s.calls,
+
+    async read() {
+      try {
+        const r = await send("GetSecretValue", () =>
+          client.send(new GetSecretValueCommand({ SecretId: name })),
+        );
+        return snapshotOf(r.SecretString, r.VersionId);
+      } catch (e) {
+        if (isAwsError(e, "ResourceNotFoundException")) return emptySnapshot();
+        if (markedForDeletion(e)) {
+          return emptySnapshot([
+            `${display} is scheduled for deletion; the next write restores it.`,
+          ]);
+        }
+        throw e;
+      }
+    },
+
+    validate(next) {
+      checkBundleSize(next, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`);
+    },
+
+    async write(changes, expected): Promise<WriteResult> {
+      const next = applyChanges(expected.values, changes);
+      checkBundleSize(next, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`);
+      const cur = await describe();
+      const live = cur && !cur.deleted ? cur.version : null;
+      if (live !== expected.version) throw remoteChanged(display, ["the bundle's version"]);
+      const text = bundleJson(next);
+      let writeCalls = 0;
+      let version: string | undefined;
+      if (cur === null) {
+        writeCalls++;
+        try {
+          const r = await send("CreateSecret", () =>
+            client.send(
+              new CreateSecretCommand({
+                Name: name,
+                SecretString: text,
+                Tags: [{ ...MANAGED_TAG }],
+              }),
+            ),
+          );
+          version = r.VersionId;
+        } catch (e) {
+          // Someone created it between our check and our write.
+          if (isAwsError(e, "ResourceExistsException"))
+            throw remoteChanged(display, ["the bundle"]);
+          throw e;
+        }
+      } else {
+        if (cur.deleted) {
+          // AWS rejects writes to a secret scheduled for deletion (moto accepts them): restore first.
+          writeCalls++;
+          await send("RestoreSecret", () =>
+            client.send(new RestoreSecretCommand({ SecretId: name })),
+          );
+        }
+        writeCalls++;
+        const r = await send("PutSecretValue", () =>
+          client.send(new PutSecretValueCommand({ SecretId: name, SecretString: text })),
+        );
+        version = r.VersionId;
+      }
+      return { version: version ?? null, writeCalls };
+    },
+
+    async listVersions(): Promise<VersionInfo[]> {
+      const out: VersionInfo[] = [];
+      let token: string | undefined;
+      do {
+        const r = await send("ListSecretVersionIds", () =>
+          client.send(
+            new ListSecretVersionIdsCommand({ SecretId: name, MaxResults: 100, NextToken: token }),
+          ),
+        );
+        for (const v of r.Versions ?? []) {
+          if (!v.VersionId) continue;
+          const stages = v.VersionStages ?? [];
+          out.push({
+            id: v.VersionId,
+            createdAt: v.CreatedDate ?? null,
+            keyCount: null,
+            current: stages.includes("AWSCURRENT"),
+            ...(stages.length > 0 ? { state: stages.join(",") } : {}),
+          });
+        }
+        token = r.NextToken;
+      } while (token);
+      return out.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+    },
+
+    async readVersion(id) {
+      const r = await send("GetSecretValue", () =>
+        client.send(new GetSecretValueCommand({ SecretId: name, VersionId: id })),
+      );
+      return snapshotOf(r.SecretString, r.VersionId);
+    },
+
+    close() {
+      client.destroy();
+      return Promise.resolve();
+    },
+  };
+}
+
+// ---------------------------------------------------------------- per-key
+
+/** What ListSecrets says about one secret name. */
+interface SecretState {
+  readonly version: string | null;
+  readonly deleted: boolean;
+  readonly managed: boolean;
+}
+
+function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
+  const { client, send, display, context } = s;
+  const base = `${prefix}/`;
+  const nameOf = (key: string): string => base + key;
+  const keyOf = (name: string): string | undefined =>
+    name.startsWith(base) && name.length > base.length ? name.slice(base.length) : undefined;
+
+  /** Every ListSecrets page for `filters`. */
+  const listAll = async (
+    filters: { Key: "name" | "tag-key" | "tag-value"; Values: string[] }[],
+    includePlannedDeletion: boolean,
+  ): Promise<SecretListEntry[]> => {
+    const out: SecretListEntry[] = [];
+    let token: string | undefined;
+    do {
+      const r = await send("ListSecrets", () =>
+        client.send(
+          new ListSecretsCommand({
+            Filters: filters,
+            IncludePlannedDeletion: includePlannedDeletion,
+            MaxResults: 100,
+            NextToken: token,
+          }),
+        ),
+      );
+      out.push(...(r.SecretList ?? []));
+      token = r.NextToken;
+    } while (token);
+    return out;
+  };
+
+  /**
+   * Fallback read: ListSecrets (prefix + tag, tags verified) then BatchGetSecretValue
+   * by id, 20 per call. moto fails a filtered BatchGetSecretValue as a whole when a
+   * matching secret is scheduled for deletion (moto difference), so after a delete
+   * the read comes here; it costs ⌈n/100⌉ more calls than the filtered read.
+   */
+  const readByList = async (): Promise<{
+    values: Map<string, string>;
+    versions: Map<string, string>;
+  }> => {
+    const listed = await listAll(
+      [
+        { Key: "name", Values: [base] },
+        { Key: "tag-key", Values: [MANAGED_TAG.Key] },
+        { Key: "tag-value", Values: [MANAGED_TAG.Value] },
+      ],
+      false,
+    );
+    const names = listed
+      .filter((e) => e.Name && keyOf(e.Name) !== undefined && isManaged(e.Tags) && !e.DeletedDate)
+      .map((e) => e.Name as string);
+    const values = new Map<string, string>();
+    const versions = new Map<string, string>();
+    await mapLimit(chunk(names, BATCH_SIZE), context.concurrency, async (ids) => {
+      const r = await send("BatchGetSecretValue", () =>
+        client.send(new BatchGetSecretValueCommand({ SecretIdList: ids })),
+      );
+      collect(r.SecretValues, r.Errors, values, versions);
+    });
+    return { values, versions };
+  };
+
+  const collect = (
+    secretValues:
+      | {
+          Name?: string | undefined;
+          SecretString?: string | undefined;
+          VersionId?: string | undefined;
+        }[]
+      | undefined,
+    errors:
+      | {
+          SecretId?: string | undefined;
+          ErrorCode?: string | undefined;
+          Message?: string | undefined;
+        }[]
+      | undefined,
+    values: Map<string, string>,
+    versions: Map<string, string>,
+  ): void => {
+    for (const v of secretValues ?? []) {
+      const key = v.Name === undefined ? undefined : keyOf(v.Name);
+      if (key === undefined || v.SecretString === undefined) continue;
+      values.set(key, v.SecretString);
+      if (v.VersionId) versions.set(key, v.VersionId);
+    }
+    for (const err of errors ?? []) {
+      // A secret deleted (or scheduled for deletion) since it was listed reads as absent.
+      if (err.ErrorCode === "ResourceNotFoundException" || /delet/i.test(err.Message ?? ""))
+        continue;
+      throw new EnvsyncError(
+        "PROVIDER",
+        `AWS could not read ${err.SecretId ?? "a secret"} of ${display}: ${err.ErrorCode ?? "error"}.`,
+        {
+          hint: "Check the secret's state and your permissions (secretsmanager:GetSecretValue, kms:Decrypt).",
+        },
+      );
+    }
+  };
+
+  /** Current state of the named keys' secrets, including ones scheduled for deletion. */
+  const describeKeys = async (keys: readonly string[]): Promise<Map<string, SecretState>> => {
+    const wanted = new Set(keys.map(nameOf));
+    let entries: SecretListEntry[];
+    if (keys.length <= 100) {
+      // Name filters match by prefix: ask for the exact names, 10 per call, keep exact matches.
+      const pages = await mapLimit(
+        chunk([...wanted], FILTER_VALUES_MAX),
+        context.concurrency,
+        (names) => listAll([{ Key: "name", Values: names }], true),
+      );
+      entries = pages.flat();
+    } else {
+      entries = await listAll([{ Key: "name", Values: [base] }], true);
+    }
+    const out = new Map<string, SecretState>();
+    for (const e of entries) {
+      if (!e.Name || !wanted.has(e.Name)) continue;
+      const key = keyOf(e.Name);
+      if (key === undefined) continue;
+      out.set(key, {
+        version: currentVersion(e.SecretVersionsToStages),
+        deleted: e.DeletedDate !== undefined && e.DeletedDate !== null,
+        managed: isManaged(e.Tags),
+      });
+    }
+    return out;
+  };
+
+  const validate = (_next: ReadonlyMap<string, string>, changes: ChangeSet): void => {
+    checkNames(
+      [...changes.set.keys()].map((key) => ({ key, name: nameOf(key) })),
+      SM_NAME_PATTERN,
+      SM_NAME_MAX,
+      SM_NAME_RULE,
+      display,
+    );
+    checkValueSizes(changes.set, SM_MAX_VALUE_BYTES, display);
+    for (const [key, value] of changes.set) {
+      // An empty SecretString creates no readable version (AWS refuses it, see
+      // terraform-provider-aws#19731; moto creates a secret without AWSCURRENT).
+      if (value === "") {
+        throw new EnvsyncError(
+          "LIMIT",
+          `The value of ${key} is empty; a per-key Secrets Manager secret cannot hold an empty value.`,
+          {
+            hint: "Give the key a value, remove it, or use the bundle layout (aws-sm://NAME), which stores empty values.",
+          },
+        );
+      }
+    }
+  };
+
+  return {
+    scheme: "aws-sm",
+    display,
+    layout: "per-key",
+    rules,
+    calls: s.calls,
+
+    async read() {
+      const values = new Map<string, string>();
+      const versions = new Map<string, string>();
+      const notes: string[] = [];
+      try {
+        // One call lists and fetches 20 secrets: ⌈n/20⌉ (+1 final page) calls for n keys.
+        // The tag filters match tag keys and tag values separately; the exact pair is
+        // checked (ListSecrets) before any write touches a secret.
+        let token: string | undefined;
+        do {
+          const r = await send("BatchGetSecretValue", () =>
+            client.send(
+              new BatchGetSecretValueCommand({
+                Filters: [
+                  { Key: "name", Values: [base] },
+                  { Key: "tag-key", Values: [MANAGED_TAG.Key] },
+                  { Key: "tag-value", Values: [MANAGED_TAG.Value] },
+                ],
+                MaxResults: BATCH_SIZE,
+                NextToken: token,
+              }),
+            ),
+          );
+          collect(r.SecretValues, r.Errors, values, versions);
+          token = r.NextToken;
+        } while (token);
+      } catch (e) {
+        if (!markedForDeletion(e)) throw e;
+        notes.push(`${display}: some secrets are scheduled for deletion; read them by listing.`);
+        values.clear();
+        versions.clear();
+        const r = await readByList();
+        for (const [k, v] of r.values) values.set(k, v);
+        for (const [k, v] of r.versions) versions.set(k, v);
+      }
+      return {
+        exists: values.size > 0,
+        values,
+        version: digestVersions(versions),
+        keyVersions: versions,
+        ...(notes.length > 0 ? { notes } : {}),
+      };
+    },
+
+    validate,
+
+    async write(changes, expected, options: WriteOptions = {}): Promise<WriteResult> {
+      validate(applyChanges(expected.values, changes), changes);
+      const touched = [...new Set([...changes.set.keys(), ...changes.delete])];
+      const versions = new Map(expected.keyVersions);
+      if (touched.length === 0)
+        return { version: digestVersions(versions), keyVersions: new Map(), writeCalls: 0 };
+
+      // Guard: every touched key still has the version read, and is ours.
+      const current = await describeKeys(touched);
+      const moved: string[] = [];
+      for (const key of touched) {
+        const cur = current.get(key);
+        if (cur && !cur.managed) {
+          throw new EnvsyncError(
+            "NAME",
+            `The secret ${nameOf(key)} exists without the tag managed-by=envsync; envsync does not touch it.`,
+            {
+              hint: "Rename the key, choose another prefix, or tag that secret managed-by=envsync if envsync should manage it.",
+            },
+          );
+        }
+        const live = cur && !cur.deleted ? (cur.version ?? undefined) : undefined;
+        if (live !== expected.keyVersions.get(key)) moved.push(key);
+      }
+      if (moved.length > 0) throw remoteChanged(display, moved);
+
+      type Op = { key: string; kind: "create" | "restore" | "put" | "delete"; value?: string };
+      const ops: Op[] = [];
+      for (const [key, value] of changes.set) {
+        const cur = current.get(key);
+        ops.push({
+          key,
+          value,
+          kind: cur === undefined ? "create" : cur.deleted ? "restore" : "put",
+        });
+      }
+      for (const key of changes.delete) {
+        if (changes.set.has(key)) continue;
+        const cur = current.get(key);
+        if (cur && !cur.deleted) ops.push({ key, kind: "delete" });
+      }
+
+      let writeCalls = 0;
+      const written = new Map<string, string>();
+      await mapLimit(ops, context.concurrency, async (op) => {
+        const SecretId = nameOf(op.key);
+        if (op.kind === "delete") {
+          writeCalls++;
+          await send("DeleteSecret", () =>
+            client.send(
+              new DeleteSecretCommand(
+                options.purge
+                  ? { SecretId, ForceDeleteWithoutRecovery: true }
+                  : { SecretId, RecoveryWindowInDays: RECOVERY_WINDOW_DAYS },
+              ),
+            ),
+          );
+          versions.delete(op.key);
+          return;
+        }
+        const SecretString = op.value ?? "";
+        let version: string | undefined;
+        if (op.kind === "create") {
+          writeCalls++;
+          try {
+            const r = await send("CreateSecret", () =>
+              client.send(
+                new CreateSecretCommand({
+                  Name: SecretId,
+                  SecretString,
+                  Tags: [{ ...MANAGED_TAG }, { Key: KEY_TAG, Value: op.key }],
+                }),
+              ),
+            );
+            version = r.VersionId;
+          } catch (e) {
+            if (isAwsError(e, "ResourceExistsException")) throw remoteChanged(display, [op.key]);
+            throw e;
+          }
+        } else {
+          if (op.kind === "restore") {
+            // AWS rejects a new secret or a value for a name scheduled for deletion
+            // until it is restored (moto accepts the value; we follow AWS).
+            writeCalls++;
+            await send("RestoreSecret", () => client.send(new RestoreSecretCommand({ SecretId })));
+          }
+          writeCalls++;
+          const r = await send("PutSecretValue", () =>
+            client.send(new PutSecretValueCommand({ SecretId, SecretString })),
+          );
+          version = r.VersionId;
+        }
+        if (version) {
+          written.set(op.key, version);
+          versions.set(op.key, version);
+        }
+      });
+      return { version: digestVersions(versions), keyVersions: written, writeCalls };
+    },
+
+    close() {
+      client.destroy();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Builds the store for an `aws-sm://` URI (see the module comment for layouts). */
+export function createStore(uri: RemoteUri, context: StoreContext): Store & CountsCalls {
+  const display = displayUri(uri);
+  const target = parseSmTarget(uri.target, display);
+  const options = parseAwsOptions(uri, display);
+  const client = new SecretsManagerClient(clientConfig(options, context, "aws-sm"));
+  const calls = new CallCounter();
+  calls.attach(client);
+  const shared: Shared = { client, send: makeSend(context, display), calls, display, context };
+  return target.layout === "bundle"
+    ? createBundleStore(shared, target.name)
+    : createPerKeyStore(shared, target.prefix);
+}
+
+/** Compile-time check that this file is a provider module. */
+const _module: ProviderModule = { createStore };
+void _module;

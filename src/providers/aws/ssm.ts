@@ -1,0 +1,244 @@
+/**
+ * AWS SSM Parameter Store, per-key (SPEC §1, §6): `aws-ssm://PATH/*?region=R` keeps
+ * each key as a `SecureString` parameter `/PATH/KEY`. Reads use GetParametersByPath
+ * (recursive, decrypted, paged); writes touch only changed keys, guarded by each
+ * parameter's `Version`. The SDK is imported statically: the registry's dynamic
+ * import of this file is the lazy-loading boundary (SPEC §9).
+ */
+import {
+  DeleteParametersCommand,
+  GetParametersByPathCommand,
+  GetParametersCommand,
+  PutParameterCommand,
+  SSMClient,
+} from "@aws-sdk/client-ssm";
+import { EnvsyncError } from "../../errors.js";
+import { chunk, mapLimit } from "../parallel.js";
+import { checkNames, checkValueSizes } from "../rules.js";
+import type {
+  ChangeSet,
+  ProviderModule,
+  RemoteSnapshot,
+  Store,
+  StoreContext,
+  StoreRules,
+  WriteResult,
+} from "../types.js";
+import { displayUri, type RemoteUri } from "../uri.js";
+import {
+  CallCounter,
+  KEY_TAG,
+  applyChanges,
+  MANAGED_TAG,
+  clientConfig,
+  digestVersions,
+  isAwsError,
+  makeSend,
+  parseAwsOptions,
+  remoteChanged,
+  type CountsCalls,
+} from "./common.js";
+
+/** Standard-tier parameter value limit (SPEC §6). */
+export const SSM_MAX_VALUE_BYTES = 4096;
+/** Allowed characters of a parameter name. */
+export const SSM_NAME_PATTERN = /^[A-Za-z0-9_.\-/]+$/;
+/** Longest parameter name (AWS: 1011 characters for the name itself). */
+export const SSM_NAME_MAX = 1011;
+const SSM_NAME_RULE = "letters, digits and _.-/";
+/** GetParameters and DeleteParameters take at most 10 names; GetParametersByPath returns 10 per page. */
+export const SSM_BATCH = 10;
+/**
+ * PutParameter has a low default rate limit (a few per second per account); more
+ * parallel writes only earn throttling, which is retried anyway.
+ */
+const SSM_WRITE_CONCURRENCY = 3;
+
+/** `PATH/*` (with or without a leading slash) → `/PATH`. */
+export function parseSsmTarget(target: string, display: string): string {
+  if (!target.endsWith("/*")) {
+    throw new EnvsyncError("URI", `${display} must name a parameter path ending in /*.`, {
+      hint: "Use aws-ssm://PATH/* (e.g. aws-ssm://myapp/dev/*): one SecureString parameter per key under /PATH/.",
+    });
+  }
+  const path = "/" + target.slice(0, -2).replace(/^\/+/, "").replace(/\/+$/, "");
+  if (path === "/" || path.includes("*") || !SSM_NAME_PATTERN.test(path) || path.includes("//")) {
+    throw new EnvsyncError("URI", `"${path}" in ${display} is not a valid parameter path.`, {
+      hint: `Parameter paths use ${SSM_NAME_RULE}, e.g. aws-ssm://myapp/dev/*.`,
+    });
+  }
+  if (/^\/(aws|ssm)(\/|$)/i.test(path)) {
+    throw new EnvsyncError(
+      "URI",
+      `${display}: paths starting with /aws or /ssm are reserved by AWS.`,
+      {
+        hint: "Choose another path, e.g. aws-ssm://myapp/dev/*.",
+      },
+    );
+  }
+  return path;
+}
+
+const rules: StoreRules = {
+  maxValueBytes: SSM_MAX_VALUE_BYTES,
+  nameRule: `${SSM_NAME_RULE}, at most ${SSM_NAME_MAX} characters`,
+};
+
+/** Builds the store for an `aws-ssm://PATH/*` URI. */
+export function createStore(uri: RemoteUri, context: StoreContext): Store & CountsCalls {
+  const display = displayUri(uri);
+  const path = parseSsmTarget(uri.target, display);
+  const options = parseAwsOptions(uri, display);
+  const client = new SSMClient(clientConfig(options, context, "aws-ssm"));
+  const calls = new CallCounter();
+  calls.attach(client);
+  const send = makeSend(context, display);
+  const base = `${path}/`;
+  const nameOf = (key: string): string => base + key;
+  const keyOf = (name: string): string | undefined =>
+    name.startsWith(base) && name.length > base.length ? name.slice(base.length) : undefined;
+
+  const validate = (_next: ReadonlyMap<string, string>, changes: ChangeSet): void => {
+    checkNames(
+      [...changes.set.keys()].map((key) => ({ key, name: nameOf(key) })),
+      SSM_NAME_PATTERN,
+      SSM_NAME_MAX,
+      SSM_NAME_RULE,
+      display,
+    );
+    checkValueSizes(changes.set, SSM_MAX_VALUE_BYTES, display);
+    for (const [key, value] of changes.set) {
+      if (value === "") {
+        throw new EnvsyncError(
+          "LIMIT",
+          `The value of ${key} is empty; SSM Parameter Store cannot store empty values.`,
+          {
+            hint: "Give the key a value, remove it, or use an aws-sm:// remote, which stores empty values.",
+          },
+        );
+      }
+    }
+  };
+
+  /** Current versions of the named keys (absent keys are missing from the map). */
+  const versionsOf = async (keys: readonly string[]): Promise<Map<string, string>> => {
+    const out = new Map<string, string>();
+    await mapLimit(chunk(keys.map(nameOf), SSM_BATCH), context.concurrency, async (Names) => {
+      const r = await send("GetParameters", () => client.send(new GetParametersCommand({ Names })));
+      for (const p of r.Parameters ?? []) {
+        const key = p.Name === undefined ? undefined : keyOf(p.Name);
+        if (key !== undefined && p.Version !== undefined) out.set(key, String(p.Version));
+      }
+    });
+    return out;
+  };
+
+  return {
+    scheme: "aws-ssm",
+    display,
+    layout: "per-key",
+    rules,
+    calls,
+
+    async read(): Promise<RemoteSnapshot> {
+      const values = new Map<string, string>();
+      const versions = new Map<string, string>();
+      let token: string | undefined;
+      do {
+        const r = await send("GetParametersByPath", () =>
+          client.send(
+            new GetParametersByPathCommand({
+              Path: path,
+              Recursive: true,
+              WithDecryption: true,
+              MaxResults: SSM_BATCH,
+              NextToken: token,
+            }),
+          ),
+        );
+        for (const p of r.Parameters ?? []) {
+          const key = p.Name === undefined ? undefined : keyOf(p.Name);
+          if (key === undefined || p.Value === undefined) continue;
+          values.set(key, p.Value);
+          if (p.Version !== undefined) versions.set(key, String(p.Version));
+        }
+        token = r.NextToken;
+      } while (token);
+      return {
+        exists: values.size > 0,
+        values,
+        version: digestVersions(versions),
+        keyVersions: versions,
+      };
+    },
+
+    validate,
+
+    async write(changes, expected): Promise<WriteResult> {
+      validate(applyChanges(expected.values, changes), changes);
+      const deletes = changes.delete.filter((k) => !changes.set.has(k));
+      const touched = [...new Set([...changes.set.keys(), ...deletes])];
+      const versions = new Map(expected.keyVersions);
+      if (touched.length === 0)
+        return { version: digestVersions(versions), keyVersions: new Map(), writeCalls: 0 };
+
+      const current = await versionsOf(touched);
+      const moved = touched.filter((k) => current.get(k) !== expected.keyVersions.get(k));
+      if (moved.length > 0) throw remoteChanged(display, moved);
+
+      let writeCalls = 0;
+      const written = new Map<string, string>();
+      await mapLimit(
+        [...changes.set],
+        Math.min(context.concurrency, SSM_WRITE_CONCURRENCY),
+        async ([key, value]) => {
+          const Name = nameOf(key);
+          const exists = current.has(key);
+          writeCalls++;
+          try {
+            // Tags can only be given when creating (AWS rejects Tags with Overwrite).
+            const r = await send("PutParameter", () =>
+              client.send(
+                new PutParameterCommand(
+                  exists
+                    ? { Name, Value: value, Type: "SecureString", Overwrite: true }
+                    : {
+                        Name,
+                        Value: value,
+                        Type: "SecureString",
+                        Tags: [{ ...MANAGED_TAG }, { Key: KEY_TAG, Value: key }],
+                      },
+                ),
+              ),
+            );
+            if (r.Version !== undefined) {
+              written.set(key, String(r.Version));
+              versions.set(key, String(r.Version));
+            }
+          } catch (e) {
+            if (isAwsError(e, "ParameterAlreadyExists")) throw remoteChanged(display, [key]);
+            throw e;
+          }
+        },
+      );
+      const present = deletes.filter((k) => current.has(k));
+      await mapLimit(chunk(present, SSM_BATCH), context.concurrency, async (keys) => {
+        writeCalls++;
+        await send("DeleteParameters", () =>
+          client.send(new DeleteParametersCommand({ Names: keys.map(nameOf) })),
+        );
+        for (const k of keys) versions.delete(k);
+      });
+      return { version: digestVersions(versions), keyVersions: written, writeCalls };
+    },
+
+    close() {
+      client.destroy();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Compile-time check that this file is a provider module. */
+const _module: ProviderModule = { createStore };
+void _module;
