@@ -1,0 +1,154 @@
+/**
+ * The few Secret Manager calls the store makes, behind a small promise interface.
+ * `createGsmApi` adapts the official `@google-cloud/secret-manager` client (gRPC);
+ * tests and the bench wrap it to count calls. Only the registry's lazy import of
+ * `secret-manager.ts` reaches this file, so the SDK loads only for `gcp-sm:` remotes.
+ */
+import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
+import * as grpc from "@grpc/grpc-js";
+import type { GcpEndpoint, ListedSecret, VersionState } from "./target.js";
+
+/** The Secret Manager operations envsync uses (one method = one API call). */
+export interface GsmApi {
+  /** AccessSecretVersion: the payload and the resolved version name. */
+  accessSecretVersion(name: string): Promise<{ name: string; data: Buffer }>;
+  /** GetSecretVersion: metadata only (works on disabled and destroyed versions). */
+  getSecretVersion(name: string): Promise<{ name: string; state: string }>;
+  /** One page of ListSecretVersions. */
+  listSecretVersions(
+    parent: string,
+    pageToken: string,
+  ): Promise<{ versions: (VersionState & { createTime: Date | null })[]; next: string }>;
+  /** One page of ListSecrets (the largest page size the API allows). */
+  listSecrets(
+    parent: string,
+    pageToken: string,
+  ): Promise<{ secrets: ListedSecret[]; next: string }>;
+  /** GetSecret: labels and annotations. */
+  getSecret(name: string): Promise<ListedSecret>;
+  /** CreateSecret with automatic replication. */
+  createSecret(
+    parent: string,
+    secretId: string,
+    labels: Record<string, string>,
+    annotations: Record<string, string>,
+  ): Promise<void>;
+  /** AddSecretVersion: returns the new version's name. */
+  addSecretVersion(parent: string, data: Buffer): Promise<string>;
+  /** DeleteSecret (the secret and all its versions). */
+  deleteSecret(name: string): Promise<void>;
+  /** Closes the gRPC channel. */
+  close(): Promise<void>;
+}
+
+const STATES = ["STATE_UNSPECIFIED", "ENABLED", "DISABLED", "DESTROYED"];
+
+function stateName(state: unknown): string {
+  if (typeof state === "number") return STATES[state] ?? String(state);
+  return typeof state === "string" ? state : "STATE_UNSPECIFIED";
+}
+
+function toDate(ts: { seconds?: unknown; nanos?: unknown } | null | undefined): Date | null {
+  if (!ts || ts.seconds === undefined || ts.seconds === null) return null;
+  const seconds = Number(ts.seconds);
+  const nanos = typeof ts.nanos === "number" ? ts.nanos : 0;
+  return Number.isFinite(seconds) ? new Date(seconds * 1000 + Math.floor(nanos / 1e6)) : null;
+}
+
+function toBuffer(data: unknown): Buffer {
+  if (data === null || data === undefined) return Buffer.alloc(0);
+  if (typeof data === "string") return Buffer.from(data, "base64");
+  return Buffer.from(data as Uint8Array);
+}
+
+/** Largest page the API serves (ListSecrets and ListSecretVersions). */
+const PAGE_SIZE = 25_000;
+
+/**
+ * Client options for an endpoint. An insecure (emulator) endpoint gets plain-text
+ * channel credentials: google-gax then uses them as they are and never asks Google
+ * ADC for a token. Any other endpoint (or none) uses TLS with ADC.
+ */
+export function clientOptionsFor(endpoint: GcpEndpoint | undefined): Record<string, unknown> {
+  if (!endpoint) return {};
+  return {
+    apiEndpoint: endpoint.host,
+    port: endpoint.port,
+    ...(endpoint.insecure ? { sslCreds: grpc.credentials.createInsecure() } : {}),
+  };
+}
+
+/**
+ * Builds the API over the official client. `extra` is merged into the client's
+ * options (StoreContext.clientOptions["gcp-sm"]); `timeoutMs` bounds each call.
+ * The client's own retries are turned off: envsync's `withRetry` is the one policy.
+ */
+export function createGsmApi(
+  endpoint: GcpEndpoint | undefined,
+  extra: Record<string, unknown>,
+  timeoutMs?: number,
+): GsmApi {
+  const client = new SecretManagerServiceClient({
+    ...clientOptionsFor(endpoint),
+    ...extra,
+  } as ConstructorParameters<typeof SecretManagerServiceClient>[0]);
+  const opts = { retry: null, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) } as const;
+  return {
+    async accessSecretVersion(name) {
+      const [res] = await client.accessSecretVersion({ name }, opts);
+      return { name: res.name ?? name, data: toBuffer(res.payload?.data) };
+    },
+    async getSecretVersion(name) {
+      const [v] = await client.getSecretVersion({ name }, opts);
+      return { name: v.name ?? name, state: stateName(v.state) };
+    },
+    async listSecretVersions(parent, pageToken) {
+      const [versions, , res] = await client.listSecretVersions(
+        { parent, pageSize: PAGE_SIZE, pageToken },
+        { ...opts, autoPaginate: false },
+      );
+      return {
+        versions: versions.map((v) => ({
+          id: /\/versions\/([^/]+)$/.exec(v.name ?? "")?.[1] ?? "",
+          state: stateName(v.state),
+          createTime: toDate(v.createTime),
+        })),
+        next: res?.nextPageToken ?? "",
+      };
+    },
+    async listSecrets(parent, pageToken) {
+      const [secrets, , res] = await client.listSecrets(
+        { parent, pageSize: PAGE_SIZE, pageToken },
+        { ...opts, autoPaginate: false },
+      );
+      return {
+        secrets: secrets.map((s) => ({
+          name: s.name ?? "",
+          labels: { ...s.labels },
+          annotations: { ...s.annotations },
+        })),
+        next: res?.nextPageToken ?? "",
+      };
+    },
+    async getSecret(name) {
+      const [s] = await client.getSecret({ name }, opts);
+      return { name: s.name ?? name, labels: { ...s.labels }, annotations: { ...s.annotations } };
+    },
+    async createSecret(parent, secretId, labels, annotations) {
+      await client.createSecret(
+        { parent, secretId, secret: { replication: { automatic: {} }, labels, annotations } },
+        opts,
+      );
+    },
+    async addSecretVersion(parent, data) {
+      const [v] = await client.addSecretVersion({ parent, payload: { data } }, opts);
+      return v.name ?? "";
+    },
+    async deleteSecret(name) {
+      await client.deleteSecret({ name }, opts);
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

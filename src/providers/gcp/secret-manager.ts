@@ -1,0 +1,533 @@
+/**
+ * Google Cloud Secret Manager store (`gcp-sm://`), loaded lazily by the registry.
+ *
+ * - `gcp-sm://PROJECT/SECRET` — bundle: the newest *enabled* version holds a JSON
+ *   object of all keys; a write adds a version after checking that the newest
+ *   version is still the one read.
+ * - `gcp-sm://PROJECT/PREFIX*` — per-key: secret `PREFIXKEY` per key, labelled
+ *   `managed-by=envsync`, the key name in the `envsync-key` annotation. Reads list the
+ *   project once and access the versions with bounded parallelism; writes touch only
+ *   changed keys, after checking each one's newest version.
+ *
+ * Credentials come only from Google ADC; `endpoint=http://HOST:PORT` talks plain-text
+ * gRPC to an emulator without credentials (see docs/providers/gcp.md).
+ */
+import { EnvsyncError } from "../../errors.js";
+import { mapLimit } from "../parallel.js";
+import { withRetry, type RetryPolicy } from "../retry.js";
+import {
+  bundleJson,
+  byteLength,
+  checkBundleSize,
+  checkNames,
+  checkValueSizes,
+  parseBundleJson,
+} from "../rules.js";
+import type {
+  ChangeSet,
+  RemoteSnapshot,
+  Store,
+  StoreContext,
+  StoreRules,
+  VersionInfo,
+  WriteOptions,
+  WriteResult,
+} from "../types.js";
+import { displayUri, type RemoteUri } from "../uri.js";
+import { createGsmApi, type GsmApi } from "./api.js";
+import { Grpc, grpcCode, toEnvsyncError } from "./errors.js";
+import {
+  digestKeyVersions,
+  KEY_ANNOTATION,
+  MANAGED_LABEL,
+  managedSecrets,
+  MAX_PAYLOAD_BYTES,
+  parseEndpoint,
+  parseGcpTarget,
+  pickVersions,
+  SECRET_ID_MAX,
+  SECRET_ID_RULE,
+  versionIdOf,
+  type GcpTarget,
+  type ListedSecret,
+} from "./target.js";
+
+const NAME_RULE = "letters, digits, _ and -";
+
+/** Environment variable read when the URI has no `endpoint=` (e.g. with the seed flags). */
+export const ENDPOINT_ENV = "ENVSYNC_GCP_SM_ENDPOINT";
+
+/** A version as read: which one was served, the newest one, and the payload. */
+interface ReadVersion {
+  /** The payload, or null when every version is disabled or destroyed. */
+  readonly data: Buffer | null;
+  /** Version id served (newest enabled), or null with `data`. */
+  readonly served: string | null;
+  /** Newest version id whatever its state (guards writes). */
+  readonly newest: string;
+}
+
+/** Shared plumbing of both layouts: retries, call counting, version fallback. */
+class GsmBase {
+  /** API calls made so far (reads and writes), for tests and the bench. */
+  calls = 0;
+  protected readonly parent: string;
+  private readonly policy: RetryPolicy;
+
+  constructor(
+    protected readonly api: GsmApi,
+    protected readonly target: GcpTarget,
+    readonly display: string,
+    protected readonly ctx: StoreContext,
+  ) {
+    this.parent = `projects/${target.project}`;
+    const r = ctx.retry ?? {};
+    this.policy = {
+      ...(r.maxAttempts === undefined ? {} : { maxAttempts: r.maxAttempts }),
+      ...(r.maxDelayMs === undefined ? {} : { maxDelayMs: r.maxDelayMs }),
+      ...(r.totalTimeoutMs === undefined ? {} : { totalTimeoutMs: r.totalTimeoutMs }),
+    };
+  }
+
+  /** One API call, retried when transient. Errors are left raw (callers read their gRPC codes). */
+  protected call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetry(
+      () => {
+        this.calls++;
+        return fn();
+      },
+      {
+        policy: this.policy,
+        onRetry: (attempt, delay) =>
+          this.ctx.logger.debug(
+            `gcp-sm: ${what} failed (attempt ${attempt}), retrying in ${delay} ms`,
+          ),
+      },
+    );
+  }
+
+  protected secretName(secretId: string): string {
+    return `${this.parent}/secrets/${secretId}`;
+  }
+
+  /** Every version of a secret (all pages). */
+  protected async listVersionStates(
+    secretId: string,
+  ): Promise<{ id: string; state: string; createTime: Date | null }[]> {
+    const out: { id: string; state: string; createTime: Date | null }[] = [];
+    let token = "";
+    do {
+      const page = await this.call("ListSecretVersions", () =>
+        this.api.listSecretVersions(this.secretName(secretId), token),
+      );
+      out.push(...page.versions);
+      token = page.next;
+    } while (token !== "");
+    return out;
+  }
+
+  /**
+   * Reads the newest enabled version of a secret. `latest` names the newest version
+   * whatever its state; when that one is disabled or destroyed (FAILED_PRECONDITION)
+   * the versions are listed and the newest enabled one is read, with a note.
+   * Returns null when the secret or any version is missing; `data: null` when every
+   * version is disabled or destroyed.
+   */
+  protected async readLatestEnabled(
+    secretId: string,
+    notes: string[],
+  ): Promise<ReadVersion | null> {
+    const name = this.secretName(secretId);
+    try {
+      const res = await this.call("AccessSecretVersion", () =>
+        this.api.accessSecretVersion(`${name}/versions/latest`),
+      );
+      const id = versionIdOf(res.name) ?? "";
+      return { data: res.data, served: id, newest: id };
+    } catch (e) {
+      if (grpcCode(e) === Grpc.NOT_FOUND) return null;
+      if (grpcCode(e) !== Grpc.FAILED_PRECONDITION) throw e;
+    }
+    const versions = await this.listVersionStates(secretId).catch((e: unknown) => {
+      if (grpcCode(e) === Grpc.NOT_FOUND) return [];
+      throw e;
+    });
+    const { newest, newestEnabled } = pickVersions(versions);
+    if (newest === null) return null;
+    const newestState = versions.find((v) => v.id === newest)?.state.toLowerCase() ?? "unavailable";
+    if (newestEnabled === null) {
+      notes.push(
+        `gcp-sm: ${secretId} has no enabled version (the latest, ${newest}, is ${newestState}).`,
+      );
+      return { data: null, served: null, newest };
+    }
+    const res = await this.call("AccessSecretVersion", () =>
+      this.api.accessSecretVersion(`${name}/versions/${newestEnabled}`),
+    );
+    notes.push(
+      `gcp-sm: ${secretId}: the latest version ${newest} is ${newestState}; read version ${newestEnabled}, the newest enabled one.`,
+    );
+    return { data: res.data, served: newestEnabled, newest };
+  }
+
+  /** The newest version id of a secret whatever its state; null when the secret or any version is missing. */
+  protected async newestVersion(secretId: string): Promise<string | null> {
+    try {
+      const v = await this.call("GetSecretVersion", () =>
+        this.api.getSecretVersion(`${this.secretName(secretId)}/versions/latest`),
+      );
+      return versionIdOf(v.name);
+    } catch (e) {
+      if (grpcCode(e) === Grpc.NOT_FOUND) return null;
+      throw e;
+    }
+  }
+
+  /** Creates a secret labelled `managed-by=envsync`; true when it was created, false when it already existed. */
+  protected async createSecret(
+    secretId: string,
+    annotations: Record<string, string>,
+  ): Promise<boolean> {
+    try {
+      await this.call("CreateSecret", () =>
+        this.api.createSecret(
+          this.parent,
+          secretId,
+          { [MANAGED_LABEL.key]: MANAGED_LABEL.value },
+          annotations,
+        ),
+      );
+      return true;
+    } catch (e) {
+      if (grpcCode(e) === Grpc.ALREADY_EXISTS) return false;
+      throw e;
+    }
+  }
+
+  protected async guarded<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toEnvsyncError(e, action, this.display, this.target.project);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.api.close();
+  }
+}
+
+/** `gcp-sm://PROJECT/SECRET`: one secret whose newest enabled version holds a JSON object. */
+export class GsmBundleStore extends GsmBase implements Store {
+  readonly scheme = "gcp-sm";
+  readonly layout = "bundle" as const;
+  readonly rules: StoreRules = {
+    maxValueBytes: MAX_PAYLOAD_BYTES,
+    nameRule: "any key (one JSON object per secret)",
+  };
+  private readonly secretId: string;
+
+  constructor(
+    api: GsmApi,
+    target: GcpTarget & { layout: "bundle" },
+    display: string,
+    ctx: StoreContext,
+  ) {
+    super(api, target, display, ctx);
+    this.secretId = target.secretId;
+  }
+
+  read(): Promise<RemoteSnapshot> {
+    return this.guarded("read", async () => {
+      const notes: string[] = [];
+      const got = await this.readLatestEnabled(this.secretId, notes);
+      if (got === null)
+        return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
+      if (got.data === null) {
+        throw new EnvsyncError("NOT_FOUND", `${this.display} has no enabled version to read.`, {
+          hint: `Enable one (\`gcloud secrets versions enable VERSION --secret ${this.secretId} --project ${this.target.project}\`) or add one in the console; envsync will not treat the bundle as empty.`,
+        });
+      }
+      const values = parseBundleJson(got.data.toString("utf8"), this.display);
+      return { exists: true, values, version: got.newest, keyVersions: new Map(), notes };
+    });
+  }
+
+  validate(next: ReadonlyMap<string, string>): void {
+    checkBundleSize(
+      next,
+      MAX_PAYLOAD_BYTES,
+      this.display,
+      `gcp-sm://${this.target.project}/${this.secretId}_*`,
+    );
+  }
+
+  write(
+    changes: ChangeSet,
+    expected: RemoteSnapshot,
+    _options?: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.guarded("write", async () => {
+      const start = this.calls;
+      if (changes.set.size === 0 && changes.delete.length === 0)
+        return { version: expected.version, writeCalls: 0 };
+      const next = new Map(expected.values);
+      for (const [k, v] of changes.set) next.set(k, v);
+      for (const k of changes.delete) next.delete(k);
+      this.validate(next);
+      const current = await this.newestVersion(this.secretId);
+      if (current !== expected.version) {
+        throw new EnvsyncError(
+          "REMOTE_CHANGED",
+          `${this.display} changed since it was read (version ${expected.version ?? "none"} → ${current ?? "none"}).`,
+          {
+            hint: "Nothing was written. Run the command again to merge the other change.",
+          },
+        );
+      }
+      if (current === null) await this.createSecret(this.secretId, {});
+      const name = await this.call("AddSecretVersion", () =>
+        this.api.addSecretVersion(
+          this.secretName(this.secretId),
+          Buffer.from(bundleJson(next), "utf8"),
+        ),
+      );
+      const version = versionIdOf(name);
+      // Versions are numbered in order: a gap means someone added one between the check and the write.
+      if (version !== null && current !== null && Number(version) !== Number(current) + 1) {
+        this.ctx.logger.warn(
+          `gcp-sm: another version of ${this.display} was added while envsync wrote version ${version}; check \`envsync history\`.`,
+        );
+      }
+      return { version, writeCalls: this.calls - start };
+    });
+  }
+
+  listVersions(): Promise<VersionInfo[]> {
+    return this.guarded("list the versions of", async () => {
+      const versions = await this.listVersionStates(this.secretId).catch((e: unknown) => {
+        if (grpcCode(e) === Grpc.NOT_FOUND) return [];
+        throw e;
+      });
+      const { newestEnabled } = pickVersions(versions);
+      return versions
+        .sort((a, b) => Number(b.id) - Number(a.id))
+        .map((v) => ({
+          id: v.id,
+          createdAt: v.createTime,
+          keyCount: null,
+          current: v.id === newestEnabled,
+          ...(v.state === "ENABLED" ? {} : { state: v.state.toLowerCase() }),
+        }));
+    });
+  }
+
+  readVersion(id: string): Promise<RemoteSnapshot> {
+    return this.guarded(`read version ${id} of`, async () => {
+      const res = await this.call("AccessSecretVersion", () =>
+        this.api.accessSecretVersion(`${this.secretName(this.secretId)}/versions/${id}`),
+      );
+      const values = parseBundleJson(res.data.toString("utf8"), this.display);
+      return { exists: true, values, version: versionIdOf(res.name), keyVersions: new Map() };
+    });
+  }
+}
+
+/** `gcp-sm://PROJECT/PREFIX*`: one secret `PREFIXKEY` per key. */
+export class GsmPerKeyStore extends GsmBase implements Store {
+  readonly scheme = "gcp-sm";
+  readonly layout = "per-key" as const;
+  readonly rules: StoreRules = {
+    maxValueBytes: MAX_PAYLOAD_BYTES,
+    nameRule: `secret ids of ${NAME_RULE}, at most ${SECRET_ID_MAX} characters including the prefix`,
+  };
+  private readonly prefix: string;
+
+  constructor(
+    api: GsmApi,
+    target: GcpTarget & { layout: "per-key" },
+    display: string,
+    ctx: StoreContext,
+  ) {
+    super(api, target, display, ctx);
+    this.prefix = target.prefix;
+  }
+
+  private idOf(key: string): string {
+    return `${this.prefix}${key}`;
+  }
+
+  /** Every envsync-managed secret under the prefix: key → secret id (all pages, filtered here). */
+  private async listManaged(): Promise<Map<string, string>> {
+    const all: ListedSecret[] = [];
+    let token = "";
+    do {
+      const page = await this.call("ListSecrets", () => this.api.listSecrets(this.parent, token));
+      all.push(...page.secrets);
+      token = page.next;
+    } while (token !== "");
+    return managedSecrets(all, this.prefix);
+  }
+
+  read(): Promise<RemoteSnapshot> {
+    return this.guarded("read", async () => {
+      const managed = [...(await this.listManaged())];
+      const notes: string[] = [];
+      const read = await mapLimit(managed, this.ctx.concurrency, async ([key, id]) => ({
+        key,
+        got: await this.readLatestEnabled(id, notes),
+      }));
+      const values = new Map<string, string>();
+      const keyVersions = new Map<string, string>();
+      for (const { key, got } of read) {
+        if (got === null) continue;
+        // Guard writes by the newest version even when nothing could be read.
+        keyVersions.set(key, got.newest);
+        if (got.data === null) {
+          notes.push(
+            `gcp-sm: ${key} is treated as absent: every version of ${this.idOf(key)} is disabled or destroyed.`,
+          );
+          continue;
+        }
+        values.set(key, got.data.toString("utf8"));
+      }
+      return {
+        exists: managed.length > 0,
+        values,
+        version: digestKeyVersions(keyVersions),
+        keyVersions,
+        notes,
+      };
+    });
+  }
+
+  validate(_next: ReadonlyMap<string, string>, changes: ChangeSet): void {
+    checkNames(
+      [...changes.set.keys(), ...changes.delete].map((key) => ({ key, name: this.idOf(key) })),
+      SECRET_ID_RULE,
+      SECRET_ID_MAX,
+      NAME_RULE,
+      this.display,
+    );
+    checkValueSizes(changes.set, MAX_PAYLOAD_BYTES, this.display);
+    for (const [key, value] of changes.set) {
+      if (byteLength(value) === 0) {
+        throw new EnvsyncError(
+          "LIMIT",
+          `The value of ${key} is empty; Google Secret Manager cannot store an empty secret version.`,
+          {
+            hint: `Give ${key} a value, remove it, or use the bundle layout (gcp-sm://${this.target.project}/SECRET), which stores empty values.`,
+          },
+        );
+      }
+    }
+  }
+
+  write(
+    changes: ChangeSet,
+    expected: RemoteSnapshot,
+    _options?: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.guarded("write", async () => {
+      const start = this.calls;
+      // Only keys whose value differs from what was read are written.
+      const sets = [...changes.set].filter(
+        ([k, v]) => expected.values.get(k) !== v || !expected.keyVersions.has(k),
+      );
+      const deletes = changes.delete.filter(
+        (k) => expected.keyVersions.has(k) || expected.values.has(k),
+      );
+      this.validate(expected.values, { set: new Map(sets), delete: deletes });
+      const touched = [...sets.map(([k]) => k), ...deletes];
+
+      // Check every touched key before writing any: still the version read, and ours to touch.
+      const states = await mapLimit(touched, this.ctx.concurrency, async (key) => {
+        const id = this.idOf(key);
+        let secret: ListedSecret | null;
+        try {
+          secret = await this.call("GetSecret", () => this.api.getSecret(this.secretName(id)));
+        } catch (e) {
+          if (grpcCode(e) !== Grpc.NOT_FOUND) throw e;
+          secret = null;
+        }
+        if (secret && secret.labels[MANAGED_LABEL.key] !== MANAGED_LABEL.value)
+          return { key, foreign: true, exists: true, newest: null };
+        const newest = secret ? await this.newestVersion(id) : null;
+        return { key, foreign: false, exists: secret !== null, newest };
+      });
+      const foreign = states.filter((s) => s.foreign).map((s) => this.idOf(s.key));
+      if (foreign.length > 0) {
+        throw new EnvsyncError(
+          "NAME",
+          `${foreign.join(", ")} in project ${this.target.project} ${foreign.length === 1 ? "exists" : "exist"} without the label managed-by=envsync.`,
+          {
+            hint: "envsync never touches secrets it does not manage. Rename the key, use another prefix, or add the label managed-by=envsync to the secret if it should be managed.",
+          },
+        );
+      }
+      const moved = states
+        .filter((s) => s.newest !== (expected.keyVersions.get(s.key) ?? null))
+        .map((s) => s.key);
+      if (moved.length > 0) {
+        throw new EnvsyncError(
+          "REMOTE_CHANGED",
+          `${moved.join(", ")} changed in ${this.display} since ${moved.length === 1 ? "it was" : "they were"} read.`,
+          {
+            hint: "Nothing was written. Run the command again to merge the other change.",
+          },
+        );
+      }
+      const exists = new Map(states.map((s) => [s.key, s.exists]));
+
+      const written = new Map<string, string>();
+      await mapLimit(sets, this.ctx.concurrency, async ([key, value]) => {
+        const id = this.idOf(key);
+        if (!exists.get(key)) await this.createSecret(id, { [KEY_ANNOTATION]: key });
+        const name = await this.call("AddSecretVersion", () =>
+          this.api.addSecretVersion(this.secretName(id), Buffer.from(value, "utf8")),
+        );
+        written.set(key, versionIdOf(name) ?? "");
+      });
+      await mapLimit(deletes, this.ctx.concurrency, async (key) => {
+        if (!exists.get(key)) return;
+        try {
+          await this.call("DeleteSecret", () =>
+            this.api.deleteSecret(this.secretName(this.idOf(key))),
+          );
+        } catch (e) {
+          if (grpcCode(e) !== Grpc.NOT_FOUND) throw e;
+        }
+      });
+
+      const after = new Map(expected.keyVersions);
+      for (const k of deletes) after.delete(k);
+      for (const [k, v] of written) after.set(k, v);
+      return {
+        version: digestKeyVersions(after),
+        keyVersions: written,
+        writeCalls: this.calls - start,
+      };
+    });
+  }
+}
+
+/** A store over an existing {@link GsmApi} (tests and the bench inject a counting one). */
+export function createGsmStore(
+  uri: RemoteUri,
+  ctx: StoreContext,
+  api: GsmApi,
+): GsmBundleStore | GsmPerKeyStore {
+  const target = parseGcpTarget(uri.target);
+  const display = displayUri(uri);
+  return target.layout === "bundle"
+    ? new GsmBundleStore(api, target, display, ctx)
+    : new GsmPerKeyStore(api, target, display, ctx);
+}
+
+/** Builds the store for a `gcp-sm://` URI (the registry's entry point). */
+export function createStore(uri: RemoteUri, ctx: StoreContext): Store {
+  parseGcpTarget(uri.target);
+  const endpoint = parseEndpoint(uri.params.get("endpoint") ?? ctx.env[ENDPOINT_ENV]);
+  const api = createGsmApi(endpoint, ctx.clientOptions?.["gcp-sm"] ?? {}, ctx.requestTimeoutMs);
+  return createGsmStore(uri, ctx, api);
+}

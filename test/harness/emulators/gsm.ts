@@ -1,0 +1,343 @@
+/**
+ * Google Cloud Secret Manager emulator for the integration tests.
+ *
+ * First choice (TESTING.md): the Go emulator
+ * `github.com/blackwell-systems/gcp-secret-manager-emulator/cmd/server@v1.3.0`,
+ * installed with `go install` into the emulator cache. On this workplace the Go
+ * module proxy refuses that module (403 "This module version is not available",
+ * for v1.3.0, @latest and the version list), so when it cannot be installed the
+ * harness starts envsync's own out-of-process gRPC emulator instead: this file run
+ * as a script (`tsx test/harness/emulators/gsm.ts --serve --port P`). It serves the
+ * real `google.cloud.secretmanager.v1.SecretManagerService` gRPC API from the
+ * `.proto` files that ship with `@google-cloud/secret-manager`, so the official
+ * client is tested over a real socket with real protobuf encoding. It follows the
+ * real service where the tests depend on it (the `latest` alias resolves to the
+ * newest version whatever its state; accessing a disabled or destroyed version is
+ * FAILED_PRECONDITION; version ids are sequential per secret; payloads of 1 byte
+ * to 64 KiB) and
+ * copies the Go emulator's documented differences that our code must survive
+ * (ListSecrets ignores `filter` and returns each page in random order).
+ *
+ * `ENVSYNC_GSM_EMULATOR=go` makes the Go emulator mandatory (fail if it cannot be
+ * installed); `=envsync` always uses ours. `ENVSYNC_TEST_GSM_KIND` tells tests which one ran.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import type { Emulator, RunningEmulator } from "../common.js";
+import { cacheDir, freePort, run, startService, stopService, tcpOpen, waitFor } from "../common.js";
+
+const GO_MODULE = "github.com/blackwell-systems/gcp-secret-manager-emulator/cmd/server@v1.3.0";
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, "..", "..", "..");
+
+function goBinary(): string {
+  return join(cacheDir("gsm"), "server");
+}
+
+function mode(): "auto" | "go" | "envsync" {
+  const m = process.env.ENVSYNC_GSM_EMULATOR;
+  return m === "go" || m === "envsync" ? m : "auto";
+}
+
+let goInstallError: string | undefined;
+
+/** The GCP Secret Manager emulator of the harness. */
+export const emulator: Emulator = {
+  name: "gsm",
+  installCommand: `GOBIN=${join("$HOME", ".cache", "envsync-emulators", "gsm")} go install ${GO_MODULE}`,
+  async install(): Promise<void> {
+    if (mode() === "envsync" || existsSync(goBinary())) return;
+    try {
+      await run("go", ["install", GO_MODULE], {
+        env: { ...process.env, GOBIN: cacheDir("gsm") },
+        log: join(cacheDir("gsm"), "install.log"),
+      });
+    } catch (e) {
+      goInstallError = (e as Error).message;
+      if (mode() === "go") throw e;
+      process.stderr.write(
+        `[gsm] ${GO_MODULE} could not be installed (${goInstallError}); using envsync's own gRPC emulator (test/harness/emulators/gsm.ts).\n`,
+      );
+    }
+  },
+  async start(): Promise<RunningEmulator> {
+    const port = await freePort();
+    const useGo = mode() !== "envsync" && existsSync(goBinary());
+    const log = join(cacheDir("gsm"), `server-${port}.log`);
+    const child = useGo
+      ? startService(goBinary(), ["--port", String(port)], { log })
+      : startService(
+          process.execPath,
+          ["--import", "tsx", join(here, "gsm.ts"), "--serve", "--port", String(port)],
+          { cwd: repoRoot, log },
+        );
+    await waitFor(`gsm emulator on port ${port} (log: ${log})`, () => tcpOpen(port), 60_000, child);
+    return {
+      env: {
+        ENVSYNC_TEST_GSM_ENDPOINT: `127.0.0.1:${port}`,
+        ENVSYNC_TEST_GSM_KIND: useGo ? "go" : "envsync",
+        METADATA_SERVER_DETECTION: "none",
+      },
+      stop: () => stopService(child),
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------
+// envsync's own emulator (runs only in the child process started above).
+
+interface Timestamp {
+  seconds: string;
+  nanos: number;
+}
+type VersionState = "ENABLED" | "DISABLED" | "DESTROYED";
+interface StoredVersion {
+  id: number;
+  state: VersionState;
+  createTime: Timestamp;
+  destroyTime: Timestamp | null;
+  data: Buffer | null;
+}
+interface StoredSecret {
+  name: string;
+  createTime: Timestamp;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  versions: StoredVersion[];
+}
+
+const MAX_PAYLOAD = 65_536;
+const ID_RULE = /^[A-Za-z0-9_-]{1,255}$/;
+
+function now(): Timestamp {
+  const ms = Date.now();
+  return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
+}
+
+function fail(code: grpc.status, details: string): grpc.ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+function serve(port: number): void {
+  const require = createRequire(import.meta.url);
+  // @grpc/proto-loader is google-gax's dependency (not ours): loaded at run time only.
+  const protoLoader = require("@grpc/proto-loader") as {
+    loadSync(
+      file: string,
+      options: Record<string, unknown>,
+    ): Parameters<typeof grpc.loadPackageDefinition>[0];
+  };
+  const smRoot = join(
+    dirname(require.resolve("@google-cloud/secret-manager/package.json")),
+    "build",
+    "protos",
+  );
+  // google-gax (the client's own dependency) ships google/api, google/iam and google/protobuf.
+  const gaxMain = createRequire(require.resolve("@google-cloud/secret-manager")).resolve(
+    "google-gax",
+  );
+  const gaxRoot = join(dirname(gaxMain), "..", "protos");
+  const def = protoLoader.loadSync("google/cloud/secretmanager/v1/service.proto", {
+    includeDirs: [smRoot, gaxRoot],
+    longs: String,
+    enums: String,
+    defaults: false,
+    oneofs: true,
+  });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    google: {
+      cloud: {
+        secretmanager: { v1: { SecretManagerService: { service: grpc.ServiceDefinition } } };
+      };
+    };
+  };
+  const secrets = new Map<string, StoredSecret>();
+
+  const secretOf = (name: string): StoredSecret => {
+    const s = secrets.get(name);
+    if (!s) throw fail(grpc.status.NOT_FOUND, `Secret [${name}] not found or has no versions.`);
+    return s;
+  };
+  const splitVersion = (name: string): { secret: StoredSecret; version: StoredVersion } => {
+    const m = /^(projects\/[^/]+\/secrets\/[^/]+)\/versions\/([^/]+)$/.exec(name);
+    if (!m)
+      throw fail(
+        grpc.status.INVALID_ARGUMENT,
+        `Invalid resource field value in the request: ${name}`,
+      );
+    const secret = secretOf(m[1]!);
+    const id = m[2] === "latest" ? secret.versions.length : Number(m[2]);
+    const version = secret.versions[id - 1];
+    if (!version) throw fail(grpc.status.NOT_FOUND, `Secret Version [${name}] not found.`);
+    return { secret, version };
+  };
+  const secretMsg = (s: StoredSecret): Record<string, unknown> => ({
+    name: s.name,
+    createTime: s.createTime,
+    labels: s.labels,
+    annotations: s.annotations,
+    replication: { automatic: {} },
+  });
+  const versionMsg = (s: StoredSecret, v: StoredVersion): Record<string, unknown> => ({
+    name: `${s.name}/versions/${v.id}`,
+    createTime: v.createTime,
+    ...(v.destroyTime ? { destroyTime: v.destroyTime } : {}),
+    state: v.state,
+  });
+  const setState = (name: string, state: VersionState): Record<string, unknown> => {
+    const { secret, version } = splitVersion(name);
+    if (version.state === "DESTROYED")
+      throw fail(
+        grpc.status.FAILED_PRECONDITION,
+        `Secret Version [${name}] is in DESTROYED state.`,
+      );
+    version.state = state;
+    if (state === "DESTROYED") {
+      version.data = null;
+      version.destroyTime = now();
+    }
+    return versionMsg(secret, version);
+  };
+  const page = <T>(
+    items: T[],
+    req: { pageSize?: number; pageToken?: string },
+  ): { page: T[]; next: string } => {
+    // Servers may return fewer results than asked (AIP-158); pages of at most 50 make
+    // the tests exercise paging (the real service serves up to 25,000).
+    const size = Math.min(req.pageSize && req.pageSize > 0 ? req.pageSize : 25_000, 50);
+    const start = req.pageToken ? Number(req.pageToken) : 0;
+    const end = start + size;
+    return { page: items.slice(start, end), next: end < items.length ? String(end) : "" };
+  };
+
+  type Handler = (req: Record<string, unknown>) => unknown;
+  const unary =
+    (fn: Handler): grpc.handleUnaryCall<Record<string, unknown>, unknown> =>
+    (call, callback) => {
+      try {
+        callback(null, fn(call.request));
+      } catch (e) {
+        callback(e as grpc.ServiceError);
+      }
+    };
+  const handlers: Record<string, Handler> = {
+    CreateSecret: (req) => {
+      const parent = String(req.parent);
+      const id = typeof req.secretId === "string" ? req.secretId : "";
+      if (!/^projects\/[^/]+$/.test(parent))
+        throw fail(grpc.status.INVALID_ARGUMENT, `Invalid parent ${parent}`);
+      if (!ID_RULE.test(id)) throw fail(grpc.status.INVALID_ARGUMENT, `Invalid secret id [${id}].`);
+      const name = `${parent}/secrets/${id}`;
+      if (secrets.has(name))
+        throw fail(grpc.status.ALREADY_EXISTS, `Secret [${name}] already exists.`);
+      const body = (req.secret ?? {}) as {
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+      };
+      const s: StoredSecret = {
+        name,
+        createTime: now(),
+        labels: { ...body.labels },
+        annotations: { ...body.annotations },
+        versions: [],
+      };
+      secrets.set(name, s);
+      return secretMsg(s);
+    },
+    GetSecret: (req) => secretMsg(secretOf(String(req.name))),
+    DeleteSecret: (req) => {
+      secretOf(String(req.name));
+      secrets.delete(String(req.name));
+      return {};
+    },
+    // Like the Go emulator: `filter` is ignored and each page comes in random order.
+    ListSecrets: (req) => {
+      const prefix = `${String(req.parent)}/secrets/`;
+      const all = [...secrets.values()]
+        .filter((s) => s.name.startsWith(prefix))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const { page: items, next } = page(all, req as { pageSize?: number; pageToken?: string });
+      return { secrets: shuffle(items.map(secretMsg)), nextPageToken: next, totalSize: all.length };
+    },
+    AddSecretVersion: (req) => {
+      const s = secretOf(String(req.parent));
+      const data = (req.payload as { data?: Buffer } | undefined)?.data ?? Buffer.alloc(0);
+      // Like the real service ("Field [payload] is required"): no empty versions.
+      if (data.length === 0)
+        throw fail(grpc.status.INVALID_ARGUMENT, "Field [payload] is required.");
+      if (data.length > MAX_PAYLOAD)
+        throw fail(
+          grpc.status.INVALID_ARGUMENT,
+          "Secret payload data length must be at most 65536 bytes.",
+        );
+      const v: StoredVersion = {
+        id: s.versions.length + 1,
+        state: "ENABLED",
+        createTime: now(),
+        destroyTime: null,
+        data,
+      };
+      s.versions.push(v);
+      return versionMsg(s, v);
+    },
+    GetSecretVersion: (req) => {
+      const { secret, version } = splitVersion(String(req.name));
+      return versionMsg(secret, version);
+    },
+    AccessSecretVersion: (req) => {
+      const name = String(req.name);
+      const { secret, version } = splitVersion(name);
+      const resolved = `${secret.name}/versions/${version.id}`;
+      if (version.state !== "ENABLED")
+        throw fail(
+          grpc.status.FAILED_PRECONDITION,
+          `Secret Version [${resolved}] is in ${version.state} state.`,
+        );
+      return { name: resolved, payload: { data: version.data } };
+    },
+    ListSecretVersions: (req) => {
+      const s = secretOf(String(req.parent));
+      const all = [...s.versions].reverse().map((v) => versionMsg(s, v));
+      const { page: items, next } = page(all, req as { pageSize?: number; pageToken?: string });
+      return { versions: items, nextPageToken: next, totalSize: all.length };
+    },
+    DisableSecretVersion: (req) => setState(String(req.name), "DISABLED"),
+    EnableSecretVersion: (req) => setState(String(req.name), "ENABLED"),
+    DestroySecretVersion: (req) => setState(String(req.name), "DESTROYED"),
+  };
+  const impl: grpc.UntypedServiceImplementation = {};
+  for (const [method, fn] of Object.entries(handlers)) impl[method] = unary(fn);
+
+  const server = new grpc.Server();
+  server.addService(pkg.google.cloud.secretmanager.v1.SecretManagerService.service, impl);
+  server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => {
+    if (err) {
+      process.stderr.write(`gsm emulator could not listen: ${err.message}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`envsync gsm emulator listening on 127.0.0.1:${port}\n`);
+  });
+  const stop = (): void => server.tryShutdown(() => process.exit(0));
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href &&
+  process.argv.includes("--serve")
+) {
+  const i = process.argv.indexOf("--port");
+  serve(Number(process.argv[i + 1] ?? "9090"));
+}
