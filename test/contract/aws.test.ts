@@ -231,3 +231,36 @@ describe("AWS errors users meet (moto)", () => {
     expect((s as Store & CountsCalls).calls.total()).toBe(2);
   });
 });
+
+describe("aws-sm per-key call counts (moto)", () => {
+  it("pulls 1,000 keys in ≤ 51 read calls and pushes 10 changed of 1,000 in exactly 10 writes", async () => {
+    const uri = `aws-sm://envsync-test/count-${uid()}/*`;
+    const seed = await openStore(withEndpoint(uri), { ...context, concurrency: 16 });
+    const all: Record<string, string> = {};
+    for (let i = 0; i < 1000; i++) all[`KEY_${String(i).padStart(4, "0")}`] = `value-${i}`;
+    await seed.write(changes(all), await seed.read());
+    await seed.close?.();
+
+    const s = await open(uri);
+    const snap = await s.read();
+    expect(snap.values.size).toBe(1000);
+    expect(snap.values.get("KEY_0999")).toBe("value-999");
+    expect(s.calls.total()).toBeLessThanOrEqual(51);
+    expect(s.calls.total("BatchGetSecretValue")).toBe(s.calls.total());
+
+    s.calls.reset();
+    const set: Record<string, string> = {};
+    for (let i = 0; i < 1000; i += 100) set[`KEY_${String(i).padStart(4, "0")}`] = `changed-${i}`;
+    const result = await s.write(changes(set), snap);
+    const writes = s.calls.total("PutSecretValue", "CreateSecret", "DeleteSecret", "RestoreSecret");
+    expect(writes).toBe(10);
+    expect(result.writeCalls).toBe(10);
+    expect(s.calls.counts.get("PutSecretValue")).toBe(10);
+    // The version guard reads only the touched keys (10 names per ListSecrets call).
+    expect(s.calls.total("ListSecrets")).toBe(1);
+    const after = await s.read();
+    expect(after.values.get("KEY_0100")).toBe("changed-100");
+    expect(after.values.get("KEY_0101")).toBe("value-101");
+    await s.close?.();
+  }, 120_000);
+});
