@@ -202,7 +202,11 @@ describe("validate (no network)", () => {
   const ssm = (raw: string) => createSsm(parseRemoteUri(raw), ctx);
   const code = (fn: () => void): string | undefined => {
     const e = errOf(fn);
-    return isEnvsyncError(e) ? `${e.code}:${e.exitCode}` : e === undefined ? undefined : String(e);
+    return isEnvsyncError(e)
+      ? `${e.code}:${e.exitCode}`
+      : e === undefined
+        ? undefined
+        : `unexpected: ${(e as Error).message}`;
   };
 
   it.each([
