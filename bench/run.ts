@@ -1,0 +1,67 @@
+/**
+ * `npm run bench`: runs every `bench/*.bench.ts` module (or those named on the command
+ * line: `npm run bench -- startup parse`), prints one side-by-side table and writes it
+ * to docs/BENCHMARKS.md with the command, the machine and the date.
+ */
+import { readdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem, type, release } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { BenchModule, BenchRow } from "./types.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const only = process.argv.slice(2);
+const modules = readdirSync(here)
+  .filter((f) => f.endsWith(".bench.ts"))
+  .filter((f) => only.length === 0 || only.includes(f.replace(/\.bench\.ts$/, "")))
+  .sort();
+
+const rows: BenchRow[] = [];
+const failures: string[] = [];
+for (const f of modules) {
+  process.stderr.write(`bench: ${f}…\n`);
+  try {
+    const mod = (await import(pathToFileURL(join(here, f)).href)) as BenchModule;
+    rows.push(...(await mod.run()));
+  } catch (e) {
+    failures.push(`${f}: ${(e as Error).message}`);
+    process.stderr.write(`bench: ${f} failed: ${(e as Error).stack ?? String(e)}\n`);
+  }
+}
+
+const esc = (s: string): string => s.replace(/\|/g, "\\|");
+const table = [
+  "| benchmark | envsync | baseline | ratio | goal | met | note |",
+  "|---|---|---|---|---|---|---|",
+  ...rows.map(
+    (r) =>
+      `| ${esc(r.name)} | ${esc(r.ours)} | ${esc(r.baseline)} | ${esc(r.ratio)} | ${esc(r.goal)} | ${r.met === undefined ? "–" : r.met ? "yes" : "**no**"} | ${esc(r.note ?? "")} |`,
+  ),
+].join("\n");
+
+const cpu = cpus()[0]?.model ?? "unknown CPU";
+const machine = `${type()} ${release()}, ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+const date = new Date().toISOString();
+process.stdout.write(`\n${table}\n\n`);
+if (failures.length) process.stdout.write(`failed modules:\n${failures.map((f) => `- ${f}`).join("\n")}\n`);
+
+if (only.length === 0) {
+  const doc = [
+    "# Benchmarks",
+    "",
+    "Produced by `npm run bench` (bench/run.ts); every row is a side-by-side measurement taken in the same run.",
+    "Whole-process timings are medians with (min–max, n=runs) after warm-up runs; emulator rows run against the",
+    "emulators on loopback, so they measure call counts and client-side parallelism, not cloud latency.",
+    "",
+    `- Date: ${date}`,
+    `- Machine: ${machine}`,
+    `- Command: \`npm run bench\``,
+    "",
+    table,
+    "",
+    ...(failures.length ? ["Modules that failed in this run:", "", ...failures.map((f) => `- ${f}`), ""] : []),
+  ].join("\n");
+  writeFileSync(join(here, "..", "docs", "BENCHMARKS.md"), doc);
+  process.stderr.write("bench: wrote docs/BENCHMARKS.md\n");
+}
+if (failures.length) process.exitCode = 1;
