@@ -2,6 +2,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    pool: "forks",
+    // 2 cores: two workers; emulators run beside them.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     projects: [
       {
         test: {
@@ -16,10 +19,8 @@ export default defineConfig({
           include: ["test/contract/**/*.test.ts", "test/e2e/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/harness/global-setup.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 300_000,
-          pool: "forks",
-          poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
         },
       },
     ],

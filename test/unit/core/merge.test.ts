@@ -25,7 +25,7 @@ type Row = [
   Record<string, string>,
   Record<string, string> | null,
   Action,
-  OnConflict?,
+  (OnConflict | undefined)?,
   boolean?,
 ];
 
