@@ -1,0 +1,11 @@
+/**
+ * The dotenv engine of envsync: a lossless parser following the `dotenv` package's
+ * dialect, a format-preserving writer, minimal quoting and opt-in expansion.
+ * See docs/DOTENV.md for the dialect and the differences from dotenv.
+ */
+export { parse, parseDocument } from "./parser.js";
+export type { DotenvDocument, DotenvWarning, ParseOptions, ParsedDotenv } from "./parser.js";
+export { applyChanges, formatDotenv } from "./writer.js";
+export type { DotenvChanges } from "./writer.js";
+export { quoteValue } from "./quote.js";
+export { expandValues } from "./expand.js";
