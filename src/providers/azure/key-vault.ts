@@ -1,0 +1,516 @@
+/**
+ * Azure Key Vault store (`azure-kv://`), on the official `@azure/keyvault-secrets`
+ * client with `DefaultAzureCredential`. Loaded only through the registry's dynamic
+ * import, so the SDK stays out of `--help` and `file:` commands (SPEC §9).
+ *
+ * - `azure-kv://VAULT/SECRET`: bundle, one secret holding a JSON object.
+ * - `azure-kv://VAULT/PREFIX*`: per-key, one secret per key under reversible names
+ *   (see names.ts), tagged `managed-by=envsync` and `envsync-key=<KEY>`.
+ *
+ * Soft delete is the vault's business: deleting a key soft-deletes it; a key added
+ * again under a name held in the deleted state is recovered first, then set. Purge
+ * happens only when asked (`WriteOptions.purge`).
+ */
+import { createHash } from "node:crypto";
+import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import {
+  SecretClient,
+  type DeletedSecret,
+  type KeyVaultSecret,
+  type SecretClientOptions,
+  type SecretProperties,
+} from "@azure/keyvault-secrets";
+import { EnvsyncError } from "../../errors.js";
+import { mapLimit } from "../parallel.js";
+import { withRetry, type RetryPolicy } from "../retry.js";
+import { bundleJson, checkBundleSize, checkValueSizes, parseBundleJson } from "../rules.js";
+import type {
+  ChangeSet,
+  RemoteSnapshot,
+  Store,
+  StoreContext,
+  StoreRules,
+  VersionInfo,
+  WriteOptions,
+  WriteResult,
+} from "../types.js";
+import { displayUri, type RemoteUri } from "../uri.js";
+import { statusOf, toEnvsyncError } from "./errors.js";
+import { decodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js";
+import { isLoopbackVault, parseAzureTarget, type AzureTarget } from "./target.js";
+
+/** Key Vault's limit on one secret value (SPEC §6). */
+export const AZURE_MAX_VALUE_BYTES = 25_600;
+/** Tag every envsync secret carries; secrets without it are never touched. */
+export const MANAGED_TAG = "managed-by";
+/** Value of {@link MANAGED_TAG}. */
+export const MANAGED_VALUE = "envsync";
+/** Tag holding the original key of a per-key secret. */
+export const KEY_TAG = "envsync-key";
+
+/** How often soft-delete and recover pollers look again, ms (the SDK's default is 2 s). */
+const POLL_MS = 250;
+/** Key Vault pages list results by at most 25. */
+const PAGE_SIZE = 25;
+
+const RULES: StoreRules = {
+  maxValueBytes: AZURE_MAX_VALUE_BYTES,
+  nameRule:
+    "0-9a-zA-Z-, at most 127 characters, case-insensitive (per-key names are mapped reversibly)",
+};
+
+const isManaged = (tags: Readonly<Record<string, string>> | undefined): boolean =>
+  tags?.[MANAGED_TAG] === MANAGED_VALUE;
+
+const empty = (): RemoteSnapshot => ({
+  exists: false,
+  values: new Map(),
+  version: null,
+  keyVersions: new Map(),
+});
+
+/** Digest of per-key versions: the per-key layout's informational version. */
+function versionDigest(keyVersions: ReadonlyMap<string, string>): string | null {
+  if (keyVersions.size === 0) return null;
+  const h = createHash("sha256");
+  for (const k of [...keyVersions.keys()].sort()) h.update(`${k}\0${keyVersions.get(k)}\n`);
+  return h.digest("hex").slice(0, 32);
+}
+
+function remoteChanged(display: string, what: string): EnvsyncError {
+  return new EnvsyncError(
+    "REMOTE_CHANGED",
+    `${what} in ${display} changed since envsync read it; nothing was written.`,
+    {
+      hint: "Run the command again: envsync will read the other change and merge it.",
+    },
+  );
+}
+
+/** Calls to one vault with retries, timeouts and error mapping in one place. */
+class VaultCalls {
+  constructor(
+    readonly client: SecretClient,
+    readonly vaultUrl: string,
+    private readonly ctx: StoreContext,
+  ) {}
+
+  /** Per-call options: the abort signal of the request timeout, if one is set. */
+  opts(): { abortSignal?: AbortSignal } {
+    return this.ctx.requestTimeoutMs
+      ? { abortSignal: AbortSignal.timeout(this.ctx.requestTimeoutMs) }
+      : {};
+  }
+
+  /** Runs `fn` with envsync's retry policy; maps the final error. */
+  async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const policy: RetryPolicy = this.ctx.retry ?? {};
+    try {
+      return await withRetry(() => fn(), {
+        policy,
+        onRetry: (attempt, delayMs, e) => {
+          const code = (e as { code?: unknown }).code;
+          const why = statusOf(e) ?? (typeof code === "string" ? code : "error");
+          this.ctx.logger.debug(
+            `azure-kv: ${what} failed (${why}), retry ${attempt} in ${delayMs} ms`,
+          );
+        },
+      });
+    } catch (e) {
+      throw toEnvsyncError(e, this.vaultUrl, what);
+    }
+  }
+
+  /** The current version of a secret, or null when it does not exist (404). */
+  async getOrNull(name: string): Promise<KeyVaultSecret | null> {
+    try {
+      return await this.call(`secret ${name}`, () => this.client.getSecret(name, this.opts()));
+    } catch (e) {
+      if (e instanceof EnvsyncError && e.code === "NOT_FOUND" && statusOf(e.cause) === 404)
+        return null;
+      throw e;
+    }
+  }
+
+  /** The soft-deleted secret held under a name, or null. */
+  async getDeletedOrNull(name: string): Promise<DeletedSecret | null> {
+    try {
+      return await this.call(`deleted secret ${name}`, () =>
+        this.client.getDeletedSecret(name, this.opts()),
+      );
+    } catch (e) {
+      if (e instanceof EnvsyncError && e.code === "NOT_FOUND" && statusOf(e.cause) === 404)
+        return null;
+      throw e;
+    }
+  }
+
+  async set(
+    name: string,
+    value: string,
+    tags: Record<string, string>,
+    contentType: string,
+  ): Promise<KeyVaultSecret> {
+    return this.call(`writing secret ${name}`, () =>
+      this.client.setSecret(name, value, { ...this.opts(), tags, contentType }),
+    );
+  }
+
+  /** Recovers a soft-deleted secret and waits until it is readable again. */
+  async recover(name: string): Promise<void> {
+    await this.call(`recovering deleted secret ${name}`, async () => {
+      const poller = await this.client.beginRecoverDeletedSecret(name, {
+        ...this.opts(),
+        intervalInMs: POLL_MS,
+      });
+      await poller.pollUntilDone();
+    });
+  }
+
+  /** Soft-deletes a secret and waits until the vault holds it as deleted; then purges if asked. */
+  async remove(name: string, purge: boolean): Promise<number> {
+    let calls = 0;
+    await this.call(`deleting secret ${name}`, async () => {
+      try {
+        const poller = await this.client.beginDeleteSecret(name, {
+          ...this.opts(),
+          intervalInMs: POLL_MS,
+        });
+        calls++;
+        await poller.pollUntilDone();
+      } catch (e) {
+        if (statusOf(e) !== 404) throw e;
+      }
+    });
+    if (purge) {
+      await this.call(`purging secret ${name}`, () =>
+        this.client.purgeDeletedSecret(name, this.opts()),
+      );
+      calls++;
+    }
+    return calls;
+  }
+}
+
+/** Builds the SDK client: DefaultAzureCredential, no SDK retries (envsync retries). */
+function makeClient(vaultUrl: string, ctx: StoreContext): SecretClient {
+  const extra: Record<string, unknown> = { ...(ctx.clientOptions?.["azure-kv"] ?? {}) };
+  // Tests may inject a credential; users always get DefaultAzureCredential.
+  const credential =
+    (extra.credential as TokenCredential | undefined) ?? new DefaultAzureCredential();
+  delete extra.credential;
+  const options: SecretClientOptions = {
+    serviceVersion: "7.6",
+    retryOptions: { maxRetries: 0 },
+    // Emulators on loopback answer the auth challenge with a resource that is not
+    // the vault's host; real vaults keep the SDK's check.
+    ...(isLoopbackVault(vaultUrl) ? { disableChallengeResourceVerification: true } : {}),
+    ...(extra as SecretClientOptions),
+  };
+  return new SecretClient(vaultUrl, credential, options);
+}
+
+/** Bundle layout: one secret holding a JSON object of every key. */
+class BundleStore implements Store {
+  readonly scheme = "azure-kv";
+  readonly layout = "bundle" as const;
+  readonly rules = RULES;
+
+  constructor(
+    readonly display: string,
+    private readonly target: AzureTarget,
+    private readonly calls: VaultCalls,
+  ) {}
+
+  private get name(): string {
+    return this.target.name;
+  }
+
+  async read(): Promise<RemoteSnapshot> {
+    const s = await this.calls.getOrNull(this.name);
+    if (!s) return empty();
+    return {
+      exists: true,
+      values: parseBundleJson(s.value ?? "", this.display),
+      version: s.properties.version ?? null,
+      keyVersions: new Map(),
+    };
+  }
+
+  validate(next: ReadonlyMap<string, string>, _changes: ChangeSet): void {
+    checkBundleSize(
+      next,
+      AZURE_MAX_VALUE_BYTES,
+      this.display,
+      `azure-kv://${this.target.vaultUrl}/PREFIX*`,
+    );
+  }
+
+  async write(
+    changes: ChangeSet,
+    expected: RemoteSnapshot,
+    _options?: WriteOptions,
+  ): Promise<WriteResult> {
+    const current = await this.calls.getOrNull(this.name);
+    const currentVersion = current?.properties.version ?? null;
+    if (currentVersion !== expected.version)
+      throw remoteChanged(this.display, `The secret ${this.name}`);
+    const next = current
+      ? parseBundleJson(current.value ?? "", this.display)
+      : new Map<string, string>();
+    for (const [k, v] of changes.set) next.set(k, v);
+    for (const k of changes.delete) next.delete(k);
+    this.validate(next, changes);
+    let writeCalls = 0;
+    if (!current && (await this.calls.getDeletedOrNull(this.name))) {
+      // The name is held by a soft-deleted secret: a plain set would get 409.
+      await this.calls.recover(this.name);
+      writeCalls++;
+    }
+    const tags = { ...(current?.properties.tags ?? {}), [MANAGED_TAG]: MANAGED_VALUE };
+    const written = await this.calls.set(this.name, bundleJson(next), tags, "application/json");
+    writeCalls++;
+    return { version: written.properties.version ?? null, writeCalls };
+  }
+
+  async listVersions(): Promise<VersionInfo[]> {
+    const props = await this.calls.call(`versions of ${this.name}`, async () => {
+      const out: SecretProperties[] = [];
+      for await (const p of this.calls.client.listPropertiesOfSecretVersions(
+        this.name,
+        this.calls.opts(),
+      ))
+        out.push(p);
+      return out;
+    });
+    const current = await this.calls.getOrNull(this.name);
+    return props
+      .sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0))
+      .map((p) => ({
+        id: p.version ?? "",
+        createdAt: p.createdOn ?? null,
+        keyCount: null,
+        current: p.version !== undefined && p.version === current?.properties.version,
+        ...(p.enabled === false ? { state: "disabled" } : {}),
+      }));
+  }
+
+  async readVersion(id: string): Promise<RemoteSnapshot> {
+    const s = await this.calls.call(`version ${id} of ${this.name}`, () =>
+      this.calls.client.getSecret(this.name, { ...this.calls.opts(), version: id }),
+    );
+    return {
+      exists: true,
+      values: parseBundleJson(s.value ?? "", this.display),
+      version: s.properties.version ?? null,
+      keyVersions: new Map(),
+    };
+  }
+}
+
+/** One managed secret found by listing. */
+interface Listed {
+  readonly key: string;
+  readonly name: string;
+}
+
+/** What phase one of a per-key write found under one touched key. */
+interface Found {
+  readonly key: string;
+  readonly name: string;
+  readonly version: string | null;
+  readonly value: string | undefined;
+  readonly softDeleted: boolean;
+}
+
+/** Per-key layout: one secret per key under `PREFIX`, names mapped reversibly. */
+class PerKeyStore implements Store {
+  readonly scheme = "azure-kv";
+  readonly layout = "per-key" as const;
+  readonly rules = RULES;
+
+  constructor(
+    readonly display: string,
+    private readonly target: AzureTarget,
+    private readonly calls: VaultCalls,
+    private readonly concurrency: number,
+  ) {}
+
+  private get prefix(): string {
+    return this.target.name;
+  }
+
+  /** Lists managed secrets under the prefix, page by page; counts what it leaves alone. */
+  private async list(): Promise<{ items: Listed[]; skipped: number; disabled: number }> {
+    const prefix = this.prefix.toLowerCase();
+    return this.calls.call("listing secrets", async () => {
+      const items: Listed[] = [];
+      let skipped = 0;
+      let disabled = 0;
+      const pages = this.calls.client
+        .listPropertiesOfSecrets(this.calls.opts())
+        .byPage({ maxPageSize: PAGE_SIZE });
+      for await (const page of pages) {
+        for (const p of page) {
+          if (!p.name.toLowerCase().startsWith(prefix)) continue;
+          if (!isManaged(p.tags)) {
+            skipped++;
+            continue;
+          }
+          const key = this.keyOf(p);
+          if (key === null) continue;
+          if (p.enabled === false) {
+            disabled++;
+            continue;
+          }
+          items.push({ key, name: p.name });
+        }
+      }
+      return { items, skipped, disabled };
+    });
+  }
+
+  /** The key a managed secret holds: its tag when the tag maps to this name, else the decoded name. */
+  private keyOf(p: SecretProperties): string | null {
+    const tagged = p.tags?.[KEY_TAG];
+    if (tagged !== undefined) {
+      if (unmappableReason(tagged) !== null) return null;
+      // A tag that maps elsewhere belongs to another (longer) prefix.
+      return secretNameFor(this.prefix, tagged).toLowerCase() === p.name.toLowerCase()
+        ? tagged
+        : null;
+    }
+    return decodeKey(p.name.slice(this.prefix.length));
+  }
+
+  async read(): Promise<RemoteSnapshot> {
+    const { items, skipped, disabled } = await this.list();
+    const secrets = await mapLimit(items, this.concurrency, (it) => this.calls.getOrNull(it.name));
+    const values = new Map<string, string>();
+    const keyVersions = new Map<string, string>();
+    items.forEach((it, i) => {
+      const s = secrets[i];
+      if (!s) return; // deleted between list and get
+      values.set(it.key, s.value ?? "");
+      keyVersions.set(it.key, s.properties.version ?? "");
+    });
+    const notes: string[] = [];
+    if (skipped > 0)
+      notes.push(
+        `${skipped} secret(s) under the prefix lack the ${MANAGED_TAG}=${MANAGED_VALUE} tag and were left alone`,
+      );
+    if (disabled > 0) notes.push(`${disabled} disabled secret(s) under the prefix were skipped`);
+    return {
+      exists: items.length > 0,
+      values,
+      version: versionDigest(keyVersions),
+      keyVersions,
+      ...(notes.length > 0 ? { notes } : {}),
+    };
+  }
+
+  validate(next: ReadonlyMap<string, string>, changes: ChangeSet): void {
+    mapKeys(this.prefix, new Set([...next.keys(), ...changes.set.keys()]), this.display);
+    checkValueSizes(changes.set, AZURE_MAX_VALUE_BYTES, this.display);
+  }
+
+  async write(
+    changes: ChangeSet,
+    expected: RemoteSnapshot,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    const names = mapKeys(this.prefix, changes.set.keys(), this.display);
+    checkValueSizes(changes.set, AZURE_MAX_VALUE_BYTES, this.display);
+    for (const key of changes.delete) {
+      if (!names.has(key) && unmappableReason(key) === null)
+        names.set(key, secretNameFor(this.prefix, key));
+    }
+    const touched = [...new Set([...changes.set.keys(), ...changes.delete])].filter((k) =>
+      names.has(k),
+    );
+
+    // Phase one: look at every touched name before writing anything.
+    const found = await mapLimit(touched, this.concurrency, async (key): Promise<Found> => {
+      const name = names.get(key) as string;
+      const cur = await this.calls.getOrNull(name);
+      if (cur) {
+        if (!isManaged(cur.properties.tags)) throw this.notOurs(key, name);
+        return {
+          key,
+          name,
+          version: cur.properties.version ?? null,
+          value: cur.value,
+          softDeleted: false,
+        };
+      }
+      if (changes.set.has(key)) {
+        const deleted = await this.calls.getDeletedOrNull(name);
+        if (deleted) {
+          if (!isManaged(deleted.properties.tags)) throw this.notOurs(key, name);
+          return { key, name, version: null, value: undefined, softDeleted: true };
+        }
+      }
+      return { key, name, version: null, value: undefined, softDeleted: false };
+    });
+    const moved = found.filter((f) => f.version !== (expected.keyVersions.get(f.key) ?? null));
+    if (moved.length > 0) {
+      throw remoteChanged(this.display, `The key(s) ${moved.map((f) => f.key).join(", ")}`);
+    }
+
+    // Phase two: write changed keys only, recovering soft-deleted names first.
+    let writeCalls = 0;
+    const written = new Map<string, string>();
+    const sets = found.filter(
+      (f) => changes.set.has(f.key) && (f.version === null || f.value !== changes.set.get(f.key)),
+    );
+    await mapLimit(sets, this.concurrency, async (f) => {
+      const tags = { [MANAGED_TAG]: MANAGED_VALUE, [KEY_TAG]: f.key };
+      const value = changes.set.get(f.key) as string;
+      if (f.softDeleted) {
+        await this.calls.recover(f.name);
+        writeCalls++;
+      }
+      let s: KeyVaultSecret;
+      try {
+        s = await this.calls.set(f.name, value, tags, "text/plain");
+      } catch (e) {
+        // Deleted by someone else since phase one: the name is held, recover it first.
+        if (!(e instanceof EnvsyncError) || statusOf(e.cause) !== 409) throw e;
+        await this.calls.recover(f.name);
+        writeCalls++;
+        s = await this.calls.set(f.name, value, tags, "text/plain");
+      }
+      writeCalls++;
+      written.set(f.key, s.properties.version ?? "");
+    });
+    const deletes = found.filter((f) => changes.delete.includes(f.key) && f.version !== null);
+    await mapLimit(deletes, this.concurrency, async (f) => {
+      writeCalls += await this.calls.remove(f.name, options.purge === true);
+    });
+
+    const after = new Map(expected.keyVersions);
+    for (const f of deletes) after.delete(f.key);
+    for (const [k, v] of written) after.set(k, v);
+    return { version: versionDigest(after), keyVersions: written, writeCalls };
+  }
+
+  private notOurs(key: string, name: string): EnvsyncError {
+    return new EnvsyncError(
+      "NAME",
+      `The key ${key} maps to the secret "${name}" in ${this.display}, which exists without the ${MANAGED_TAG}=${MANAGED_VALUE} tag; envsync never touches such secrets.`,
+      {
+        hint: "Rename the key, choose another prefix, or tag the secret managed-by=envsync if envsync should own it.",
+      },
+    );
+  }
+}
+
+/** The provider entry the registry loads for `azure-kv://`. */
+export function createStore(uri: RemoteUri, context: StoreContext): Store {
+  const target = parseAzureTarget(uri);
+  const display = displayUri(uri);
+  const calls = new VaultCalls(makeClient(target.vaultUrl, context), target.vaultUrl, context);
+  return target.layout === "bundle"
+    ? new BundleStore(display, target, calls)
+    : new PerKeyStore(display, target, calls, Math.max(1, context.concurrency));
+}

@@ -1,0 +1,701 @@
+/**
+ * Azure Key Vault emulator for the integration tests.
+ *
+ * First choice (TESTING.md): lowkey-vault, the Spring Boot jar from Maven Central,
+ * run on the machine's Java 25 (found through JAVA25_HOME, JAVA_HOME or a search of
+ * /usr/lib/jvm for a `release` file saying JAVA_VERSION="25…"; never a fixed path),
+ * its self-signed certificate extracted from the jar and trusted through
+ * NODE_EXTRA_CA_CERTS, and its token port standing in for a managed identity
+ * endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER), so DefaultAzureCredential gets a
+ * token through its real chain.
+ *
+ * On this workplace Maven Central refuses every `com.github.nagyesta.lowkey-vault`
+ * artifact (no maven-metadata.xml, 404 for 7.0.9 through 7.3.112), so when the jar
+ * cannot be installed the harness starts envsync's own out-of-process Key Vault
+ * emulator instead: this file run as a script (`--serve`). It speaks the Key Vault
+ * secrets REST API over HTTPS (a certificate made with openssl and trusted the same
+ * way), answers unauthenticated requests with Key Vault's bearer challenge, issues
+ * tokens on an App-Service-style managed identity endpoint, and follows the real
+ * service where our code depends on it: case-insensitive names of `0-9a-zA-Z-`
+ * (127), 25 KB values, 15 tags, 25-item pages with nextLink, soft delete that holds
+ * the name (409 ObjectIsDeletedButRecoverable on set), recover, purge, empty values
+ * accepted (lowkey-vault rejects them). A second port answers every authenticated
+ * request with 403 ForbiddenByRbac, for the access-denied tests.
+ *
+ * `ENVSYNC_AZURE_EMULATOR=lowkey` makes lowkey-vault mandatory (fail if it cannot be
+ * installed); `=envsync` always uses ours. `ENVSYNC_TEST_AZURE_EMULATOR` tells tests
+ * which one ran. `ENVSYNC_TEST_KV_LATENCY_MS` (ours only) adds a delay to every
+ * response, to model the round trip to a cloud region in `npm run bench`.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Emulator, RunningEmulator } from "../common.js";
+import { cacheDir, freePort, httpOk, run, startService, stopService, waitFor } from "../common.js";
+
+/** The lowkey-vault release tried first (newest 7.x seen; needs Java 25). */
+export const LOWKEY_VERSION = process.env.ENVSYNC_LOWKEY_VERSION ?? "7.3.112";
+const ARTIFACT = `com.github.nagyesta.lowkey-vault:lowkey-vault-app:${LOWKEY_VERSION}:jar`;
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, "..", "..", "..");
+/** A refused download is not retried for a day (each try costs Maven's start-up). */
+const REFUSAL_TTL_MS = 24 * 3600_000;
+
+function mode(): "auto" | "lowkey" | "envsync" {
+  const m = process.env.ENVSYNC_AZURE_EMULATOR;
+  return m === "lowkey" || m === "envsync" ? m : "auto";
+}
+
+const lowkeyDir = (): string => cacheDir("lowkey");
+const jarPath = (): string => join(lowkeyDir(), "lowkey-vault-app.jar");
+const refusalMarker = (): string => join(lowkeyDir(), `unavailable-${LOWKEY_VERSION}`);
+
+/** JAVA_HOME of a Java 25 runtime, or undefined. */
+export function findJava25(): string | undefined {
+  const isJava25 = (home: string): boolean => {
+    try {
+      return (
+        existsSync(join(home, "bin", "java")) &&
+        /^JAVA_VERSION="25[."]/m.test(readFileSync(join(home, "release"), "utf8"))
+      );
+    } catch {
+      return false;
+    }
+  };
+  for (const v of [process.env.JAVA25_HOME, process.env.JAVA_HOME]) if (v && isJava25(v)) return v;
+  const jvm = "/usr/lib/jvm";
+  if (!existsSync(jvm)) return undefined;
+  return readdirSync(jvm)
+    .sort()
+    .reverse()
+    .map((d) => join(jvm, d))
+    .find(isJava25);
+}
+
+/** Extracts lowkey-vault's certificate from the jar into a PEM file (once). */
+function lowkeyCertPem(javaHome: string): string {
+  const pem = join(lowkeyDir(), "lowkey-cert.pem");
+  if (existsSync(pem)) return pem;
+  const dir = lowkeyDir();
+  execFileSync(
+    join(javaHome, "bin", "jar"),
+    ["xf", jarPath(), "BOOT-INF/classes/cert/keystore.p12"],
+    { cwd: dir },
+  );
+  const p12 = join(dir, "BOOT-INF", "classes", "cert", "keystore.p12");
+  const convert = (legacy: boolean): Buffer =>
+    execFileSync("openssl", [
+      "pkcs12",
+      ...(legacy ? ["-legacy"] : []),
+      "-in",
+      p12,
+      "-passin",
+      "pass:changeit",
+      "-nokeys",
+    ]);
+  let out: Buffer;
+  try {
+    out = convert(false);
+  } catch {
+    out = convert(true);
+  }
+  writeFileSync(pem, out);
+  rmSync(join(dir, "BOOT-INF"), { recursive: true, force: true });
+  return pem;
+}
+
+/** A self-signed certificate for our emulator, valid for 127.0.0.1 and localhost (made once). */
+function ownCert(): { cert: string; key: string } {
+  const dir = cacheDir("kv-emulator");
+  const cert = join(dir, "cert.pem");
+  const key = join(dir, "key.pem");
+  if (!existsSync(cert) || !existsSync(key)) {
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=envsync Key Vault emulator",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      ],
+      { stdio: "ignore" },
+    );
+  }
+  return { cert, key };
+}
+
+let lowkeyInstallError: string | undefined;
+
+function lowkeyUsable(): boolean {
+  return mode() !== "envsync" && existsSync(jarPath()) && findJava25() !== undefined;
+}
+
+/** Starts lowkey-vault and prepares a Recoverable+Purgeable vault on 127.0.0.1. */
+async function startLowkey(): Promise<{
+  url: string;
+  tokenPort: number;
+  ca: string;
+  stop(): Promise<void>;
+}> {
+  const javaHome = findJava25() as string;
+  const ca = lowkeyCertPem(javaHome);
+  const port = await freePort();
+  const tokenPort = await freePort();
+  const log = join(lowkeyDir(), `lowkey-${port}.log`);
+  const child = startService(
+    join(javaHome, "bin", "java"),
+    [
+      "-Xmx384m",
+      "-jar",
+      jarPath(),
+      `--server.port=${port}`,
+      "--server.address=127.0.0.1",
+      `--app.token.port=${tokenPort}`,
+      "--LOWKEY_VAULT_NAMES=-",
+    ],
+    { log, env: { ...process.env, JAVA_HOME: javaHome } },
+  );
+  await waitFor(
+    `lowkey-vault on ${port} (log: ${log})`,
+    () => httpOk(`http://127.0.0.1:${tokenPort}/ping`),
+    120_000,
+    child,
+  );
+  // Default vaults cannot be purged; soft delete and purge need a vault made so.
+  const url = `https://127.0.0.1:${port}`;
+  const body = JSON.stringify({
+    baseUri: url,
+    recoveryLevel: "Recoverable+Purgeable",
+    recoverableDays: 7,
+  });
+  const res = await import("node:https").then(
+    ({ request }) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          `${url}/management/vault`,
+          { method: "POST", ca: readFileSync(ca), headers: { "content-type": "application/json" } },
+          (r) => {
+            r.resume();
+            resolve(r.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      }),
+  );
+  if (res !== 200)
+    throw new Error(`lowkey-vault refused to create the vault ${url} (HTTP ${res}); see ${log}`);
+  return { url, tokenPort, ca, stop: () => stopService(child) };
+}
+
+/** The Azure Key Vault emulator of the harness. */
+export const emulator: Emulator = {
+  name: "lowkey",
+  installCommand: `mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy -Dartifact=${ARTIFACT} -DoutputDirectory=${join("$HOME", ".cache", "envsync-emulators", "lowkey")} -Dmdep.stripVersion=true   # and a Java 25 JDK (JAVA25_HOME)`,
+  async install(): Promise<void> {
+    ownCert();
+    if (mode() === "envsync" || existsSync(jarPath())) return;
+    const marker = refusalMarker();
+    if (
+      mode() === "auto" &&
+      existsSync(marker) &&
+      Date.now() - statSync(marker).mtimeMs < REFUSAL_TTL_MS
+    ) {
+      lowkeyInstallError = readFileSync(marker, "utf8");
+    } else {
+      try {
+        await run(
+          "mvn",
+          [
+            "-B",
+            "-q",
+            "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy",
+            `-Dartifact=${ARTIFACT}`,
+            `-DoutputDirectory=${lowkeyDir()}`,
+            "-Dmdep.stripVersion=true",
+          ],
+          { log: join(lowkeyDir(), "install.log") },
+        );
+      } catch (e) {
+        lowkeyInstallError = (e as Error).message;
+        writeFileSync(marker, lowkeyInstallError);
+      }
+    }
+    if (lowkeyInstallError !== undefined || findJava25() === undefined) {
+      const why = lowkeyInstallError ?? "no Java 25 runtime found (set JAVA25_HOME)";
+      if (mode() === "lowkey") throw new Error(why);
+      process.stderr.write(
+        `[lowkey] lowkey-vault ${LOWKEY_VERSION} is not available (${why}); using envsync's own Key Vault emulator (test/harness/emulators/lowkey.ts).\n`,
+      );
+    }
+  },
+  async start(): Promise<RunningEmulator> {
+    const own = ownCert();
+    const identityHeader = randomBytes(16).toString("hex");
+    const [port, forbiddenPort, tokenPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    // Our emulator always runs: it serves the 403 vault, and the vault itself without lowkey.
+    const log = join(cacheDir("kv-emulator"), `server-${port}.log`);
+    const child = startService(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(here, "lowkey.ts"),
+        "--serve",
+        ...[
+          "--port",
+          String(port),
+          "--forbidden-port",
+          String(forbiddenPort),
+          "--token-port",
+          String(tokenPort),
+        ],
+        ...["--cert", own.cert, "--key", own.key],
+      ],
+      { cwd: repoRoot, log, env: { ...process.env, ENVSYNC_KV_IDENTITY_HEADER: identityHeader } },
+    );
+    await waitFor(
+      `Key Vault emulator on ${port} (log: ${log})`,
+      () => httpOk(`http://127.0.0.1:${tokenPort}/ping`),
+      60_000,
+      child,
+    );
+    const lowkey = lowkeyUsable() ? await startLowkey() : undefined;
+    const caFile = join(cacheDir("kv-emulator"), "trust.pem");
+    writeFileSync(
+      caFile,
+      readFileSync(own.cert, "utf8") + (lowkey ? `\n${readFileSync(lowkey.ca, "utf8")}` : ""),
+    );
+    const tokenBase = `http://127.0.0.1:${lowkey ? lowkey.tokenPort : tokenPort}`;
+    return {
+      env: {
+        ENVSYNC_TEST_LOWKEY_URL: lowkey ? lowkey.url : `https://127.0.0.1:${port}`,
+        ENVSYNC_TEST_AZURE_EMULATOR: lowkey ? "lowkey" : "envsync",
+        ENVSYNC_TEST_KV_FORBIDDEN_URL: `https://127.0.0.1:${forbiddenPort}`,
+        ENVSYNC_TEST_LOWKEY_CA: caFile,
+        NODE_EXTRA_CA_CERTS: caFile,
+        // App Service managed identity: DefaultAzureCredential's ManagedIdentityCredential
+        // asks this endpoint (lowkey-vault's token port, or ours) for a token.
+        IDENTITY_ENDPOINT: `${tokenBase}/metadata/identity/oauth2/token`,
+        IDENTITY_HEADER: lowkey ? "lowkey" : identityHeader,
+      },
+      stop: async () => {
+        await Promise.all([stopService(child), lowkey?.stop()]);
+      },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------
+// envsync's own Key Vault emulator (runs only in the child process started above).
+
+interface StoredVersion {
+  readonly id: string;
+  readonly value: string;
+  readonly tags: Record<string, string> | undefined;
+  readonly contentType: string | undefined;
+  readonly created: number;
+  updated: number;
+  enabled: boolean;
+}
+interface StoredSecret {
+  readonly name: string;
+  readonly versions: StoredVersion[];
+  deletedDate?: number;
+}
+
+const NAME_RULE = /^[0-9a-zA-Z-]{1,127}$/;
+const MAX_VALUE_BYTES = 25_600;
+const MAX_TAGS = 15;
+const MAX_PAGE = 25;
+const RECOVERABLE_DAYS = 7;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly inner?: string,
+  ) {
+    super(message);
+  }
+}
+
+function serve(opts: {
+  port: number;
+  forbiddenPort: number;
+  tokenPort: number;
+  cert: string;
+  key: string;
+  identityHeader: string;
+  latencyMs: number;
+}): void {
+  const live = new Map<string, StoredSecret>();
+  const deleted = new Map<string, StoredSecret>();
+  const tokens = new Set<string>();
+  const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+  const attributes = (v: StoredVersion): Record<string, unknown> => ({
+    enabled: v.enabled,
+    created: seconds(v.created),
+    updated: seconds(v.updated),
+    recoveryLevel: "Recoverable+Purgeable",
+    recoverableDays: RECOVERABLE_DAYS,
+  });
+  const latest = (s: StoredSecret): StoredVersion =>
+    s.versions[s.versions.length - 1] as StoredVersion;
+  const bundle = (
+    base: string,
+    s: StoredSecret,
+    v: StoredVersion,
+    withValue: boolean,
+  ): Record<string, unknown> => ({
+    ...(withValue ? { value: v.value } : {}),
+    id: `${base}/secrets/${s.name}/${v.id}`,
+    attributes: attributes(v),
+    ...(v.tags ? { tags: v.tags } : {}),
+    ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
+  });
+  const item = (
+    base: string,
+    s: StoredSecret,
+    v: StoredVersion,
+    id: string,
+  ): Record<string, unknown> => ({
+    id,
+    attributes: attributes(v),
+    ...(v.tags ? { tags: v.tags } : {}),
+    ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
+  });
+  const deletedBundle = (base: string, s: StoredSecret): Record<string, unknown> => ({
+    ...bundle(base, s, latest(s), false),
+    recoveryId: `${base}/deletedsecrets/${s.name}`,
+    deletedDate: seconds(s.deletedDate ?? Date.now()),
+    scheduledPurgeDate: seconds((s.deletedDate ?? Date.now()) + RECOVERABLE_DAYS * 86_400_000),
+  });
+  const notFound = (name: string): HttpError =>
+    new HttpError(
+      404,
+      "SecretNotFound",
+      `A secret with (name/id) ${name} was not found in this key vault.`,
+    );
+  const checkName = (name: string): void => {
+    if (!NAME_RULE.test(name)) {
+      throw new HttpError(
+        400,
+        "BadParameter",
+        "The request URI contains an invalid name: secret names may contain only 0-9, a-z, A-Z, and -.",
+      );
+    }
+  };
+  const page = (
+    base: string,
+    path: string,
+    url: URL,
+    items: Record<string, unknown>[],
+  ): Record<string, unknown> => {
+    const max = Math.min(
+      MAX_PAGE,
+      Math.max(1, Number(url.searchParams.get("maxresults") ?? MAX_PAGE)),
+    );
+    const skip = Number(url.searchParams.get("$skiptoken") ?? "0");
+    const next = skip + max < items.length ? skip + max : null;
+    const apiVersion = url.searchParams.get("api-version") ?? "7.6";
+    return {
+      value: items.slice(skip, skip + max),
+      nextLink:
+        next === null
+          ? null
+          : `${base}${path}?api-version=${apiVersion}&$skiptoken=${next}&maxresults=${max}`,
+    };
+  };
+
+  function handle(method: string, url: URL, base: string, body: unknown): [number, unknown] {
+    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const [coll, rawName, sub, extra] = parts;
+    const key = rawName?.toLowerCase() ?? "";
+    if (coll === "secrets" && rawName === undefined && method === "GET") {
+      const all = [...live.values()].sort((a, b) => a.name.localeCompare(b.name));
+      return [
+        200,
+        page(
+          base,
+          "/secrets",
+          url,
+          all.map((s) => item(base, s, latest(s), `${base}/secrets/${s.name}`)),
+        ),
+      ];
+    }
+    if (coll === "deletedsecrets" && rawName === undefined && method === "GET") {
+      const all = [...deleted.values()].sort((a, b) => a.name.localeCompare(b.name));
+      return [
+        200,
+        page(
+          base,
+          "/deletedsecrets",
+          url,
+          all.map((s) => deletedBundle(base, s)),
+        ),
+      ];
+    }
+    if (coll === "secrets" && rawName !== undefined) {
+      checkName(rawName);
+      if (method === "PUT" && sub === undefined) {
+        if (deleted.has(key)) {
+          throw new HttpError(
+            409,
+            "Conflict",
+            `Secret ${rawName} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+            "ObjectIsDeletedButRecoverable",
+          );
+        }
+        const b = (body ?? {}) as { value?: unknown; tags?: unknown; contentType?: unknown };
+        if (typeof b.value !== "string")
+          throw new HttpError(400, "BadParameter", "Property value is required.");
+        if (Buffer.byteLength(b.value, "utf8") > MAX_VALUE_BYTES) {
+          throw new HttpError(
+            400,
+            "BadParameter",
+            "Secret value is too large: the maximum size is 25 KB.",
+          );
+        }
+        const tags = b.tags as Record<string, string> | undefined;
+        if (tags && Object.keys(tags).length > MAX_TAGS)
+          throw new HttpError(400, "BadParameter", "Too many tags.");
+        const now = Date.now();
+        const v: StoredVersion = {
+          id: randomUUID().replace(/-/g, ""),
+          value: b.value,
+          tags,
+          contentType: typeof b.contentType === "string" ? b.contentType : undefined,
+          created: now,
+          updated: now,
+          enabled: true,
+        };
+        const s = live.get(key) ?? { name: rawName, versions: [] };
+        s.versions.push(v);
+        live.set(key, s);
+        return [200, bundle(base, s, v, true)];
+      }
+      const s = live.get(key);
+      if (!s) throw notFound(rawName);
+      if (method === "GET" && sub === "versions") {
+        const items = s.versions.map((v) => item(base, s, v, `${base}/secrets/${s.name}/${v.id}`));
+        return [200, page(base, `/secrets/${s.name}/versions`, url, items)];
+      }
+      if (method === "GET" && extra === undefined) {
+        const v = sub ? s.versions.find((x) => x.id === sub) : latest(s);
+        if (!v) throw notFound(`${rawName}/${sub}`);
+        if (!v.enabled)
+          throw new HttpError(
+            403,
+            "Forbidden",
+            "Operation get is not allowed on a disabled secret.",
+          );
+        return [200, bundle(base, s, v, true)];
+      }
+      if (method === "PATCH" && sub !== undefined) {
+        const v = s.versions.find((x) => x.id === sub);
+        if (!v) throw notFound(`${rawName}/${sub}`);
+        const b = (body ?? {}) as { attributes?: { enabled?: unknown } };
+        if (typeof b.attributes?.enabled === "boolean") v.enabled = b.attributes.enabled;
+        v.updated = Date.now();
+        return [200, bundle(base, s, v, false)];
+      }
+      if (method === "DELETE" && sub === undefined) {
+        live.delete(key);
+        s.deletedDate = Date.now();
+        deleted.set(key, s);
+        return [200, deletedBundle(base, s)];
+      }
+    }
+    if (coll === "deletedsecrets" && rawName !== undefined) {
+      checkName(rawName);
+      const s = deleted.get(key);
+      if (!s) throw notFound(rawName);
+      if (method === "GET" && sub === undefined) return [200, deletedBundle(base, s)];
+      if (method === "DELETE" && sub === undefined) {
+        deleted.delete(key);
+        return [204, undefined];
+      }
+      if (method === "POST" && sub === "recover") {
+        if (live.has(key))
+          throw new HttpError(409, "Conflict", `Secret ${rawName} already exists.`);
+        deleted.delete(key);
+        delete s.deletedDate;
+        live.set(key, s);
+        return [200, bundle(base, s, latest(s), false)];
+      }
+    }
+    throw new HttpError(400, "BadParameter", `Unsupported request: ${method} ${url.pathname}`);
+  }
+
+  const send = (
+    res: ServerResponse,
+    status: number,
+    payload: unknown,
+    headers: Record<string, string> = {},
+  ): void => {
+    const text = payload === undefined ? "" : JSON.stringify(payload);
+    const write = (): void => {
+      res.writeHead(status, {
+        ...headers,
+        ...(text ? { "content-type": "application/json; charset=utf-8" } : {}),
+        "content-length": String(Buffer.byteLength(text)),
+        "x-ms-request-id": randomUUID(),
+      });
+      res.end(text);
+    };
+    if (opts.latencyMs > 0) setTimeout(write, opts.latencyMs);
+    else write();
+  };
+  const challenge = {
+    "www-authenticate":
+      'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"',
+  };
+  const authorized = (req: IncomingMessage): boolean => {
+    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+    return m !== null && tokens.has(m[1] as string);
+  };
+  const readBody = (req: IncomingMessage): Promise<unknown> =>
+    new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        try {
+          resolve(text ? JSON.parse(text) : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+
+  const tls = { cert: readFileSync(opts.cert), key: readFileSync(opts.key) };
+  const vault = createHttpsServer(tls, (req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      if (!authorized(req))
+        return send(
+          res,
+          401,
+          {
+            error: {
+              code: "Unauthorized",
+              message: "AKV10000: Request is missing a Bearer or PoP token.",
+            },
+          },
+          challenge,
+        );
+      const url = new URL(req.url ?? "/", `https://${req.headers.host ?? "127.0.0.1"}`);
+      try {
+        const [status, payload] = handle(
+          req.method ?? "GET",
+          url,
+          `https://${req.headers.host ?? ""}`,
+          body,
+        );
+        send(res, status, payload);
+      } catch (e) {
+        if (!(e instanceof HttpError)) throw e;
+        send(res, e.status, {
+          error: {
+            code: e.code,
+            message: e.message,
+            ...(e.inner ? { innererror: { code: e.inner } } : {}),
+          },
+        });
+      }
+    })();
+  });
+  const forbidden = createHttpsServer(tls, (req, res) => {
+    void readBody(req).then(() => {
+      if (!authorized(req))
+        return send(res, 401, { error: { code: "Unauthorized", message: "AKV10000" } }, challenge);
+      send(res, 403, {
+        error: {
+          code: "Forbidden",
+          message: "Caller is not authorized to perform action on resource.",
+          innererror: { code: "ForbiddenByRbac" },
+        },
+      });
+    });
+  });
+  const token = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/ping") return send(res, 200, { status: "ok" });
+    if (url.pathname.replace(/\/$/, "") !== "/metadata/identity/oauth2/token")
+      return send(res, 404, {});
+    if (req.headers["x-identity-header"] !== opts.identityHeader) {
+      return send(res, 401, {
+        error: "invalid_request",
+        error_description: "X-IDENTITY-HEADER is missing or wrong.",
+      });
+    }
+    const resource = url.searchParams.get("resource") ?? "";
+    const t = randomBytes(24).toString("base64url");
+    tokens.add(t);
+    send(res, 200, {
+      access_token: t,
+      expires_on: String(seconds(Date.now()) + 3600),
+      resource,
+      token_type: "Bearer",
+      client_id: "00000000-0000-0000-0000-000000000000",
+    });
+  });
+  vault.listen(opts.port, "127.0.0.1");
+  forbidden.listen(opts.forbiddenPort, "127.0.0.1");
+  token.listen(opts.tokenPort, "127.0.0.1");
+  const stop = (): void => {
+    vault.close();
+    forbidden.close();
+    token.close(() => process.exit(0));
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href &&
+  process.argv.includes("--serve")
+) {
+  const arg = (name: string): string => {
+    const i = process.argv.indexOf(name);
+    const v = process.argv[i + 1];
+    if (i < 0 || v === undefined) throw new Error(`missing ${name}`);
+    return v;
+  };
+  serve({
+    port: Number(arg("--port")),
+    forbiddenPort: Number(arg("--forbidden-port")),
+    tokenPort: Number(arg("--token-port")),
+    cert: arg("--cert"),
+    key: arg("--key"),
+    identityHeader: process.env.ENVSYNC_KV_IDENTITY_HEADER ?? "",
+    latencyMs: Number(process.env.ENVSYNC_TEST_KV_LATENCY_MS ?? "0"),
+  });
+}
