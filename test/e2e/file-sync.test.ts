@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse } from "../../src/dotenv/index.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   assertNoCanary,
@@ -25,14 +26,7 @@ let B: string;
 let remoteFile: string;
 const canaries: string[] = [];
 
-const parseEnv = (text: string): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (m) out[m[1]!] = m[2]!.replace(/^"(.*)"$/, "$1");
-  }
-  return out;
-};
+const parseEnv = (text: string): Record<string, string> => ({ ...parse(text) });
 
 async function cli(
   cwd: string,
