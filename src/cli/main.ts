@@ -31,6 +31,9 @@ interface RawOptions {
   direction?: string;
   expand?: boolean;
   concurrency?: string;
+  retries?: string;
+  timeout?: string;
+  retryBudget?: string;
   prune?: boolean;
   dryRun?: boolean;
   onConflict?: OnConflict;
@@ -63,6 +66,9 @@ function shared(cmd: Command): Command {
     .option("-y, --yes", "confirm remote deletions without asking")
     .option("--expand", "expand ${VAR} references in local values")
     .option("--concurrency <n>", "parallel calls for per-key remotes (default 16)")
+    .option("--retries <n>", "retries of a transient store error (default 3)")
+    .option("--timeout <ms>", "timeout of one store request in ms (default 30000)")
+    .option("--retry-budget <ms>", "time budget for the retries of one call in ms (default 20000)")
     .addOption(new Option("--env-path <path>", "seed flag: same as --file").hideHelp())
     .addOption(
       new Option("--cloud <cloud>", "seed flag: aws | gcp | azure (bundle remote)").choices([
@@ -102,8 +108,24 @@ function common(o: RawOptions): CommonOptions {
       hint: "For example --concurrency 16.",
     });
   }
+  const whole = (raw: string | undefined, flag: string, min: number): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) {
+      throw new EnvsyncError("USAGE", `${flag} must be a whole number of at least ${min}.`, {
+        hint: "See docs/RELIABILITY.md for the retry and timeout settings.",
+      });
+    }
+    return n;
+  };
+  const retries = whole(o.retries, "--retries", 0);
+  const timeoutMs = whole(o.timeout, "--timeout", 1);
+  const retryBudgetMs = whole(o.retryBudget, "--retry-budget", 0);
   const file = o.file ?? o.envPath;
   return {
+    ...(retries !== undefined ? { retries } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(retryBudgetMs !== undefined ? { retryBudgetMs } : {}),
     ...(o.env !== undefined ? { env: o.env } : {}),
     ...(file !== undefined ? { file } : {}),
     ...(o.remote !== undefined ? { remote: o.remote } : {}),
@@ -245,7 +267,7 @@ export async function main(argv: string[]): Promise<number> {
     (fn: (o: RawOptions, cmd: Command) => Promise<number>) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
-      const o = { ...program.opts(), ...cmd.opts() } as RawOptions;
+      const o: RawOptions = { ...program.opts(), ...cmd.opts() };
       out = createOutput(o);
       code = await fn(o, cmd);
     };

@@ -22,6 +22,12 @@ const environmentSchema = z.strictObject({
 const configSchema = z.strictObject({
   default: z.string().min(1).optional(),
   concurrency: z.number().int().min(1).max(256).optional(),
+  /** Retries of a transient store error (docs/RELIABILITY.md). */
+  retries: z.number().int().min(0).max(20).optional(),
+  /** Timeout of one store request, ms. */
+  timeout: z.number().int().min(1).optional(),
+  /** Time budget for the retries of one call, ms. */
+  "retry-budget": z.number().int().min(0).optional(),
   environments: z.record(z.string().min(1), environmentSchema),
 });
 
@@ -86,7 +92,7 @@ export function parseConfig(text: string, path: string): Config {
       "CONFIG",
       `${path}${at ? `:${at.line}` : ""}: ${keyPath || "(top level)"}: ${what}.`,
       {
-        hint: "Allowed keys: default, concurrency, environments.NAME.{file, remote, on-conflict, prune, expand}.",
+        hint: "Allowed keys: default, concurrency, retries, timeout, retry-budget, environments.NAME.{file, remote, on-conflict, prune, expand}.",
         ...(at ? { location: { file: path, line: at.line } } : {}),
       },
     );

@@ -43,6 +43,57 @@ export interface CommonOptions {
   readonly storeContext?: Partial<StoreContext>;
   /** Environment variables (default process.env). */
   readonly environ?: Readonly<Record<string, string | undefined>>;
+  /** Retries of a transient store error after the first attempt (default 3). */
+  readonly retries?: number;
+  /** Timeout of one store request, ms (default 30000). */
+  readonly timeoutMs?: number;
+  /** Time budget for all retries of one call, ms (default 20000). */
+  readonly retryBudgetMs?: number;
+}
+
+/** Defaults of the network policy (docs/RELIABILITY.md). */
+export const NETWORK_DEFAULTS = { retries: 3, timeoutMs: 30_000, retryBudgetMs: 20_000 } as const;
+
+const NETWORK_ENV = {
+  retries: "ENVSYNC_RETRIES",
+  timeoutMs: "ENVSYNC_TIMEOUT_MS",
+  retryBudgetMs: "ENVSYNC_RETRY_BUDGET_MS",
+} as const;
+
+/**
+ * Retry and timeout settings, in the order flags, environment
+ * (ENVSYNC_RETRIES, ENVSYNC_TIMEOUT_MS, ENVSYNC_RETRY_BUDGET_MS), envsync.yaml
+ * (`retries`, `timeout`, `retry-budget`), defaults. A malformed variable is exit 2.
+ */
+export function networkPolicy(
+  opts: Pick<CommonOptions, "retries" | "timeoutMs" | "retryBudgetMs">,
+  config: LoadedConfig | null,
+  environ: Readonly<Record<string, string | undefined>>,
+): { retries: number; timeoutMs: number; retryBudgetMs: number } {
+  const fromEnv = (name: keyof typeof NETWORK_ENV, min: number): number | undefined => {
+    const raw = environ[NETWORK_ENV[name]];
+    if (raw === undefined || raw === "") return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) {
+      throw new EnvsyncError(
+        "USAGE",
+        `${NETWORK_ENV[name]} must be a whole number of at least ${min} (got "${raw}").`,
+        { hint: `Unset it, or set it to e.g. ${NETWORK_DEFAULTS[name]}.` },
+      );
+    }
+    return n;
+  };
+  const cfg = config?.config;
+  return {
+    retries: opts.retries ?? fromEnv("retries", 0) ?? cfg?.retries ?? NETWORK_DEFAULTS.retries,
+    timeoutMs:
+      opts.timeoutMs ?? fromEnv("timeoutMs", 1) ?? cfg?.timeout ?? NETWORK_DEFAULTS.timeoutMs,
+    retryBudgetMs:
+      opts.retryBudgetMs ??
+      fromEnv("retryBudgetMs", 0) ??
+      cfg?.["retry-budget"] ??
+      NETWORK_DEFAULTS.retryBudgetMs,
+  };
 }
 
 /** Where a setting came from. */
@@ -137,11 +188,15 @@ export function resolveSession(opts: CommonOptions): Session {
   // A file from the config is relative to the config's folder; a flag is relative to cwd.
   const filePath = fileFlag ? resolve(cwd, fileFlag) : resolve(root, envCfg?.file ?? ".env");
   const logger = opts.logger ?? silentLogger;
+  const environ = opts.environ ?? process.env;
+  const net = networkPolicy(opts, config, environ);
   const storeContext: StoreContext = {
     cwd: root,
-    env: opts.environ ?? process.env,
+    env: environ,
     logger,
     concurrency: opts.concurrency ?? config?.config.concurrency ?? 16,
+    retry: { maxAttempts: net.retries + 1, totalTimeoutMs: net.retryBudgetMs },
+    requestTimeoutMs: net.timeoutMs,
     ...opts.storeContext,
   };
   return {
