@@ -93,16 +93,25 @@ export function createGsmApi(
     ...extra,
   } as ConstructorParameters<typeof SecretManagerServiceClient>[0]);
   const opts = { retry: null, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) } as const;
+  // Each client method calls `initialize().catch((err) => { throw err; })`, which turns
+  // a failed start (no ADC credentials) into an unhandled rejection that kills the
+  // process. Starting the client here first, and never calling a method once that
+  // failed, keeps the failure a normal error envsync can explain.
+  let ready: Promise<unknown> | undefined;
+  const start = (): Promise<unknown> => (ready ??= client.initialize());
   return {
     async accessSecretVersion(name) {
+      await start();
       const [res] = await client.accessSecretVersion({ name }, opts);
       return { name: res.name ?? name, data: toBuffer(res.payload?.data) };
     },
     async getSecretVersion(name) {
+      await start();
       const [v] = await client.getSecretVersion({ name }, opts);
       return { name: v.name ?? name, state: stateName(v.state) };
     },
     async listSecretVersions(parent, pageToken) {
+      await start();
       const [versions, , res] = await client.listSecretVersions(
         { parent, pageSize: PAGE_SIZE, pageToken },
         { ...opts, autoPaginate: false },
@@ -117,6 +126,7 @@ export function createGsmApi(
       };
     },
     async listSecrets(parent, pageToken) {
+      await start();
       const [secrets, , res] = await client.listSecrets(
         { parent, pageSize: PAGE_SIZE, pageToken },
         { ...opts, autoPaginate: false },
@@ -131,24 +141,30 @@ export function createGsmApi(
       };
     },
     async getSecret(name) {
+      await start();
       const [s] = await client.getSecret({ name }, opts);
       return { name: s.name ?? name, labels: { ...s.labels }, annotations: { ...s.annotations } };
     },
     async createSecret(parent, secretId, labels, annotations) {
+      await start();
       await client.createSecret(
         { parent, secretId, secret: { replication: { automatic: {} }, labels, annotations } },
         opts,
       );
     },
     async addSecretVersion(parent, data) {
+      await start();
       const [v] = await client.addSecretVersion({ parent, payload: { data } }, opts);
       return v.name ?? "";
     },
     async deleteSecret(name) {
+      await start();
       await client.deleteSecret({ name }, opts);
     },
     async close() {
-      await client.close();
+      // close() waits for the channel, which rejects again when it never opened
+      // (no credentials): closing must not raise a second, unhandled error.
+      await client.close().catch(() => undefined);
     },
   };
 }

@@ -1,0 +1,326 @@
+/**
+ * End to end on the built binary against the Google Secret Manager emulator started
+ * by the harness: two working copies share a `gcp-sm://` remote (bundle and per-key)
+ * and go through push, pull, sync with a change on each side, deletion, conflicts,
+ * prune, a concurrent writer and the seed flags. Canary values must never reach
+ * stdout or stderr. The emulator has no reset: every test uses a fresh project id.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
+import * as grpc from "@grpc/grpc-js";
+import { afterAll, describe, expect, it } from "vitest";
+import { requireEnv } from "../harness/require-env.js";
+import {
+  assertNoCanary,
+  BIN,
+  canary,
+  filesUnder,
+  runCli,
+  tempDir,
+  type CliResult,
+} from "./helpers.js";
+
+const endpoint = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
+const freshProject = (): string => `envsync-e2e-${randomBytes(5).toString("hex")}`;
+const canaries: string[] = [];
+
+function mkCanary(label: string): string {
+  const c = canary(label);
+  canaries.push(c);
+  return c;
+}
+
+let raw: SecretManagerServiceClient | undefined;
+function admin(): SecretManagerServiceClient {
+  if (!raw) {
+    const [host = "", port = ""] = endpoint().split(":");
+    raw = new SecretManagerServiceClient({
+      apiEndpoint: host,
+      port: Number(port),
+      sslCreds: grpc.credentials.createInsecure(),
+    });
+  }
+  return raw;
+}
+afterAll(async () => {
+  await raw?.close();
+});
+
+const parseEnv = (text: string): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^(?:export )?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!.replace(/^"(.*)"$/, "$1");
+  }
+  return out;
+};
+
+async function cli(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const r = await runCli(args, { cwd, env });
+  assertNoCanary(canaries, {
+    [`stdout of envsync ${args.join(" ")}`]: r.stdout,
+    [`stderr of envsync ${args.join(" ")}`]: r.stderr,
+  });
+  return r;
+}
+
+/** Two working copies initialised on the same remote. */
+async function twoCopies(remote: string): Promise<{ A: string; B: string }> {
+  const root = tempDir("envsync-e2e-gcp-");
+  const A = join(root, "a");
+  const B = join(root, "b");
+  mkdirSync(A);
+  mkdirSync(B);
+  for (const dir of [A, B]) {
+    const r = await cli(dir, ["init", "--remote", remote]);
+    expect(r.code, r.stderr).toBe(0);
+  }
+  return { A, B };
+}
+
+const env = (dir: string): Record<string, string> =>
+  parseEnv(readFileSync(join(dir, ".env"), "utf8"));
+
+/** What the remote holds, read with a raw client (bundle). */
+async function bundleOf(project: string, secret: string): Promise<Record<string, string>> {
+  const [v] = await admin().accessSecretVersion({
+    name: `projects/${project}/secrets/${secret}/versions/latest`,
+  });
+  return JSON.parse(v.payload!.data!.toString()) as Record<string, string>;
+}
+
+/** Secret ids in a project (per-key). */
+async function secretIds(project: string): Promise<string[]> {
+  const [secrets] = await admin().listSecrets({ parent: `projects/${project}` });
+  return secrets.map((s) => s.name!.split("/").pop()!).sort();
+}
+
+const layouts = [
+  { layout: "bundle", target: (p: string) => `${p}/app_env` },
+  { layout: "per-key", target: (p: string) => `${p}/app_*` },
+] as const;
+
+describe.each(layouts)("envsync on gcp-sm ($layout)", ({ layout, target }) => {
+  it("push, pull, sync both ways, deletion with --yes, check; secrets never printed or stored in state", async () => {
+    const project = freshProject();
+    const remote = `gcp-sm://${target(project)}?endpoint=http://${endpoint()}`;
+    const { A, B } = await twoCopies(remote);
+    const [s1, s2, s3] = [mkCanary("G1"), mkCanary("G2"), mkCanary("G3")];
+    writeFileSync(
+      join(A, ".env"),
+      `# gcp\nexport API_KEY=${s1}\nDB_URL="postgres://u:${s2}@h/db"\nOLD=${s3}\n`,
+    );
+
+    const push = await cli(A, ["push"]);
+    expect(push.code, push.stderr).toBe(0);
+    if (layout === "bundle")
+      expect(await bundleOf(project, "app_env")).toEqual({
+        API_KEY: s1,
+        DB_URL: `postgres://u:${s2}@h/db`,
+        OLD: s3,
+      });
+    else expect(await secretIds(project)).toEqual(["app_API_KEY", "app_DB_URL", "app_OLD"]);
+
+    const pull = await cli(B, ["pull"]);
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(env(B)).toEqual({ API_KEY: s1, DB_URL: `postgres://u:${s2}@h/db`, OLD: s3 });
+
+    // A change on each side: A rotates API_KEY, B adds NEW; both sync and converge.
+    const [s4, s5] = [mkCanary("G4"), mkCanary("G5")];
+    writeFileSync(join(A, ".env"), readFileSync(join(A, ".env"), "utf8").replace(s1, s4));
+    writeFileSync(join(B, ".env"), readFileSync(join(B, ".env"), "utf8") + `NEW=${s5}\n`);
+    expect((await cli(A, ["sync"])).code).toBe(0);
+    expect((await cli(B, ["sync"])).code).toBe(0);
+    expect((await cli(A, ["sync"])).code).toBe(0);
+    expect(env(A)).toEqual(env(B));
+    expect(env(A).API_KEY).toBe(s4);
+    expect(env(A).NEW).toBe(s5);
+    expect(readFileSync(join(A, ".env"), "utf8").startsWith("# gcp\nexport API_KEY=")).toBe(true);
+
+    // A deletes OLD: without a TTY the remote deletion needs --yes (exit 2, nothing written).
+    writeFileSync(
+      join(A, ".env"),
+      readFileSync(join(A, ".env"), "utf8").replace(`OLD=${s3}\n`, ""),
+    );
+    const refused = await cli(A, ["sync"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--yes/);
+    if (layout === "per-key") expect(await secretIds(project)).toContain("app_OLD");
+    else expect((await bundleOf(project, "app_env")).OLD).toBe(s3);
+    expect((await cli(A, ["sync", "--yes"])).code).toBe(0);
+    if (layout === "per-key") expect(await secretIds(project)).not.toContain("app_OLD");
+    else expect(await bundleOf(project, "app_env")).not.toHaveProperty("OLD");
+    expect((await cli(B, ["sync"])).code).toBe(0);
+    expect(env(B)).not.toHaveProperty("OLD");
+    expect((await cli(B, ["check"])).code).toBe(0);
+
+    // check exits 3 on drift; diff names the key, never the value.
+    writeFileSync(
+      join(B, ".env"),
+      readFileSync(join(B, ".env"), "utf8") + `DRIFT=${mkCanary("G6")}\n`,
+    );
+    expect((await cli(B, ["check"])).code).toBe(3);
+    const diff = await cli(B, ["diff"]);
+    expect(diff.stdout + diff.stderr).toContain("DRIFT");
+
+    for (const dir of [A, B]) {
+      const files = filesUnder(join(dir, ".envsync")).filter((f) => !f.includes("backups"));
+      assertNoCanary(canaries, Object.fromEntries(files.map((f) => [f, readFileSync(f, "utf8")])));
+    }
+  });
+
+  it("conflict: --on-conflict fail exits 4 and writes nothing; local then wins when asked", async () => {
+    const project = freshProject();
+    const remote = `gcp-sm://${target(project)}?endpoint=http://${endpoint()}`;
+    const { A, B } = await twoCopies(remote);
+    writeFileSync(join(A, ".env"), "K=base\n");
+    expect((await cli(A, ["sync"])).code).toBe(0);
+    expect((await cli(B, ["sync"])).code).toBe(0);
+    writeFileSync(join(A, ".env"), "K=from-a\n");
+    writeFileSync(join(B, ".env"), "K=from-b\n");
+    expect((await cli(A, ["sync"])).code).toBe(0);
+
+    const fail = await cli(B, ["sync", "--on-conflict", "fail"]);
+    expect(fail.code).toBe(4);
+    expect(fail.stderr).toContain("K");
+    expect(readFileSync(join(B, ".env"), "utf8")).toBe("K=from-b\n");
+    const pullA = await cli(A, ["check"]);
+    expect(pullA.code).toBe(0); // the remote still holds A's value
+
+    expect((await cli(B, ["sync", "--on-conflict", "local"])).code).toBe(0);
+    expect((await cli(A, ["sync"])).code).toBe(0);
+    expect(env(A).K).toBe("from-b");
+  });
+
+  it("prune: push --prune --yes deletes remote keys missing locally; pull --prune deletes local ones", async () => {
+    const project = freshProject();
+    const remote = `gcp-sm://${target(project)}?endpoint=http://${endpoint()}`;
+    const { A, B } = await twoCopies(remote);
+    writeFileSync(join(A, ".env"), "KEEP=1\nGONE=2\n");
+    expect((await cli(A, ["push"])).code).toBe(0);
+    writeFileSync(join(B, ".env"), "KEEP=1\nLOCAL_ONLY=3\n");
+    // Without --prune nothing is deleted on either side.
+    expect((await cli(B, ["pull"])).code).toBe(0);
+    expect(env(B)).toEqual({ KEEP: "1", LOCAL_ONLY: "3", GONE: "2" });
+    writeFileSync(join(A, ".env"), "KEEP=1\n");
+    const noYes = await cli(A, ["push", "--prune"]);
+    expect(noYes.code).toBe(2);
+    expect((await cli(A, ["push", "--prune", "--yes"])).code).toBe(0);
+    if (layout === "per-key") expect(await secretIds(project)).toEqual(["app_KEEP"]);
+    else expect(await bundleOf(project, "app_env")).toEqual({ KEEP: "1" });
+    expect((await cli(B, ["pull", "--prune"])).code).toBe(0);
+    expect(env(B)).toEqual({ KEEP: "1" });
+  });
+
+  it("a concurrent writer between read and write → exit 5, nothing written; a re-run merges", async () => {
+    const project = freshProject();
+    const remote = `gcp-sm://${target(project)}?endpoint=http://${endpoint()}`;
+    const { A, B } = await twoCopies(remote);
+    writeFileSync(join(A, ".env"), "X=1\n");
+    expect((await cli(A, ["sync"])).code).toBe(0);
+    expect((await cli(B, ["sync"])).code).toBe(0);
+    writeFileSync(join(A, ".env"), "X=from-a\n");
+    const child = spawn(process.execPath, [BIN, "sync"], {
+      cwd: A,
+      env: { ...process.env, NO_COLOR: "1", ENVSYNC_PAUSE_BEFORE_WRITE: "4000" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    const paused = new Promise<void>((res) =>
+      child.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d;
+        if (stderr.includes("pausing")) res();
+      }),
+    );
+    const exited = new Promise<number | null>((res) => child.on("close", (c) => res(c)));
+    await paused;
+    writeFileSync(join(B, ".env"), "X=from-b\n");
+    expect((await cli(B, ["sync"])).code).toBe(0);
+    expect(await exited).toBe(5);
+    expect(stderr).toMatch(/changed/);
+    if (layout === "bundle") expect(await bundleOf(project, "app_env")).toEqual({ X: "from-b" });
+    expect(readFileSync(join(A, ".env"), "utf8")).toBe("X=from-a\n");
+    // The re-run sees a conflict (both changed X); the default lets the remote win.
+    expect((await cli(A, ["sync"])).code).toBe(0);
+    expect(env(A).X).toBe("from-b");
+  });
+});
+
+describe("envsync on gcp-sm: seed flags, store rules and errors", () => {
+  it("--cloud gcp --project-id P --secret-name S is gcp-sm://P/S (endpoint from ENVSYNC_GCP_SM_ENDPOINT)", async () => {
+    const project = freshProject();
+    const dir = tempDir("envsync-e2e-gcp-seed-");
+    const c = mkCanary("SEED");
+    writeFileSync(join(dir, ".env"), `TOKEN=${c}\n`);
+    const e = { ENVSYNC_GCP_SM_ENDPOINT: `http://${endpoint()}` };
+    const seed = ["--cloud", "gcp", "--project-id", project, "--secret-name", "seeded"];
+    const r = await cli(dir, ["sync", "--direction", "local-to-cloud", ...seed], e);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await bundleOf(project, "seeded")).toEqual({ TOKEN: c });
+    expect((await cli(dir, ["check", ...seed], e)).code).toBe(0);
+  });
+
+  it("per-key: a key the store cannot name or an empty value exits 2 and writes nothing", async () => {
+    const project = freshProject();
+    const dir = tempDir("envsync-e2e-gcp-rules-");
+    const remote = `gcp-sm://${project}/p_*?endpoint=http://${endpoint()}`;
+    writeFileSync(join(dir, ".env"), `GOOD=1\nEMPTY=\n`);
+    const empty = await cli(dir, ["push", "-r", remote]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("EMPTY");
+    writeFileSync(join(dir, ".env"), `GOOD=1\n${"L".repeat(300)}=x\n`);
+    const long = await cli(dir, ["push", "-r", remote]);
+    expect(long.code).toBe(2);
+    expect(await secretIds(project)).toEqual([]);
+  });
+
+  it("per-key: a secret under the prefix without managed-by=envsync is never touched (exit 2)", async () => {
+    const project = freshProject();
+    await admin().createSecret({
+      parent: `projects/${project}`,
+      secretId: "p_TAKEN",
+      secret: { replication: { automatic: {} } },
+    });
+    const theirs = mkCanary("THEIRS");
+    await admin().addSecretVersion({
+      parent: `projects/${project}/secrets/p_TAKEN`,
+      payload: { data: Buffer.from(theirs) },
+    });
+    const dir = tempDir("envsync-e2e-gcp-foreign-");
+    writeFileSync(join(dir, ".env"), `TAKEN=${mkCanary("MINE")}\n`);
+    const r = await cli(dir, [
+      "push",
+      "-r",
+      `gcp-sm://${project}/p_*?endpoint=http://${endpoint()}`,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("managed-by=envsync");
+    const [v] = await admin().accessSecretVersion({
+      name: `projects/${project}/secrets/p_TAKEN/versions/latest`,
+    });
+    expect(v.payload!.data!.toString()).toBe(theirs);
+  });
+
+  it("without Google credentials, the real endpoint fails with exit 1 and the ADC hint, no stack trace", async () => {
+    const home = tempDir("envsync-e2e-gcp-home-");
+    const dir = tempDir("envsync-e2e-gcp-noadc-");
+    writeFileSync(join(dir, ".env"), "A=1\n");
+    // No ADC anywhere: empty HOME (no gcloud folder), no key file variable, no metadata server.
+    const r = await cli(dir, ["pull", "-r", "gcp-sm://some-project/app"], {
+      HOME: home,
+      GOOGLE_APPLICATION_CREDENTIALS: "",
+      CLOUDSDK_CONFIG: join(home, "gcloud"),
+      METADATA_SERVER_DETECTION: "none",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("gcloud auth application-default login");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
