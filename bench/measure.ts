@@ -27,16 +27,28 @@ export function fmt(st: Stats, unit = "ms"): string {
 export function timeProcess(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; runs?: number; warmup?: number; okCodes?: number[] } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    runs?: number;
+    warmup?: number;
+    okCodes?: number[];
+  } = {},
 ): Stats {
   const runs = opts.runs ?? 15;
   const samples: number[] = [];
   for (let i = 0; i < (opts.warmup ?? 2) + runs; i++) {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const r = spawnSync(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (!(opts.okCodes ?? [0]).includes(r.status ?? -1)) {
-      throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${r.stderr.toString().slice(0, 500)}`);
+      throw new Error(
+        `${cmd} ${args.join(" ")} exited ${r.status}: ${r.stderr.toString().slice(0, 500)}`,
+      );
     }
     if (i >= (opts.warmup ?? 2)) samples.push(ms);
   }
@@ -44,7 +56,7 @@ export function timeProcess(
 }
 
 /** Times an async function `runs` times (after warmup). */
-export async function timeAsync(fn: () => Promise<unknown> | unknown, runs = 10, warmup = 2): Promise<Stats> {
+export async function timeAsync(fn: () => unknown, runs = 10, warmup = 2): Promise<Stats> {
   const samples: number[] = [];
   for (let i = 0; i < warmup + runs; i++) {
     const t0 = process.hrtime.bigint();
@@ -56,8 +68,16 @@ export async function timeAsync(fn: () => Promise<unknown> | unknown, runs = 10,
 }
 
 /** Peak RSS (KiB) of a child process, measured by GNU time if present, else by /proc polling. */
-export function peakRssKiB(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number | null {
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, encoding: "utf8" });
+export function peakRssKiB(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): number | null {
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    encoding: "utf8",
+  });
   if (r.error) return null;
   const last = r.stderr.trim().split("\n").pop() ?? "";
   const n = Number(last);

@@ -22,15 +22,21 @@ export interface CliResult {
 /** Runs `envsync ARGS` in `cwd`; never rejects on a non-zero exit. */
 export function runCli(
   args: string[],
-  opts: { cwd: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number },
+  opts: {
+    cwd: string;
+    env?: Record<string, string | undefined>;
+    input?: string;
+    timeoutMs?: number;
+  },
 ): Promise<CliResult> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does).`);
+  if (!existsSync(BIN))
+    throw new Error(`${BIN} is missing: run \`npm run build\` first (npm test does).`);
   return new Promise((resolvePromise, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...opts.env };
     delete env.CI_FORCE_TTY;
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd,
-      env: env as NodeJS.ProcessEnv,
+      env: env,
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
