@@ -91,8 +91,8 @@ export function decodeKey(encoded: string): string | null {
     else if (code === "0") out += "-";
     else if (code === "1") out += ".";
     else if (code === "2") {
-      const hi = HEX.indexOf(s[i + 1] ?? "");
-      const lo = HEX.indexOf(s[i + 2] ?? "");
+      const hi = HEX.indexOf(s[i + 1] ?? "?");
+      const lo = HEX.indexOf(s[i + 2] ?? "?");
       if (hi < 0 || lo < 0) return null;
       const c = hi * 16 + lo;
       const decoded = String.fromCharCode(c);
