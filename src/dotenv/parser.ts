@@ -114,12 +114,41 @@ export function model(doc: DotenvDocument): DocumentModel {
  *   the key and position, never the value.
  */
 export function parseDocument(text: string, options: ParseOptions = {}): ParsedDotenv {
-  const file = options.filename ?? ".env";
+  return scan(text, options.filename ?? ".env", null)!;
+}
+
+/**
+ * Parses `.env` text into a plain object, the shape `dotenv.parse` returns (last
+ * duplicate wins, values literal, no expansion).
+ *
+ * @throws EnvsyncError "PARSE", as {@link parseDocument}.
+ */
+export function parse(text: string, options: ParseOptions = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  scan(text, options.filename ?? ".env", out);
+  return out;
+}
+
+/**
+ * The one scanner behind both entry points. With `record`, it only assigns values into
+ * it (the fast path of {@link parse}); without, it builds the map, the lossless model
+ * and the warnings. Both paths accept and reject exactly the same texts.
+ */
+function scan(
+  text: string,
+  file: string,
+  record: Record<string, string> | null,
+): ParsedDotenv | null {
   const values = new Map<string, string>();
   const entries: Entry[] = [];
   const warnings: DotenvWarning[] = [];
   const n = text.length;
   let firstLines: Map<string, number> | undefined;
+  const anyCR = text.includes("\r");
+  let nextLF = -1;
+  let nextCR = -1;
+  let nextHash = -1;
+  let nextBackslash = -1;
   let eol = "";
   let line = 1;
   let i = 0;
@@ -195,22 +224,27 @@ export function parseDocument(text: string, options: ParseOptions = {}): ParsedD
       if (c === DQUOTE || c === SQUOTE || c === BACKTICK) {
         quote = c;
         valueStart = p;
-        const close =
-          c === DQUOTE
-            ? findDoubleClose(text, p, file, key)
-            : findLiteralClose(text, p, c, file, key);
+        let close: number;
+        let escapes = false;
+        if (c === DQUOTE) {
+          // Fast path: no backslash before the next '"' means no escapes to consider.
+          close = text.indexOf('"', p + 1);
+          if (nextBackslash < p) nextBackslash = indexOrEnd(text, "\\", p);
+          if (close === -1 || nextBackslash < close) {
+            close = findDoubleClose(text, p, file, key);
+            escapes = true;
+          }
+        } else {
+          close = findLiteralClose(text, p, c, file, key);
+        }
         valueEnd = close + 1;
         let content = text.slice(p + 1, close);
-        let breaks = 0;
-        for (let k = p + 1; k < close; k++) {
-          const d = text.charCodeAt(k);
-          if (d === LF || (d === CR && text.charCodeAt(k + 1) !== LF)) breaks++;
-        }
+        const breaks = countBreaks(text, p + 1, close, anyCR);
         if (breaks > 0) {
           line += breaks;
           if (content.includes("\r")) content = content.replace(/\r\n?/g, "\n");
         }
-        if (c === DQUOTE && content.includes("\\")) content = unescapeDouble(content);
+        if (escapes && content.includes("\\")) content = unescapeDouble(content);
         value = content;
         p = valueEnd;
         c = text.charCodeAt(p);
@@ -229,58 +263,69 @@ export function parseDocument(text: string, options: ParseOptions = {}): ParsedD
         }
       } else {
         valueStart = p;
-        let last = p;
-        while (p < n && c !== LF && c !== CR) {
-          if (c === HASH) {
-            if (p === afterEquals || !isSpace(text.charCodeAt(p - 1))) {
-              throw fail(
-                text,
-                file,
-                p,
-                `'#' inside the unquoted value of ${key} (dotenv would cut the value here)`,
-                `quote the value (${key}="...#...") to keep the '#', or put a space before '#' to start a comment`,
-              );
-            }
-            break;
-          }
-          if (!isSpace(c)) last = p + 1;
-          c = text.charCodeAt(++p);
+        // The value ends at the line break or at '#'; find both with indexOf, caching
+        // the next position of each so the whole scan stays linear.
+        if (nextLF < p) nextLF = indexOrEnd(text, "\n", p);
+        let stop = nextLF;
+        if (anyCR) {
+          if (nextCR < p) nextCR = indexOrEnd(text, "\r", p);
+          if (nextCR < stop) stop = nextCR;
         }
-        if (p < n && c === HASH) p = skipComment(text, p, file);
+        if (nextHash < p) nextHash = indexOrEnd(text, "#", p);
+        if (nextHash < stop) {
+          stop = nextHash;
+          if (stop === afterEquals || !isSpace(text.charCodeAt(stop - 1))) {
+            throw fail(
+              text,
+              file,
+              stop,
+              `'#' inside the unquoted value of ${key} (dotenv would cut the value here)`,
+              `quote the value (${key}="...#...") to keep the '#', or put a space before '#' to start a comment`,
+            );
+          }
+        }
+        let last = stop;
+        while (last > valueStart && isSpace(text.charCodeAt(last - 1))) last--;
+        p = stop;
+        if (p < n && text.charCodeAt(p) === HASH) p = skipComment(text, p, file);
         valueEnd = last;
         if (valueEnd === valueStart) valueStart = valueEnd = afterEquals;
         value = text.slice(valueStart, valueEnd);
       }
 
-      const end = p;
-      const next =
-        p >= n ? p : text.charCodeAt(p) === CR && text.charCodeAt(p + 1) === LF ? p + 2 : p + 1;
-      entries.push({
-        key,
-        value,
-        line: keyLine,
-        start: lineStart,
-        valueStart,
-        valueEnd,
-        end,
-        next,
-        quote,
-        exported,
-      });
-      const size = values.size;
-      values.set(key, value);
-      if (firstLines !== undefined && values.size !== size) firstLines.set(key, keyLine);
-      if (values.size === size) {
-        firstLines ??= firstLinesOf(entries);
-        const firstLine = firstLines.get(key) ?? keyLine;
-        warnings.push({
-          code: "DUPLICATE_KEY",
+      if (record !== null) {
+        record[key] = value;
+      } else {
+        const end = p;
+        const next =
+          p >= n ? p : text.charCodeAt(p) === CR && text.charCodeAt(p + 1) === LF ? p + 2 : p + 1;
+        entries.push({
           key,
-          file,
-          firstLine,
+          value,
           line: keyLine,
-          message: `${file}:${keyLine}: ${key} is defined again (first at line ${firstLine}); the last definition wins`,
+          start: lineStart,
+          valueStart,
+          valueEnd,
+          end,
+          next,
+          quote,
+          exported,
         });
+        const size = values.size;
+        values.set(key, value);
+        if (firstLines !== undefined && values.size !== size) firstLines.set(key, keyLine);
+        if (values.size === size) {
+          firstLines ??= firstLinesOf(entries);
+          const firstLine = firstLines.get(key) ?? keyLine;
+          warnings.push({
+            code: "DUPLICATE_KEY",
+            key,
+            file,
+            firstLine,
+            line: keyLine,
+            message: `${file}:${keyLine}: ${key} is defined again (first at line ${firstLine}); the last definition wins`,
+          });
+        }
       }
     }
 
@@ -297,20 +342,9 @@ export function parseDocument(text: string, options: ParseOptions = {}): ParsedD
     line++;
   }
 
+  if (record !== null) return null;
   const doc: DocumentModel = { text, file, entries, eol: eol === "" ? "\n" : eol };
   return { values, doc, warnings };
-}
-
-/**
- * Parses `.env` text into a plain object, the shape `dotenv.parse` returns (last
- * duplicate wins, values literal, no expansion).
- *
- * @throws EnvsyncError "PARSE", as {@link parseDocument}.
- */
-export function parse(text: string, options: ParseOptions = {}): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of parseDocument(text, options).values) out[k] = v;
-  return out;
 }
 
 /** Line of the first definition of each key. */
@@ -341,6 +375,28 @@ function skipComment(text: string, p: number, file: string): number {
     }
   }
   return p;
+}
+
+/** `text.indexOf(s, from)`, or the text's length when not found. */
+function indexOrEnd(text: string, s: string, from: number): number {
+  const k = text.indexOf(s, from);
+  return k === -1 ? text.length : k;
+}
+
+/** Number of line breaks (`\n`, `\r\n`, lone `\r`) in `text[from, to)`. */
+function countBreaks(text: string, from: number, to: number, anyCR: boolean): number {
+  let count = 0;
+  let k = text.indexOf("\n", from);
+  while (k !== -1 && k < to) {
+    count++;
+    k = text.indexOf("\n", k + 1);
+  }
+  if (anyCR) {
+    for (k = from; k < to; k++) {
+      if (text.charCodeAt(k) === CR && text.charCodeAt(k + 1) !== LF) count++;
+    }
+  }
+  return count;
 }
 
 /**
