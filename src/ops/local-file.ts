@@ -3,8 +3,9 @@
  * back format-preserving, atomically, with a backup, after checking it did not
  * change since it was read.
  */
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { createHash } from "node:crypto";
+import { constants } from "node:fs";
 import { EnvsyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { applyChanges, formatDotenv, parseDocument, type DotenvDocument } from "../dotenv/index.js";
@@ -22,20 +23,66 @@ export interface LocalFile {
 
 const hashOf = (text: string): string => createHash("sha256").update(text).digest("hex");
 
-async function readText(path: string): Promise<string | null> {
+async function readText(path: string, displayName = path): Promise<string | null> {
+  let bytes: Buffer;
   try {
-    return await readFile(path, "utf8");
+    // Opened without blocking and checked to be a regular file: a FIFO or a device in
+    // place of .env would otherwise hang or stream forever.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      if (!(await handle.stat()).isFile()) {
+        throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
+      }
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return null;
-    throw new EnvsyncError("IO", `Cannot read ${path} (${code ?? "error"}).`, {
-      cause: e,
-      hint:
-        code === "EACCES"
-          ? "Check the file's permissions."
-          : code === "EISDIR"
-            ? "Point --file at a file, not a folder."
-            : "Check the path.",
+    throw new EnvsyncError(
+      "IO",
+      `Cannot read ${path} (${code === "ENOTREG" ? "not a regular file" : (code ?? "error")}).`,
+      {
+        cause: e,
+        hint:
+          code === "EACCES"
+            ? "Check the file's permissions."
+            : code === "EISDIR" || code === "ENOTREG"
+              ? "Point --file at a regular file."
+              : "Check the path.",
+      },
+    );
+  }
+  return decodeUtf8(bytes, displayName);
+}
+
+/**
+ * Decodes UTF-8 strictly: invalid bytes are a PARSE error naming the line, never
+ * silently replaced (a replaced byte would be pushed as a different value).
+ */
+function decodeUtf8(bytes: Buffer, displayName: string): string {
+  const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  try {
+    return strict.decode(bytes);
+  } catch {
+    let line = 1;
+    let start = 0;
+    for (;;) {
+      const nl = bytes.indexOf(0x0a, start);
+      const end = nl === -1 ? bytes.length : nl;
+      try {
+        strict.decode(bytes.subarray(start, end));
+      } catch {
+        break;
+      }
+      if (nl === -1) break;
+      line++;
+      start = nl + 1;
+    }
+    throw new EnvsyncError("PARSE", `${displayName}:${line}: not valid UTF-8 text.`, {
+      hint: "Save the file as UTF-8 (envsync transports values byte for byte and will not guess an encoding).",
+      location: { file: displayName, line },
     });
   }
 }
@@ -46,7 +93,7 @@ export async function readLocal(
   logger: Logger,
   displayName = path,
 ): Promise<LocalFile> {
-  const text = await readText(path);
+  const text = await readText(path, displayName);
   if (text === null) return { path, exists: false, values: new Map(), doc: null, version: null };
   const parsed = parseDocument(text, { filename: displayName });
   for (const w of parsed.warnings) logger.warn(`warning: ${w.message}`);
