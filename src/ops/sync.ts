@@ -41,7 +41,12 @@ export interface SyncOptions extends CommonOptions {
   readonly confirmDeletions?: (keys: readonly string[], remote: string) => Promise<boolean>;
   /** Asked per conflict in `prompt` mode. Absent: exit 2 (no TTY). */
   readonly decideConflict?: (entry: PlanEntry) => Promise<"local" | "remote" | null>;
+  /** Progress: the phase and a key count, for a spinner (never values). */
+  readonly onProgress?: (phase: SyncPhase, count: number) => void;
 }
+
+/** Phases reported to {@link SyncOptions.onProgress}; `count` is the keys involved. */
+export type SyncPhase = "reading-local" | "reading-remote" | "writing-remote" | "writing-local";
 
 /** What an operation did (or would do, with dryRun). */
 export interface SyncResult {
@@ -80,6 +85,7 @@ const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 async function load(opts: SyncOptions, session: Session): Promise<Loaded> {
   // The local file first: a malformed .env stops us before any network call.
+  opts.onProgress?.("reading-local", 0);
   const local = await readLocal(session.filePath, session.logger, session.fileLabel);
   const expand = opts.expand ?? session.expand ?? false;
   const localValues = expand
@@ -87,10 +93,13 @@ async function load(opts: SyncOptions, session: Session): Promise<Loaded> {
     : local.values;
   const store = await session.openStore();
   session.logger.debug(`reading ${session.remoteDisplay}`);
+  opts.onProgress?.("reading-remote", localValues.size);
   const remote = await store.read();
   for (const n of remote.notes ?? []) session.logger.debug(n);
   const entry = session.base.get(session.fileLabel, session.remoteDisplay);
-  const hash = session.base.hasher(true)!;
+  // Reading never creates the HMAC key (diff/check write nothing); without a key
+  // there is no base, and the hash is only needed once something is written.
+  const hash = session.base.hasher(false) ?? session.base.lazyHasher();
   const base = entry ? new Map(Object.entries(entry.keys)) : null;
   session.logger.debug(
     `local: ${localValues.size} keys; remote: ${remote.values.size} keys (version ${remote.version ?? "none"}); base: ${base ? `${base.size} keys` : "none (first sync)"}`,
@@ -214,6 +223,7 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
   await pauseForTests(session);
   try {
     if (remoteTouched) {
+      opts.onProgress?.("writing-remote", counts.pushed + counts.deletedRemote);
       session.logger.debug(
         `writing ${counts.pushed} key(s), deleting ${counts.deletedRemote} on ${session.remoteDisplay}`,
       );
@@ -226,6 +236,7 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
       calls = w.writeCalls ?? 0;
     }
     if (localTouched) {
+      opts.onProgress?.("writing-local", counts.pulled + counts.deletedLocal);
       session.logger.debug(
         `writing ${counts.pulled} key(s), deleting ${counts.deletedLocal} in ${session.fileLabel}`,
       );

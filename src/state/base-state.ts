@@ -88,6 +88,12 @@ export class BaseStore {
       createHmac("sha256", k).update(key).update("\0").update(value).digest("base64url");
   }
 
+  /** A hasher that creates the key only when first called (after a write decision). */
+  lazyHasher(): (key: string, value: string) => string {
+    let h: ((key: string, value: string) => string) | null = null;
+    return (key, value) => (h ??= this.hasher(true)!)(key, value);
+  }
+
   private readState(): StateFile {
     let text: string;
     try {

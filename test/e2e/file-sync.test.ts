@@ -203,6 +203,7 @@ describe("envsync on a file: remote, two working copies", () => {
     const s = mkCanary("DIFF");
     writeFileSync(join(A, ".env"), `Q=${s}\n`);
     expect((await cli(A, ["check"])).code).toBe(3);
+    expect(existsSync(join(A, ".envsync"))).toBe(false); // read-only commands write nothing
     await cli(A, ["push"]);
     expect((await cli(A, ["check"])).code).toBe(0);
     writeFileSync(join(A, ".env"), `Q=${s}x\n`);
