@@ -67,14 +67,19 @@ const PAGE_SIZE = 25_000;
 /**
  * Client options for an endpoint. An insecure (emulator) endpoint gets plain-text
  * channel credentials: google-gax then uses them as they are and never asks Google
- * ADC for a token. Any other endpoint (or none) uses TLS with ADC.
+ * ADC for a token or a universe domain, so no credentials and no metadata server are
+ * needed. Any other endpoint (or none) uses TLS with ADC.
  */
 export function clientOptionsFor(endpoint: GcpEndpoint | undefined): Record<string, unknown> {
   if (!endpoint) return {};
   return {
     apiEndpoint: endpoint.host,
     port: endpoint.port,
-    ...(endpoint.insecure ? { sslCreds: grpc.credentials.createInsecure() } : {}),
+    // With an explicit universe domain google-gax does not ask ADC for one (which
+    // would look for credentials and probe the metadata server first).
+    ...(endpoint.insecure
+      ? { sslCreds: grpc.credentials.createInsecure(), universeDomain: "googleapis.com" }
+      : {}),
   };
 }
 

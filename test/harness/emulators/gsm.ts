@@ -63,28 +63,52 @@ export const emulator: Emulator = {
       );
     }
   },
-  async start(): Promise<RunningEmulator> {
-    const port = await freePort();
-    const useGo = mode() !== "envsync" && existsSync(goBinary());
-    const log = join(cacheDir("gsm"), `server-${port}.log`);
-    const child = useGo
-      ? startService(goBinary(), ["--port", String(port)], { log })
-      : startService(
-          process.execPath,
-          ["--import", "tsx", join(here, "gsm.ts"), "--serve", "--port", String(port)],
-          { cwd: repoRoot, log },
-        );
-    await waitFor(`gsm emulator on port ${port} (log: ${log})`, () => tcpOpen(port), 60_000, child);
-    return {
-      env: {
-        ENVSYNC_TEST_GSM_ENDPOINT: `127.0.0.1:${port}`,
-        ENVSYNC_TEST_GSM_KIND: useGo ? "go" : "envsync",
-        METADATA_SERVER_DETECTION: "none",
-      },
-      stop: () => stopService(child),
-    };
-  },
+  start: () => startGsm(),
 };
+
+/** Options of {@link startGsm} (envsync's emulator only). */
+export interface GsmStartOptions {
+  /** Added to every call, ms: models a cloud round trip for the bench. Default 0. */
+  readonly latencyMs?: number;
+  /** Largest page ListSecrets/ListSecretVersions serve. Default 50 (tests exercise paging); the real service serves 25,000. */
+  readonly maxPage?: number;
+  /** Use envsync's emulator even when the Go emulator is installed (latency and page options need it). */
+  readonly own?: boolean;
+}
+
+/** Starts an emulator on a free port and waits until it accepts connections. */
+export async function startGsm(options: GsmStartOptions = {}): Promise<RunningEmulator> {
+  const port = await freePort();
+  const useGo = !options.own && mode() !== "envsync" && existsSync(goBinary());
+  const log = join(cacheDir("gsm"), `server-${port}.log`);
+  const child = useGo
+    ? startService(goBinary(), ["--port", String(port)], { log })
+    : startService(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          join(here, "gsm.ts"),
+          "--serve",
+          "--port",
+          String(port),
+          "--latency-ms",
+          String(options.latencyMs ?? 0),
+          "--max-page",
+          String(options.maxPage ?? 50),
+        ],
+        { cwd: repoRoot, log },
+      );
+  await waitFor(`gsm emulator on port ${port} (log: ${log})`, () => tcpOpen(port), 60_000, child);
+  return {
+    env: {
+      ENVSYNC_TEST_GSM_ENDPOINT: `127.0.0.1:${port}`,
+      ENVSYNC_TEST_GSM_KIND: useGo ? "go" : "envsync",
+      METADATA_SERVER_DETECTION: "none",
+    },
+    stop: () => stopService(child),
+  };
+}
 
 // ---------------------------------------------------------------------------
 // envsync's own emulator (runs only in the child process started above).
@@ -129,7 +153,7 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
-function serve(port: number): void {
+function serve(port: number, latencyMs: number, maxPage: number): void {
   const require = createRequire(import.meta.url);
   // @grpc/proto-loader is google-gax's dependency (not ours): loaded at run time only.
   const protoLoader = require("@grpc/proto-loader") as {
@@ -213,9 +237,9 @@ function serve(port: number): void {
     items: T[],
     req: { pageSize?: number; pageToken?: string },
   ): { page: T[]; next: string } => {
-    // Servers may return fewer results than asked (AIP-158); pages of at most 50 make
-    // the tests exercise paging (the real service serves up to 25,000).
-    const size = Math.min(req.pageSize && req.pageSize > 0 ? req.pageSize : 25_000, 50);
+    // Servers may return fewer results than asked (AIP-158); small pages (50 by
+    // default) make the tests exercise paging (the real service serves up to 25,000).
+    const size = Math.min(req.pageSize && req.pageSize > 0 ? req.pageSize : 25_000, maxPage);
     const start = req.pageToken ? Number(req.pageToken) : 0;
     const end = start + size;
     return { page: items.slice(start, end), next: end < items.length ? String(end) : "" };
@@ -225,11 +249,15 @@ function serve(port: number): void {
   const unary =
     (fn: Handler): grpc.handleUnaryCall<Record<string, unknown>, unknown> =>
     (call, callback) => {
-      try {
-        callback(null, fn(call.request));
-      } catch (e) {
-        callback(e as grpc.ServiceError);
-      }
+      const answer = (): void => {
+        try {
+          callback(null, fn(call.request));
+        } catch (e) {
+          callback(e as grpc.ServiceError);
+        }
+      };
+      if (latencyMs > 0) setTimeout(answer, latencyMs);
+      else answer();
     };
   const handlers: Record<string, Handler> = {
     CreateSecret: (req) => {
@@ -338,6 +366,9 @@ if (
   import.meta.url === pathToFileURL(process.argv[1]).href &&
   process.argv.includes("--serve")
 ) {
-  const i = process.argv.indexOf("--port");
-  serve(Number(process.argv[i + 1] ?? "9090"));
+  const arg = (flag: string, dflt: string): number => {
+    const i = process.argv.indexOf(flag);
+    return Number(i === -1 ? dflt : (process.argv[i + 1] ?? dflt));
+  };
+  serve(arg("--port", "9090"), arg("--latency-ms", "0"), arg("--max-page", "50"));
 }
