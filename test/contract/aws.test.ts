@@ -264,3 +264,52 @@ describe("aws-sm per-key call counts (moto)", () => {
     await s.close?.();
   }, 120_000);
 });
+
+describe("aws-ssm specifics (moto)", () => {
+  it("never reads or touches an untagged parameter under the path; a key taken by one is an error", async () => {
+    const { SSMClient, PutParameterCommand, GetParameterCommand } =
+      await import("@aws-sdk/client-ssm");
+    const path = `/envsync-test/ssm-untagged-${uid()}`;
+    const raw = new SSMClient({ endpoint: endpoint(), region: "us-east-1" });
+    await raw.send(
+      new PutParameterCommand({ Name: `${path}/FOREIGN`, Value: "theirs", Type: "String" }),
+    );
+    const s = await open(`aws-ssm:/${path}/*`);
+    await s.write(changes({ MINE: "1" }), await s.read());
+    const snap = await s.read();
+    expect(Object.fromEntries(snap.values)).toEqual({ MINE: "1" });
+    s.calls.reset();
+    const err = await errorOf(s.write(changes({ FOREIGN: "mine", MINE: "2" }), snap));
+    expect(isEnvsyncError(err, "NAME")).toBe(true);
+    expect(s.calls.total("PutParameter", "DeleteParameters")).toBe(0);
+    const p = await raw.send(new GetParameterCommand({ Name: `${path}/FOREIGN` }));
+    expect(p.Parameter?.Value).toBe("theirs");
+    expect(Object.fromEntries((await s.read()).values)).toEqual({ MINE: "1" });
+    raw.destroy();
+    await s.close?.();
+  });
+
+  it("pushes 10 changed of 100 keys in exactly 10 writes", async () => {
+    const uri = `aws-ssm://envsync-test/ssm-count-${uid()}/*`;
+    const s = await open(uri);
+    const all: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) all[`KEY_${String(i).padStart(3, "0")}`] = `value-${i}`;
+    await s.write(changes(all), await s.read());
+    s.calls.reset();
+    const snap = await s.read();
+    expect(snap.values.size).toBe(100);
+    // 100 parameters: 10 GetParametersByPath pages (+1 final). DescribeParameters asks
+    // for 50 per page (AWS: 2 pages); moto pages it by 10 whatever MaxResults says
+    // (moto difference), so the bound here is moto's.
+    expect(s.calls.total("GetParametersByPath")).toBeLessThanOrEqual(11);
+    expect(s.calls.total("DescribeParameters")).toBeLessThanOrEqual(11);
+    s.calls.reset();
+    const set: Record<string, string> = {};
+    for (let i = 0; i < 100; i += 10) set[`KEY_${String(i).padStart(3, "0")}`] = `changed-${i}`;
+    const result = await s.write(changes(set), snap);
+    expect(s.calls.total("PutParameter", "DeleteParameters")).toBe(10);
+    expect(result.writeCalls).toBe(10);
+    expect((await s.read()).values.get("KEY_010")).toBe("changed-10");
+    await s.close?.();
+  });
+});

@@ -7,10 +7,12 @@
  */
 import {
   DeleteParametersCommand,
+  DescribeParametersCommand,
   GetParametersByPathCommand,
   GetParametersCommand,
   PutParameterCommand,
   SSMClient,
+  type Parameter,
 } from "@aws-sdk/client-ssm";
 import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
@@ -53,6 +55,8 @@ export const SSM_BATCH = 10;
  * parallel writes only earn throttling, which is retried anyway.
  */
 const SSM_WRITE_CONCURRENCY = 3;
+/** DescribeParameters returns at most 50 per page and takes at most 50 filter values. */
+const DESCRIBE_BATCH = 50;
 
 /** `PATH/*` (with or without a leading slash) → `/PATH`. */
 export function parseSsmTarget(target: string, display: string): string {
@@ -120,6 +124,36 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
     }
   };
 
+  /**
+   * Names of envsync-managed parameters (tag managed-by=envsync) matching `filter`:
+   * DescribeParameters returns metadata only, 50 per call.
+   */
+  const managedNames = async (filter: {
+    Key: string;
+    Option: string;
+    Values: string[];
+  }): Promise<Set<string>> => {
+    const out = new Set<string>();
+    let token: string | undefined;
+    do {
+      const r = await send("DescribeParameters", () =>
+        client.send(
+          new DescribeParametersCommand({
+            ParameterFilters: [
+              filter,
+              { Key: `tag:${MANAGED_TAG.Key}`, Option: "Equals", Values: [MANAGED_TAG.Value] },
+            ],
+            MaxResults: DESCRIBE_BATCH,
+            NextToken: token,
+          }),
+        ),
+      );
+      for (const p of r.Parameters ?? []) if (p.Name) out.add(p.Name);
+      token = r.NextToken;
+    } while (token);
+    return out;
+  };
+
   /** Current versions of the named keys (absent keys are missing from the map). */
   const versionsOf = async (keys: readonly string[]): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
@@ -133,6 +167,28 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
     return out;
   };
 
+  /** Every parameter under the path, decrypted (10 per page). */
+  const readByPath = async (): Promise<Parameter[]> => {
+    const out: Parameter[] = [];
+    let token: string | undefined;
+    do {
+      const r = await send("GetParametersByPath", () =>
+        client.send(
+          new GetParametersByPathCommand({
+            Path: path,
+            Recursive: true,
+            WithDecryption: true,
+            MaxResults: SSM_BATCH,
+            NextToken: token,
+          }),
+        ),
+      );
+      out.push(...(r.Parameters ?? []));
+      token = r.NextToken;
+    } while (token);
+    return out;
+  };
+
   return {
     scheme: "aws-ssm",
     display,
@@ -141,29 +197,20 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
     calls,
 
     async read(): Promise<RemoteSnapshot> {
+      // Parameters under the path without the managed-by=envsync tag are left alone,
+      // as in Secrets Manager: list the managed names beside the values (⌈n/50⌉ calls).
+      const [managed, params] = await Promise.all([
+        managedNames({ Key: "Path", Option: "Recursive", Values: [path] }),
+        readByPath(),
+      ]);
       const values = new Map<string, string>();
       const versions = new Map<string, string>();
-      let token: string | undefined;
-      do {
-        const r = await send("GetParametersByPath", () =>
-          client.send(
-            new GetParametersByPathCommand({
-              Path: path,
-              Recursive: true,
-              WithDecryption: true,
-              MaxResults: SSM_BATCH,
-              NextToken: token,
-            }),
-          ),
-        );
-        for (const p of r.Parameters ?? []) {
-          const key = p.Name === undefined ? undefined : keyOf(p.Name);
-          if (key === undefined || p.Value === undefined) continue;
-          values.set(key, p.Value);
-          if (p.Version !== undefined) versions.set(key, String(p.Version));
-        }
-        token = r.NextToken;
-      } while (token);
+      for (const p of params) {
+        const key = p.Name === undefined ? undefined : keyOf(p.Name);
+        if (key === undefined || p.Value === undefined || !managed.has(p.Name ?? "")) continue;
+        values.set(key, p.Value);
+        if (p.Version !== undefined) versions.set(key, String(p.Version));
+      }
       return {
         exists: values.size > 0,
         values,
@@ -183,6 +230,26 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
         return { version: digestVersions(versions), keyVersions: new Map(), writeCalls: 0 };
 
       const current = await versionsOf(touched);
+      const existing = touched.filter((k) => current.has(k));
+      const managed = new Set<string>();
+      await mapLimit(
+        chunk(existing.map(nameOf), DESCRIBE_BATCH),
+        context.concurrency,
+        async (names) => {
+          for (const n of await managedNames({ Key: "Name", Option: "Equals", Values: names }))
+            managed.add(n);
+        },
+      );
+      const foreign = existing.find((k) => !managed.has(nameOf(k)));
+      if (foreign !== undefined) {
+        throw new EnvsyncError(
+          "NAME",
+          `The parameter ${nameOf(foreign)} exists without the tag managed-by=envsync; envsync does not touch it.`,
+          {
+            hint: "Rename the key, choose another path, or tag that parameter managed-by=envsync if envsync should manage it.",
+          },
+        );
+      }
       const moved = touched.filter((k) => current.get(k) !== expected.keyVersions.get(k));
       if (moved.length > 0) throw remoteChanged(display, moved);
 

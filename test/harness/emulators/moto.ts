@@ -32,7 +32,8 @@ function installed(): boolean {
   if (!existsSync(bin("moto_server")) || !existsSync(bin("python"))) return false;
   const r = spawnSync(
     bin("python"),
-    ["-c", "import moto, sys; sys.stdout.write(moto.__version__)"],
+    // Package metadata, not `import moto` (which takes seconds).
+    ["-c", "import sys, importlib.metadata as m; sys.stdout.write(m.version('moto'))"],
     {
       encoding: "utf8",
       timeout: 60_000,
