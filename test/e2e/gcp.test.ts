@@ -267,6 +267,23 @@ describe("envsync on gcp-sm: seed flags, store rules and errors", () => {
     expect((await cli(dir, ["check", ...seed], e)).code).toBe(0);
   });
 
+  it("-v says when a disabled latest version was skipped; values stay hidden even verbose", async () => {
+    const project = freshProject();
+    const remote = `gcp-sm://${project}/app?endpoint=http://${endpoint()}`;
+    const { A, B } = await twoCopies(remote);
+    const [old, bad] = [mkCanary("OLD"), mkCanary("BAD")];
+    writeFileSync(join(A, ".env"), `K=${old}\n`);
+    expect((await cli(A, ["push", "-v"])).code).toBe(0);
+    writeFileSync(join(A, ".env"), `K=${bad}\n`);
+    expect((await cli(A, ["push", "-v"])).code).toBe(0);
+    // Someone rolls back in the console by disabling version 2.
+    await admin().disableSecretVersion({ name: `projects/${project}/secrets/app/versions/2` });
+    const pull = await cli(B, ["pull", "-v"]);
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(pull.stderr).toContain("the latest version 2 is disabled; read version 1");
+    expect(env(B).K).toBe(old);
+  });
+
   it("per-key: a key the store cannot name or an empty value exits 2 and writes nothing", async () => {
     const project = freshProject();
     const dir = tempDir("envsync-e2e-gcp-rules-");
