@@ -37,6 +37,7 @@ import type {
 import { displayUri, type RemoteUri } from "../uri.js";
 import { statusOf, toEnvsyncError } from "./errors.js";
 import { decodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js";
+import { mapPagesLimit } from "./pipeline.js";
 import { isLoopbackVault, parseAzureTarget, type AzureTarget } from "./target.js";
 
 /** Key Vault's limit on one secret value (SPEC §6). */
@@ -340,17 +341,24 @@ class PerKeyStore implements Store {
     return this.target.name;
   }
 
-  /** Lists managed secrets under the prefix, page by page; counts what it leaves alone. */
-  private async list(): Promise<{ items: Listed[]; skipped: number; disabled: number }> {
+  /**
+   * Lists managed secrets under the prefix page by page, handing each page to `emit`
+   * as it arrives; counts what it leaves alone. A retried listing starts over, so
+   * names already emitted are skipped (the SDK does not expose the page token).
+   */
+  private async list(
+    emit: (items: readonly Listed[]) => void,
+  ): Promise<{ skipped: number; disabled: number }> {
     const prefix = this.prefix.toLowerCase();
+    const seen = new Set<string>();
     return this.calls.call("listing secrets", async () => {
-      const items: Listed[] = [];
       let skipped = 0;
       let disabled = 0;
       const pages = this.calls.client
         .listPropertiesOfSecrets(this.calls.opts())
         .byPage({ maxPageSize: PAGE_SIZE });
       for await (const page of pages) {
+        const items: Listed[] = [];
         for (const p of page) {
           if (!p.name.toLowerCase().startsWith(prefix)) continue;
           if (!isManaged(p.tags)) {
@@ -363,10 +371,13 @@ class PerKeyStore implements Store {
             disabled++;
             continue;
           }
+          if (seen.has(p.name)) continue;
+          seen.add(p.name);
           items.push({ key, name: p.name });
         }
+        if (items.length > 0) emit(items);
       }
-      return { items, skipped, disabled };
+      return { skipped, disabled };
     });
   }
 
@@ -384,8 +395,16 @@ class PerKeyStore implements Store {
   }
 
   async read(): Promise<RemoteSnapshot> {
-    const { items, skipped, disabled } = await this.list();
-    const secrets = await mapLimit(items, this.concurrency, (it) => this.calls.getOrNull(it.name));
+    let counts = { skipped: 0, disabled: 0 };
+    // Reads start while later pages are still being listed.
+    const { items, results: secrets } = await mapPagesLimit<Listed, KeyVaultSecret | null>(
+      async (emit) => {
+        counts = await this.list(emit);
+      },
+      this.concurrency,
+      (it) => this.calls.getOrNull(it.name),
+    );
+    const { skipped, disabled } = counts;
     const values = new Map<string, string>();
     const keyVersions = new Map<string, string>();
     items.forEach((it, i) => {

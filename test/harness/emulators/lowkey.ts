@@ -24,8 +24,9 @@
  *
  * `ENVSYNC_AZURE_EMULATOR=lowkey` makes lowkey-vault mandatory (fail if it cannot be
  * installed); `=envsync` always uses ours. `ENVSYNC_TEST_AZURE_EMULATOR` tells tests
- * which one ran. `ENVSYNC_TEST_KV_LATENCY_MS` (ours only) adds a delay to every
- * response, to model the round trip to a cloud region in `npm run bench`.
+ * which one ran. Ours also serves `PUT /control/latency?ms=N` on its token port
+ * (`ENVSYNC_TEST_KV_CONTROL_URL`), which delays every response by N ms to model the
+ * round trip to a cloud region in `npm run bench` (no test uses it).
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -250,6 +251,7 @@ export const emulator: Emulator = {
   },
   async start(): Promise<RunningEmulator> {
     const own = ownCert();
+    const withLowkey = lowkeyUsable();
     const identityHeader = randomBytes(16).toString("hex");
     const [port, forbiddenPort, tokenPort] = await Promise.all([
       freePort(),
@@ -275,7 +277,16 @@ export const emulator: Emulator = {
         ],
         ...["--cert", own.cert, "--key", own.key],
       ],
-      { cwd: repoRoot, log, env: { ...process.env, ENVSYNC_KV_IDENTITY_HEADER: identityHeader } },
+      {
+        cwd: repoRoot,
+        log,
+        env: {
+          ...process.env,
+          ENVSYNC_KV_IDENTITY_HEADER: identityHeader,
+          // With lowkey-vault, tokens come from its token port: ours cannot know them.
+          ENVSYNC_KV_ANY_TOKEN: withLowkey ? "1" : "",
+        },
+      },
     );
     await waitFor(
       `Key Vault emulator on ${port} (log: ${log})`,
@@ -283,7 +294,7 @@ export const emulator: Emulator = {
       60_000,
       child,
     );
-    const lowkey = lowkeyUsable() ? await startLowkey() : undefined;
+    const lowkey = withLowkey ? await startLowkey() : undefined;
     const caFile = join(cacheDir("kv-emulator"), "trust.pem");
     writeFileSync(
       caFile,
@@ -295,6 +306,8 @@ export const emulator: Emulator = {
         ENVSYNC_TEST_LOWKEY_URL: lowkey ? lowkey.url : `https://127.0.0.1:${port}`,
         ENVSYNC_TEST_AZURE_EMULATOR: lowkey ? "lowkey" : "envsync",
         ENVSYNC_TEST_KV_FORBIDDEN_URL: `https://127.0.0.1:${forbiddenPort}`,
+        ENVSYNC_TEST_KV_EMULATOR_URL: `https://127.0.0.1:${port}`,
+        ENVSYNC_TEST_KV_CONTROL_URL: `http://127.0.0.1:${tokenPort}/control`,
         ENVSYNC_TEST_LOWKEY_CA: caFile,
         NODE_EXTRA_CA_CERTS: caFile,
         // App Service managed identity: DefaultAzureCredential's ManagedIdentityCredential
@@ -352,6 +365,7 @@ function serve(opts: {
   key: string;
   identityHeader: string;
   latencyMs: number;
+  anyToken: boolean;
 }): void {
   const live = new Map<string, StoredSecret>();
   const deleted = new Map<string, StoredSecret>();
@@ -578,7 +592,7 @@ function serve(opts: {
   };
   const authorized = (req: IncomingMessage): boolean => {
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
-    return m !== null && tokens.has(m[1] as string);
+    return m !== null && (opts.anyToken || tokens.has(m[1] as string));
   };
   const readBody = (req: IncomingMessage): Promise<unknown> =>
     new Promise((resolve) => {
@@ -647,6 +661,10 @@ function serve(opts: {
   const token = createHttpServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname === "/ping") return send(res, 200, { status: "ok" });
+    if (url.pathname === "/control/latency" && req.method === "PUT") {
+      opts.latencyMs = Math.max(0, Number(url.searchParams.get("ms") ?? "0"));
+      return send(res, 200, { latencyMs: opts.latencyMs });
+    }
     if (url.pathname.replace(/\/$/, "") !== "/metadata/identity/oauth2/token")
       return send(res, 404, {});
     if (req.headers["x-identity-header"] !== opts.identityHeader) {
@@ -696,6 +714,7 @@ if (
     cert: arg("--cert"),
     key: arg("--key"),
     identityHeader: process.env.ENVSYNC_KV_IDENTITY_HEADER ?? "",
-    latencyMs: Number(process.env.ENVSYNC_TEST_KV_LATENCY_MS ?? "0"),
+    latencyMs: 0,
+    anyToken: process.env.ENVSYNC_KV_ANY_TOKEN === "1",
   });
 }
