@@ -186,6 +186,8 @@ describe("gcp-sm per-key layout", () => {
     await s.close?.();
   });
 
+  // Depends on the emulators ignoring ListSecrets' `filter` (Google applies it): envsync
+  // filters on prefix and label itself, and this shows it does.
   it("ignores other prefixes and secrets of other tools in the same project", async () => {
     const project = freshProject();
     const a = open(`${project}/a_*`);
@@ -239,6 +241,9 @@ describe("gcp-sm per-key layout", () => {
     await s.close?.();
   });
 
+  // Emulator difference: envsync's emulator serves at most 50 secrets per page (Google:
+  // up to 25,000), so 61 secrets take two pages here; the Go emulator ignores `filter`
+  // and shuffles pages, which the client-side prefix/label filter must survive.
   it("lists past one page and reads many keys with bounded parallelism", async () => {
     const project = freshProject();
     const s = open(`${project}/m_*`);
