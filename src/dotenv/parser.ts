@@ -149,6 +149,8 @@ function scan(
   let nextCR = -1;
   let nextHash = -1;
   let nextBackslash = -1;
+  let nextLS = -1;
+  let nextPS = -1;
   let eol = "";
   let line = 1;
   let i = 0;
@@ -286,6 +288,12 @@ function scan(
         }
         let last = stop;
         while (last > valueStart && isSpace(text.charCodeAt(last - 1))) last--;
+        // dotenv strips quotes around any part of an unquoted value that follows a
+        // U+2028/U+2029 (its regex treats them as line starts): refuse that case.
+        if (nextLS < valueStart) nextLS = indexOrEnd(text, "\u2028", valueStart);
+        if (nextPS < valueStart) nextPS = indexOrEnd(text, "\u2029", valueStart);
+        const sep = nextLS < nextPS ? nextLS : nextPS;
+        if (sep < last) checkSeparators(text, file, key, sep, last);
         p = stop;
         if (p < n && text.charCodeAt(p) === HASH) p = skipComment(text, p, file);
         valueEnd = last;
@@ -375,6 +383,24 @@ function skipComment(text: string, p: number, file: string): number {
     }
   }
   return p;
+}
+
+/** Refuses a quote right after a U+2028/U+2029 inside an unquoted value (see above). */
+function checkSeparators(text: string, file: string, key: string, from: number, to: number): void {
+  for (let k = from; k < to - 1; k++) {
+    const c = text.charCodeAt(k);
+    if (c !== LS && c !== PS) continue;
+    const d = text.charCodeAt(k + 1);
+    if (d === SQUOTE || d === DQUOTE || d === BACKTICK) {
+      throw fail(
+        text,
+        file,
+        k,
+        `the unquoted value of ${key} has a quote after a Unicode line separator (U+2028/U+2029), which dotenv reads differently`,
+        `quote the whole value, e.g. ${key}="..."`,
+      );
+    }
+  }
 }
 
 /** `text.indexOf(s, from)`, or the text's length when not found. */

@@ -3,7 +3,7 @@
  * written in that style so that BOTH envsync's parser and `dotenv.parse` read it back
  * exactly; `quoteValue` picks the least quoting that works.
  */
-import { BACKSLASH, BACKTICK, CR, DQUOTE, HASH, LF, SQUOTE, isSpace } from "./chars.js";
+import { BACKSLASH, BACKTICK, CR, DQUOTE, HASH, LF, LS, PS, SQUOTE, isSpace } from "./chars.js";
 import type { QuoteCode } from "./parser.js";
 
 /** Whether `value` can be written without quotes (`KEY=value`). */
@@ -15,7 +15,8 @@ export function canBare(value: string): boolean {
   if (isSpace(value.charCodeAt(n - 1))) return false;
   for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
-    if (c === LF || c === CR || c === HASH) return false;
+    // U+2028/U+2029 followed by a quote is refused by the parser (dotenv mangles it).
+    if (c === LF || c === CR || c === HASH || c === LS || c === PS) return false;
   }
   return true;
 }

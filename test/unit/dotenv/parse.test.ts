@@ -153,6 +153,7 @@ const errors: [string, number, number, Record<string, string>][] = [
   ["A=\n'quoted on the next line'", 2, 1, { A: "quoted on the next line" }],
   ["\uFEFF1A=x", 1, 1, { "1A": "x" }], // the BOM is not counted in the column
   ["A=1\nB='héllo\n", 2, 3, { A: "1", B: "'héllo" }],
+  ["A=a\u2028'x'", 1, 4, { A: "a\u2028x" }], // dotenv strips quotes after U+2028 in a bare value
   ["KEY=🚀#x", 1, 6, { KEY: "🚀" }], // columns count code points, not UTF-16 units
   ["A='é' x", 1, 7, { A: "'é' x" }],
 ];

@@ -1,0 +1,54 @@
+/**
+ * Differential tests against the real `dotenv` package (16.6) on generated inputs:
+ * envsync must read exactly what dotenv reads, or refuse with a PARSE error — never
+ * silently read something else.
+ */
+import dotenv from "dotenv";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { isEnvsyncError } from "../../../src/errors.js";
+import { applyChanges, parse, parseDocument } from "../../../src/dotenv/index.js";
+import { dialectDoc, tokenSoup } from "./arbitraries.js";
+
+const RUNS = Number(process.env.DOTENV_FC_RUNS ?? 400);
+
+describe("differential: envsync parse vs dotenv.parse", () => {
+  it("reads every file of the shared dialect exactly as dotenv does", () => {
+    fc.assert(
+      fc.property(dialectDoc, (text) => {
+        expect(parse(text)).toEqual(dotenv.parse(text));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("serializes an unchanged document to the identical bytes", () => {
+    fc.assert(
+      fc.property(dialectDoc, (text) => {
+        const { doc } = parseDocument(text);
+        expect(applyChanges(doc, { set: new Map(), delete: [] })).toBe(text);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("on risky fragments either agrees with dotenv or raises a PARSE error", () => {
+    // No backslashes here: inside double quotes they are a deliberate difference (escapes).
+    let accepted = 0;
+    fc.assert(
+      fc.property(tokenSoup, (text) => {
+        let ours: Record<string, string>;
+        try {
+          ours = parse(text);
+        } catch (e) {
+          expect(isEnvsyncError(e, "PARSE")).toBe(true);
+          return;
+        }
+        accepted++;
+        expect(ours).toEqual(dotenv.parse(text));
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    expect(accepted).toBeGreaterThan(0);
+  });
+});
