@@ -9,6 +9,8 @@ import { diff, pull, push, sync, type SyncOptions } from "../ops/sync.js";
 import { init } from "../ops/init.js";
 import type { CommonOptions } from "../ops/session.js";
 import { createOutput, type Output } from "./output.js";
+import { promptRemote, registerCommands, type CliOptions } from "./commands/index.js";
+import { createProgress, pausePrompts, syncProgress } from "./progress.js";
 import { renderDiff, renderSync } from "./render.js";
 
 /** Options as commander hands them over (shared + command-specific). */
@@ -178,6 +180,7 @@ async function runSync(
   o: RawOptions,
   out: Output,
 ): Promise<number> {
+  const progress = createProgress(out);
   const opts: SyncOptions = {
     ...common(o),
     logger: out.logger,
@@ -187,10 +190,16 @@ async function runSync(
     ...(o.yes !== undefined ? { yes: o.yes } : {}),
     ...(o.expand !== undefined ? { expand: o.expand } : {}),
     ...(o.purge !== undefined ? { purge: o.purge } : {}),
-    ...interactions(out),
+    ...pausePrompts(progress, interactions(out)),
+    onProgress: syncProgress(progress),
   };
   const fn = mode === "sync" ? sync : mode === "push" ? push : pull;
-  const r = await fn(opts);
+  let r;
+  try {
+    r = await fn(opts);
+  } finally {
+    progress.stop();
+  }
   renderSync(out, r);
   return ExitCode.OK;
 }
@@ -291,7 +300,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(
       wrap(async (o) => {
         const c = common(o);
-        const remote = o.remote ?? (await import("../ops/session.js")).seedRemote(c.seed);
+        const remote =
+          o.remote ??
+          (await import("../ops/session.js")).seedRemote(c.seed) ??
+          (await promptRemote(out));
         if (!remote) {
           throw new EnvsyncError("USAGE", "init needs the remote to sync with.", {
             hint: "For example: envsync init --remote file:../team-secrets.env, or --remote aws-sm://myapp/dev?region=eu-west-1",
@@ -378,6 +390,13 @@ export async function main(argv: string[]): Promise<number> {
       return d.inAgreement ? ExitCode.OK : ExitCode.DIFFERENCES;
     }),
   );
+
+  registerCommands(program, {
+    shared,
+    common: (o: CliOptions) => common(o),
+    wrap: (fn) => wrap((o, cmd) => fn(o as CliOptions, cmd)),
+    out: () => out,
+  });
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,0 +1,65 @@
+/** `envsync run [--no-override] -- CMD ARGS`: commander registration and rendering. */
+import type { Command } from "commander";
+import { EnvsyncError } from "../../errors.js";
+import type { CommandDeps } from "./types.js";
+
+/** Signals whose listeners (bin.ts exits 130 on SIGINT) step aside while the child runs. */
+const HANDED_OVER = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** Registers `run`. */
+export function registerRun(program: Command, deps: CommandDeps): void {
+  deps
+    .shared(
+      program
+        .command("run")
+        .description(
+          "run a command with the remote's values in its environment; nothing written to disk",
+        )
+        .argument("[command...]", "the command and its arguments, after --")
+        .usage("[options] -- <command> [args...]"),
+    )
+    .option("--no-override", "keep variables already set in the environment")
+    .action(
+      deps.wrap(async (o, cmd) => {
+        const out = deps.out();
+        const argv = (cmd.processedArgs[0] as string[] | undefined) ?? [];
+        const [command, ...args] = argv;
+        if (command === undefined) {
+          throw new EnvsyncError("USAGE", "run needs a command to start.", {
+            hint: "Put it after --, e.g. envsync run -- npm start",
+          });
+        }
+        const { remoteEnvironment, spawnWithEnv } = await import("../../ops/run.js");
+        const e = await remoteEnvironment({
+          ...deps.common(o),
+          logger: out.logger,
+          override: o.override !== false,
+        });
+        out.logger.info(
+          `envsync: ${e.applied.length} key(s) from ${e.remote}${e.kept.length ? ` (${e.kept.length} already set, kept)` : ""}`,
+        );
+        // While the child runs, it decides what a signal means; we only forward.
+        const saved = HANDED_OVER.map((sig) => [sig, process.listeners(sig)] as const);
+        for (const [sig, ls] of saved) for (const l of ls) process.off(sig, l);
+        try {
+          const exit = await spawnWithEnv(command, args, e.env, {
+            // With --json the result object is the only thing on stdout: the child's goes to stderr.
+            stdio: out.json ? ["inherit", 2, "inherit"] : "inherit",
+          });
+          if (out.json)
+            out.result({
+              ok: exit.code === 0,
+              command: "run",
+              remote: e.remote,
+              exitCode: exit.code,
+              signal: exit.signal,
+              applied: e.applied,
+              kept: e.kept,
+            });
+          return exit.code;
+        } finally {
+          for (const [sig, ls] of saved) for (const l of ls) process.on(sig, l);
+        }
+      }),
+    );
+}

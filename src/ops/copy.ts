@@ -1,0 +1,207 @@
+/**
+ * `envsync copy FROM TO`: every key of one remote into another (migrations between
+ * clouds or layouts). Plan, then apply: both remotes are read, the plan lists each
+ * key (add, update, unchanged, delete with `prune`), the target's limits and name
+ * rules are checked before anything is written, deletions need confirmation, and
+ * the write is guarded by the target version read (exit 5 if it moved). The base
+ * state of working copies is not touched: the next `sync` merges as usual.
+ */
+import { loadConfig } from "../config/config.js";
+import { EnvsyncError } from "../errors.js";
+import { silentLogger } from "../logger.js";
+import { openStore, resolveUri } from "../providers/registry.js";
+import type { Store, StoreContext } from "../providers/types.js";
+import { displayUri } from "../providers/uri.js";
+import { networkPolicy, type CommonOptions } from "./session.js";
+
+/** What happens to one key of a copy. */
+export type CopyAction = "add" | "update" | "unchanged" | "delete" | "keep";
+
+/** One key's line in a copy plan (no values). */
+export interface CopyEntry {
+  readonly key: string;
+  readonly action: CopyAction;
+}
+
+/** Phases reported to {@link CopyOptions.onProgress}. */
+export type CopyPhase = "reading-source" | "reading-target" | "writing";
+
+/**
+ * Options of {@link copy}. Of the common options, copy uses the working folder (for
+ * relative `file:` URIs), the config (retry settings only), logger, concurrency,
+ * environment and network policy; the remote and file options do not apply.
+ */
+export interface CopyOptions extends Pick<
+  CommonOptions,
+  | "cwd"
+  | "config"
+  | "logger"
+  | "concurrency"
+  | "environ"
+  | "storeContext"
+  | "retries"
+  | "timeoutMs"
+  | "retryBudgetMs"
+> {
+  /** Source remote URI. */
+  readonly from: string;
+  /** Target remote URI. */
+  readonly to: string;
+  /** Delete target keys the source does not have. */
+  readonly prune?: boolean;
+  /** Plan only. */
+  readonly dryRun?: boolean;
+  /** Confirms target deletions without asking. */
+  readonly yes?: boolean;
+  /** Asked to confirm target deletions (a TTY prompt). Absent and no `yes`: exit 2. */
+  readonly confirmDeletions?: (keys: readonly string[], remote: string) => Promise<boolean>;
+  /** Permanently delete where the target soft-deletes (Azure purge). */
+  readonly purge?: boolean;
+  /** Progress: phase and key count (for a spinner). */
+  readonly onProgress?: (phase: CopyPhase, count: number) => void;
+}
+
+/** What a copy did (or would do, with dryRun). */
+export interface CopyResult {
+  readonly from: string;
+  readonly to: string;
+  readonly dryRun: boolean;
+  /** Whether the target was written. */
+  readonly applied: boolean;
+  /** Every key of either side, sorted. */
+  readonly plan: readonly CopyEntry[];
+  readonly counts: {
+    readonly added: number;
+    readonly updated: number;
+    readonly unchanged: number;
+    readonly deleted: number;
+    /** Target-only keys left in place (no prune). */
+    readonly kept: number;
+  };
+  /** The target's version after the copy (or as read). */
+  readonly targetVersion: string | null;
+}
+
+/**
+ * Copies every key of `from` into `to`.
+ *
+ * @throws EnvsyncError NOT_FOUND when the source does not exist; LIMIT/NAME (exit 2)
+ * when the target cannot hold a key or value; NEEDS_CONFIRMATION (exit 2) for
+ * unconfirmed deletions; REMOTE_CHANGED (exit 5) when the target moved meanwhile.
+ */
+export async function copy(opts: CopyOptions): Promise<CopyResult> {
+  const from = resolveUri(opts.from);
+  const to = resolveUri(opts.to);
+  const fromDisplay = displayUri(from.uri);
+  const toDisplay = displayUri(to.uri);
+  const logger = opts.logger ?? silentLogger;
+  const cwd = opts.cwd ?? process.cwd();
+  const environ = opts.environ ?? process.env;
+  const config = loadConfig(cwd, opts.config);
+  const net = networkPolicy(opts, config, environ);
+  const ctx: StoreContext = {
+    cwd,
+    env: environ,
+    logger,
+    concurrency: opts.concurrency ?? config?.config.concurrency ?? 16,
+    retry: { maxAttempts: net.retries + 1, totalTimeoutMs: net.retryBudgetMs },
+    requestTimeoutMs: net.timeoutMs,
+    ...opts.storeContext,
+  };
+  if (from.uri.raw.trim() === to.uri.raw.trim()) {
+    throw new EnvsyncError("USAGE", `copy needs two different remotes (both are ${fromDisplay}).`, {
+      hint: "Name the target remote as the second argument.",
+    });
+  }
+  const progress = opts.onProgress ?? (() => {});
+  const stores: Store[] = [];
+  try {
+    progress("reading-source", 0);
+    const source = await openStore(opts.from, ctx);
+    stores.push(source);
+    const src = await source.read();
+    if (!src.exists) {
+      throw new EnvsyncError("NOT_FOUND", `The source remote ${fromDisplay} does not exist.`, {
+        hint: "Check the first URI; copy reads from it and writes to the second.",
+      });
+    }
+    progress("reading-target", src.values.size);
+    const target = await openStore(opts.to, ctx);
+    stores.push(target);
+    const dst = await target.read();
+    logger.debug(
+      `source: ${src.values.size} keys; target: ${dst.values.size} keys (version ${dst.version ?? "none"})`,
+    );
+
+    const set = new Map<string, string>();
+    const del: string[] = [];
+    const plan: CopyEntry[] = [];
+    const keys = [...new Set([...src.values.keys(), ...dst.values.keys()])].sort();
+    for (const key of keys) {
+      const s = src.values.get(key);
+      const d = dst.values.get(key);
+      if (s === undefined) {
+        if (opts.prune) {
+          del.push(key);
+          plan.push({ key, action: "delete" });
+        } else plan.push({ key, action: "keep" });
+      } else if (d === undefined) {
+        set.set(key, s);
+        plan.push({ key, action: "add" });
+      } else if (d !== s) {
+        set.set(key, s);
+        plan.push({ key, action: "update" });
+      } else plan.push({ key, action: "unchanged" });
+    }
+    const next = new Map(dst.values);
+    for (const k of del) next.delete(k);
+    for (const [k, v] of set) next.set(k, v);
+    const changes = { set, delete: del };
+    const touched = set.size + del.length > 0;
+    // The target's rules are checked even on a dry run: a plan that cannot be applied says so.
+    if (touched) target.validate(next, changes);
+    const count = (a: CopyAction): number => plan.filter((e) => e.action === a).length;
+    const result = (applied: boolean, targetVersion: string | null): CopyResult => ({
+      from: fromDisplay,
+      to: toDisplay,
+      dryRun: opts.dryRun ?? false,
+      applied,
+      plan,
+      counts: {
+        added: count("add"),
+        updated: count("update"),
+        unchanged: count("unchanged"),
+        deleted: count("delete"),
+        kept: count("keep"),
+      },
+      targetVersion,
+    });
+    if (opts.dryRun || !touched) return result(false, dst.version);
+    if (del.length > 0 && !opts.yes) {
+      const ok = opts.confirmDeletions ? await opts.confirmDeletions(del, toDisplay) : null;
+      if (ok === null) {
+        throw new EnvsyncError(
+          "NEEDS_CONFIRMATION",
+          `This copy would delete ${del.length} key(s) on ${toDisplay}: ${del.join(", ")}. Nothing was written.`,
+          {
+            hint: "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run.",
+          },
+        );
+      }
+      if (!ok) {
+        throw new EnvsyncError(
+          "NEEDS_CONFIRMATION",
+          "Deletion not confirmed. Nothing was written.",
+          {
+            hint: "Run again and confirm, or copy without --prune.",
+          },
+        );
+      }
+    }
+    progress("writing", set.size + del.length);
+    const w = await target.write(changes, dst, opts.purge ? { purge: true } : {});
+    return result(true, w.version);
+  } finally {
+    for (const s of stores) await s.close?.();
+  }
+}

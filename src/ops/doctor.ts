@@ -1,0 +1,577 @@
+/**
+ * `envsync doctor`: checks, in order, the config, the remote URI, where credentials
+ * would come from, that the store answers a read, what can be said about write
+ * permission without writing, that the local file parses, and that git ignores the
+ * local file and `.envsync/`. Each finding has a status and advice; nothing is
+ * written anywhere. Credentials are located the way each cloud SDK's chain looks for
+ * them (environment variables and well-known files), without calling the cloud; the
+ * read then proves they work.
+ */
+import { execFileSync } from "node:child_process";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { loadConfig } from "../config/config.js";
+import { EnvsyncError, isEnvsyncError } from "../errors.js";
+import { resolveUri } from "../providers/registry.js";
+import type { Store } from "../providers/types.js";
+import type { RemoteUri } from "../providers/uri.js";
+import { readLocal } from "./local-file.js";
+import { resolveSession, type CommonOptions, type Session } from "./session.js";
+
+/** How a check went: `fail` makes doctor exit 1; `warn` and `info` do not. */
+export type FindingStatus = "ok" | "warn" | "fail" | "info";
+
+/** The checks doctor runs, in order. */
+export type DoctorCheck =
+  "config" | "remote" | "credentials" | "reachable" | "write" | "local-file" | "gitignore";
+
+/** One finding: what was checked, how it went, what to do. Never a value. */
+export interface Finding {
+  readonly check: DoctorCheck;
+  readonly status: FindingStatus;
+  readonly message: string;
+  /** What to do next (absent when nothing needs doing). */
+  readonly advice?: string;
+}
+
+/** Result of {@link doctor}. */
+export interface DoctorResult {
+  /** False when any finding failed. */
+  readonly ok: boolean;
+  readonly findings: readonly Finding[];
+}
+
+/** Options of {@link doctor}. */
+export interface DoctorOptions extends CommonOptions {
+  /** Home folder for well-known credential files (default os.homedir()). */
+  readonly home?: string;
+  /** Skip the store read (and so the write check). */
+  readonly offline?: boolean;
+}
+
+/** Where credentials would come from: a found source, or none found locally. */
+export interface CredentialsFinding {
+  readonly found: boolean;
+  /** E.g. "AWS profile "dev" in ~/.aws/config (SSO)". */
+  readonly source: string;
+  readonly advice?: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const readText = (p: string): string | null => {
+  try {
+    return readFileSync(p, "utf8");
+  } catch {
+    return null;
+  }
+};
+
+/** Sections of an INI file (AWS shared config/credentials): name → keys. */
+export function parseIni(text: string): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  let current: Map<string, string> | null = null;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
+    const section = /^\[\s*(.+?)\s*\]$/.exec(line);
+    if (section) {
+      current = new Map();
+      out.set(section[1]!, current);
+      continue;
+    }
+    const kv = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
+    if (kv && current) current.set(kv[1]!.toLowerCase(), kv[2]!);
+  }
+  return out;
+}
+
+function tilde(p: string, home: string): string {
+  return p.startsWith(home + sep) ? `~${p.slice(home.length)}` : p;
+}
+
+/** The AWS SDK's default chain, as far as it can be seen without calling AWS. */
+function awsCredentials(uri: RemoteUri, env: Env, home: string): CredentialsFinding {
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && !uri.params.get("profile"))
+    return {
+      found: true,
+      source: `AWS environment variables (AWS_ACCESS_KEY_ID${env.AWS_SESSION_TOKEN ? " with a session token" : ""})`,
+    };
+  const profile = uri.params.get("profile") ?? env.AWS_PROFILE ?? "default";
+  const from = uri.params.get("profile")
+    ? "profile= in the remote"
+    : env.AWS_PROFILE
+      ? "AWS_PROFILE"
+      : "default";
+  const credsPath = env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, ".aws", "credentials");
+  const configPath = env.AWS_CONFIG_FILE ?? join(home, ".aws", "config");
+  const creds = parseIni(readText(credsPath) ?? "").get(profile);
+  const config = parseIni(readText(configPath) ?? "").get(
+    profile === "default" ? "default" : `profile ${profile}`,
+  );
+  const where = `AWS profile "${profile}" (${from})`;
+  if (creds?.has("aws_access_key_id"))
+    return { found: true, source: `${where}: keys in ${tilde(credsPath, home)}` };
+  if (config) {
+    if (config.has("sso_session") || config.has("sso_start_url"))
+      return {
+        found: true,
+        source: `${where}: IAM Identity Center (SSO) in ${tilde(configPath, home)}`,
+        advice: `If the read fails with an expired token, run \`aws sso login --profile ${profile}\`.`,
+      };
+    if (config.has("credential_process"))
+      return { found: true, source: `${where}: credential_process in ${tilde(configPath, home)}` };
+    if (config.has("role_arn"))
+      return { found: true, source: `${where}: assumed role in ${tilde(configPath, home)}` };
+    if (config.has("aws_access_key_id"))
+      return { found: true, source: `${where}: keys in ${tilde(configPath, home)}` };
+  }
+  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN)
+    return {
+      found: true,
+      source: "AWS web identity (AWS_WEB_IDENTITY_TOKEN_FILE, e.g. EKS IRSA or GitHub OIDC)",
+    };
+  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI)
+    return { found: true, source: "AWS container credentials (ECS task role or EKS Pod Identity)" };
+  return {
+    found: false,
+    source: `no AWS credentials found locally (environment, profile "${profile}", web identity, container)`,
+    advice:
+      "Run `aws configure` or `aws sso login`, set AWS_PROFILE, or add profile=NAME to the remote. On EC2 the instance role may still answer: the read below tells.",
+  };
+}
+
+/** Google Application Default Credentials, as far as they can be seen without calling Google. */
+function gcpCredentials(uri: RemoteUri, env: Env, home: string): CredentialsFinding {
+  const endpoint = uri.params.get("endpoint");
+  if (endpoint?.startsWith("http://"))
+    return { found: true, source: `none needed: plain-text emulator endpoint ${endpoint}` };
+  const describe = (path: string, label: string): CredentialsFinding => {
+    const text = readText(path);
+    if (text === null)
+      return {
+        found: false,
+        source: `${label} names ${tilde(path, home)}, which cannot be read`,
+        advice: "Point GOOGLE_APPLICATION_CREDENTIALS at a readable key or config file.",
+      };
+    let type = "unknown type";
+    try {
+      const t = (JSON.parse(text) as { type?: unknown }).type;
+      if (typeof t === "string") type = t;
+    } catch {
+      return {
+        found: false,
+        source: `${tilde(path, home)} is not JSON`,
+        advice: "Recreate it (`gcloud auth application-default login`).",
+      };
+    }
+    const kinds: Record<string, string> = {
+      service_account: "service account key",
+      authorized_user: "user credentials (gcloud auth application-default login)",
+      external_account: "workload identity federation",
+      impersonated_service_account: "service account impersonation",
+    };
+    return {
+      found: true,
+      source: `Google ADC: ${kinds[type] ?? type} from ${label} (${tilde(path, home)})`,
+    };
+  };
+  if (env.GOOGLE_APPLICATION_CREDENTIALS)
+    return describe(env.GOOGLE_APPLICATION_CREDENTIALS, "GOOGLE_APPLICATION_CREDENTIALS");
+  const dir =
+    env.CLOUDSDK_CONFIG ??
+    (process.platform === "win32" && env.APPDATA
+      ? join(env.APPDATA, "gcloud")
+      : join(home, ".config", "gcloud"));
+  const wellKnown = join(dir, "application_default_credentials.json");
+  if (existsSync(wellKnown)) return describe(wellKnown, "the gcloud well-known file");
+  if (env.K_SERVICE || env.FUNCTION_TARGET || env.GAE_SERVICE || env.CLOUD_RUN_JOB)
+    return {
+      found: true,
+      source: "Google metadata server (running on Cloud Run, Cloud Functions or App Engine)",
+    };
+  return {
+    found: false,
+    source:
+      "no Google Application Default Credentials found locally (GOOGLE_APPLICATION_CREDENTIALS, gcloud well-known file)",
+    advice:
+      "Run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS. On GCE/GKE the metadata server may still answer: the read below tells.",
+  };
+}
+
+/** Azure's DefaultAzureCredential chain, as far as it can be seen without calling Azure. */
+function azureCredentials(uri: RemoteUri, env: Env, home: string): CredentialsFinding {
+  if (env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID) {
+    if (env.AZURE_CLIENT_SECRET)
+      return {
+        found: true,
+        source: "Azure environment: service principal with a client secret (AZURE_CLIENT_SECRET)",
+      };
+    if (env.AZURE_CLIENT_CERTIFICATE_PATH)
+      return {
+        found: true,
+        source:
+          "Azure environment: service principal with a certificate (AZURE_CLIENT_CERTIFICATE_PATH)",
+      };
+    if (env.AZURE_FEDERATED_TOKEN_FILE)
+      return { found: true, source: "Azure workload identity (AZURE_FEDERATED_TOKEN_FILE)" };
+  }
+  if (env.IDENTITY_ENDPOINT || env.MSI_ENDPOINT)
+    return { found: true, source: "Azure managed identity (IDENTITY_ENDPOINT / MSI_ENDPOINT)" };
+  const cliDir = env.AZURE_CONFIG_DIR ?? join(home, ".azure");
+  if (
+    existsSync(join(cliDir, "azureProfile.json")) &&
+    (existsSync(join(cliDir, "msal_token_cache.json")) ||
+      existsSync(join(cliDir, "msal_token_cache.bin")))
+  )
+    return {
+      found: true,
+      source: `Azure CLI sign-in (${tilde(cliDir, home)})`,
+      advice: "If the read fails with an expired token, run `az login`.",
+    };
+  if (existsSync(join(env.AZD_CONFIG_DIR ?? join(home, ".azd"), "auth")))
+    return { found: true, source: "Azure Developer CLI sign-in (azd auth login)" };
+  void uri;
+  return {
+    found: false,
+    source:
+      "no Azure credentials found locally (environment, workload identity, App Service identity, az or azd sign-in)",
+    advice:
+      "Run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET. On an Azure VM the managed identity may still answer: the read below tells.",
+  };
+}
+
+/**
+ * Where the remote's SDK would find credentials (SPEC §1: each cloud's standard
+ * chain), seen from environment variables and well-known files only.
+ */
+export function detectCredentials(uri: RemoteUri, env: Env, home: string): CredentialsFinding {
+  switch (uri.scheme) {
+    case "aws-sm":
+    case "aws-ssm":
+      return awsCredentials(uri, env, home);
+    case "gcp-sm":
+      return gcpCredentials(uri, env, home);
+    case "azure-kv":
+      return azureCredentials(uri, env, home);
+    default:
+      return { found: true, source: `none needed for ${uri.scheme}: remotes` };
+  }
+}
+
+/** A .gitignore pattern as a RegExp over a slash-separated path relative to the .gitignore's folder. */
+function gitignoreRegex(pattern: string): { re: RegExp; dirOnly: boolean; anchored: boolean } {
+  let p = pattern;
+  const dirOnly = p.endsWith("/");
+  if (dirOnly) p = p.slice(0, -1);
+  const anchored = p.includes("/");
+  if (p.startsWith("/")) p = p.slice(1);
+  let re = "";
+  for (let i = 0; i < p.length; i++) {
+    const ch = p[i]!;
+    if (ch === "*" && p[i + 1] === "*") {
+      re += ".*";
+      i++;
+      if (p[i + 1] === "/") i++;
+    } else if (ch === "*") re += "[^/]*";
+    else if (ch === "?") re += "[^/]";
+    else if (ch === "\\" && i + 1 < p.length) re += `\\${p[++i]!}`;
+    else re += /[.+^${}()|[\]]/.test(ch) ? `\\${ch}` : ch;
+  }
+  return { re: new RegExp(`^${re}$`), dirOnly, anchored };
+}
+
+/**
+ * Whether the patterns of one .gitignore ignore `path` (relative, `/`-separated;
+ * `isDir` for folders). A small subset of git's rules (wildcards, `**`, anchoring,
+ * trailing `/`, `!`), used only when git itself is not available.
+ */
+export function gitignoreIgnores(text: string, path: string, isDir: boolean): boolean {
+  const parts = path.split("/").filter(Boolean);
+  let ignored = false;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/\s+$/, "");
+    if (line === "" || line.startsWith("#")) continue;
+    const negate = line.startsWith("!");
+    const { re, dirOnly, anchored } = gitignoreRegex(negate ? line.slice(1) : line);
+    // A path is ignored when it or one of its parent folders matches.
+    for (let n = 1; n <= parts.length; n++) {
+      const sub = parts.slice(0, n);
+      const subIsDir = n < parts.length || isDir;
+      if (dirOnly && !subIsDir) continue;
+      const target = anchored ? sub.join("/") : sub[sub.length - 1]!;
+      if (re.test(target)) {
+        ignored = !negate;
+        break;
+      }
+    }
+  }
+  return ignored;
+}
+
+function git(args: string[], cwd: string): { code: number; stdout: string } | null {
+  try {
+    const stdout = execFileSync("git", args, {
+      cwd,
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 10_000,
+    }).toString();
+    return { code: 0, stdout };
+  } catch (e) {
+    const err = e as { status?: number | null; code?: string };
+    if (err.code === "ENOENT" || typeof err.status !== "number") return null;
+    return { code: err.status, stdout: "" };
+  }
+}
+
+function gitignoreFindings(root: string, filePath: string): Finding {
+  const fileRel = relative(root, filePath).split(sep).join("/");
+  const outside = fileRel.startsWith("..") || isAbsolute(fileRel);
+  const targets = [
+    ...(outside ? [] : [{ label: fileRel, path: fileRel, dir: false }]),
+    { label: ".envsync/", path: ".envsync", dir: true },
+  ];
+  const inRepo = git(["rev-parse", "--is-inside-work-tree"], root);
+  const advice = `Add ${targets.map((t) => t.label).join(" and ")} to .gitignore (\`envsync init\` does it).`;
+  if (inRepo && inRepo.code === 0) {
+    const tracked = targets.filter(
+      (t) => git(["ls-files", "--error-unmatch", "--", t.path], root)?.code === 0,
+    );
+    if (tracked.length > 0)
+      return {
+        check: "gitignore",
+        status: "fail",
+        message: `${tracked.map((t) => t.label).join(" and ")} ${tracked.length > 1 ? "are" : "is"} committed to git`,
+        advice: `Remove from the index with \`git rm --cached ${tracked.map((t) => t.path).join(" ")}\`, ignore, and rotate the secrets it held.`,
+      };
+    const missing = targets.filter(
+      (t) =>
+        git(["check-ignore", "-q", "--", t.dir ? `${t.path}/state.json` : t.path], root)?.code !==
+        0,
+    );
+    if (missing.length > 0)
+      return {
+        check: "gitignore",
+        status: "fail",
+        message: `git does not ignore ${missing.map((t) => t.label).join(" and ")}`,
+        advice,
+      };
+    return {
+      check: "gitignore",
+      status: "ok",
+      message: `git ignores ${targets.map((t) => t.label).join(" and ")}`,
+    };
+  }
+  const text = readText(join(root, ".gitignore"));
+  if (text === null)
+    return {
+      check: "gitignore",
+      status: "warn",
+      message: "not a git work tree and no .gitignore",
+      advice: `If this folder goes into git: ${advice}`,
+    };
+  const missing = targets.filter((t) => !gitignoreIgnores(text, t.path, t.dir));
+  if (missing.length > 0)
+    return {
+      check: "gitignore",
+      status: "fail",
+      message: `.gitignore does not cover ${missing.map((t) => t.label).join(" and ")}`,
+      advice,
+    };
+  return {
+    check: "gitignore",
+    status: "ok",
+    message: `.gitignore covers ${targets.map((t) => t.label).join(" and ")}`,
+  };
+}
+
+/** Nearest existing folder of `path` (for a write check of a file not created yet). */
+function existingParent(path: string): string {
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function writeFinding(
+  store: Store,
+  values: ReadonlyMap<string, string>,
+  storePath: string | null,
+): Finding {
+  try {
+    store.validate(values, { set: values, delete: [] });
+  } catch (e) {
+    const err = isEnvsyncError(e) ? e : null;
+    return {
+      check: "write",
+      status: "fail",
+      message: `the remote's current content breaks the store's rules: ${err?.message ?? String(e)}`,
+      ...(err?.hint ? { advice: err.hint } : {}),
+    };
+  }
+  if (storePath !== null) {
+    const target = existsSync(storePath) ? storePath : existingParent(storePath);
+    try {
+      accessSync(target, constants.W_OK);
+      return {
+        check: "write",
+        status: "ok",
+        message: `${existsSync(storePath) ? "the remote file" : "its folder"} is writable (file-system permission check; nothing written)`,
+      };
+    } catch {
+      return {
+        check: "write",
+        status: "fail",
+        message: `${target} is not writable by this user`,
+        advice: "Fix the permissions, or use a remote you can write to.",
+      };
+    }
+  }
+  return {
+    check: "write",
+    status: "info",
+    message:
+      "write permission not checked: the store has no dry-run write; its limits and name rules hold for the current content",
+    advice:
+      "`envsync push --dry-run` shows what a push would write; a real push reports a missing permission (exit 1) before anything changes locally.",
+  };
+}
+
+/**
+ * Runs every check and returns the findings. Never writes, never prints, never
+ * throws for a failed check (only for programming errors).
+ */
+export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
+  const findings: Finding[] = [];
+  const add = (f: Finding): void => void findings.push(f);
+  const cwd = resolve(opts.cwd ?? process.cwd());
+  const env = opts.environ ?? process.env;
+  const home = opts.home ?? homedir();
+  const failOf = (check: DoctorCheck, e: unknown, prefix = ""): Finding => {
+    const err = isEnvsyncError(e)
+      ? e
+      : new EnvsyncError("PROVIDER", e instanceof Error ? e.message : String(e), { cause: e });
+    return {
+      check,
+      status: "fail",
+      message: `${prefix}${err.message}`,
+      ...(err.hint ? { advice: err.hint } : {}),
+    };
+  };
+
+  // 1. config
+  let configOk = true;
+  try {
+    const cfg = loadConfig(cwd, opts.config);
+    if (cfg)
+      add({
+        check: "config",
+        status: "ok",
+        message: `${cfg.path} is valid (${Object.keys(cfg.config.environments).length} environment(s))`,
+      });
+    else
+      add({
+        check: "config",
+        status: opts.remote ? "info" : "warn",
+        message: "no envsync.yaml here or above",
+        advice: "Run `envsync init --remote URI` to keep the remote in a config file.",
+      });
+  } catch (e) {
+    configOk = false;
+    add(failOf("config", e));
+  }
+
+  // 2. remote
+  let session: Session | null = null;
+  if (configOk) {
+    try {
+      session = resolveSession(opts);
+      const { uri } = resolveUri(session.remote);
+      add({
+        check: "remote",
+        status: "ok",
+        message: `${session.remoteDisplay} (${uri.scheme}, from ${session.sources.remote}${session.envName ? `, environment ${session.envName}` : ""})`,
+      });
+    } catch (e) {
+      add(failOf("remote", e));
+    }
+  }
+  if (!session) return finish(findings);
+
+  // 3. credentials
+  const { uri } = resolveUri(session.remote);
+  const creds = detectCredentials(uri, env, home);
+  add({
+    check: "credentials",
+    status: creds.found ? "ok" : "warn",
+    message: creds.source,
+    ...(creds.advice ? { advice: creds.advice } : {}),
+  });
+
+  // 4. reachable, 5. write
+  if (opts.offline)
+    add({
+      check: "reachable",
+      status: "info",
+      message: "not checked (--offline): the store was not contacted",
+    });
+  else {
+    let store: Store | null = null;
+    try {
+      store = await session.openStore();
+      const snap = await store.read();
+      add({
+        check: "reachable",
+        status: "ok",
+        message: snap.exists
+          ? `read ${snap.values.size} key(s) from ${session.remoteDisplay} (${store.layout} layout${snap.version ? `, version ${snap.version}` : ""})`
+          : `${session.remoteDisplay} answers; it does not exist yet (the first push creates it)`,
+      });
+      const storePath =
+        uri.scheme === "file" ? resolve(session.storeContext.cwd, uri.target) : null;
+      add(writeFinding(store, snap.values, storePath));
+    } catch (e) {
+      add(failOf("reachable", e, `cannot read ${session.remoteDisplay}: `));
+    } finally {
+      await store?.close?.();
+    }
+  }
+
+  // 6. local file
+  try {
+    const local = await readLocal(session.filePath, session.logger, session.fileLabel);
+    if (!local.exists)
+      add({
+        check: "local-file",
+        status: "warn",
+        message: `${session.fileLabel} does not exist yet`,
+        advice: "`envsync pull` creates it from the remote.",
+      });
+    else {
+      const mode = statSync(session.filePath).mode & 0o777;
+      if (mode & 0o077)
+        add({
+          check: "local-file",
+          status: "warn",
+          message: `${session.fileLabel} parses (${local.values.size} keys) but other users can read it (mode ${mode.toString(8).padStart(4, "0")})`,
+          advice: `chmod 600 ${session.fileLabel}`,
+        });
+      else
+        add({
+          check: "local-file",
+          status: "ok",
+          message: `${session.fileLabel} parses (${local.values.size} keys)`,
+        });
+    }
+  } catch (e) {
+    add(failOf("local-file", e));
+  }
+
+  // 7. gitignore
+  add(gitignoreFindings(session.root, session.filePath));
+  return finish(findings);
+}
+
+function finish(findings: Finding[]): DoctorResult {
+  return { ok: findings.every((f) => f.status !== "fail"), findings };
+}

@@ -1,0 +1,257 @@
+/**
+ * The formats of `envsync export` as pure functions: values in, text out. Nothing
+ * here reads a store or the environment; randomness (the `github-env` delimiter) is
+ * injected. Each formatter refuses (exit 2, naming the key, never the value) what its
+ * format cannot carry, rather than writing something that reads back differently.
+ */
+import { stringify as yamlStringify } from "yaml";
+import { formatDotenv } from "../dotenv/index.js";
+import { EnvsyncError } from "../errors.js";
+
+/** Every format `export` writes. */
+export const EXPORT_FORMATS = [
+  "dotenv",
+  "json",
+  "yaml",
+  "shell",
+  "github-env",
+  "k8s-secret",
+  "external-secret",
+] as const;
+
+/** One of {@link EXPORT_FORMATS}. */
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** True when `s` names a format. */
+export function isExportFormat(s: string): s is ExportFormat {
+  return (EXPORT_FORMATS as readonly string[]).includes(s);
+}
+
+/** Values sorted by key, so every export is stable (diff-friendly) whatever order the store returned. */
+export function sortedValues(values: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function plainObject(values: ReadonlyMap<string, string>): Record<string, string> {
+  // A null prototype keeps a key named `__proto__` an ordinary key.
+  const obj = Object.create(null) as Record<string, string>;
+  for (const [k, v] of sortedValues(values)) obj[k] = v;
+  return obj;
+}
+
+function refuse(format: string, key: string, why: string, hint: string): never {
+  throw new EnvsyncError(
+    "NAME",
+    `The key ${JSON.stringify(key)} cannot be exported as ${format}: ${why}.`,
+    {
+      hint,
+    },
+  );
+}
+
+/** dotenv text that envsync's parser (and `dotenv.parse` for ordinary values) reads back exactly. */
+export function toDotenv(values: ReadonlyMap<string, string>): string {
+  return formatDotenv(sortedValues(values));
+}
+
+/** One JSON object of string values, pretty-printed, with a final newline. */
+export function toJson(values: ReadonlyMap<string, string>): string {
+  return JSON.stringify(plainObject(values), null, 2) + "\n";
+}
+
+/** One YAML mapping of strings (quoted where YAML would read another type, block scalars for multi-line). */
+export function toYaml(values: ReadonlyMap<string, string>): string {
+  if (values.size === 0) return "{}\n";
+  return yamlStringify(plainObject(values), { lineWidth: 0 });
+}
+
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `value` in POSIX single quotes: nothing inside is special; `'` is written `'\''`. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * `export KEY='value'` lines, safe for `eval "$(envsync export --format shell)"` in
+ * sh, bash and zsh whatever the value holds. Keys must be shell variable names and
+ * values cannot hold NUL (no environment variable can).
+ */
+export function toShell(values: ReadonlyMap<string, string>): string {
+  let out = "";
+  for (const [key, value] of sortedValues(values)) {
+    if (!SHELL_NAME.test(key))
+      refuse(
+        "shell",
+        key,
+        "shell variable names are letters, digits and _, not starting with a digit",
+        "Rename the key, or export another format (dotenv, json).",
+      );
+    if (value.includes("\0"))
+      refuse("shell", key, "its value holds a NUL character", "Remove the NUL from the value.");
+    out += `export ${key}=${shellQuote(value)}\n`;
+  }
+  return out;
+}
+
+/**
+ * Lines for the `$GITHUB_ENV` file of GitHub Actions. Single-line values are written
+ * `KEY=value`; a value holding a line break uses the heredoc form
+ * `KEY<<DELIMITER\nvalue\nDELIMITER`, with a random delimiter that occurs neither in
+ * the key nor in the value (so a value cannot end the block early and inject other
+ * variables). `randomHex` is injected for tests; it must return fresh random hex.
+ */
+export function toGithubEnv(values: ReadonlyMap<string, string>, randomHex: () => string): string {
+  let out = "";
+  for (const [key, value] of sortedValues(values)) {
+    if (key === "" || key.includes("=") || key.includes("<<") || /[\r\n]/.test(key))
+      refuse(
+        "github-env",
+        key,
+        "GitHub environment names cannot hold '=', '<<' or line breaks",
+        "Rename the key, or export another format.",
+      );
+    if (!/[\r\n]/.test(value)) {
+      out += `${key}=${value}\n`;
+      continue;
+    }
+    let delimiter = `ENVSYNC_EOF_${randomHex()}`;
+    for (let tries = 0; value.includes(delimiter) || key.includes(delimiter); tries++) {
+      if (tries > 100) throw new Error("github-env: the delimiter generator does not vary");
+      delimiter = `ENVSYNC_EOF_${randomHex()}`;
+    }
+    out += `${key}<<${delimiter}\n${value}\n${delimiter}\n`;
+  }
+  return out;
+}
+
+/** Kubernetes object names (DNS subdomain: lower-case letters, digits, `-` and `.`, at most 253). */
+const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/** Kubernetes namespaces (DNS label, at most 63). */
+const K8S_NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Keys of a Secret's `data` (and of an ExternalSecret's `secretKey`). */
+const K8S_DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** Turns any label (a remote's secret name, a file name) into a valid Kubernetes object name. */
+export function k8sNameFrom(label: string): string {
+  const slug = label
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, "-")
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "")
+    .slice(0, 253)
+    .replace(/[^a-z0-9]+$/, "");
+  return slug === "" ? "envsync" : slug;
+}
+
+/** Options of the Kubernetes manifests. */
+export interface ManifestOptions {
+  /** `metadata.name` (checked: a DNS subdomain). */
+  readonly name: string;
+  /** `metadata.namespace`, left out when absent. */
+  readonly namespace?: string;
+  /** The remote the values come from, recorded as the `envsync/remote` annotation. */
+  readonly remote?: string;
+}
+
+function checkManifest(o: ManifestOptions): void {
+  if (o.name.length > 253 || !K8S_NAME.test(o.name))
+    throw new EnvsyncError("USAGE", `--name "${o.name}" is not a valid Kubernetes object name.`, {
+      hint: "Use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit.",
+    });
+  if (o.namespace !== undefined && (o.namespace.length > 63 || !K8S_NAMESPACE.test(o.namespace)))
+    throw new EnvsyncError("USAGE", `--namespace "${o.namespace}" is not a valid namespace.`, {
+      hint: "Use lower-case letters, digits and '-', at most 63 characters.",
+    });
+}
+
+function checkDataKey(format: string, key: string): void {
+  if (!K8S_DATA_KEY.test(key) || key.length > 253)
+    refuse(
+      format,
+      key,
+      "Secret keys are letters, digits, '-', '_' and '.'",
+      "Rename the key, or export another format.",
+    );
+}
+
+function metadata(o: ManifestOptions): Record<string, unknown> {
+  return {
+    name: o.name,
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    labels: { "app.kubernetes.io/managed-by": "envsync" },
+    ...(o.remote !== undefined ? { annotations: { "envsync/remote": o.remote } } : {}),
+  };
+}
+
+/** A `v1` `Secret` (type Opaque) with every value base64-encoded under `data`. */
+export function toK8sSecret(values: ReadonlyMap<string, string>, o: ManifestOptions): string {
+  checkManifest(o);
+  const data = Object.create(null) as Record<string, string>;
+  for (const [key, value] of sortedValues(values)) {
+    checkDataKey("k8s-secret", key);
+    data[key] = Buffer.from(value, "utf8").toString("base64");
+  }
+  return yamlStringify(
+    { apiVersion: "v1", kind: "Secret", metadata: metadata(o), type: "Opaque", data },
+    { lineWidth: 0 },
+  );
+}
+
+/**
+ * Where External Secrets Operator finds a remote's values: one JSON secret to
+ * extract (bundle layouts), or one remote name per key (per-key layouts, with the
+ * store's real names, e.g. Azure's escaped ones).
+ */
+export type EsoRemoteRef =
+  | { readonly layout: "bundle"; readonly key: string }
+  | { readonly layout: "per-key"; readonly names: ReadonlyMap<string, string> };
+
+/** Options of {@link toExternalSecret}. */
+export interface ExternalSecretOptions extends ManifestOptions {
+  /** The SecretStore (or ClusterSecretStore) that holds the cloud connection. */
+  readonly secretStore: string;
+  /** Kind of the store reference (default `SecretStore`). */
+  readonly secretStoreKind?: "SecretStore" | "ClusterSecretStore";
+  /** How often ESO re-reads the remote (default `1h`). */
+  readonly refreshInterval?: string;
+}
+
+/** The API version of the ExternalSecret manifests envsync writes (ESO v0.16 and later). */
+export const EXTERNAL_SECRET_API_VERSION = "external-secrets.io/v1";
+
+/**
+ * An External Secrets Operator `ExternalSecret` (`external-secrets.io/v1`) that makes
+ * a Kubernetes Secret of the same keys from the same remote envsync writes: bundle
+ * layouts with `dataFrom: [{extract: {key}}]`, per-key layouts with one `data` entry
+ * per key (`secretKey` the env key, `remoteRef.key` the store's name for it).
+ */
+export function toExternalSecret(ref: EsoRemoteRef, o: ExternalSecretOptions): string {
+  checkManifest(o);
+  if (o.secretStore === "" || !K8S_NAME.test(o.secretStore))
+    throw new EnvsyncError("USAGE", `--secret-store "${o.secretStore}" is not a valid name.`, {
+      hint: "Name the SecretStore that connects ESO to this cloud, e.g. --secret-store aws-secrets.",
+    });
+  const spec: Record<string, unknown> = {
+    refreshInterval: o.refreshInterval ?? "1h",
+    secretStoreRef: { name: o.secretStore, kind: o.secretStoreKind ?? "SecretStore" },
+    target: { name: o.name, creationPolicy: "Owner" },
+  };
+  if (ref.layout === "bundle") spec.dataFrom = [{ extract: { key: ref.key } }];
+  else {
+    const data: unknown[] = [];
+    for (const [key, name] of sortedValues(ref.names)) {
+      checkDataKey("external-secret", key);
+      data.push({ secretKey: key, remoteRef: { key: name } });
+    }
+    spec.data = data;
+  }
+  return yamlStringify(
+    {
+      apiVersion: EXTERNAL_SECRET_API_VERSION,
+      kind: "ExternalSecret",
+      metadata: metadata(o),
+      spec,
+    },
+    { lineWidth: 0 },
+  );
+}

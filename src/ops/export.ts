@@ -1,0 +1,211 @@
+/**
+ * `envsync export`: prints the values in one of the formats of `export-formats.ts`.
+ * By default the values come from the remote (what CI and clusters should see);
+ * `source: "local"` exports the local file instead, without contacting the remote.
+ * Nothing is written anywhere: no state, no backups.
+ */
+import { basename } from "node:path";
+import { expandValues } from "../dotenv/index.js";
+import { EnvsyncError } from "../errors.js";
+import { resolveUri } from "../providers/registry.js";
+import type { RemoteUri } from "../providers/uri.js";
+import {
+  k8sNameFrom,
+  toDotenv,
+  toExternalSecret,
+  toGithubEnv,
+  toJson,
+  toK8sSecret,
+  toShell,
+  toYaml,
+  type EsoRemoteRef,
+  type ExportFormat,
+} from "./export-formats.js";
+import { readLocal } from "./local-file.js";
+import { resolveSession, type CommonOptions } from "./session.js";
+import { randomBytes } from "node:crypto";
+
+/** Where exported values come from. */
+export type ExportSource = "remote" | "local";
+
+/** Options of {@link exportValues}. */
+export interface ExportOptions extends CommonOptions {
+  /** Output format. */
+  readonly format: ExportFormat;
+  /** `remote` (default) reads the remote; `local` reads the local file only. */
+  readonly source?: ExportSource;
+  /** `source: "local"`: expand `${VAR}` references (default: config, else off). */
+  readonly expand?: boolean;
+  /** k8s-secret / external-secret: `metadata.name` (default: derived from the remote's name). */
+  readonly name?: string;
+  /** k8s-secret / external-secret: `metadata.namespace`. */
+  readonly namespace?: string;
+  /** external-secret: the SecretStore to reference (required for that format). */
+  readonly secretStore?: string;
+  /** external-secret: `SecretStore` (default) or `ClusterSecretStore`. */
+  readonly secretStoreKind?: "SecretStore" | "ClusterSecretStore";
+  /** github-env: random hex for heredoc delimiters (default: crypto random). */
+  readonly randomHex?: () => string;
+}
+
+/** What {@link exportValues} produced. */
+export interface ExportResult {
+  readonly format: ExportFormat;
+  readonly source: ExportSource;
+  /** The remote, as displayed (no credentials). */
+  readonly remote: string;
+  /** The local file (relative to the working copy). */
+  readonly file: string;
+  /** Keys exported, sorted. */
+  readonly keys: readonly string[];
+  /** The formatted text (holds values, except external-secret manifests). */
+  readonly text: string;
+}
+
+/** A Kubernetes name for the remote: its secret name or prefix, or the file's name. */
+function defaultName(uri: RemoteUri): string {
+  if (uri.scheme === "file") return k8sNameFrom(basename(uri.target));
+  return k8sNameFrom(uri.target.replace(/\*$/, ""));
+}
+
+/**
+ * Where External Secrets Operator reads this remote, using each provider's own
+ * target parsing and name mapping (so per-key names are the ones really written).
+ * Provider modules load lazily, as for any command on that remote.
+ */
+export async function esoRemoteRef(remote: string, keys: readonly string[]): Promise<EsoRemoteRef> {
+  const { uri } = resolveUri(remote);
+  const display = uri.raw;
+  const perKey = (nameOf: (key: string) => string): EsoRemoteRef => ({
+    layout: "per-key",
+    names: new Map(keys.map((k) => [k, nameOf(k)])),
+  });
+  switch (uri.scheme) {
+    case "aws-sm": {
+      const { parseSmTarget } = await import("../providers/aws/secrets-manager.js");
+      const t = parseSmTarget(uri.target, display);
+      return t.layout === "bundle"
+        ? { layout: "bundle", key: t.name }
+        : perKey((k) => `${t.prefix}/${k}`);
+    }
+    case "aws-ssm": {
+      const { parseSsmTarget } = await import("../providers/aws/ssm.js");
+      const path = parseSsmTarget(uri.target, display);
+      return perKey((k) => `${path}/${k}`);
+    }
+    case "gcp-sm": {
+      const { parseGcpTarget } = await import("../providers/gcp/target.js");
+      const t = parseGcpTarget(uri.target);
+      return t.layout === "bundle"
+        ? { layout: "bundle", key: t.secretId }
+        : perKey((k) => `${t.prefix}${k}`);
+    }
+    case "azure-kv": {
+      const { parseAzureTarget } = await import("../providers/azure/target.js");
+      const { secretNameFor } = await import("../providers/azure/names.js");
+      const t = parseAzureTarget(uri);
+      return t.layout === "bundle"
+        ? { layout: "bundle", key: t.name }
+        : perKey((k) => secretNameFor(t.name, k));
+    }
+    default:
+      throw new EnvsyncError(
+        "USAGE",
+        `External Secrets Operator cannot read a ${uri.scheme}: remote (${display}).`,
+        {
+          hint: "external-secret manifests need a cloud remote (aws-sm, aws-ssm, gcp-sm, azure-kv); for this remote use --format k8s-secret.",
+        },
+      );
+  }
+}
+
+/**
+ * Exports the remote's values (or the local file's, with `source: "local"`) in
+ * `format`. The result's `text` holds values: print it only where the user asked.
+ *
+ * @throws EnvsyncError NOT_FOUND when the remote does not exist yet; NAME (exit 2)
+ * when a key cannot be written in the format; USAGE for bad manifest options.
+ */
+export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
+  const session = resolveSession(opts);
+  const source = opts.source ?? "remote";
+  const { uri } = resolveUri(session.remote);
+  if (opts.format === "external-secret" && !opts.secretStore) {
+    throw new EnvsyncError("USAGE", "--format external-secret needs --secret-store NAME.", {
+      hint: "Name the SecretStore (or ClusterSecretStore with --secret-store-kind) that connects External Secrets Operator to this cloud.",
+    });
+  }
+  let values: ReadonlyMap<string, string>;
+  if (source === "local") {
+    const local = await readLocal(session.filePath, session.logger, session.fileLabel);
+    if (!local.exists) {
+      throw new EnvsyncError("NOT_FOUND", `${session.fileLabel} does not exist.`, {
+        hint: "Create it, run `envsync pull`, or export the remote (drop --source local).",
+      });
+    }
+    const expand = opts.expand ?? session.expand ?? false;
+    values = expand ? expandValues(local.values, opts.environ ?? process.env) : local.values;
+  } else if (opts.format === "external-secret" && !uri.target.endsWith("*")) {
+    // A bundle manifest names the secret only: no need to read values at all.
+    values = new Map();
+  } else {
+    const store = await session.openStore();
+    try {
+      const snap = await store.read();
+      if (!snap.exists) {
+        throw new EnvsyncError(
+          "NOT_FOUND",
+          `The remote ${session.remoteDisplay} does not exist yet.`,
+          {
+            hint: "Create it with `envsync push`, or export the local file with --source local.",
+          },
+        );
+      }
+      values = snap.values;
+    } finally {
+      await store.close?.();
+    }
+  }
+  const keys = [...values.keys()].sort();
+  const manifest = {
+    name: opts.name ?? defaultName(uri),
+    ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+    remote: session.remoteDisplay,
+  };
+  let text: string;
+  switch (opts.format) {
+    case "dotenv":
+      text = toDotenv(values);
+      break;
+    case "json":
+      text = toJson(values);
+      break;
+    case "yaml":
+      text = toYaml(values);
+      break;
+    case "shell":
+      text = toShell(values);
+      break;
+    case "github-env":
+      text = toGithubEnv(values, opts.randomHex ?? (() => randomBytes(16).toString("hex")));
+      break;
+    case "k8s-secret":
+      text = toK8sSecret(values, manifest);
+      break;
+    case "external-secret":
+      text = toExternalSecret(await esoRemoteRef(session.remote, keys), {
+        ...manifest,
+        secretStore: opts.secretStore ?? "",
+        ...(opts.secretStoreKind ? { secretStoreKind: opts.secretStoreKind } : {}),
+      });
+      break;
+  }
+  return {
+    format: opts.format,
+    source,
+    remote: session.remoteDisplay,
+    file: session.fileLabel,
+    keys,
+    text,
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * `envsync history` and `envsync rollback --to V` for stores that keep versions
+ * (bundle layouts, and the `file:` store's own history). History lists versions
+ * newest first with dates and key counts, never values. Rollback writes the chosen
+ * version's content as a new version (guarded by the version read, exit 5 if the
+ * remote moved) and changes only the remote: the local file and the base are left
+ * alone, so the next `envsync pull` (or `sync`) brings the restored values home.
+ */
+import { EnvsyncError } from "../errors.js";
+import type { Store, VersionInfo } from "../providers/types.js";
+import { resolveSession, type CommonOptions, type Session } from "./session.js";
+
+/** A version as listed (no values). */
+export interface HistoryEntry {
+  readonly id: string;
+  /** ISO date, or null when the store does not say. */
+  readonly createdAt: string | null;
+  readonly keyCount: number | null;
+  readonly current: boolean;
+  readonly state?: string;
+}
+
+/** Result of {@link history}. */
+export interface HistoryResult {
+  readonly remote: string;
+  /** Newest first. */
+  readonly versions: readonly HistoryEntry[];
+}
+
+type Versioned = Store & Required<Pick<Store, "listVersions" | "readVersion">>;
+
+function versioned(store: Store, session: Session): Versioned {
+  if (!store.listVersions || !store.readVersion) {
+    throw new EnvsyncError(
+      "USAGE",
+      `${session.remoteDisplay} keeps no versions envsync can list (${store.layout} layout).`,
+      {
+        hint: "history and rollback work on bundle remotes (aws-sm://NAME, gcp-sm://PROJECT/SECRET, azure-kv://VAULT/SECRET) and file: remotes; per-key remotes version each key separately in the cloud console.",
+      },
+    );
+  }
+  return store as Versioned;
+}
+
+function entry(v: VersionInfo): HistoryEntry {
+  return {
+    id: v.id,
+    createdAt: v.createdAt ? v.createdAt.toISOString() : null,
+    keyCount: v.keyCount,
+    current: v.current,
+    ...(v.state !== undefined ? { state: v.state } : {}),
+  };
+}
+
+/** Lists the remote's versions, newest first (ids, dates, key counts; no values). */
+export async function history(opts: CommonOptions = {}): Promise<HistoryResult> {
+  const session = resolveSession(opts);
+  const store = await session.openStore();
+  try {
+    const versions = await versioned(store, session).listVersions();
+    return { remote: session.remoteDisplay, versions: versions.map(entry) };
+  } finally {
+    await store.close?.();
+  }
+}
+
+/** Options of {@link rollback}. */
+export interface RollbackOptions extends CommonOptions {
+  /** The version to restore: an id from {@link history}, or a unique prefix of one. */
+  readonly to: string;
+  /** Plan only. */
+  readonly dryRun?: boolean;
+  /** Confirms without asking. */
+  readonly yes?: boolean;
+  /**
+   * Asked to confirm the rollback (a TTY prompt) with the keys it adds, changes and
+   * deletes. Absent and no `yes`: exit 2, nothing written.
+   */
+  readonly confirm?: (summary: RollbackPlan, remote: string) => Promise<boolean>;
+}
+
+/** What a rollback changes (key names only). */
+export interface RollbackPlan {
+  readonly added: readonly string[];
+  readonly updated: readonly string[];
+  readonly deleted: readonly string[];
+}
+
+/** Result of {@link rollback}. */
+export interface RollbackResult {
+  readonly remote: string;
+  /** The version restored (full id). */
+  readonly restored: string;
+  readonly dryRun: boolean;
+  /** Whether the remote was written (false on a dry run or when already at that content). */
+  readonly applied: boolean;
+  readonly plan: RollbackPlan;
+  /** The remote's new version (or the current one when nothing was written). */
+  readonly version: string | null;
+}
+
+function pick(versions: readonly VersionInfo[], to: string, display: string): VersionInfo {
+  const exact = versions.find((v) => v.id === to);
+  if (exact) return exact;
+  const ids = [...new Set(versions.filter((v) => v.id.startsWith(to)).map((v) => v.id))];
+  if (ids.length === 1) return versions.find((v) => v.id === ids[0])!;
+  throw new EnvsyncError(
+    ids.length === 0 ? "NOT_FOUND" : "USAGE",
+    ids.length === 0
+      ? `No version ${to} on ${display}.`
+      : `The version prefix ${to} matches ${ids.length} versions on ${display}.`,
+    { hint: "List versions with `envsync history` and pass a full id to --to." },
+  );
+}
+
+/**
+ * Restores version `to` as a new version of the remote: keys of that version are
+ * set, keys it lacks are deleted. Changes only the remote (run `envsync pull` after).
+ *
+ * @throws EnvsyncError USAGE (exit 2) for stores without versions or an unconfirmed
+ * rollback without a terminal; REMOTE_CHANGED (exit 5) when the remote moved.
+ */
+export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
+  const session = resolveSession(opts);
+  const store = await session.openStore();
+  try {
+    const v = versioned(store, session);
+    const chosen = pick(await v.listVersions(), opts.to, session.remoteDisplay);
+    const old = await v.readVersion(chosen.id);
+    const current = await v.read();
+    const set = new Map<string, string>();
+    const added: string[] = [];
+    const updated: string[] = [];
+    const deleted: string[] = [];
+    for (const [k, val] of old.values) {
+      const now = current.values.get(k);
+      if (now === undefined) added.push(k);
+      else if (now !== val) updated.push(k);
+      else continue;
+      set.set(k, val);
+    }
+    for (const k of current.values.keys()) if (!old.values.has(k)) deleted.push(k);
+    const plan: RollbackPlan = {
+      added: added.sort(),
+      updated: updated.sort(),
+      deleted: deleted.sort(),
+    };
+    const changes = { set, delete: deleted };
+    const touched = set.size + deleted.length > 0;
+    if (touched) store.validate(new Map(old.values), changes);
+    const result = (applied: boolean, version: string | null): RollbackResult => ({
+      remote: session.remoteDisplay,
+      restored: chosen.id,
+      dryRun: opts.dryRun ?? false,
+      applied,
+      plan,
+      version,
+    });
+    if (opts.dryRun || !touched) return result(false, current.version);
+    if (!opts.yes) {
+      const ok = opts.confirm ? await opts.confirm(plan, session.remoteDisplay) : null;
+      if (ok === null) {
+        throw new EnvsyncError(
+          "NEEDS_CONFIRMATION",
+          `Rolling ${session.remoteDisplay} back to ${chosen.id} changes ${set.size} key(s) and deletes ${deleted.length}. Nothing was written.`,
+          {
+            hint: "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run.",
+          },
+        );
+      }
+      if (!ok) {
+        throw new EnvsyncError(
+          "NEEDS_CONFIRMATION",
+          "Rollback not confirmed. Nothing was written.",
+          {
+            hint: "Run again and confirm to restore that version.",
+          },
+        );
+      }
+    }
+    const w = await store.write(changes, current);
+    return result(true, w.version);
+  } finally {
+    await store.close?.();
+  }
+}
