@@ -30,7 +30,16 @@ const plain = fc.constantFrom(
   "\u2028",
 );
 
-const keyPool = fc.constantFrom("A", "B", "KEY_1", "a.b", "x-y", "_Z", "export", "DB_URL");
+const keyPool: fc.Arbitrary<string> = fc.constantFrom(
+  "A",
+  "B",
+  "KEY_1",
+  "a.b",
+  "x-y",
+  "_Z",
+  "export",
+  "DB_URL",
+);
 const hspace = fc.string({ unit: fc.constantFrom(" ", "\t"), maxLength: 2 });
 const hspace1 = fc.string({ unit: fc.constantFrom(" ", "\t"), minLength: 1, maxLength: 2 });
 /** Comments may hold anything but a line break or U+2028/U+2029 (see docs/DOTENV.md). */
@@ -193,4 +202,7 @@ export const anyValue = fc.oneof(
 );
 
 /** Keys to set: existing ones (from {@link entryLine}'s pool) and new ones. */
-export const anyKey = fc.oneof(keyPool, fc.constantFrom("NEW_1", "new.two", "N-3", "_NEW"));
+export const anyKey: fc.Arbitrary<string> = fc.oneof(
+  keyPool,
+  fc.constantFrom("NEW_1", "new.two", "N-3", "_NEW"),
+);
