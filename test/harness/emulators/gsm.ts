@@ -21,7 +21,7 @@
  * `ENVSYNC_GSM_EMULATOR=go` makes the Go emulator mandatory (fail if it cannot be
  * installed); `=envsync` always uses ours. `ENVSYNC_TEST_GSM_KIND` tells tests which one ran.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -42,8 +42,6 @@ function mode(): "auto" | "go" | "envsync" {
   return m === "go" || m === "envsync" ? m : "auto";
 }
 
-let goInstallError: string | undefined;
-
 /** The GCP Secret Manager emulator of the harness. */
 export const emulator: Emulator = {
   name: "gsm",
@@ -56,10 +54,18 @@ export const emulator: Emulator = {
         log: join(cacheDir("gsm"), "install.log"),
       });
     } catch (e) {
-      goInstallError = (e as Error).message;
+      const log = join(cacheDir("gsm"), "install.log");
+      // The last "server response" line says why (e.g. the proxy's 403 "not available").
+      const why =
+        readFileSync(log, "utf8")
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .slice(-2)
+          .join(" ") || (e as Error).message;
       if (mode() === "go") throw e;
       process.stderr.write(
-        `[gsm] ${GO_MODULE} could not be installed (${goInstallError}); using envsync's own gRPC emulator (test/harness/emulators/gsm.ts).\n`,
+        `[gsm] ${GO_MODULE} could not be installed (${why}); using envsync's own gRPC emulator (test/harness/emulators/gsm.ts).\n`,
       );
     }
   },
