@@ -229,7 +229,7 @@ describe.each(layouts)("envsync on gcp-sm ($layout)", ({ layout, target }) => {
     writeFileSync(join(A, ".env"), "X=from-a\n");
     const child = spawn(process.execPath, [BIN, "sync"], {
       cwd: A,
-      env: { ...process.env, NO_COLOR: "1", ENVSYNC_PAUSE_BEFORE_WRITE: "4000" },
+      env: { ...process.env, NO_COLOR: "1", ENVSYNC_PAUSE_BEFORE_WRITE: "8000" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
@@ -241,6 +241,7 @@ describe.each(layouts)("envsync on gcp-sm ($layout)", ({ layout, target }) => {
     );
     const exited = new Promise<number | null>((res) => child.on("close", (c) => res(c)));
     await paused;
+    // B writes while A holds between its read and its write (8 s: room for a slow machine).
     writeFileSync(join(B, ".env"), "X=from-b\n");
     expect((await cli(B, ["sync"])).code).toBe(0);
     expect(await exited).toBe(5);
