@@ -153,13 +153,21 @@ async function saveBackup(fs: AtomicFs, target: string, dir: string): Promise<st
   await fs.chmod(dir, 0o700);
   const previous = await fs.readFile(target);
   const backup = join(dir, `${basename(target)}.${stamp()}.bak`);
-  const handle = await fs.open(backup, "wx", 0o600);
+  // Written under a temporary name and renamed, so a crash never leaves half a backup.
+  const tmp = `${backup}.${randomBytes(6).toString("hex")}.tmp`;
   try {
-    await handle.chmod(0o600);
-    await handle.writeFile(previous);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await fs.open(tmp, "wx", 0o600);
+    try {
+      await handle.chmod(0o600);
+      await handle.writeFile(previous);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, backup);
+  } catch (e) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw e;
   }
   return backup;
 }

@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isEnvsyncError } from "../../../src/errors.js";
 import { writeFileAtomic } from "../../../src/state/atomic-write.js";
@@ -92,6 +94,22 @@ describe("writeFileAtomic", () => {
     expect(await fs.readdir(dir)).toEqual([".env"]);
   });
 
+  it("writes nothing when the backup cannot be made", async () => {
+    const target = join(dir, ".env");
+    await fs.writeFile(target, "OLD=1\n");
+    const failing = fsWith({
+      mkdir: () => Promise.reject(Object.assign(new Error("injected"), { code: "EACCES" })),
+    });
+    const err = await writeFileAtomic(target, "NEW=1\n", {
+      fs: failing,
+      backupDir: join(dir, "b"),
+    }).catch((e: unknown) => e);
+    expect(isEnvsyncError(err, "IO")).toBe(true);
+    expect((err as { hint?: string }).hint).toMatch(/permission/);
+    expect(await fs.readFile(target, "utf8")).toBe("OLD=1\n");
+    expect(await fs.readdir(dir)).toEqual([".env"]);
+  });
+
   it("leaves the old file intact when fsync fails", async () => {
     const target = join(dir, ".env");
     await fs.writeFile(target, "OLD=1\n");
@@ -121,4 +139,61 @@ describe("writeFileAtomic", () => {
     expect((await fs.lstat(link)).isSymbolicLink()).toBe(true);
     expect(await fs.readFile(real, "utf8")).toBe("NEW=1\n");
   });
+});
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const moduleUrl = pathToFileURL(join(repoRoot, "src/state/atomic-write.ts")).href;
+
+/** A child that rewrites `target` forever, alternating two large contents. */
+const writerScript = `
+import { writeFileAtomic } from ${JSON.stringify(moduleUrl)};
+const [target, size] = process.argv.slice(2);
+const contents = ["a", "b"].map((c) => c.repeat(Number(size)));
+for (let i = 0; ; i++) {
+  await writeFileAtomic(target, contents[i % 2], { backupDir: target + ".backups" });
+  if (i === 0) process.stdout.write("ready\\n");
+}
+`;
+
+describe("writeFileAtomic under SIGKILL", () => {
+  // Checked when written: a plain fs.writeFile in the same child leaves an empty or
+  // truncated target at some of these kill points.
+  it("leaves the target either fully old or fully new when the writer is killed mid-write", async () => {
+    const target = join(dir, ".env");
+    const script = join(dir, "writer.mjs");
+    const size = 4 * 1024 * 1024;
+    await fs.writeFile(script, writerScript);
+    await fs.writeFile(target, "b".repeat(size));
+    for (const delayMs of [0, 7, 23, 61]) {
+      const child = spawn(process.execPath, ["--import", "tsx", script, target, String(size)], {
+        cwd: repoRoot,
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const exited = new Promise<NodeJS.Signals | null>((done) =>
+        child.on("exit", (_c, sig) => done(sig)),
+      );
+      await new Promise<void>((ready, failed) => {
+        child.stdout.on("data", () => ready());
+        child.on("exit", (code) => failed(new Error(`writer exited early (${code})`)));
+      });
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill("SIGKILL");
+      expect(await exited).toBe("SIGKILL");
+      const content = await fs.readFile(target, "latin1");
+      expect(content.length).toBe(size);
+      const first = content.charAt(0);
+      expect(["a", "b"]).toContain(first);
+      expect(content === first.repeat(size)).toBe(true);
+    }
+    // Backups are whole too (written under a temporary name, then renamed), at most 20, 0600.
+    const backups = (await fs.readdir(`${target}.backups`)).filter((f) => f.endsWith(".bak"));
+    expect(backups.length).toBeGreaterThan(0);
+    expect(backups.length).toBeLessThanOrEqual(20);
+    for (const b of backups) {
+      const p = join(`${target}.backups`, b);
+      const c = await fs.readFile(p, "latin1");
+      expect(c === "a".repeat(size) || c === "b".repeat(size)).toBe(true);
+      if (isPosix) expect(await mode(p)).toBe(0o600);
+    }
+  }, 120_000);
 });
