@@ -247,6 +247,51 @@ describe("azure-kv soft delete", () => {
   });
 });
 
+describe("azure-kv retries", () => {
+  // Fault injection exists only in envsync's emulator (also started beside lowkey-vault).
+  const own = (): string => requireEnv("ENVSYNC_TEST_KV_EMULATOR_URL", "lowkey");
+  const control = (): string => requireEnv("ENVSYNC_TEST_KV_CONTROL_URL", "lowkey");
+  const inject = async (name: string, count: number, status: number): Promise<void> => {
+    const q = new URLSearchParams({ name, count: String(count), status: String(status) });
+    expect((await fetch(`${control()}/faults?${q.toString()}`, { method: "PUT" })).ok).toBe(true);
+  };
+  const requestsFor = async (name: string): Promise<number> =>
+    ((await (await fetch(`${control()}/requests?name=${name}`)).json()) as { requests: number })
+      .requests;
+  const openWith = (uri: string, maxAttempts: number): Promise<Store> =>
+    openStore(uri, { ...context, retry: { maxAttempts, maxDelayMs: 20 } });
+
+  it("retries transient failures (503, 429) with envsync's policy and then succeeds", async () => {
+    const name = `retry-${uid()}`;
+    const s = await openWith(`azure-kv://${own()}/${name}`, 4);
+    await s.write(changes({ A: "1" }), await s.read());
+    for (const status of [503, 429]) {
+      await inject(name, 2, status);
+      expect(asObject((await s.read()).values)).toEqual({ A: "1" });
+      expect(await requestsFor(name)).toBe(3);
+    }
+  });
+
+  it("leaves retrying to envsync alone (SDK retries off): attempts are bounded", async () => {
+    const name = `retry-${uid()}`;
+    const s = await openWith(`azure-kv://${own()}/${name}`, 2);
+    await s.write(changes({ A: "1" }), await s.read());
+    await inject(name, 5, 503);
+    const err = await errorOf(s.read());
+    expect(isEnvsyncError(err, "NETWORK")).toBe(true);
+    expect(await requestsFor(name)).toBe(2);
+  });
+
+  it("does not retry what is not transient (400)", async () => {
+    const name = `retry-${uid()}`;
+    const s = await openWith(`azure-kv://${own()}/${name}`, 4);
+    await s.write(changes({ A: "1" }), await s.read());
+    await inject(name, 1, 400);
+    expect(isEnvsyncError(await errorOf(s.read()), "PROVIDER")).toBe(true);
+    expect(await requestsFor(name)).toBe(1);
+  });
+});
+
 describe("azure-kv errors users meet", () => {
   it("maps 403 to AUTH (exit 1) with what to do", async () => {
     for (const uri of [`azure-kv://${forbiddenUrl()}/bundle`, `azure-kv://${forbiddenUrl()}/x-*`]) {

@@ -24,9 +24,12 @@
  *
  * `ENVSYNC_AZURE_EMULATOR=lowkey` makes lowkey-vault mandatory (fail if it cannot be
  * installed); `=envsync` always uses ours. `ENVSYNC_TEST_AZURE_EMULATOR` tells tests
- * which one ran. Ours also serves `PUT /control/latency?ms=N` on its token port
- * (`ENVSYNC_TEST_KV_CONTROL_URL`), which delays every response by N ms to model the
- * round trip to a cloud region in `npm run bench` (no test uses it).
+ * which one ran. Ours also has test controls on its token port
+ * (`ENVSYNC_TEST_KV_CONTROL_URL`, vault at `ENVSYNC_TEST_KV_EMULATOR_URL`):
+ * `PUT /control/faults?name=S&count=N&status=503` answers the next N authenticated
+ * requests about secret S with that status (retry tests), `GET /control/requests?name=S`
+ * counts them, and `PUT /control/latency?ms=N` delays every response by N ms to model
+ * the round trip to a cloud region in `npm run bench`.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -370,6 +373,9 @@ function serve(opts: {
   const live = new Map<string, StoredSecret>();
   const deleted = new Map<string, StoredSecret>();
   const tokens = new Set<string>();
+  // Test controls: failures to answer for one secret name, and authenticated requests seen per name.
+  const faults = new Map<string, { count: number; status: number }>();
+  const requests = new Map<string, number>();
   const seconds = (ms: number): number => Math.floor(ms / 1000);
 
   const attributes = (v: StoredVersion): Record<string, unknown> => ({
@@ -625,6 +631,13 @@ function serve(opts: {
           challenge,
         );
       const url = new URL(req.url ?? "/", `https://${req.headers.host ?? "127.0.0.1"}`);
+      const secret = decodeURIComponent(url.pathname.split("/")[2] ?? "").toLowerCase();
+      requests.set(secret, (requests.get(secret) ?? 0) + 1);
+      const fault = faults.get(secret);
+      if (fault && fault.count > 0) {
+        fault.count--;
+        return send(res, fault.status, { error: { code: "InjectedFault", message: "injected" } });
+      }
       try {
         const [status, payload] = handle(
           req.method ?? "GET",
@@ -661,6 +674,19 @@ function serve(opts: {
   const token = createHttpServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname === "/ping") return send(res, 200, { status: "ok" });
+    if (url.pathname === "/control/faults" && req.method === "PUT") {
+      const name = (url.searchParams.get("name") ?? "").toLowerCase();
+      faults.set(name, {
+        count: Number(url.searchParams.get("count") ?? "1"),
+        status: Number(url.searchParams.get("status") ?? "503"),
+      });
+      requests.set(name, 0);
+      return send(res, 200, {});
+    }
+    if (url.pathname === "/control/requests" && req.method === "GET") {
+      const name = (url.searchParams.get("name") ?? "").toLowerCase();
+      return send(res, 200, { requests: requests.get(name) ?? 0 });
+    }
     if (url.pathname === "/control/latency" && req.method === "PUT") {
       opts.latencyMs = Math.max(0, Number(url.searchParams.get("ms") ?? "0"));
       return send(res, 200, { latencyMs: opts.latencyMs });
