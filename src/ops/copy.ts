@@ -198,10 +198,23 @@ export async function copy(opts: CopyOptions): Promise<CopyResult> {
         );
       }
     }
+    await pauseBeforeWrite(ctx);
     progress("writing", set.size + del.length);
     const w = await target.write(changes, dst, opts.purge ? { purge: true } : {});
     return result(true, w.version);
   } finally {
     for (const s of stores) await s.close?.();
+  }
+}
+
+/**
+ * ENVSYNC_PAUSE_BEFORE_WRITE=ms holds a write between reading and writing (as in
+ * sync), so tests can change the target meanwhile and see the version guard (exit 5).
+ */
+export async function pauseBeforeWrite(ctx: Pick<StoreContext, "env" | "logger">): Promise<void> {
+  const ms = Number(ctx.env.ENVSYNC_PAUSE_BEFORE_WRITE ?? 0);
+  if (ms > 0) {
+    ctx.logger.warn(`pausing ${ms} ms before writing (ENVSYNC_PAUSE_BEFORE_WRITE)`);
+    await new Promise((r) => setTimeout(r, ms));
   }
 }

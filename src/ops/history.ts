@@ -8,6 +8,7 @@
  */
 import { EnvsyncError } from "../errors.js";
 import type { Store, VersionInfo } from "../providers/types.js";
+import { pauseBeforeWrite } from "./copy.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
 /** A version as listed (no values). */
@@ -178,6 +179,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         );
       }
     }
+    await pauseBeforeWrite(session.storeContext);
     const w = await store.write(changes, current);
     return result(true, w.version);
   } finally {
