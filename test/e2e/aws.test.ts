@@ -220,6 +220,29 @@ describe.each(layouts)("envsync on %s (moto), two working copies", (_name, makeU
   });
 });
 
+describe("seed flags on AWS (moto)", () => {
+  it("--cloud aws --secret-name --region builds the bundle remote; push then pull round-trips", async () => {
+    const dir = tempDir();
+    const name = `envsync-e2e/seed-${uid()}`;
+    const s = mkCanary("SEED");
+    writeFileSync(join(dir, ".env"), `TOKEN=${s}\n`);
+    // The seed flags carry no endpoint: the SDK's own AWS_ENDPOINT_URL_SECRETS_MANAGER
+    // variable points it at moto, as it would at a VPC endpoint.
+    const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint() };
+    const args = ["--cloud", "aws", "--secret-name", name, "--region", "us-east-1"];
+    const pushed = await cli(dir, [...args, "--direction", "local-to-cloud"], env);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(await remoteValues(`aws-sm://${name}${q()}`)).toEqual({ TOKEN: s });
+    const pulled = await cli(
+      dir,
+      [...args, "--direction", "cloud-to-local", "--env-path", "pulled.env"],
+      env,
+    );
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(parseEnv(readFileSync(join(dir, "pulled.env"), "utf8"))).toEqual({ TOKEN: s });
+  });
+});
+
 describe("AWS errors users meet, on the built binary", () => {
   const noStack = (r: CliResult): void => expect(r.stderr).not.toMatch(/\n\s+at /);
 
