@@ -64,6 +64,16 @@ describe("applyChanges", () => {
     expect(dotenv.parse(out)).toEqual(intended);
   });
 
+  it("does what docs/DOTENV.md shows", () => {
+    const before =
+      "# service settings\nexport API_URL='https://a.test'   # staging\nOLD=\"multi\nline\"\nPORT=8080\n";
+    const after =
+      "# service settings\nexport API_URL='https://x.test/?a=1#top'   # staging\nPORT=8080\nLEVEL=debug\n";
+    expect(apply(before, { API_URL: "https://x.test/?a=1#top", LEVEL: "debug" }, ["OLD"])).toBe(
+      after,
+    );
+  });
+
   it("returns the identical bytes for no change", () => {
     const text = "\uFEFF# head\r\nexport A = 'x' # c\r\n\r\nB=\"multi\r\nline\"\rC=`z`";
     expect(apply(text, {})).toBe(text);
