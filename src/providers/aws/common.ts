@@ -258,10 +258,23 @@ export function toEnvsyncError(e: unknown, display: string, what: string): Envsy
       hint: "Retry later, or lower the parallelism of per-key operations.",
     });
   }
-  return new EnvsyncError("PROVIDER", `AWS ${what} failed on ${display}: ${name}: ${message}`, {
-    cause: e,
-    hint: "Run again with --verbose for details; check the remote URI and the store's state.",
-  });
+  return new EnvsyncError(
+    "PROVIDER",
+    `AWS ${what} failed on ${display}: ${name}: ${redact(message)}`,
+    {
+      cause: e,
+      hint: "Run again with --verbose for details; check the remote URI and the store's state.",
+    },
+  );
+}
+
+/**
+ * AWS validation messages quote the offending input (`Value '…' at 'value' failed…`);
+ * for a write that input can be a secret, so quoted parts are hidden and the text capped.
+ */
+export function redact(message: string): string {
+  const hidden = message.replace(/'[^']*'/g, "'…'").replace(/"[^"]*"/g, '"…"');
+  return hidden.length > 300 ? `${hidden.slice(0, 300)}…` : hidden;
 }
 
 /** A digest of per-key versions: the informational version of a per-key remote. */

@@ -191,6 +191,17 @@ describe("toEnvsyncError", () => {
     expect(m.hint).toMatch(hint);
     expect(m.cause).toBe(e);
   });
+  it("hides quoted input in provider messages (AWS echoes values in validation errors)", () => {
+    const e = named(
+      "ValidationException",
+      "1 validation error detected: Value 'CANARY_x' at 'value' failed",
+    );
+    const m = toEnvsyncError(e, "aws-ssm://p/*", "PutParameter");
+    expect(m.code).toBe("PROVIDER");
+    expect(m.message).toContain("ValidationException");
+    expect(m.message).not.toContain("CANARY");
+  });
+
   it("keeps an EnvsyncError as is", () => {
     const e = new EnvsyncError("LIMIT", "x");
     expect(toEnvsyncError(e, "d", "w")).toBe(e);
