@@ -243,6 +243,40 @@ describe("seed flags on AWS (moto)", () => {
   });
 });
 
+describe("profile= on AWS (moto)", () => {
+  it("takes credentials from the named profile of the shared files", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "credentials"),
+      "[envsync-e2e]\naws_access_key_id = test\naws_secret_access_key = test\n",
+    );
+    writeFileSync(join(dir, "config"), "[profile envsync-e2e]\nregion = us-east-1\n");
+    writeFileSync(join(dir, ".env"), "P=1\n");
+    const env = {
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_REGION: undefined,
+      AWS_PROFILE: undefined,
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
+      AWS_CONFIG_FILE: join(dir, "config"),
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
+    const name = `envsync-e2e/profile-${uid()}`;
+    const remote = `aws-sm://${name}?profile=envsync-e2e&endpoint=${encodeURIComponent(endpoint())}`;
+    const r = await cli(dir, ["push", "-r", remote], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await remoteValues(`aws-sm://${name}${q()}`)).toEqual({ P: "1" });
+    // Without the profile, the same environment has no credentials.
+    const none = await cli(
+      dir,
+      ["push", "-r", remote.replace("profile=envsync-e2e&", "region=us-east-1&")],
+      env,
+    );
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/credentials/i);
+  });
+});
+
 describe("AWS errors users meet, on the built binary", () => {
   const noStack = (r: CliResult): void => expect(r.stderr).not.toMatch(/\n\s+at /);
 
