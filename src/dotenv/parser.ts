@@ -202,12 +202,13 @@ function scan(
       while (p < n && isSpace(c)) c = text.charCodeAt(++p);
       if (p >= n || c !== EQUALS) {
         if (c === COLON && p < n) {
+          // The text before ':' is not named: on a malformed line it may be a secret.
           throw fail(
             text,
             file,
             p,
-            `expected '=' after ${key} (the 'KEY: value' form is not supported)`,
-            `write it as ${key}=value`,
+            "expected '=' after the key (the 'KEY: value' form is not supported)",
+            "write it as KEY=value",
           );
         }
         if (p >= n || c === LF || c === CR || p > keyEnd) {

@@ -68,7 +68,7 @@ export function applyChanges(doc: DotenvDocument, changes: DotenvChanges): strin
   }
   if (appended !== "") {
     const end = out.charCodeAt(out.length - 1);
-    if (out.length > 0 && end !== LF && end !== CR) out += eol;
+    if (out.length > 0 && end !== LF && end !== CR && out !== "\uFEFF") out += eol;
     out += appended;
   }
   return out;

@@ -185,6 +185,9 @@ describe("parse: errors where dotenv guesses or drops", () => {
       `${secret}`,
       `A=1\n${secret} ${secret}`,
       `# ${secret}\u2028x`,
+      `${secret}: ${secret}`,
+      `${secret} ${secret}`,
+      `A=a\u2028'${secret}'`,
     ];
     for (const input of inputs) {
       let caught: unknown;

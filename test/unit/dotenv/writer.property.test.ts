@@ -73,6 +73,9 @@ describe("applyChanges (property)", () => {
         const dropped = m.entries.filter((e) => deleted.has(e.key));
         const expected = skeleton(text, updated, dropped);
         const appended = [...changes.set.keys()].filter((k) => !before.values.has(k));
+        if (expected.length === 1 && expected[0] === "\uFEFF" && appended.length > 0) {
+          expected.pop(); // a file holding only a BOM: the first new line starts right after it
+        }
         const tail = expected.at(-1);
         if (appended.length > 0 && tail !== undefined && !/^<<|[\r\n]$/.test(tail)) {
           expected[expected.length - 1] += m.eol; // a final line break is added before appending

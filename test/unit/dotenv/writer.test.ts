@@ -48,6 +48,7 @@ const cases: [string, Record<string, string>, string[], string][] = [
   ["A=1\r\nB=2", { C: "3" }, [], "A=1\r\nB=2\r\nC=3\r\n"],
   ["# only a comment", { B: "2" }, [], "# only a comment\nB=2\n"],
   ["", { B: "2" }, [], "B=2\n"],
+  ["\uFEFF", { B: "2" }, [], "\uFEFFB=2\n"],
   ["export A=1\nexport B=2\n", { C: "3" }, [], "export A=1\nexport B=2\nexport C=3\n"],
   ["\uFEFFA=1\n", { A: "2" }, [], "\uFEFFA=2\n"],
   ["A=1\n", { A: "2" }, ["A"], "A=2\n"],
