@@ -94,3 +94,60 @@ export function modeOf(path: string): number {
 export function read(path: string): string {
   return readFileSync(path, "utf8");
 }
+
+/** No stack trace in a CLI's stderr (allowed only with --verbose). */
+export function hasStackTrace(stderr: string): boolean {
+  return /\n\s+at .+[(:]\d+/.test(stderr) || /^\s+at .+:\d+:\d+\)?$/m.test(stderr);
+}
+
+/**
+ * The canary guard of the reliability suite (issue 8): every value a test writes is
+ * a registered canary; every run's stdout and stderr (errors, logs, `--verbose`
+ * included) and every file envsync keeps in a working copy (`.envsync/state.json`,
+ * `state.key`, backups) are scanned. A backup may hold only the values of the file
+ * it backs up (`ownValues`); the state never holds any.
+ */
+export class CanaryGuard {
+  /** Every canary made so far. */
+  readonly values: string[] = [];
+
+  /** A fresh canary value, registered. */
+  make(label = "C"): string {
+    const c = canary(label);
+    this.values.push(c);
+    return c;
+  }
+
+  /** Throws when a registered canary appears in any of the texts. */
+  check(texts: Record<string, string>): void {
+    assertNoCanary(this.values, texts);
+  }
+
+  /** Runs the CLI and checks its stdout and stderr. */
+  async run(args: string[], opts: Parameters<typeof runCli>[1]): Promise<CliResult> {
+    const r = await runCli(args, opts);
+    this.check({
+      [`stdout of envsync ${args.join(" ")}`]: r.stdout,
+      [`stderr of envsync ${args.join(" ")}`]: r.stderr,
+    });
+    return r;
+  }
+
+  /**
+   * Scans a working copy's `.envsync/`: state and key never hold a canary; a backup
+   * named `NAME.<stamp>.bak` may hold only canaries listed for NAME in `ownValues`.
+   */
+  checkWorkingCopy(dir: string, ownValues: Record<string, readonly string[]> = {}): void {
+    for (const f of filesUnder(join(dir, ".envsync"))) {
+      const text = readFileSync(f);
+      const name = f.slice(f.lastIndexOf("/") + 1);
+      const owner = /^(.*)\.\d{8}T\d{9}Z-\d+-\d{6}\.bak$/.exec(name)?.[1];
+      const allowed = new Set(owner !== undefined ? (ownValues[owner] ?? []) : []);
+      for (const c of this.values) {
+        if (!allowed.has(c) && text.includes(c)) {
+          throw new Error(`canary value leaked into ${f}`);
+        }
+      }
+    }
+  }
+}
