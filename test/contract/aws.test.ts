@@ -106,6 +106,8 @@ describe("aws-sm bundle specifics (moto)", () => {
     await s.close?.();
   });
 
+  // moto enforces no size limit (AWS: 65,536 bytes), so only envsync's own check can
+  // make this fail; the call count shows nothing reached the store.
   it("refuses a bundle over 65,536 bytes in write too, before any call, suggesting per-key", async () => {
     const s = await open(`aws-sm://envsync-test/big-${uid()}`);
     const before = await s.read();
