@@ -204,6 +204,28 @@ describe("azure-kv managed tag", () => {
   });
 });
 
+describe("azure-kv disabled secrets", () => {
+  it("skips a disabled per-key secret with a note; a disabled bundle is an error with a hint", async () => {
+    const prefix = `d${uid()}-`;
+    const s = await open(`azure-kv://${vaultUrl()}/${prefix}*`);
+    await s.write(changes({ ON: "1", OFF: "2" }), await s.read());
+    const off = await raw().getSecret(`${prefix}off`);
+    await raw().updateSecretProperties(`${prefix}off`, off.properties.version!, { enabled: false });
+    const snap = await s.read();
+    expect(asObject(snap.values)).toEqual({ ON: "1" });
+    expect(snap.notes?.join(" ")).toContain("disabled");
+
+    const name = `bundle-${uid()}`;
+    const b = await open(`azure-kv://${vaultUrl()}/${name}`);
+    await b.write(changes({ A: "1" }), await b.read());
+    const v = await raw().getSecret(name);
+    await raw().updateSecretProperties(name, v.properties.version!, { enabled: false });
+    const err = await errorOf(b.read());
+    expect(isEnvsyncError(err, "PROVIDER")).toBe(true);
+    expect((err as { hint: string }).hint).toContain("--enabled true");
+  });
+});
+
 describe("azure-kv soft delete", () => {
   it("soft-deletes a key, and recovers the held name before setting it again", async () => {
     const prefix = `s${uid()}-`;

@@ -80,6 +80,12 @@ export function toEnvsyncError(e: unknown, vaultUrl: string, what: string): Envs
   }
   const status = statusOf(e);
   const code = azureCodeOf(e);
+  if (status === 403 && e instanceof Error && /disabled/i.test(e.message)) {
+    return new EnvsyncError("PROVIDER", `${what} in ${vaultUrl} is disabled.`, {
+      cause: e,
+      hint: "Enable its current version (az keyvault secret set-attributes --enabled true …), or point the remote at another secret.",
+    });
+  }
   if (status === 401 || status === 403) {
     return new EnvsyncError(
       "AUTH",

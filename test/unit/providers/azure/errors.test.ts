@@ -49,6 +49,19 @@ describe("toEnvsyncError", () => {
     expect(e.cause).toBe(error);
   });
 
+  it("tells a disabled secret (403 about a disabled secret) from missing access", () => {
+    const disabled = Object.assign(
+      new Error("Operation get is not allowed on a disabled secret."),
+      {
+        statusCode: 403,
+        code: "Forbidden",
+      },
+    );
+    const e = toEnvsyncError(disabled, VAULT, "secret s");
+    expect(e.code).toBe("PROVIDER");
+    expect(e.hint).toMatch(/--enabled true/);
+  });
+
   it("passes an EnvsyncError through", () => {
     const original = new EnvsyncError("REMOTE_CHANGED", "moved");
     expect(toEnvsyncError(original, VAULT, "x")).toBe(original);
