@@ -137,40 +137,73 @@ export const dialectDoc = fc
     return `${bom ? "\uFEFF" : ""}${body}${finalNewline && lines.length > 0 ? eol : ""}`;
   });
 
-/** Risky fragments glued together; most results are errors, some are corner cases. */
-export const tokenSoup = fc
-  .array(
-    fc.constantFrom(
-      "A",
-      "KEY",
-      "1",
-      "export ",
-      "export",
-      " ",
-      "\t",
-      "=",
-      "#",
-      "'",
-      '"',
-      "`",
-      ":",
-      "x",
-      "ü",
-      "🚀",
-      "\n",
-      "\r\n",
-      "\r",
-      "\u00a0",
-      "\u2028",
-      "\uFEFF",
-      "a b",
-      "-",
-      ".",
-      "$",
-    ),
-    { maxLength: 24 },
-  )
-  .map((parts) => parts.join(""));
+/** Lines made of risky fragments, most starting like a definition so that some parse. */
+function soup(fragments: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  const tail = fc.array(fragments, { maxLength: 8 }).map((parts) => parts.join(""));
+  const line = fc.oneof(
+    tail,
+    tail.map((t) => `A=${t}`),
+    tail.map((t) => `export KEY_2 = ${t}`),
+  );
+  return fc.array(line, { maxLength: 5 }).map((lines) => lines.join("\n"));
+}
+
+/** Risky fragments glued together; many results are errors, some are corner cases. */
+export const tokenSoup = soup(
+  fc.constantFrom(
+    "A",
+    "KEY",
+    "1",
+    "export ",
+    "export",
+    " ",
+    "\t",
+    "=",
+    "#",
+    "'",
+    '"',
+    "`",
+    ":",
+    "x",
+    "ü",
+    "🚀",
+    "\n",
+    "\r\n",
+    "\r",
+    "\u00a0",
+    "\u2028",
+    "\uFEFF",
+    "a b",
+    "-",
+    ".",
+    "$",
+  ),
+);
+
+/**
+ * Like {@link tokenSoup} with backslashes but without double quotes: outside double
+ * quotes a backslash means the same to both parsers.
+ */
+export const backslashSoup = soup(
+  fc.constantFrom(
+    "A",
+    "KEY",
+    "export ",
+    " ",
+    "=",
+    "#",
+    "'",
+    "`",
+    "\\",
+    "\\'",
+    "\\n",
+    "x",
+    "é",
+    "\n",
+    "\r\n",
+    "\u2028",
+  ),
+);
 
 /** Any value: line breaks, every quote, '#', '=', blanks at either end, backslashes, unicode, empty. */
 export const anyValue = fc.oneof(

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isEnvsyncError } from "../../../src/errors.js";
 import { applyChanges, parse, parseDocument } from "../../../src/dotenv/index.js";
-import { dialectDoc, tokenSoup } from "./arbitraries.js";
+import { backslashSoup, dialectDoc, tokenSoup } from "./arbitraries.js";
 
 const RUNS = Number(process.env.DOTENV_FC_RUNS ?? 400);
 
@@ -32,11 +32,15 @@ describe("differential: envsync parse vs dotenv.parse", () => {
     );
   });
 
-  it("on risky fragments either agrees with dotenv or raises a PARSE error", () => {
-    // No backslashes here: inside double quotes they are a deliberate difference (escapes).
+  it.each([
+    ["quotes, '#', '=', ':', blanks, line breaks, U+2028", tokenSoup],
+    ["backslashes (no double quotes)", backslashSoup],
+  ])("on risky fragments (%s) either agrees with dotenv or raises a PARSE error", (_name, soup) => {
+    // Never backslashes and double quotes together: escapes inside double quotes are a
+    // deliberate difference (tested in parse.test.ts).
     let accepted = 0;
     fc.assert(
-      fc.property(tokenSoup, (text) => {
+      fc.property(soup, (text) => {
         let ours: Record<string, string>;
         try {
           ours = parse(text);
