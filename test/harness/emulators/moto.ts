@@ -4,7 +4,7 @@
  * started on a free port, ready when `GET /moto-api/` answers.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   cacheDir,
@@ -46,9 +46,8 @@ function installed(): boolean {
 export async function startMoto(): Promise<RunningEmulator> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = startService(bin("moto_server"), ["-H", "127.0.0.1", "-p", String(port)], {
-    log: join(venv(), `moto-${port}.log`),
-  });
+  const log = join(venv(), `moto-${port}.log`);
+  const child = startService(bin("moto_server"), ["-H", "127.0.0.1", "-p", String(port)], { log });
   try {
     await waitFor("moto_server", () => httpOk(`${endpoint}/moto-api/`), 60_000, child);
   } catch (e) {
@@ -63,7 +62,11 @@ export async function startMoto(): Promise<RunningEmulator> {
       AWS_SECRET_ACCESS_KEY: "test",
       AWS_REGION: "us-east-1",
     },
-    stop: () => stopService(child),
+    // The request log is kept only while moto runs (one file per port would pile up).
+    stop: async () => {
+      await stopService(child);
+      rmSync(log, { force: true });
+    },
   };
 }
 
