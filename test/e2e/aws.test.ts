@@ -164,7 +164,7 @@ describe.each(layouts)("envsync on %s (moto), two working copies", (_name, makeU
     for (const f of filesUnder(join(B, ".envsync"))) {
       if (!f.includes("backups")) assertNoCanary(canaries, { [f]: readFileSync(f, "utf8") });
     }
-  });
+  }, 180_000);
 
   it("conflict: --on-conflict fail exits 4 writing nothing; local then resolves it", async () => {
     const uri = makeUri();
@@ -183,7 +183,7 @@ describe.each(layouts)("envsync on %s (moto), two working copies", (_name, makeU
     const local = await cli(B, ["sync", "--on-conflict", "local"]);
     expect(local.code, local.stderr).toBe(0);
     expect(await remoteValues(uri)).toEqual({ K: "from-b", OTHER: "2" });
-  });
+  }, 120_000);
 
   it("a concurrent writer between read and write → exit 5, nothing written; a re-run merges", async () => {
     const uri = makeUri();
@@ -217,7 +217,7 @@ describe.each(layouts)("envsync on %s (moto), two working copies", (_name, makeU
     const again = await cli(A, ["sync"]);
     expect(again.code, again.stderr).toBe(0);
     expect(envOf(A)).toEqual({ X: "from-b", Y: "1" });
-  });
+  }, 120_000);
 });
 
 describe("seed flags on AWS (moto)", () => {
