@@ -69,6 +69,7 @@ export type QuoteCode = 0 | typeof DQUOTE | typeof SQUOTE | typeof BACKTICK;
 
 /** One `KEY=value` definition, as offsets into the document text. */
 export interface Entry {
+  /** The key as written (without `export `). */
   readonly key: string;
   /** The value this definition gives (before any later duplicate overrides it). */
   readonly value: string;
@@ -84,6 +85,7 @@ export interface Entry {
   readonly end: number;
   /** Offset of the line after the entry (after its line break). */
   readonly next: number;
+  /** How the value was quoted. */
   readonly quote: QuoteCode;
   /** Whether the line has the `export ` prefix. */
   readonly exported: boolean;
@@ -91,6 +93,7 @@ export interface Entry {
 
 /** The internal shape behind {@link DotenvDocument}. */
 export interface DocumentModel extends DotenvDocument {
+  /** Every `KEY=value` definition in file order (duplicates included). */
   readonly entries: readonly Entry[];
   /** The file's line ending (its first one), "\n" when it has none. */
   readonly eol: string;

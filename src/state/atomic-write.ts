@@ -50,7 +50,7 @@ export interface AtomicWriteOptions {
    * `.envsync/backups/`); created with mode 0700, backups are 0600. No backup when unset.
    */
   backupDir?: string;
-  /** How many backups to keep per file name (oldest removed first); default 20. */
+  /** How many backups to keep per file name (oldest removed first); default 20, 0 for none. */
   keepBackups?: number;
   /** Mode of a newly created file; default 0600. An existing file keeps its mode. */
   mode?: number;
@@ -95,7 +95,8 @@ export async function writeFileAtomic(
   const mode = existing !== null ? existing.mode & 0o7777 : (options.mode ?? 0o600);
 
   let backupPath: string | null = null;
-  if (existing !== null && options.backupDir !== undefined) {
+  const keep = options.keepBackups ?? 20;
+  if (existing !== null && options.backupDir !== undefined && keep > 0) {
     const dir = options.backupDir;
     backupPath = await io(path, "back up", () => saveBackup(fs, target, dir));
   }
@@ -123,7 +124,7 @@ export async function writeFileAtomic(
 
   if (backupPath !== null && options.backupDir !== undefined) {
     await io(path, "prune backups of", () =>
-      pruneBackups(fs, options.backupDir!, basename(target), options.keepBackups ?? 20),
+      pruneBackups(fs, options.backupDir!, basename(target), keep),
     );
   }
   return { backupPath };

@@ -109,6 +109,7 @@ const escapeDifferences: [string, string, string][] = [
   ['A="back\\\\slash"', "back\\slash", "back\\\\slash"],
   ['A="json {\\"a\\": 1}"', 'json {"a": 1}', 'json {\\"a\\": 1}'],
   ['A="ends with backslash\\\\"', "ends with backslash\\", "ends with backslash\\\\"],
+  ['A="a\\\\" # "', "a\\", 'a\\\\" # '], // dotenv also ends the value at another quote
   ['A="\\\\n is not a newline"', "\\n is not a newline", "\\\n is not a newline"],
 ];
 

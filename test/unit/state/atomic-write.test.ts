@@ -81,6 +81,17 @@ describe("writeFileAtomic", () => {
     expect(names.filter((n) => n.startsWith(".env.production."))).toHaveLength(1);
   });
 
+  it("makes no backup with keepBackups 0", async () => {
+    const target = join(dir, ".env");
+    await fs.writeFile(target, "OLD=1\n");
+    const { backupPath } = await writeFileAtomic(target, "NEW=1\n", {
+      backupDir: join(dir, "b"),
+      keepBackups: 0,
+    });
+    expect(backupPath).toBeNull();
+    expect(await fs.readFile(target, "utf8")).toBe("NEW=1\n");
+  });
+
   it("leaves the old file intact and no temporary file when rename fails", async () => {
     const target = join(dir, ".env");
     await fs.writeFile(target, "OLD=1\n");
