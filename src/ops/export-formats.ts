@@ -4,7 +4,7 @@
  * injected. Each formatter refuses (exit 2, naming the key, never the value) what its
  * format cannot carry, rather than writing something that reads back differently.
  */
-import { stringify as yamlStringify } from "yaml";
+import { Document, parse as yamlParse, visit } from "yaml";
 import { formatDotenv } from "../dotenv/index.js";
 import { EnvsyncError } from "../errors.js";
 
@@ -25,6 +25,36 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** True when `s` names a format. */
 export function isExportFormat(s: string): s is ExportFormat {
   return (EXPORT_FORMATS as readonly string[]).includes(s);
+}
+
+/** True when `s`, written as a plain YAML scalar, would read back as something else under YAML 1.1 or 1.2. */
+function yamlAmbiguous(s: string): boolean {
+  try {
+    return (
+      yamlParse(s, { version: "1.1", logLevel: "silent" }) !== s ||
+      yamlParse(s, { logLevel: "silent" }) !== s
+    );
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * YAML text that YAML 1.2 and YAML 1.1 parsers (PyYAML, go-yaml v2 behind kubectl)
+ * both read back as the same strings: a scalar that either would read as a boolean,
+ * number, null or date (`on`, `no`, `0o17`, `1_000`…) is double-quoted; multi-line
+ * values are block literals where YAML can hold them that way.
+ */
+export function yamlText(data: unknown): string {
+  const doc = new Document(data);
+  visit(doc, {
+    Scalar(key, node) {
+      if (typeof node.value !== "string") return;
+      if (key === "value" && node.value.includes("\n")) node.type = "BLOCK_LITERAL";
+      else if (yamlAmbiguous(node.value)) node.type = "QUOTE_DOUBLE";
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** Values sorted by key, so every export is stable (diff-friendly) whatever order the store returned. */
@@ -62,7 +92,7 @@ export function toJson(values: ReadonlyMap<string, string>): string {
 /** One YAML mapping of strings (quoted where YAML would read another type, block scalars for multi-line). */
 export function toYaml(values: ReadonlyMap<string, string>): string {
   if (values.size === 0) return "{}\n";
-  return yamlStringify(plainObject(values), { lineWidth: 0 });
+  return yamlText(plainObject(values));
 }
 
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -191,10 +221,13 @@ export function toK8sSecret(values: ReadonlyMap<string, string>, o: ManifestOpti
     checkDataKey("k8s-secret", key);
     data[key] = Buffer.from(value, "utf8").toString("base64");
   }
-  return yamlStringify(
-    { apiVersion: "v1", kind: "Secret", metadata: metadata(o), type: "Opaque", data },
-    { lineWidth: 0 },
-  );
+  return yamlText({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: metadata(o),
+    type: "Opaque",
+    data,
+  });
 }
 
 /**
@@ -245,13 +278,10 @@ export function toExternalSecret(ref: EsoRemoteRef, o: ExternalSecretOptions): s
     }
     spec.data = data;
   }
-  return yamlStringify(
-    {
-      apiVersion: EXTERNAL_SECRET_API_VERSION,
-      kind: "ExternalSecret",
-      metadata: metadata(o),
-      spec,
-    },
-    { lineWidth: 0 },
-  );
+  return yamlText({
+    apiVersion: EXTERNAL_SECRET_API_VERSION,
+    kind: "ExternalSecret",
+    metadata: metadata(o),
+    spec,
+  });
 }

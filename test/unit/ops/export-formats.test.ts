@@ -53,6 +53,18 @@ const NASTY = [
   "0x1F",
   "null",
   "~",
+  "on",
+  "Yes",
+  "no",
+  "y",
+  "N",
+  "off",
+  "0o17",
+  "0777",
+  "1_000",
+  "1:20",
+  "2001-12-14",
+  ".inf",
   "- dash",
   "key: value",
   "{a: 1}",
@@ -143,6 +155,27 @@ describe("yaml", () => {
       fc.property(valuesArb, (m) => {
         expect(parseYaml(toYaml(m))).toEqual(asObject(m));
       }),
+    );
+  });
+  it("YAML 1.1 parsers (PyYAML, go-yaml v2) read the same strings: yes/no/on/off, octal, sexagesimal, dates", () => {
+    const v11 = (t: string): unknown => parseYaml(t, { version: "1.1" });
+    expect(v11(toYaml(nastyMap))).toEqual(asObject(nastyMap));
+    const keys = new Map([
+      ["Y", "on"],
+      ["ON", "off"],
+      ["NO", "1_000"],
+      ["N", "y"],
+    ]);
+    expect(v11(toYaml(keys))).toEqual(asObject(keys));
+    fc.assert(
+      fc.property(valuesArb, (m) => {
+        expect(v11(toYaml(m))).toEqual(asObject(m));
+      }),
+    );
+  });
+  it("keeps multi-line values readable as block literals", () => {
+    expect(toYaml(new Map([["PEM", "-----BEGIN-----\nabc\n-----END-----"]]))).toBe(
+      "PEM: |-\n  -----BEGIN-----\n  abc\n  -----END-----\n",
     );
   });
   it("writes {} for no keys", () => expect(parseYaml(toYaml(new Map()))).toEqual({}));
@@ -312,6 +345,12 @@ describe("k8s-secret", () => {
         ).toEqual(asObject(m));
       }),
     );
+  });
+  it("a name YAML 1.1 would read as a boolean stays a string for kubectl", () => {
+    const doc = parseYaml(toK8sSecret(new Map([["A", "1"]]), { name: "on", namespace: "no" }), {
+      version: "1.1",
+    });
+    expect(doc.metadata).toMatchObject({ name: "on", namespace: "no" });
   });
   it("leaves namespace out when not given, and refuses bad names, namespaces and keys", () => {
     expect(
