@@ -92,6 +92,11 @@ export function renderDiff(out: Output, d: DiffResult, showValues: boolean): voi
   out.line(
     out.c.bold(`diff ${d.file} ⇄ ${d.remote}${d.hasBase ? "" : " (no base yet: first sync)"}`),
   );
+  if (!d.remoteExists) {
+    out.line(
+      out.c.yellow("the remote does not exist yet: `envsync push` or `envsync sync` creates it"),
+    );
+  }
   if (d.inAgreement) {
     out.line(`in agreement (${d.inSync} keys)`);
     return;

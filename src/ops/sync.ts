@@ -130,6 +130,16 @@ export async function plan(
 async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
   const { plan: first, loaded } = await plan(mode, opts);
   const { session, store, local, localValues, remote } = loaded;
+  if (mode === "pull" && !remote.exists) {
+    await store.close?.();
+    throw new EnvsyncError(
+      "NOT_FOUND",
+      `${session.remoteDisplay} does not exist: there is nothing to pull.`,
+      {
+        hint: "Check the remote's name, region or project; or create it from your file with `envsync push`.",
+      },
+    );
+  }
   const onConflict = opts.onConflict ?? session.onConflict ?? "remote";
   let p = first;
   const open = unresolved(p);

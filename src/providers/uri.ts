@@ -60,9 +60,9 @@ export function parseRemoteUri(raw: string): RemoteUri {
 /** The URI as it may be shown (query values other than region/profile hidden: an endpoint may carry a token). */
 export function displayUri(uri: RemoteUri): string {
   if (uri.scheme === "file") return uri.raw;
-  const shown = new URLSearchParams();
-  for (const [k, v] of uri.params)
-    shown.set(k, k === "region" || k === "profile" || k === "endpoint" ? v : "***");
-  const q = shown.toString();
+  // Readable, not percent-encoded: shown to people and used as the base's identity.
+  const q = [...uri.params]
+    .map(([k, v]) => `${k}=${k === "region" || k === "profile" || k === "endpoint" ? v : "***"}`)
+    .join("&");
   return `${uri.scheme}://${uri.target}${q ? `?${q}` : ""}`;
 }

@@ -234,6 +234,15 @@ describe("envsync on a file: remote, two working copies", () => {
     expect(modeOf(join(B, ".env"))).toBe(0o640); // the existing file's mode is kept
   });
 
+  it("pull from a remote that does not exist → exit 1 saying so, nothing written", async () => {
+    const r = await cli(A, ["pull"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/does not exist/);
+    expect(existsSync(join(A, ".env"))).toBe(false);
+    const d = await cli(A, ["diff"]);
+    expect(d.stdout).toMatch(/does not exist yet/);
+  });
+
   it("malformed .env → exit 2 naming file:line, nothing written anywhere", async () => {
     writeFileSync(join(A, ".env"), 'GOOD=1\nBAD="unterminated\nOTHER=2\n');
     const r = await cli(A, ["sync", "--yes"]);
