@@ -204,6 +204,21 @@ describe("azure-kv managed tag", () => {
   });
 });
 
+describe("azure-kv overlapping prefixes", () => {
+  it("neither lists nor overwrites a secret another prefix's remote keeps", async () => {
+    const base = `o${uid()}`;
+    const inner = await open(`azure-kv://${vaultUrl()}/${base}-x-*`);
+    await inner.write(changes({ FOO: "inner" }), await inner.read()); // secret BASE-x-foo
+    const outer = await open(`azure-kv://${vaultUrl()}/${base}-*`);
+    const snap = await outer.read();
+    expect(snap.values.size).toBe(0);
+    // "XfOO" under BASE- maps to BASE-x-foo too.
+    const err = await errorOf(outer.write(changes({ XfOO: "outer" }), snap));
+    expect(isEnvsyncError(err, "NAME")).toBe(true);
+    expect(asObject((await inner.read()).values)).toEqual({ FOO: "inner" });
+  });
+});
+
 describe("azure-kv disabled secrets", () => {
   it("skips a disabled per-key secret with a note; a disabled bundle is an error with a hint", async () => {
     const prefix = `d${uid()}-`;

@@ -454,6 +454,8 @@ class PerKeyStore implements Store {
       const cur = await this.calls.getOrNull(name);
       if (cur) {
         if (!isManaged(cur.properties.tags)) throw this.notOurs(key, name);
+        const owner = cur.properties.tags?.[KEY_TAG];
+        if (owner !== undefined && owner !== key) throw this.heldByOther(key, name);
         return {
           key,
           name,
@@ -511,6 +513,16 @@ class PerKeyStore implements Store {
     for (const f of deletes) after.delete(f.key);
     for (const [k, v] of written) after.set(k, v);
     return { version: versionDigest(after), keyVersions: written, writeCalls };
+  }
+
+  private heldByOther(key: string, name: string): EnvsyncError {
+    return new EnvsyncError(
+      "NAME",
+      `The key ${key} maps to the secret "${name}" in ${this.display}, which envsync keeps for another key (a remote with an overlapping prefix).`,
+      {
+        hint: "Use prefixes that do not overlap, e.g. app-dev- and app-prod- rather than app- and app-dev-.",
+      },
+    );
   }
 
   private notOurs(key: string, name: string): EnvsyncError {
