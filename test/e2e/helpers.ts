@@ -19,7 +19,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `envsync ARGS` in `cwd`; never rejects on a non-zero exit. */
+/** Runs `envsync ARGS` in `cwd`; never rejects on a non-zero exit, rejects when a canary leaks. */
 export function runCli(
   args: string[],
   opts: {
@@ -47,6 +47,21 @@ export function runCli(
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      // The canary guard: a canary of this test file in the output of a command that
+      // must not print values fails the run (errors and --verbose output included).
+      if (!mayShowValues(args)) {
+        for (const c of registeredCanaries) {
+          for (const [where, text] of [
+            ["stdout", stdout],
+            ["stderr", stderr],
+          ] as const) {
+            if (text.includes(c)) {
+              reject(new Error(`canary value leaked into ${where} of envsync ${args.join(" ")}`));
+              return;
+            }
+          }
+        }
+      }
       resolvePromise({ code, signal, stdout, stderr });
     });
     child.stdin.end(opts.input ?? "");
@@ -60,7 +75,20 @@ export function tempDir(prefix = "envsync-e2e-"): string {
 
 /** A value that must never appear in output: unique, recognisable. */
 export function canary(label = "C"): string {
-  return `CANARY_${label}_${Math.random().toString(36).slice(2, 10)}_SECRET`;
+  const c = `CANARY_${label}_${Math.random().toString(36).slice(2, 10)}_SECRET`;
+  registeredCanaries.add(c);
+  return c;
+}
+
+/** Every canary made in this test file: {@link runCli} checks each run's output for all. */
+const registeredCanaries = new Set<string>();
+
+/**
+ * True when the command may print values (SPEC §4: `diff --show-values`, `export`,
+ * and `run`, whose child gets them): the only runs the global canary check skips.
+ */
+export function mayShowValues(args: readonly string[]): boolean {
+  return args.some((a) => a === "--show-values" || a === "export" || a === "run");
 }
 
 /** Throws naming the place where any canary appears in any of the texts. */
@@ -138,7 +166,24 @@ export class CanaryGuard {
    * named `NAME.<stamp>.bak` may hold only canaries listed for NAME in `ownValues`.
    */
   checkWorkingCopy(dir: string, ownValues: Record<string, readonly string[]> = {}): void {
+    const statePath = join(dir, ".envsync", "state.json");
+    if (existsSync(statePath)) {
+      // Only keyed hashes (HMAC-SHA256, base64url) under each base's keys.
+      const state = JSON.parse(readFileSync(statePath, "utf8")) as {
+        bases: Record<string, { keys: Record<string, string> }>;
+      };
+      for (const base of Object.values(state.bases)) {
+        for (const [k, h] of Object.entries(base.keys)) {
+          if (!/^[A-Za-z0-9_-]{43}$/.test(h)) {
+            throw new Error(`${statePath}: the base of ${k} is not a keyed hash`);
+          }
+        }
+      }
+    }
     for (const f of filesUnder(join(dir, ".envsync"))) {
+      if (modeOf(f) !== 0o600) {
+        throw new Error(`${f} has mode ${modeOf(f).toString(8)}, not 600`);
+      }
       const text = readFileSync(f);
       const name = f.slice(f.lastIndexOf("/") + 1);
       const owner = /^(.*)\.\d{8}T\d{9}Z-\d+-\d{6}\.bak$/.exec(name)?.[1];
