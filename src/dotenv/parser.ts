@@ -245,7 +245,8 @@ function scan(
         }
         valueEnd = close + 1;
         let content = text.slice(p + 1, close);
-        const breaks = countBreaks(text, p + 1, close, anyCR);
+        if (nextLF <= p) nextLF = indexOrEnd(text, "\n", p + 1);
+        const breaks = nextLF < close || anyCR ? countBreaks(text, nextLF, close, p + 1, anyCR) : 0;
         if (breaks > 0) {
           line += breaks;
           if (content.includes("\r")) content = content.replace(/\r\n?/g, "\n");
@@ -413,16 +414,21 @@ function indexOrEnd(text: string, s: string, from: number): number {
   return k === -1 ? text.length : k;
 }
 
-/** Number of line breaks (`\n`, `\r\n`, lone `\r`) in `text[from, to)`. */
-function countBreaks(text: string, from: number, to: number, anyCR: boolean): number {
+/**
+ * Number of line breaks (`\n`, `\r\n`, lone `\r`) in `text[from, to)`, where `firstLF`
+ * is the first `\n` at or after `from` (or the text's length).
+ */
+function countBreaks(
+  text: string,
+  firstLF: number,
+  to: number,
+  from: number,
+  anyCR: boolean,
+): number {
   let count = 0;
-  let k = text.indexOf("\n", from);
-  while (k !== -1 && k < to) {
-    count++;
-    k = text.indexOf("\n", k + 1);
-  }
+  for (let k = firstLF; k < to; k = indexOrEnd(text, "\n", k + 1)) count++;
   if (anyCR) {
-    for (k = from; k < to; k++) {
+    for (let k = from; k < to; k++) {
       if (text.charCodeAt(k) === CR && text.charCodeAt(k + 1) !== LF) count++;
     }
   }
