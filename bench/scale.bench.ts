@@ -1,0 +1,124 @@
+/**
+ * Scale and memory (issue 9): a 1,000- and a 10,000-key per-key sync on each store,
+ * run as the real CLI, reporting wall time and peak RSS (GNU time) of the envsync
+ * process. The first sync pushes every key; a second working copy then pulls them.
+ * Emulators are started here, as the test harness does.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { RunningEmulator } from "../test/harness/common.js";
+import { emulators } from "../test/harness/emulators/index.js";
+import type { BenchRow } from "./types.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = join(root, "dist", "cli", "bin.js");
+const SIZES = (process.env.ENVSYNC_BENCH_SCALE ?? "1000,10000").split(",").map(Number);
+
+interface Measured {
+  ms: number;
+  rssKiB: number;
+  code: number | null;
+  stderr: string;
+}
+
+function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv): Measured {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("/usr/bin/time", ["-f", "RSS_KIB=%M", process.execPath, bin, ...args], {
+    cwd,
+    env: { ...env, NO_COLOR: "1" },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 900_000,
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const m = /RSS_KIB=(\d+)/.exec(r.stderr);
+  return { ms, rssKiB: m ? Number(m[1]) : NaN, code: r.status, stderr: r.stderr.slice(-400) };
+}
+
+function envFile(n: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) lines.push(`KEY_${i}=value-${i}-${"v".repeat(24)}`);
+  return lines.join("\n") + "\n";
+}
+
+/** Remote URI per store, given the started emulators' environment. */
+function stores(env: Record<string, string>, id: string): [string, string][] {
+  const out: [string, string][] = [["file: (dotenv)", `file:../remote-${id}.env`]];
+  if (env.ENVSYNC_TEST_MOTO_ENDPOINT) {
+    const q = `?region=us-east-1&endpoint=${env.ENVSYNC_TEST_MOTO_ENDPOINT}`;
+    out.push(["aws-sm per-key (moto)", `aws-sm://scale-${id}/*${q}`]);
+    out.push(["aws-ssm (moto)", `aws-ssm://scale-${id}/*${q}`]);
+  }
+  if (env.ENVSYNC_TEST_GSM_ENDPOINT) {
+    out.push([
+      `gcp-sm per-key (${env.ENVSYNC_TEST_GSM_KIND ?? "?"} emulator)`,
+      `gcp-sm://scale-${id}/K_*?endpoint=http://${env.ENVSYNC_TEST_GSM_ENDPOINT}`,
+    ]);
+  }
+  if (env.ENVSYNC_TEST_LOWKEY_URL) {
+    out.push([
+      `azure-kv per-key (${env.ENVSYNC_TEST_AZURE_EMULATOR ?? "?"} emulator)`,
+      `azure-kv://${env.ENVSYNC_TEST_LOWKEY_URL}/s${id}-*`,
+    ]);
+  }
+  return out;
+}
+
+/** Runs the scale rows. */
+export async function run(): Promise<BenchRow[]> {
+  const running: RunningEmulator[] = [];
+  const env: Record<string, string> = {};
+  try {
+    for (const e of emulators.filter((x) => x.name !== "toxiproxy")) {
+      await e.install();
+      const r = await e.start();
+      running.push(r);
+      Object.assign(env, r.env);
+    }
+    const childEnv = { ...process.env, ...env };
+    const rows: BenchRow[] = [];
+    const base = mkdtempSync(join(tmpdir(), "envsync-scale-"));
+    for (const [label, mk] of stores(env, "x").map(([l], i) => [l, i] as const)) {
+      const results: string[] = [];
+      let ok = true;
+      const rss: number[] = [];
+      for (const n of SIZES) {
+        const id = `${n}-${mk}-${Date.now().toString(36)}`;
+        const uri = stores(env, id)[mk]![1];
+        const a = join(base, id, "a");
+        const b = join(base, id, "b");
+        mkdirSync(a, { recursive: true });
+        mkdirSync(b, { recursive: true });
+        writeFileSync(join(a, ".env"), envFile(n));
+        const push = cli(a, ["sync", "-r", uri, "--concurrency", "16"], childEnv);
+        const pull = cli(b, ["sync", "-r", uri, "--concurrency", "16"], childEnv);
+        if (push.code !== 0 || pull.code !== 0) {
+          ok = false;
+          results.push(
+            `${n}: failed (exit ${push.code}/${pull.code}) ${push.code ? push.stderr : pull.stderr}`,
+          );
+          continue;
+        }
+        rss.push(Math.max(push.rssKiB, pull.rssKiB));
+        results.push(
+          `${n.toLocaleString("en")} keys: push ${(push.ms / 1000).toFixed(1)} s / ${(push.rssKiB / 1024).toFixed(0)} MiB, pull ${(pull.ms / 1000).toFixed(1)} s / ${(pull.rssKiB / 1024).toFixed(0)} MiB`,
+        );
+      }
+      const growth = rss.length === 2 ? (rss[1]! / rss[0]!).toFixed(2) : "–";
+      rows.push({
+        name: `scale: first sync then pull, ${label}`,
+        ours: results.join("; "),
+        baseline: `${SIZES.join(" → ")} keys`,
+        ratio: `peak RSS ×${growth} for ${SIZES.length === 2 ? SIZES[1]! / SIZES[0]! : "–"}× keys`,
+        goal: "completes; RSS grows linearly or better",
+        met: ok && (rss.length < 2 || rss[1]! / rss[0]! <= SIZES[1]! / SIZES[0]!),
+      });
+    }
+    return rows;
+  } finally {
+    await Promise.all(running.map((r) => r.stop()));
+  }
+}
