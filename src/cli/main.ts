@@ -409,6 +409,12 @@ export async function main(argv: string[]): Promise<number> {
         err.code === "commander.help"
       )
         return ExitCode.OK;
+      // commander already printed its message on stderr; --json still gets its one object.
+      if (argv.includes("--json"))
+        createOutput({ json: true }).result({
+          ok: false,
+          error: { code: "USAGE", exitCode: ExitCode.USAGE, message: err.message, hint: null },
+        });
       return ExitCode.USAGE;
     }
     return report(err, out);

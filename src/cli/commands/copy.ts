@@ -35,7 +35,7 @@ export function renderCopy(out: Output, r: CopyResult): void {
   const width = Math.max(0, ...r.plan.map((e) => e.key.length));
   for (const e of r.plan) {
     if (e.action === "unchanged" && !out.verbose) continue;
-    const text = `  ${MARK[e.action]}${e.key.padEnd(width)}`;
+    const text = `  ${MARK[e.action]}${e.action === "keep" ? e.key.padEnd(width) : e.key}`;
     const note = e.action === "keep" ? out.c.dim("  only on the target; --prune deletes it") : "";
     const painted =
       e.action === "delete"
