@@ -5,6 +5,7 @@
  * pay nothing. Prompts pause it (a spinner and a prompt cannot share the line).
  */
 import type { Ora } from "ora";
+import { EnvsyncError } from "../errors.js";
 import type { Output } from "./output.js";
 
 /** A progress line that can be updated, paused for a prompt, and stopped. */
@@ -101,15 +102,27 @@ export function syncProgress(
     );
 }
 
-/** The same prompt callbacks, each pausing `progress` before it asks. */
+/**
+ * The same prompt callbacks, each pausing `progress` before it asks; Ctrl-C at a
+ * prompt becomes an interruption (exit 130, nothing written) rather than a crash.
+ */
 export function pausePrompts<T extends object>(progress: Progress, callbacks: T): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, f] of Object.entries(callbacks) as [string, unknown][]) {
     wrapped[name] =
       typeof f === "function"
-        ? (...args: unknown[]): Promise<unknown> => {
+        ? async (...args: unknown[]): Promise<unknown> => {
             progress.pause();
-            return (f as (...a: unknown[]) => Promise<unknown>)(...args);
+            try {
+              return await (f as (...a: unknown[]) => Promise<unknown>)(...args);
+            } catch (e) {
+              if (e instanceof Error && e.name === "ExitPromptError")
+                throw new EnvsyncError(
+                  "INTERRUPTED",
+                  "Cancelled at the prompt. Nothing was written.",
+                );
+              throw e;
+            }
           }
         : f;
   }

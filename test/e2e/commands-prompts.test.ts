@@ -135,6 +135,19 @@ describe("prompts at a terminal (tmux)", () => {
     expect(readEnv(join(dir, ".env"))).toEqual({ SHARED: localValue });
   });
 
+  it("Ctrl-C at the conflict prompt: exit 130, nothing written", async () => {
+    writeFileSync(join(dir, ".env"), `SHARED=${localValue}\n`);
+    writeFileSync(remotePath(), `SHARED=${remoteValue}\n`);
+    start(["sync", "--on-conflict", "prompt"]);
+    await waitScreen("Keep which side?");
+    keys("C-c");
+    const r = await finished();
+    expect(r.code, r.screen).toBe(130);
+    expect(readEnv(remotePath())).toEqual({ SHARED: remoteValue });
+    expect(readEnv(join(dir, ".env"))).toEqual({ SHARED: localValue });
+    expect(existsSync(join(dir, ".envsync", "state.json"))).toBe(false);
+  });
+
   it("push --prune asks before deleting on the remote: yes deletes", async () => {
     writeFileSync(join(dir, ".env"), `KEEP=${localValue}\n`);
     writeFileSync(remotePath(), `KEEP=${localValue}\nGONE=${remoteValue}\n`);
