@@ -220,7 +220,7 @@ describe("prompts at a terminal (tmux)", () => {
     expect(readFileSync(join(fresh, "envsync.yaml"), "utf8")).toContain("file:../shared.env");
   });
 
-  it("shows progress with counts at a terminal while work is under way, and none with --json", async () => {
+  it("shows progress with counts at a terminal while work is under way, and none with --json or --quiet", async () => {
     writeFileSync(join(dir, ".env"), `A=${localValue}\nB=2\nC=3\n`);
     start(["push"], { ENVSYNC_PAUSE_BEFORE_WRITE: "4000" });
     const s = await waitScreen("read 3 local key(s); reading the remote…");
@@ -238,5 +238,15 @@ describe("prompts at a terminal (tmux)", () => {
     expect(j.code, j.screen).toBe(0);
     expect(j.screen).not.toContain("reading the remote…");
     expect(j.screen).toContain('"command": "push"');
+
+    tmux("kill-server");
+    socket = `${socket}-quiet`;
+    writeFileSync(join(dir, ".env"), `A=${localValue}\nB=2\nC=3\nD=5\n`);
+    writeFileSync(join(dir, "exit-code"), "");
+    start(["push", "--quiet"], { ENVSYNC_PAUSE_BEFORE_WRITE: "2000" });
+    const q = await finished();
+    expect(q.code, q.screen).toBe(0);
+    expect(q.screen).not.toContain("reading the remote…");
+    expect(readEnv(remotePath())).toMatchObject({ D: "5" });
   });
 });
