@@ -22,6 +22,24 @@ describe("differential: envsync parse vs dotenv.parse", () => {
     );
   });
 
+  it("parse and parseDocument accept, reject and read the same texts", () => {
+    const outcome = (f: () => unknown): unknown => {
+      try {
+        return f();
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+    fc.assert(
+      fc.property(fc.oneof(tokenSoup, backslashSoup, dialectDoc), (text) => {
+        const a = outcome(() => parse(text));
+        const b = outcome(() => Object.fromEntries(parseDocument(text).values));
+        expect(a).toEqual(b);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it("serializes an unchanged document to the identical bytes", () => {
     fc.assert(
       fc.property(dialectDoc, (text) => {
