@@ -4,9 +4,11 @@
  * `source: "local"` exports the local file instead, without contacting the remote.
  * Nothing is written anywhere: no state, no backups.
  */
-import { basename } from "node:path";
+import { basename, relative, resolve } from "node:path";
+import { loadConfig } from "../config/config.js";
 import { expandValues } from "../dotenv/index.js";
 import { EnvsyncError } from "../errors.js";
+import { silentLogger } from "../logger.js";
 import { resolveUri } from "../providers/registry.js";
 import type { RemoteUri } from "../providers/uri.js";
 import {
@@ -22,7 +24,7 @@ import {
   type ExportFormat,
 } from "./export-formats.js";
 import { readLocal } from "./local-file.js";
-import { resolveSession, type CommonOptions } from "./session.js";
+import { resolveSession, seedRemote, type CommonOptions } from "./session.js";
 import { randomBytes } from "node:crypto";
 
 /** Where exported values come from. */
@@ -52,8 +54,8 @@ export interface ExportOptions extends CommonOptions {
 export interface ExportResult {
   readonly format: ExportFormat;
   readonly source: ExportSource;
-  /** The remote, as displayed (no credentials). */
-  readonly remote: string;
+  /** The remote, as displayed (no credentials); null for `source: "local"` with no remote configured. */
+  readonly remote: string | null;
   /** The local file (relative to the working copy). */
   readonly file: string;
   /** Keys exported, sorted. */
@@ -127,9 +129,19 @@ export async function esoRemoteRef(remote: string, keys: readonly string[]): Pro
  * when a key cannot be written in the format; USAGE for bad manifest options.
  */
 export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
-  const session = resolveSession(opts);
   const source = opts.source ?? "remote";
-  const { uri } = resolveUri(session.remote);
+  const cwd = resolve(opts.cwd ?? process.cwd());
+  // Exporting the local file needs no remote: without flag or config, work on the file alone.
+  const localOnly =
+    source === "local" &&
+    opts.format !== "external-secret" &&
+    opts.remote === undefined &&
+    seedRemote(opts.seed) === null &&
+    loadConfig(cwd, opts.config) === null;
+  const session = localOnly ? null : resolveSession(opts);
+  const uri = session ? resolveUri(session.remote).uri : null;
+  const filePath = session?.filePath ?? resolve(cwd, opts.file ?? ".env");
+  const fileLabel = session?.fileLabel ?? (relative(cwd, filePath) || filePath);
   if (opts.format === "external-secret" && !opts.secretStore) {
     throw new EnvsyncError("USAGE", "--format external-secret needs --secret-store NAME.", {
       hint: "Name the SecretStore (or ClusterSecretStore with --secret-store-kind) that connects External Secrets Operator to this cloud.",
@@ -137,14 +149,20 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
   }
   let values: ReadonlyMap<string, string>;
   if (source === "local") {
-    const local = await readLocal(session.filePath, session.logger, session.fileLabel);
+    const local = await readLocal(
+      filePath,
+      session?.logger ?? opts.logger ?? silentLogger,
+      fileLabel,
+    );
     if (!local.exists) {
-      throw new EnvsyncError("NOT_FOUND", `${session.fileLabel} does not exist.`, {
+      throw new EnvsyncError("NOT_FOUND", `${fileLabel} does not exist.`, {
         hint: "Create it, run `envsync pull`, or export the remote (drop --source local).",
       });
     }
-    const expand = opts.expand ?? session.expand ?? false;
+    const expand = opts.expand ?? session?.expand ?? false;
     values = expand ? expandValues(local.values, opts.environ ?? process.env) : local.values;
+  } else if (!session || !uri) {
+    throw new Error("unreachable: a remote export always has a session");
   } else if (opts.format === "external-secret" && !uri.target.endsWith("*")) {
     // A bundle manifest names the secret only: no need to read values at all.
     values = new Map();
@@ -168,9 +186,9 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
   }
   const keys = [...values.keys()].sort();
   const manifest = {
-    name: opts.name ?? defaultName(uri),
+    name: opts.name ?? (uri ? defaultName(uri) : k8sNameFrom(basename(filePath))),
     ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
-    remote: session.remoteDisplay,
+    ...(session ? { remote: session.remoteDisplay } : {}),
   };
   let text: string;
   switch (opts.format) {
@@ -193,7 +211,8 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
       text = toK8sSecret(values, manifest);
       break;
     case "external-secret":
-      text = toExternalSecret(await esoRemoteRef(session.remote, keys), {
+      // localOnly is never true for this format, so there is a session.
+      text = toExternalSecret(await esoRemoteRef(session!.remote, keys), {
         ...manifest,
         secretStore: opts.secretStore ?? "",
         ...(opts.secretStoreKind ? { secretStoreKind: opts.secretStoreKind } : {}),
@@ -203,8 +222,8 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
   return {
     format: opts.format,
     source,
-    remote: session.remoteDisplay,
-    file: session.fileLabel,
+    remote: session?.remoteDisplay ?? null,
+    file: fileLabel,
     keys,
     text,
   };

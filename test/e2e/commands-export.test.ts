@@ -105,6 +105,27 @@ describe("envsync export (file: remote)", () => {
     expect(parseDotenv((await exp(["--source", "local"])).stdout)).toEqual(local);
   });
 
+  it("--source local needs no remote at all (no envsync.yaml, no --remote)", async () => {
+    const bare = tempDir("envsync-export-bare-");
+    writeFileSync(join(bare, "app.env"), `LOCAL_ONLY=${q(local.LOCAL_ONLY!)}\n`);
+    const r = await runCli(
+      ["export", "--source", "local", "--file", "app.env", "--format", "k8s-secret", "--json"],
+      { cwd: bare },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const obj = JSON.parse(r.stdout);
+    expect(obj).toMatchObject({
+      source: "local",
+      remote: null,
+      file: "app.env",
+      keys: ["LOCAL_ONLY"],
+    });
+    expect(parseYaml(obj.output).metadata.name).toBe("app.env");
+    const none = await runCli(["export"], { cwd: bare });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("No remote");
+  });
+
   it("--json prints one object with the output and the key names", async () => {
     const r = await exp(["--format", "json", "--json"]);
     const obj = JSON.parse(r.stdout);
