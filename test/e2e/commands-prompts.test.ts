@@ -220,6 +220,14 @@ describe("prompts at a terminal (tmux)", () => {
     expect(readFileSync(join(fresh, "envsync.yaml"), "utf8")).toContain("file:../shared.env");
   });
 
+  it("without a terminal, init without --remote does not ask: exit 2 with how to give one", async () => {
+    const fresh = tempDir("envsync-notty-init-");
+    const r = await runCli(["init"], { cwd: fresh });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("init needs the remote");
+    expect(existsSync(join(fresh, "envsync.yaml"))).toBe(false);
+  });
+
   it("shows progress with counts at a terminal while work is under way, and none with --json or --quiet", async () => {
     writeFileSync(join(dir, ".env"), `A=${localValue}\nB=2\nC=3\n`);
     start(["push"], { ENVSYNC_PAUSE_BEFORE_WRITE: "4000" });
