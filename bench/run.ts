@@ -43,7 +43,8 @@ const cpu = cpus()[0]?.model ?? "unknown CPU";
 const machine = `${type()} ${release()}, ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const date = new Date().toISOString();
 process.stdout.write(`\n${table}\n\n`);
-if (failures.length) process.stdout.write(`failed modules:\n${failures.map((f) => `- ${f}`).join("\n")}\n`);
+if (failures.length)
+  process.stdout.write(`failed modules:\n${failures.map((f) => `- ${f}`).join("\n")}\n`);
 
 if (only.length === 0) {
   const doc = [
@@ -59,7 +60,9 @@ if (only.length === 0) {
     "",
     table,
     "",
-    ...(failures.length ? ["Modules that failed in this run:", "", ...failures.map((f) => `- ${f}`), ""] : []),
+    ...(failures.length
+      ? ["Modules that failed in this run:", "", ...failures.map((f) => `- ${f}`), ""]
+      : []),
   ].join("\n");
   writeFileSync(join(here, "..", "docs", "BENCHMARKS.md"), doc);
   process.stderr.write("bench: wrote docs/BENCHMARKS.md\n");

@@ -17,7 +17,12 @@ function modulesLoaded(args: string[], cwd: string): string[] {
   writeFileSync(log, "");
   spawnSync(process.execPath, ["--import", PRELOAD, BIN, ...args], {
     cwd,
-    env: { ...process.env, ENVSYNC_MODULE_LOG: log, NO_COLOR: "1", AWS_EC2_METADATA_DISABLED: "true" },
+    env: {
+      ...process.env,
+      ENVSYNC_MODULE_LOG: log,
+      NO_COLOR: "1",
+      AWS_EC2_METADATA_DISABLED: "true",
+    },
     stdio: "ignore",
     timeout: 30_000,
   });
@@ -29,17 +34,22 @@ describe("lazy loading of cloud SDKs", () => {
   writeFileSync(join(dir, ".env"), "A=1\n");
   writeFileSync(join(dir, "remote.env"), "A=2\n");
 
-  it.each([[["--version"]], [["--help"]], [["diff", "-r", "file:remote.env"]], [["sync", "-r", "file:remote.env", "--dry-run"]]])(
-    "envsync %j loads no cloud SDK",
-    (args) => {
-      const mods = modulesLoaded(args, dir);
-      expect(mods.length).toBeGreaterThan(0);
-      expect(mods.filter((m) => SDK.test(m))).toEqual([]);
-    },
-  );
+  it.each([
+    [["--version"]],
+    [["--help"]],
+    [["diff", "-r", "file:remote.env"]],
+    [["sync", "-r", "file:remote.env", "--dry-run"]],
+  ])("envsync %j loads no cloud SDK", (args) => {
+    const mods = modulesLoaded(args, dir);
+    expect(mods.length).toBeGreaterThan(0);
+    expect(mods.filter((m) => SDK.test(m))).toEqual([]);
+  });
 
   it("control: an aws-sm remote does load the AWS SDK (so the probe can see SDKs)", () => {
-    const mods = modulesLoaded(["diff", "-r", "aws-sm://x?region=us-east-1&endpoint=http://127.0.0.1:9"], dir);
+    const mods = modulesLoaded(
+      ["diff", "-r", "aws-sm://x?region=us-east-1&endpoint=http://127.0.0.1:9"],
+      dir,
+    );
     expect(mods.some((m) => m.includes("@aws-sdk"))).toBe(true);
   });
 });

@@ -47,7 +47,8 @@ export async function waitFor(
     } catch {
       /* not yet */
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -71,21 +72,39 @@ export async function httpOk(url: string): Promise<boolean> {
 }
 
 /** Runs a command to completion (installs); output goes to a log file in the cache. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; log: string }): Promise<void> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; log: string },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const fd = openSync(opts.log, "a");
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", fd, fd] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ["ignore", fd, fd],
+    });
     child.on("error", reject);
     child.on("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}; see ${opts.log}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}; see ${opts.log}`)),
     );
   });
 }
 
 /** Starts a long-running service whose output goes to a log file; killed with the run. */
-export function startService(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; log: string }): ChildProcess {
+export function startService(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; log: string },
+): ChildProcess {
   const fd = openSync(opts.log, "w");
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", fd, fd] });
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ["ignore", fd, fd],
+  });
   const kill = (): void => {
     if (child.exitCode === null) child.kill("SIGKILL");
   };
