@@ -64,6 +64,13 @@ export async function remoteEnvironment(opts: RunEnvOptions = {}): Promise<RunEn
   const kept: string[] = [];
   const override = opts.override ?? true;
   for (const [k, v] of values) {
+    if (k === "" || k.includes("=") || k.includes("\0")) {
+      throw new EnvsyncError(
+        "NAME",
+        `The key ${JSON.stringify(k)} cannot be an environment variable name (empty, or holding = or NUL).`,
+        { hint: "Rename the key on the remote; nothing was started." },
+      );
+    }
     if (v.includes("\0")) {
       throw new EnvsyncError(
         "PARSE",

@@ -156,6 +156,14 @@ describe("envsync run (file: remote)", () => {
     expect(r.stderr).toContain("hello from child");
   });
 
+  it("a key no environment can hold stops before starting the command (exit 2)", async () => {
+    writeFileSync(join(dir, "remote.json"), JSON.stringify({ "A=B": secret }));
+    const r = await run(["--", process.execPath, "-e", DUMP, join(dir, "child.json"), "0"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"A=B"');
+    expect(existsSync(join(dir, "child.json"))).toBe(false);
+  });
+
   it("a remote that does not exist stops before starting the command (exit 1)", async () => {
     const r = await run([
       "--remote",
