@@ -2,7 +2,7 @@
  * End-to-end helpers: run the built binary (`dist/cli/bin.js`, made by `npm run build`)
  * in temp folders, capture everything it prints, and check canary values never leak.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -195,4 +195,66 @@ export class CanaryGuard {
       }
     }
   }
+}
+
+/** A CLI process started in the background (signals, pauses). */
+export interface RunningCli {
+  readonly child: ChildProcess;
+  /** Resolves when stderr has matched `pattern` (rejects if the process ends first). */
+  waitForStderr(pattern: RegExp): Promise<void>;
+  /** Resolves with the result when the process ends (canary guard applied). */
+  readonly done: Promise<CliResult>;
+}
+
+/** Starts `envsync ARGS` in the background; see {@link runCli} for the canary guard. */
+export function startCli(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number },
+): RunningCli {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...opts.env };
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+    for (const w of [...waiters]) {
+      if (w.pattern.test(stderr)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+  const done = new Promise<CliResult>((resolvePromise, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      for (const c of registeredCanaries) {
+        if (!mayShowValues(args) && (stdout.includes(c) || stderr.includes(c))) {
+          reject(new Error(`canary value leaked into the output of envsync ${args.join(" ")}`));
+          return;
+        }
+      }
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+  return {
+    child,
+    done,
+    waitForStderr: (pattern) =>
+      new Promise<void>((resolve, reject) => {
+        if (pattern.test(stderr)) return resolve();
+        waiters.push({ pattern, resolve });
+        void done.then(
+          (r) => reject(new Error(`envsync ended (${r.code}) before ${pattern}: ${r.stderr}`)),
+          reject,
+        );
+      }),
+  };
 }
