@@ -38,7 +38,7 @@ describe("--json prints one result object on stdout", () => {
     ["run", ["run", "--", process.execPath, "-e", "console.log('child output')"], 0],
     ["copy", ["copy", "file:remote.env", "file:copy.env"], 0],
     ["history", ["history"], 0],
-    ["rollback", ["rollback", "--to", "0", "--dry-run"], 1],
+    ["rollback", ["rollback", "--to", "no-such-version", "--dry-run"], 1],
     ["doctor", ["doctor"], 0],
   ])("%s", async (command, args, code) => {
     // --json right after the command name: after `--` it would belong to run's child.
