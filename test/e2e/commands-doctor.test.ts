@@ -22,8 +22,14 @@ beforeEach(async () => {
 });
 
 async function doctor(args: string[] = []): Promise<CliResult> {
-  // A home without cloud credentials, so the machine's own files do not matter.
-  const r = await runCli(["doctor", ...args], { cwd: dir, env: { HOME: dir } });
+  // A home without cloud credentials, so the machine's own files do not matter, and
+  // none of the credential variables the emulator harness exports for other tests.
+  const noCloudEnv = Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => /^(AWS_|GOOGLE_|AZURE_|IDENTITY_|IMDS_|MSI_|CLOUDSDK_)/.test(k))
+      .map((k) => [k, undefined]),
+  );
+  const r = await runCli(["doctor", ...args], { cwd: dir, env: { ...noCloudEnv, HOME: dir } });
   assertNoCanary([secret], { stdout: r.stdout, stderr: r.stderr });
   return r;
 }
