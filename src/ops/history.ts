@@ -7,6 +7,7 @@
  * alone, so the next `envsync pull` (or `sync`) brings the restored values home.
  */
 import { EnvsyncError } from "../errors.js";
+import { mapLimit } from "../providers/parallel.js";
 import type { Store, VersionInfo } from "../providers/types.js";
 import { pauseBeforeWrite } from "./copy.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
@@ -53,12 +54,55 @@ function entry(v: VersionInfo): HistoryEntry {
   };
 }
 
+/** How many versions get their keys counted when the store does not say (one read each). */
+const COUNTED_VERSIONS = 20;
+
+/**
+ * Orders versions current first, then newest first (stores give creation times to the
+ * second, so versions written together tie), and fills in key counts the store does
+ * not list by reading the newest versions (values are read, counted and dropped).
+ */
+async function complete(
+  store: Versioned,
+  versions: VersionInfo[],
+  concurrency: number,
+): Promise<VersionInfo[]> {
+  const ordered = versions
+    .map((v, i) => ({ v, i }))
+    .sort(
+      (a, b) =>
+        Number(b.v.current) - Number(a.v.current) ||
+        (b.v.createdAt?.getTime() ?? 0) - (a.v.createdAt?.getTime() ?? 0) ||
+        a.i - b.i,
+    )
+    .map((x) => x.v);
+  return mapLimit(ordered, concurrency, async (v, i) => {
+    if (
+      v.keyCount !== null ||
+      i >= COUNTED_VERSIONS ||
+      v.state === "destroyed" ||
+      v.state === "disabled"
+    )
+      return v;
+    try {
+      return { ...v, keyCount: (await store.readVersion(v.id)).values.size };
+    } catch {
+      return v; // unreadable (disabled, destroyed, not JSON): the count stays unknown
+    }
+  });
+}
+
 /** Lists the remote's versions, newest first (ids, dates, key counts; no values). */
 export async function history(opts: CommonOptions = {}): Promise<HistoryResult> {
   const session = resolveSession(opts);
   const store = await session.openStore();
   try {
-    const versions = await versioned(store, session).listVersions();
+    const v = versioned(store, session);
+    const versions = await complete(
+      v,
+      await v.listVersions(),
+      Math.min(8, session.storeContext.concurrency),
+    );
     return { remote: session.remoteDisplay, versions: versions.map(entry) };
   } finally {
     await store.close?.();
