@@ -269,13 +269,22 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
 /**
  * ENVSYNC_PAUSE_BEFORE_WRITE=ms holds the operation between reading and writing, so
  * tests (and curious users) can make a concurrent change deterministically and see
- * the version check stop the write (exit 5).
+ * the version check stop the write (exit 5). A SIGUSR2 ends the pause early, so a
+ * test can resume the writer the moment its concurrent change is done.
  */
 async function pauseForTests(session: Session): Promise<void> {
   const ms = Number(session.storeContext.env.ENVSYNC_PAUSE_BEFORE_WRITE ?? 0);
   if (ms > 0) {
-    session.logger.warn(`pausing ${ms} ms before writing (ENVSYNC_PAUSE_BEFORE_WRITE)`);
-    await new Promise((r) => setTimeout(r, ms));
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        process.removeListener("SIGUSR2", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      process.once("SIGUSR2", done);
+      session.logger.warn(`pausing ${ms} ms before writing (ENVSYNC_PAUSE_BEFORE_WRITE)`);
+    });
   }
 }
 
