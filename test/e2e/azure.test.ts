@@ -9,7 +9,6 @@
  * emulator's certificate from NODE_EXTRA_CA_CERTS, both inherited by the CLI.
  * Canary values must never reach stdout or stderr.
  */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,12 +20,12 @@ import { openStore } from "../../src/providers/registry.js";
 import { requireEnv } from "../harness/require-env.js";
 import {
   assertNoCanary,
-  BIN,
   canary,
   filesUnder,
   runCli,
   tempDir,
   type CliResult,
+  startPaused,
 } from "./helpers.js";
 
 const vaultUrl = (): string => requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
@@ -218,24 +217,13 @@ describe.each(layouts)(
       expect((await cli(B, ["sync"])).code).toBe(0);
       // Both change X (per-key layouts guard each touched key, so the same key must move).
       writeFileSync(join(A, ".env"), "X=from-a\nY=1\n");
-      const child = spawn(process.execPath, [BIN, "sync"], {
-        cwd: A,
-        env: { ...process.env, NO_COLOR: "1", ENVSYNC_PAUSE_BEFORE_WRITE: "4000" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stderr = "";
-      const paused = new Promise<void>((res) =>
-        child.stderr.setEncoding("utf8").on("data", (d: string) => {
-          stderr += d;
-          if (stderr.includes("pausing")) res();
-        }),
-      );
-      const exited = new Promise<number | null>((res) => child.on("close", (c) => res(c)));
-      await paused;
+      const run = startPaused(["sync"], { cwd: A, pauseMs: 4000 });
+      const { exited } = run;
+      await run.ready;
       writeFileSync(join(B, ".env"), "X=from-b\nY=1\n");
       expect((await cli(B, ["sync"])).code).toBe(0);
       expect(await exited).toBe(5);
-      expect(stderr).toMatch(/changed/);
+      expect(run.stderr).toMatch(/changed/);
       expect(await remoteValues(uri)).toEqual({ X: "from-b", Y: "1" });
       expect(envOf(A)).toEqual({ X: "from-a", Y: "1" });
       // Re-run: both changed X → conflict, the default (remote wins) brings B's value.

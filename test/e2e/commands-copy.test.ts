@@ -4,12 +4,11 @@
  * TTY: exit 2, nothing written), the target's name rules checked before any write,
  * the version guard (a concurrent writer → exit 5), --json. No values in output.
  */
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
-import { assertNoCanary, BIN, canary, runCli, tempDir, type CliResult } from "./helpers.js";
+import { assertNoCanary, canary, runCli, tempDir, type CliResult, startPaused } from "./helpers.js";
 
 let dir: string;
 let canaries: string[];
@@ -124,25 +123,14 @@ describe("envsync copy (file: remotes)", () => {
   });
 
   it("a concurrent writer to the target between read and write → exit 5, nothing written", async () => {
-    const child = spawn(process.execPath, [BIN, "copy", "file:from.json", "file:to.env"], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: "1", ENVSYNC_PAUSE_BEFORE_WRITE: "3000" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    const paused = new Promise<void>((res) =>
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d;
-        if (stderr.includes("pausing")) res();
-      }),
-    );
-    const exited = new Promise<number | null>((res) => child.on("close", (c) => res(c)));
-    await paused;
+    const run = startPaused(["copy", "file:from.json", "file:to.env"], { cwd: dir, pauseMs: 3000 });
+    const { exited } = run;
+    await run.ready;
     const concurrent = "A=someone-else\n";
     writeFileSync(join(dir, "to.env"), concurrent);
     expect(await exited).toBe(5);
-    expect(stderr).toContain("changed since it was read");
+    expect(run.stderr).toContain("changed since it was read");
     expect(readFileSync(join(dir, "to.env"), "utf8")).toBe(concurrent);
-    assertNoCanary(canaries, { stderr });
+    assertNoCanary(canaries, { stderr: run.stderr });
   });
 });

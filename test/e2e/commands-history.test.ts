@@ -5,12 +5,11 @@
  * confirmation rule (no TTY and no --yes: exit 2), unknown versions, the version
  * guard, --json, and stores that keep no versions (exit 2 with a hint).
  */
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
-import { assertNoCanary, BIN, canary, runCli, tempDir, type CliResult } from "./helpers.js";
+import { assertNoCanary, canary, runCli, tempDir, type CliResult, startPaused } from "./helpers.js";
 
 let dir: string;
 let canaries: string[];
@@ -134,24 +133,13 @@ describe("envsync history / rollback (file: remote)", () => {
 
   it("a concurrent writer during the rollback → exit 5, nothing written", async () => {
     const [, second] = await versions();
-    const child = spawn(process.execPath, [BIN, "rollback", "--to", second!.id, "--yes"], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: "1", ENVSYNC_PAUSE_BEFORE_WRITE: "3000" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    const paused = new Promise<void>((res) =>
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d;
-        if (stderr.includes("pausing")) res();
-      }),
-    );
-    const exited = new Promise<number | null>((res) => child.on("close", (c) => res(c)));
-    await paused;
+    const run = startPaused(["rollback", "--to", second!.id, "--yes"], { cwd: dir, pauseMs: 3000 });
+    const { exited } = run;
+    await run.ready;
     writeFileSync(remotePath(), "A=concurrent\n");
     expect(await exited).toBe(5);
     expect(readFileSync(remotePath(), "utf8")).toBe("A=concurrent\n");
-    assertNoCanary(canaries, { stderr });
+    assertNoCanary(canaries, { stderr: run.stderr });
   });
 
   it.each([

@@ -4,20 +4,19 @@
  * writer, dry runs, check, seed flags and bad input. Canary values must never reach
  * stdout or stderr unless asked (diff --show-values).
  */
-import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "../../src/dotenv/index.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   assertNoCanary,
-  BIN,
   canary,
   filesUnder,
   modeOf,
   runCli,
   tempDir,
   type CliResult,
+  startPaused,
 } from "./helpers.js";
 
 let root: string;
@@ -160,25 +159,14 @@ describe("envsync on a file: remote, two working copies", () => {
     await cli(A, ["sync"]);
     await cli(B, ["sync"]);
     writeFileSync(join(A, ".env"), "X=1\nFROM_A=1\n");
-    const child = spawn(process.execPath, [BIN, "sync"], {
-      cwd: A,
-      env: { ...process.env, NO_COLOR: "1", ENVSYNC_PAUSE_BEFORE_WRITE: "4000" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    const paused = new Promise<void>((res) =>
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d;
-        if (stderr.includes("pausing")) res();
-      }),
-    );
-    const exited = new Promise<number | null>((res) => child.on("close", (c) => res(c)));
-    await paused;
+    const run = startPaused(["sync"], { cwd: A, pauseMs: 4000 });
+    const { exited } = run;
+    await run.ready;
     writeFileSync(join(B, ".env"), "X=1\nFROM_B=1\n");
     expect((await cli(B, ["sync"])).code).toBe(0);
     const remoteAfterB = readFileSync(remoteFile, "utf8");
     expect(await exited).toBe(5);
-    expect(stderr).toMatch(/changed/);
+    expect(run.stderr).toMatch(/changed/);
     expect(readFileSync(remoteFile, "utf8")).toBe(remoteAfterB);
     expect(readFileSync(join(A, ".env"), "utf8")).toBe("X=1\nFROM_A=1\n");
     expect((await cli(A, ["sync"])).code).toBe(0);

@@ -5,7 +5,6 @@
  * prune, a concurrent writer and the seed flags. Canary values must never reach
  * stdout or stderr. The emulator has no reset: every test uses a fresh project id.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,12 +14,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { requireEnv } from "../harness/require-env.js";
 import {
   assertNoCanary,
-  BIN,
   canary,
   filesUnder,
   runCli,
   tempDir,
   type CliResult,
+  startPaused,
 } from "./helpers.js";
 
 const endpoint = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
@@ -227,25 +226,14 @@ describe.each(layouts)("envsync on gcp-sm ($layout)", ({ layout, target }) => {
     expect((await cli(A, ["sync"])).code).toBe(0);
     expect((await cli(B, ["sync"])).code).toBe(0);
     writeFileSync(join(A, ".env"), "X=from-a\n");
-    const child = spawn(process.execPath, [BIN, "sync"], {
-      cwd: A,
-      env: { ...process.env, NO_COLOR: "1", ENVSYNC_PAUSE_BEFORE_WRITE: "8000" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    const paused = new Promise<void>((res) =>
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        stderr += d;
-        if (stderr.includes("pausing")) res();
-      }),
-    );
-    const exited = new Promise<number | null>((res) => child.on("close", (c) => res(c)));
-    await paused;
+    const run = startPaused(["sync"], { cwd: A, pauseMs: 8000 });
+    const { exited } = run;
+    await run.ready;
     // B writes while A holds between its read and its write (8 s: room for a slow machine).
     writeFileSync(join(B, ".env"), "X=from-b\n");
     expect((await cli(B, ["sync"])).code).toBe(0);
     expect(await exited).toBe(5);
-    expect(stderr).toMatch(/changed/);
+    expect(run.stderr).toMatch(/changed/);
     if (layout === "bundle") expect(await bundleOf(project, "app_env")).toEqual({ X: "from-b" });
     expect(readFileSync(join(A, ".env"), "utf8")).toBe("X=from-a\n");
     // The re-run sees a conflict (both changed X); the default lets the remote win.

@@ -258,3 +258,48 @@ export function startCli(
       }),
   };
 }
+
+/** A CLI run held between its read and its write (ENVSYNC_PAUSE_BEFORE_WRITE). */
+export interface PausedRun {
+  /** Resolves once the run has read both sides and is pausing before it writes. */
+  readonly ready: Promise<void>;
+  /** The exit code. */
+  readonly exited: Promise<number | null>;
+  /** stderr so far. */
+  readonly stderr: string;
+}
+
+/**
+ * Starts `envsync ARGS` with a pause before writing, so a test can make a concurrent
+ * change deterministically and see the version check stop the write (exit 5).
+ */
+export function startPaused(
+  args: string[],
+  opts: { cwd: string; pauseMs: number; env?: Record<string, string | undefined> },
+): PausedRun {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: {
+      ...process.env,
+      NO_COLOR: "1",
+      ...opts.env,
+      ENVSYNC_PAUSE_BEFORE_WRITE: String(opts.pauseMs),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  const ready = new Promise<void>((res) =>
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+      if (stderr.includes("pausing")) res();
+    }),
+  );
+  const exited = new Promise<number | null>((res) => child.on("close", (c) => res(c)));
+  return {
+    ready,
+    exited,
+    get stderr() {
+      return stderr;
+    },
+  };
+}
