@@ -24,7 +24,7 @@ import {
   type ExportFormat,
 } from "./export-formats.js";
 import { readLocal } from "./local-file.js";
-import { resolveSession, seedRemote, type CommonOptions } from "./session.js";
+import { readExistingRemote, resolveSession, seedRemote, type CommonOptions } from "./session.js";
 import { randomBytes } from "node:crypto";
 
 /** Where exported values come from. */
@@ -167,22 +167,10 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
     // A bundle manifest names the secret only: no need to read values at all.
     values = new Map();
   } else {
-    const store = await session.openStore();
-    try {
-      const snap = await store.read();
-      if (!snap.exists) {
-        throw new EnvsyncError(
-          "NOT_FOUND",
-          `The remote ${session.remoteDisplay} does not exist yet.`,
-          {
-            hint: "Create it with `envsync push`, or export the local file with --source local.",
-          },
-        );
-      }
-      values = snap.values;
-    } finally {
-      await store.close?.();
-    }
+    values = await readExistingRemote(
+      session,
+      "Create it with `envsync push`, or export the local file with --source local.",
+    );
   }
   const keys = [...values.keys()].sort();
   const manifest = {

@@ -8,7 +8,7 @@
 import { spawn, type StdioOptions } from "node:child_process";
 import { constants } from "node:os";
 import { EnvsyncError } from "../errors.js";
-import { resolveSession, type CommonOptions } from "./session.js";
+import { readExistingRemote, resolveSession, type CommonOptions } from "./session.js";
 
 /** Options of {@link remoteEnvironment}. */
 export interface RunEnvOptions extends CommonOptions {
@@ -40,23 +40,10 @@ export interface RunEnvironment {
  */
 export async function remoteEnvironment(opts: RunEnvOptions = {}): Promise<RunEnvironment> {
   const session = resolveSession(opts);
-  const store = await session.openStore();
-  let values: ReadonlyMap<string, string>;
-  try {
-    const snap = await store.read();
-    if (!snap.exists) {
-      throw new EnvsyncError(
-        "NOT_FOUND",
-        `The remote ${session.remoteDisplay} does not exist yet.`,
-        {
-          hint: "Create it with `envsync push` first; run does not start the command without the remote's values.",
-        },
-      );
-    }
-    values = snap.values;
-  } finally {
-    await store.close?.();
-  }
+  const values = await readExistingRemote(
+    session,
+    "Create it with `envsync push` first; run does not start the command without the remote's values.",
+  );
   const inherited = opts.inherited ?? process.env;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(inherited)) if (v !== undefined) env[k] = v;

@@ -220,3 +220,27 @@ export function resolveSession(opts: CommonOptions): Session {
     openStore: () => openStore(remote, storeContext),
   };
 }
+
+/**
+ * Reads the remote's values for commands that need it to exist (run, export): opens
+ * the store, reads, closes. A missing remote is NOT_FOUND (exit 1) with `hint`.
+ */
+export async function readExistingRemote(
+  session: Session,
+  hint: string,
+): Promise<ReadonlyMap<string, string>> {
+  const store = await session.openStore();
+  try {
+    const snap = await store.read();
+    if (!snap.exists) {
+      throw new EnvsyncError(
+        "NOT_FOUND",
+        `The remote ${session.remoteDisplay} does not exist yet.`,
+        { hint },
+      );
+    }
+    return snap.values;
+  } finally {
+    await store.close?.();
+  }
+}
