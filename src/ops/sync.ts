@@ -20,6 +20,7 @@ import {
 } from "../core/merge.js";
 import { checkNames } from "../providers/rules.js";
 import type { RemoteSnapshot, Store } from "../providers/types.js";
+import { pauseBeforeWrite } from "./copy.js";
 import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
@@ -230,7 +231,7 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
   }
   let remoteVersion = remote.version;
   let calls = 0;
-  await pauseForTests(session);
+  await pauseBeforeWrite(session.storeContext);
   try {
     if (remoteTouched) {
       opts.onProgress?.("writing-remote", counts.pushed + counts.deletedRemote);
@@ -264,28 +265,6 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
     updatedAt: new Date().toISOString(),
   });
   return result(remoteTouched || localTouched, remoteVersion, calls);
-}
-
-/**
- * ENVSYNC_PAUSE_BEFORE_WRITE=ms holds the operation between reading and writing, so
- * tests (and curious users) can make a concurrent change deterministically and see
- * the version check stop the write (exit 5). A SIGUSR2 ends the pause early, so a
- * test can resume the writer the moment its concurrent change is done.
- */
-async function pauseForTests(session: Session): Promise<void> {
-  const ms = Number(session.storeContext.env.ENVSYNC_PAUSE_BEFORE_WRITE ?? 0);
-  if (ms > 0) {
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        process.removeListener("SIGUSR2", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      process.once("SIGUSR2", done);
-      session.logger.warn(`pausing ${ms} ms before writing (ENVSYNC_PAUSE_BEFORE_WRITE)`);
-    });
-  }
 }
 
 /** Three-way merge of the local file and the remote (SPEC §3). */
