@@ -4,7 +4,7 @@
  * process. The first sync pushes every key; a second working copy then pulls them.
  * Emulators are started here, as the test harness does.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -24,18 +24,37 @@ interface Measured {
   stderr: string;
 }
 
-function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv): Measured {
+/** Per-command limit; the whole process group is killed when it runs out. */
+const LIMIT_MS = Number(process.env.ENVSYNC_BENCH_SCALE_LIMIT_MS ?? 900_000);
+
+function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "RSS_KIB=%M", process.execPath, bin, ...args], {
+  // GNU time reports the peak RSS; its own process group lets a timeout stop node too.
+  const child = spawn("/usr/bin/time", ["-f", "RSS_KIB=%M", process.execPath, bin, ...args], {
     cwd,
     env: { ...env, NO_COLOR: "1" },
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 900_000,
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
   });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const m = /RSS_KIB=(\d+)/.exec(r.stderr);
-  return { ms, rssKiB: m ? Number(m[1]) : NaN, code: r.status, stderr: r.stderr.slice(-400) };
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr = (stderr + d).slice(-4000)));
+  const timer = setTimeout(() => {
+    if (child.pid) process.kill(-child.pid, "SIGKILL");
+  }, LIMIT_MS);
+  return new Promise((resolve) => {
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const m = /RSS_KIB=(\d+)/.exec(stderr);
+      const timedOut = ms >= LIMIT_MS;
+      resolve({
+        ms,
+        rssKiB: m ? Number(m[1]) : NaN,
+        code: timedOut ? null : code,
+        stderr: timedOut ? `stopped after ${LIMIT_MS / 60_000} min` : stderr.slice(-400),
+      });
+    });
+  });
 }
 
 function envFile(n: number): string {
@@ -93,8 +112,8 @@ export async function run(): Promise<BenchRow[]> {
         mkdirSync(a, { recursive: true });
         mkdirSync(b, { recursive: true });
         writeFileSync(join(a, ".env"), envFile(n));
-        const push = cli(a, ["sync", "-r", uri, "--concurrency", "16"], childEnv);
-        const pull = cli(b, ["sync", "-r", uri, "--concurrency", "16"], childEnv);
+        const push = await cli(a, ["sync", "-r", uri, "--concurrency", "16"], childEnv);
+        const pull = await cli(b, ["sync", "-r", uri, "--concurrency", "16"], childEnv);
         if (push.code !== 0 || pull.code !== 0) {
           ok = false;
           results.push(
