@@ -35,10 +35,11 @@ const guard = new CanaryGuard();
 const S = guard.make("H"); // a canary value used in most files
 const MB = 1024 * 1024;
 
-type RemoteKind = "file" | "json" | "sm" | "sm-pk" | "ssm" | "gsm" | "gsm-pk";
+type RemoteKind = "file" | "json" | "sm" | "sm-pk" | "ssm" | "gsm" | "gsm-pk" | "kv" | "kv-pk";
 
 const moto = (): string => encodeURIComponent(requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto"));
 const gsm = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
+const vault = (): string => requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
 const uid = (): string => randomBytes(5).toString("hex");
 
 /** A fresh remote of each kind (cloud names are new, so "unchanged" means "still absent"). */
@@ -59,6 +60,10 @@ function remoteOf(kind: RemoteKind): string {
       return `gcp-sm://hostile-${id}/app_env?endpoint=http://${gsm()}`;
     case "gsm-pk":
       return `gcp-sm://hostile-${id}/app_*?endpoint=http://${gsm()}`;
+    case "kv":
+      return `azure-kv://${vault()}/hostile-${id}`;
+    case "kv-pk":
+      return `azure-kv://${vault()}/h${id}-*`;
   }
 }
 
@@ -172,6 +177,10 @@ const cases: Case[] = [
   { name: "300-character key, GCP per-key (255)", env: `${"K".repeat(300)}=${S}\n`, remote: "gsm-pk", code: 2, err: /KKKK/ },
   { name: "600-character key, AWS SM per-key (512)", env: `${"K".repeat(600)}=${S}\n`, remote: "sm-pk", code: 2, err: /KKKK/ },
   { name: "1,100-character key, SSM (1011)", env: `${"K".repeat(1100)}=${S}\n`, remote: "ssm", code: 2, err: /KKKK/ },
+  { name: "26 KB value, Azure bundle (25,600)", env: `A=${S}${big(26_000)}\n`, remote: "kv", code: 2, err: /25600/ },
+  { name: "26 KB value, Azure per-key", env: `BIG=${S}${big(26_000)}\n`, remote: "kv-pk", code: 2, err: /BIG/ },
+  { name: "keys equal but for case, Azure per-key (mapped apart)", env: `db_url=${S}\nDB_URL=x\n`, remote: "kv-pk", code: 0 },
+  { name: "200-character key, Azure per-key (127)", env: `${"K".repeat(200)}=${S}\n`, remote: "kv-pk", code: 2, err: /KKKK/ },
   { name: "empty value, AWS SM per-key", env: `EMPTY=\nA=${S}\n`, remote: "sm-pk", code: 2, err: /EMPTY/ },
 
   // ---- malformed envsync.yaml: exit 2 naming envsync.yaml:line ----
