@@ -6,29 +6,38 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { LineCounter, parseDocument as parseYaml } from "yaml";
-import { z } from "zod";
+// zod/mini: the same validator with a tree-shakable API; the classic one adds ~750 KB
+// to every command's start-up. Messages come from the English locale, loaded alone.
+import * as z from "zod/mini";
+import { en } from "zod/v4/locales";
 import { EnvsyncError } from "../errors.js";
+
+z.config(en());
+
+const nonEmpty = (): z.ZodMiniString => z.string().check(z.minLength(1));
+const int = (min: number, max?: number): z.ZodMiniNumber =>
+  z.number().check(z.int(), z.gte(min), ...(max === undefined ? [] : [z.lte(max)]));
 
 const onConflict = z.enum(["remote", "local", "prompt", "fail"]);
 
 const environmentSchema = z.strictObject({
-  file: z.string().min(1).optional(),
-  remote: z.string().min(1),
-  "on-conflict": onConflict.optional(),
-  prune: z.boolean().optional(),
-  expand: z.boolean().optional(),
+  file: z.optional(nonEmpty()),
+  remote: nonEmpty(),
+  "on-conflict": z.optional(onConflict),
+  prune: z.optional(z.boolean()),
+  expand: z.optional(z.boolean()),
 });
 
 const configSchema = z.strictObject({
-  default: z.string().min(1).optional(),
-  concurrency: z.number().int().min(1).max(256).optional(),
+  default: z.optional(nonEmpty()),
+  concurrency: z.optional(int(1, 256)),
   /** Retries of a transient store error (docs/RELIABILITY.md). */
-  retries: z.number().int().min(0).max(20).optional(),
+  retries: z.optional(int(0, 20)),
   /** Timeout of one store request, ms. */
-  timeout: z.number().int().min(1).optional(),
+  timeout: z.optional(int(1)),
   /** Time budget for the retries of one call, ms. */
-  "retry-budget": z.number().int().min(0).optional(),
-  environments: z.record(z.string().min(1), environmentSchema),
+  "retry-budget": z.optional(int(0)),
+  environments: z.record(nonEmpty(), environmentSchema),
 });
 
 /** One environment of envsync.yaml. */
