@@ -117,7 +117,7 @@ export async function run(): Promise<BenchRow[]> {
         if (push.code !== 0 || pull.code !== 0) {
           ok = false;
           results.push(
-            `${n}: failed (exit ${push.code}/${pull.code}) ${push.code ? push.stderr : pull.stderr}`,
+            `${n}: failed (exit ${push.code}/${pull.code}): ${(push.code ? push.stderr : pull.stderr).replace(/\s+/g, " ").trim()}`,
           );
           continue;
         }
