@@ -8,8 +8,13 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Absolute path of the built CLI. */
-export const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli/bin.js");
+/**
+ * Absolute path of the built CLI; ENVSYNC_TEST_BIN points the e2e tests at a copy
+ * (a working tree where others rebuild `dist/` while tests run).
+ */
+export const BIN =
+  process.env.ENVSYNC_TEST_BIN ??
+  resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli/bin.js");
 
 /** Result of one CLI run. */
 export interface CliResult {
