@@ -191,6 +191,7 @@ afterAll(() => {
 });
 
 const id = (): string => randomBytes(5).toString("hex");
+const vault = (): string => requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
 const moto = (): string => encodeURIComponent(requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto"));
 const gsm = (): string =>
   encodeURIComponent(`http://${requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm")}`);
@@ -203,6 +204,8 @@ const scenarios: [string, () => string, "push" | "sync", number, Timing][] = [
   ["file:", () => "file:../remote.env", "push", 20, "interleaved"],
   ["aws-sm per-key", () => `aws-sm://concurrent/pk-${id()}/*?region=us-east-1&endpoint=${moto()}`, "sync", 8, "simultaneous"],
   ["gcp-sm per-key", () => `gcp-sm://concurrent-${id()}/app_*?endpoint=${gsm()}`, "sync", 8, "simultaneous"],
+  ["aws-ssm", () => `aws-ssm://concurrent/p-${id()}/*?region=us-east-1&endpoint=${moto()}`, "sync", 8, "simultaneous"],
+  ["azure-kv per-key", () => `azure-kv://${vault()}/c${id()}-*`, "sync", 8, "simultaneous"],
   // Bundle stores check the version, then write (no conditional write): two writers
   // starting at the same instant can both pass the check and the later write drops
   // the earlier one (docs/RELIABILITY.md, known issues). Their rounds interleave
@@ -210,6 +213,7 @@ const scenarios: [string, () => string, "push" | "sync", number, Timing][] = [
   // resumes and must exit 5, and its re-run merges.
   ["aws-sm bundle", () => `aws-sm://concurrent/b-${id()}?region=us-east-1&endpoint=${moto()}`, "sync", 8, "interleaved"],
   ["gcp-sm bundle", () => `gcp-sm://concurrent-${id()}/app_env?endpoint=${gsm()}`, "sync", 8, "interleaved"],
+  ["azure-kv bundle", () => `azure-kv://${vault()}/concurrent-${id()}`, "sync", 8, "interleaved"],
 ];
 
 describe("concurrent writers", () => {

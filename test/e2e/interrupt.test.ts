@@ -28,9 +28,17 @@ type Values = Record<string, string>;
 
 const moto = (): string => requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto");
 const gsm = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
+const vault = (): string => new URL(requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey")).host;
 const uid = (): string => randomBytes(5).toString("hex");
 
-type Kind = "file" | "aws-sm bundle" | "aws-sm per-key" | "gcp-sm per-key";
+type Kind =
+  | "file"
+  | "aws-sm bundle"
+  | "aws-sm per-key"
+  | "aws-ssm"
+  | "gcp-sm per-key"
+  | "azure-kv bundle"
+  | "azure-kv per-key";
 /** The remote URI of a kind; `hostPort` replaces the emulator's address (a proxy). */
 function uriOf(kind: Kind, id: string, hostPort?: string): string {
   const aws = encodeURIComponent(hostPort ? `http://${hostPort}` : moto());
@@ -42,8 +50,14 @@ function uriOf(kind: Kind, id: string, hostPort?: string): string {
       return `aws-sm://interrupt/b-${id}?region=us-east-1&endpoint=${aws}`;
     case "aws-sm per-key":
       return `aws-sm://interrupt/pk-${id}/*?region=us-east-1&endpoint=${aws}`;
+    case "aws-ssm":
+      return `aws-ssm://interrupt/p-${id}/*?region=us-east-1&endpoint=${aws}`;
     case "gcp-sm per-key":
       return `gcp-sm://interrupt-${id}/app_*?endpoint=${gcp}`;
+    case "azure-kv bundle":
+      return `azure-kv://https://${hostPort ?? vault()}/interrupt-${id}`;
+    case "azure-kv per-key":
+      return `azure-kv://https://${hostPort ?? vault()}/i${id}-*`;
   }
 }
 
@@ -108,7 +122,15 @@ async function arrange(
 }
 
 describe("SIGINT between read and write (ENVSYNC_PAUSE_BEFORE_WRITE)", () => {
-  const kinds: Kind[] = ["file", "aws-sm bundle", "aws-sm per-key", "gcp-sm per-key"];
+  const kinds: Kind[] = [
+    "file",
+    "aws-sm bundle",
+    "aws-sm per-key",
+    "aws-ssm",
+    "gcp-sm per-key",
+    "azure-kv bundle",
+    "azure-kv per-key",
+  ];
   for (const kind of kinds) {
     for (const op of ["push", "pull", "sync"] as const) {
       it(`${kind} · ${op}: exit 130, nothing written on either side, a re-run converges`, async () => {
@@ -144,12 +166,16 @@ describe("SIGINT between read and write (ENVSYNC_PAUSE_BEFORE_WRITE)", () => {
 });
 
 describe("SIGINT mid-write on per-key cloud stores (toxiproxy latency)", () => {
-  for (const kind of ["aws-sm per-key", "gcp-sm per-key"] as const) {
+  for (const kind of ["aws-sm per-key", "gcp-sm per-key", "azure-kv per-key"] as const) {
     for (const op of ["push", "sync"] as const) {
       it(`${kind} · ${op}: exit 130; each remote key old or new; .env untouched; a re-run converges`, async () => {
         const tp = new Toxiproxy();
         const id = uid();
-        const upstream = kind.startsWith("aws") ? new URL(moto()).host : gsm();
+        const upstream = kind.startsWith("aws")
+          ? new URL(moto()).host
+          : kind.startsWith("gcp")
+            ? gsm()
+            : vault();
         const proxy = await tp.createProxy(`int-${id}`, upstream);
         try {
           const remote = uriOf(kind, id, proxy.listen);
