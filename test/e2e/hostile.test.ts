@@ -294,6 +294,16 @@ describe(`hostile input: ${cases.length} cases`, () => {
       expect(existsSync(join(x.w, ".envsync", "state.json"))).toBe(false);
       expect(existsSync(join(x.w, ".envsync", "backups"))).toBe(false);
       expect(readdirSync(x.w).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      // The same refusal with --verbose (causes and stack traces shown): same exit
+      // code, still no value in any output (the canary guard of guard.run).
+      const verbose = await guard.run([...full, "--verbose"], {
+        cwd: x.w,
+        env: c.environ ?? {},
+        timeoutMs: 90_000,
+      });
+      expect(verbose.code, verbose.stderr.slice(0, 600)).toBe(c.code);
+      expect(snapshot(join(x.w, ".env"))).toBe(localBefore);
+      expect(existsSync(join(x.w, ".envsync", "state.json"))).toBe(false);
       if (x.remote.includes("://") && c.config === undefined && !args.includes("-r")) {
         expect(await probe(x.remote)).toEqual({ exists: false, keys: 0 });
       }
