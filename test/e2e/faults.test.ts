@@ -1,7 +1,7 @@
 /**
  * The fault matrix (issue 8): toxiproxy between the SDK and each emulator store
- * (AWS Secrets Manager on moto, Google Secret Manager and Azure Key Vault on the
- * harness's emulators; bundle and per-key each), faults `latency` (beyond the client timeout),
+ * (AWS Secrets Manager bundle and per-key and SSM on moto, Google Secret Manager and
+ * Azure Key Vault bundle and per-key on the harness's emulators), faults `latency` (beyond the client timeout),
  * `timeout`, `reset_peer` and `limit_data`, injected
  *   - before the read: the toxic is on from the start;
  *   - between read and write: added while the CLI pauses (ENVSYNC_PAUSE_BEFORE_WRITE)
@@ -52,6 +52,7 @@ const ctx: StoreContext = {
 type StoreKind =
   | "aws-sm bundle"
   | "aws-sm per-key"
+  | "aws-ssm"
   | "gcp-sm bundle"
   | "gcp-sm per-key"
   | "azure-kv bundle"
@@ -63,6 +64,7 @@ type Fault = "latency" | "timeout" | "reset_peer" | "limit_data";
 const STORES: StoreKind[] = [
   "aws-sm bundle",
   "aws-sm per-key",
+  "aws-ssm",
   "gcp-sm bundle",
   "gcp-sm per-key",
   "azure-kv bundle",
@@ -87,6 +89,8 @@ function storeUri(kind: StoreKind, id: string, hostPort: string): string {
       return `aws-sm://faults/b-${id}?region=us-east-1&endpoint=${ep}`;
     case "aws-sm per-key":
       return `aws-sm://faults/pk-${id}/*?region=us-east-1&endpoint=${ep}`;
+    case "aws-ssm":
+      return `aws-ssm://faults/p-${id}/*?region=us-east-1&endpoint=${ep}`;
     case "gcp-sm bundle":
       return `gcp-sm://faults-${id}/app_env?endpoint=${ep}`;
     case "gcp-sm per-key":
@@ -336,14 +340,14 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
 }
 
 // One test per store and operation (vitest runs 5 at a time); inside, its 12 cases run
-// two at a time, each with its own proxy and remote.
+// three at a time, each with its own proxy and remote.
 describe.concurrent("fault matrix: toxiproxy between the SDK and each emulator store", () => {
   for (const store of STORES) {
     for (const op of OPS) {
       it(`${store} · ${op}: ${PHASES.length} phases × ${FAULTS.length} faults`, async () => {
         const cases = PHASES.flatMap((phase) => FAULTS.map((fault) => ({ phase, fault })));
         const failures: string[] = [];
-        await pool(cases, 2, async ({ phase, fault }) => {
+        await pool(cases, 3, async ({ phase, fault }) => {
           const name = `${store} · ${op} · ${phase} · ${fault}`;
           const known = knownIssue(store, phase, fault);
           try {
