@@ -86,7 +86,15 @@ export function clientConfig(
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(timeout !== undefined
-      ? { requestHandler: { requestTimeout: timeout, connectionTimeout: timeout } }
+      ? {
+          // Without throwOnRequestTimeout, @smithy/node-http-handler only logs a warning
+          // when requestTimeout passes and keeps waiting (docs/RELIABILITY.md).
+          requestHandler: {
+            requestTimeout: timeout,
+            connectionTimeout: timeout,
+            throwOnRequestTimeout: true,
+          },
+        }
       : {}),
     ...(context.clientOptions?.[scheme] ?? {}),
   };

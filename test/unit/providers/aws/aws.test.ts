@@ -101,7 +101,11 @@ describe("clientConfig", () => {
       region: "eu-west-1",
       profile: "p",
       endpoint: "http://h",
-      requestHandler: { requestTimeout: 5000, connectionTimeout: 5000 },
+      requestHandler: {
+        requestTimeout: 5000,
+        connectionTimeout: 5000,
+        throwOnRequestTimeout: true,
+      },
       extra: 1,
     });
   });
