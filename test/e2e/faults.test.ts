@@ -295,10 +295,8 @@ export function matrixTable(all: readonly Row[]): string {
   const passed = all.filter((r) => r.passed).length;
   const lost = all.reduce((n, r) => n + r.lost, 0);
   lines.push("");
-  const known = all.filter((r) => !r.passed && knownIssue(r.store, r.phase, r.fault)).length;
   lines.push(
-    `Cases run: ${all.length} (faults ${FAULTS.join(", ")} in each cell); passed: ${passed}; ` +
-      `failed as expected (known issue 1, AWS request timeout): ${known}; values lost: ${lost}.`,
+    `Cases run: ${all.length} (faults ${FAULTS.join(", ")} in each cell); passed: ${passed}; values lost: ${lost}.`,
   );
   return lines.join("\n");
 }
@@ -320,16 +318,6 @@ afterAll(() => {
   }
 });
 
-/**
- * Known issue (docs/RELIABILITY.md): the AWS SDK's `requestTimeout` only warns unless
- * the request handler has `throwOnRequestTimeout: true`, so a response held beyond the
- * timeout is waited for (exit 0 after the latency) instead of failing as a timeout.
- * These cases are expected to fail until src/providers/aws/common.ts sets it.
- */
-function knownIssue(store: StoreKind, phase: Phase, fault: Fault): boolean {
-  return store.startsWith("aws") && phase === "before read" && fault === "latency";
-}
-
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
   let next = 0;
@@ -349,13 +337,10 @@ describe.concurrent("fault matrix: toxiproxy between the SDK and each emulator s
         const failures: string[] = [];
         await pool(cases, 3, async ({ phase, fault }) => {
           const name = `${store} · ${op} · ${phase} · ${fault}`;
-          const known = knownIssue(store, phase, fault);
           try {
             await runCase(store, op, phase, fault);
-            if (known)
-              failures.push(`${name} passed: known issue 1 is fixed, drop it from knownIssue()`);
           } catch (e) {
-            if (!known) failures.push(`${name}: ${(e as Error).message}`);
+            failures.push(`${name}: ${(e as Error).message}`);
           }
         });
         expect(failures).toEqual([]);
