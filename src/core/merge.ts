@@ -297,19 +297,3 @@ export function nextBase(
   }
   return out;
 }
-
-/** Counts of a plan's actions, for summaries. */
-export function summarize(plan: Plan): Record<Action, number> {
-  const counts: Record<Action, number> = {
-    none: 0,
-    "push-add": 0,
-    "push-update": 0,
-    "push-delete": 0,
-    "pull-add": 0,
-    "pull-update": 0,
-    "pull-delete": 0,
-    conflict: 0,
-  };
-  for (const e of plan.entries) counts[e.action]++;
-  return counts;
-}

@@ -112,7 +112,7 @@ async function load(opts: SyncOptions, session: Session): Promise<Loaded> {
 export async function plan(
   mode: Mode,
   opts: SyncOptions = {},
-): Promise<{ plan: Plan; loaded: Loaded }> {
+): Promise<{ plan: Plan; loaded: Loaded; onConflict: OnConflict }> {
   const session = resolveSession(opts);
   const loaded = await load(opts, session);
   const onConflict = opts.onConflict ?? session.onConflict ?? "remote";
@@ -125,11 +125,11 @@ export async function plan(
     prune: opts.prune ?? session.prune ?? false,
     onConflict,
   });
-  return { plan: p, loaded };
+  return { plan: p, loaded, onConflict };
 }
 
 async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
-  const { plan: first, loaded } = await plan(mode, opts);
+  const { plan: first, loaded, onConflict } = await plan(mode, opts);
   const { session, store, local, localValues, remote } = loaded;
   if (mode === "pull" && !remote.exists) {
     await store.close?.();
@@ -141,7 +141,6 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
       },
     );
   }
-  const onConflict = opts.onConflict ?? session.onConflict ?? "remote";
   let p = first;
   const open = unresolved(p);
   if (open.length > 0) {

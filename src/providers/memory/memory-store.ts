@@ -22,11 +22,6 @@ interface Remote {
 
 const remotes = new Map<string, Remote>();
 
-/** Removes every memory remote (tests). */
-export function resetMemoryStores(): void {
-  remotes.clear();
-}
-
 class MemoryStore implements Store {
   readonly scheme = "memory";
   readonly layout = "bundle" as const;
