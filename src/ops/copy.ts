@@ -198,33 +198,11 @@ export async function copy(opts: CopyOptions): Promise<CopyResult> {
         );
       }
     }
-    await pauseBeforeWrite(ctx);
+    await ctx.hooks?.beforeWrite?.();
     progress("writing", set.size + del.length);
     const w = await target.write(changes, dst, opts.purge ? { purge: true } : {});
     return result(true, w.version);
   } finally {
     for (const s of stores) await s.close?.();
-  }
-}
-
-/**
- * ENVSYNC_PAUSE_BEFORE_WRITE=ms holds a write between reading and writing (as in
- * sync), so tests can change the target meanwhile and see the version guard (exit 5).
- * A SIGUSR2 ends the pause early, so a test can resume the writer the moment its
- * concurrent change is done (test/e2e/concurrent.test.ts).
- */
-export async function pauseBeforeWrite(ctx: Pick<StoreContext, "env" | "logger">): Promise<void> {
-  const ms = Number(ctx.env.ENVSYNC_PAUSE_BEFORE_WRITE ?? 0);
-  if (ms > 0) {
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        process.removeListener("SIGUSR2", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      process.once("SIGUSR2", done);
-      ctx.logger.warn(`pausing ${ms} ms before writing (ENVSYNC_PAUSE_BEFORE_WRITE)`);
-    });
   }
 }

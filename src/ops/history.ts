@@ -9,7 +9,6 @@
 import { EnvsyncError } from "../errors.js";
 import { mapLimit } from "../providers/parallel.js";
 import type { Store, VersionInfo } from "../providers/types.js";
-import { pauseBeforeWrite } from "./copy.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
 /** A version as listed (no values). */
@@ -223,7 +222,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         );
       }
     }
-    await pauseBeforeWrite(session.storeContext);
+    await session.storeContext.hooks?.beforeWrite?.();
     const w = await store.write(changes, current);
     return result(true, w.version);
   } finally {

@@ -20,7 +20,6 @@ import {
 } from "../core/merge.js";
 import { checkNames } from "../providers/rules.js";
 import type { RemoteSnapshot, Store } from "../providers/types.js";
-import { pauseBeforeWrite } from "./copy.js";
 import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
@@ -230,7 +229,7 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
   }
   let remoteVersion = remote.version;
   let calls = 0;
-  await pauseBeforeWrite(session.storeContext);
+  await session.storeContext.hooks?.beforeWrite?.();
   try {
     if (remoteTouched) {
       opts.onProgress?.("writing-remote", counts.pushed + counts.deletedRemote);
