@@ -45,16 +45,21 @@ export class FileHistory {
     version: (text: string) => string,
   ): Promise<VersionInfo[]> {
     const out: VersionInfo[] = [];
+    const saved = await this.entries();
     if (current !== null) {
       const st = await stat(this.path).catch(() => null);
+      // The file's mtime comes from the kernel's coarse clock and may lag the moment
+      // the previous content was saved (Date.now()); the current content is never older.
+      const lastSaved = Number(saved[0]?.split("-")[0]);
+      const ms = Math.max(st ? st.mtime.getTime() : 0, Number.isFinite(lastSaved) ? lastSaved : 0);
       out.push({
         id: version(current),
-        createdAt: st ? st.mtime : null,
+        createdAt: ms > 0 ? new Date(ms) : null,
         keyCount: safeCount(countKeys, current),
         current: true,
       });
     }
-    for (const name of await this.entries()) {
+    for (const name of saved) {
       const text = await readFile(join(this.dir, name), "utf8");
       const ms = Number(name.split("-")[0]);
       out.push({
