@@ -90,7 +90,7 @@ async function readLocalSide(
 ): Promise<Pick<Loaded, "local" | "localValues">> {
   opts.onProgress?.("reading-local", 0);
   const local = await readLocal(session.filePath, session.logger, session.fileLabel);
-  const expand = opts.expand ?? session.expand ?? false;
+  const expand = session.settings.expand.value;
   const localValues = expand
     ? expandValues(local.values, opts.environ ?? process.env)
     : local.values;
@@ -124,14 +124,14 @@ function planLoaded(
   opts: SyncOptions,
   loaded: Loaded,
 ): { plan: Plan; onConflict: OnConflict } {
-  const onConflict = opts.onConflict ?? loaded.session.onConflict ?? "remote";
+  const onConflict = loaded.session.settings.onConflict.value;
   const p = merge({
     mode,
     local: loaded.localValues,
     remote: loaded.remote.values,
     base: loaded.base,
     hash: loaded.hash,
-    prune: opts.prune ?? loaded.session.prune ?? false,
+    prune: loaded.session.settings.prune.value,
     onConflict,
   });
   return { plan: p, onConflict };
