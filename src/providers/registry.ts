@@ -29,6 +29,10 @@ export const schemes: Readonly<Record<string, SchemeEntry>> = {
     load: () => import("./azure/key-vault.js"),
     example: "azure-kv://VAULT/SECRET or azure-kv://VAULT/PREFIX*",
   },
+  vault: {
+    load: () => import("./vault/kv-store.js"),
+    example: "vault://HOST/MOUNT/PATH or vault://HOST/MOUNT/PREFIX/*",
+  },
 };
 
 /** Parses `raw` and checks the scheme is known (exit 2 naming the known schemes otherwise). */
