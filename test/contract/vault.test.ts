@@ -357,7 +357,8 @@ describe("vault auth as the vault CLI does it", () => {
   it("a wrong mount is exit 1 with a hint to check the mount", async () => {
     const err = await thrown(open(`no-such-mount-${rand()}/app`).read());
     expect((err as { exitCode: number }).exitCode).toBe(1);
-    expect((err as { hint: string }).hint).toMatch(/secrets list|mount/);
+    expect(String((err as Error).message)).toMatch(/no KV mount "no-such-mount-/);
+    expect((err as { hint: string }).hint).toMatch(/vault secrets list/);
   });
 
   it("a sealed server is exit 1 saying to unseal, without retrying for long", async () => {

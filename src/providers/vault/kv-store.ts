@@ -59,6 +59,15 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | null =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : null;
 
+/** A 404 that means "no such secret" (not "no such mount", which Vault also answers 404). */
+function isAbsent(e: unknown): boolean {
+  return (
+    e instanceof VaultHttpError &&
+    e.status === 404 &&
+    !e.errors.some((m) => /no handler for route|unsupported path/i.test(m))
+  );
+}
+
 const changedHint = "Nothing was written. Run the command again to merge the other change.";
 
 /** Shared plumbing of both layouts: locating the mount, paths, error mapping. */
@@ -98,9 +107,14 @@ class VaultBase {
       try {
         res = await this.client.request("GET", `sys/internal/ui/mounts/${encodePath(full)}`);
       } catch (e) {
-        // Servers without the endpoint: take the first segment as a KV v2 mount.
-        if (e instanceof VaultHttpError && (e.status === 404 || e.status === 405))
+        // Servers without the endpoint, or a policy that does not cover it: take the first
+        // segment as a KV v2 mount; the real call then says what is wrong (no such mount, denied).
+        if (e instanceof VaultHttpError && [403, 404, 405].includes(e.status) && !e.sealed) {
+          this.ctx.logger.debug(
+            `vault: the mount lookup for ${full} answered HTTP ${e.status}; assuming the KV v2 mount "${segs[0] ?? ""}" (set kv=1 or kv=2 to skip the lookup)`,
+          );
           return fallback(2);
+        }
         throw e;
       }
       const data = obj(res.body?.data);
@@ -179,7 +193,7 @@ class VaultBase {
         custom: obj(meta?.custom_metadata),
       };
     } catch (e) {
-      if (e instanceof VaultHttpError && e.status === 404) {
+      if (isAbsent(e)) {
         const meta = obj(obj(e.data)?.metadata);
         const v = Number(meta?.version ?? 0);
         if (!meta || !(v > 0)) return null;
@@ -200,7 +214,7 @@ class VaultBase {
       const res = await this.client.request("GET", this.dataPath(l, rel));
       return obj(res.body?.data) ?? {};
     } catch (e) {
-      if (e instanceof VaultHttpError && e.status === 404) return null;
+      if (isAbsent(e)) return null;
       throw e;
     }
   }
@@ -340,7 +354,7 @@ export class VaultBundleStore extends VaultBase implements Store {
       try {
         meta = obj((await this.client.request("GET", this.metaPath(l, l.rel))).body?.data);
       } catch (e) {
-        if (e instanceof VaultHttpError && e.status === 404) return [];
+        if (isAbsent(e)) return [];
         throw e;
       }
       const current = Number(meta?.current_version ?? 0);
@@ -438,7 +452,7 @@ export class VaultPerKeyStore extends VaultBase implements Store {
       const keys = obj(res.body?.data)?.keys;
       return Array.isArray(keys) ? keys.map(String).filter((k) => !k.endsWith("/")) : [];
     } catch (e) {
-      if (e instanceof VaultHttpError && e.status === 404) return [];
+      if (isAbsent(e)) return [];
       throw e;
     }
   }
@@ -515,8 +529,7 @@ export class VaultPerKeyStore extends VaultBase implements Store {
     try {
       meta = obj((await this.client.request("GET", this.metaPath(l, rel))).body?.data);
     } catch (e) {
-      if (e instanceof VaultHttpError && e.status === 404)
-        return { key, exists: false, foreign: false, current: null };
+      if (isAbsent(e)) return { key, exists: false, foreign: false, current: null };
       throw e;
     }
     const v = Number(meta?.current_version ?? 0);
