@@ -60,7 +60,7 @@ const obj = (v: unknown): Json | null =>
   v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : null;
 
 /** A 404 that means "no such secret" (not "no such mount", which Vault also answers 404). */
-function isAbsent(e: unknown): boolean {
+function isAbsent(e: unknown): e is VaultHttpError {
   return (
     e instanceof VaultHttpError &&
     e.status === 404 &&
