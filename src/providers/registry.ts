@@ -28,6 +28,10 @@ const table: Record<string, SchemeEntry> = {
     load: () => import("./azure/key-vault.js"),
     example: "azure-kv://VAULT/SECRET or azure-kv://VAULT/PREFIX*",
   },
+  vault: {
+    load: () => import("./vault/kv-store.js"),
+    example: "vault://HOST/MOUNT/PATH or vault://HOST/MOUNT/PREFIX/*",
+  },
 };
 
 /** Every scheme envsync knows (the built-in ones, plus any registered at run time). */
