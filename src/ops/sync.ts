@@ -22,6 +22,7 @@ import { checkNames } from "../providers/rules.js";
 import type { RemoteSnapshot, Store } from "../providers/types.js";
 import { pauseBeforeWrite } from "./copy.js";
 import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
+import { portabilityWarnings } from "../dotenv/quote.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
 /** Options of {@link sync}, {@link push}, {@link pull}. */
@@ -186,6 +187,11 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
       "a dotenv key: letters, digits, _ . - and not starting with a digit",
       session.fileLabel,
     );
+    // Values some .env reader (dotenvx, python-dotenv, compose) cannot read literally:
+    // warned by key; a value dotenvx would run as a command stops here, before any write.
+    for (const w of portabilityWarnings(changes.local.set, session.fileLabel)) {
+      session.logger.warn(w.message);
+    }
   }
   const counts = {
     pushed: changes.remote.set.size,
