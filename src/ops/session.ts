@@ -216,7 +216,7 @@ export function resolveSession(opts: CommonOptions): Session {
       remote: opts.remote ? "flag" : seeded ? "seed-flag" : "config",
     },
     logger,
-    base: new BaseStore(root),
+    base: new BaseStore(root, { note: (m) => logger.warn(m) }),
     storeContext,
     openStore: () => openStore(remote, storeContext),
   };
