@@ -20,9 +20,11 @@ import {
   readFileSync,
   rmSync,
   statfsSync,
+  statSync,
   truncateSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
@@ -341,5 +343,202 @@ describe("a full disk or read-only folder anywhere is an I/O error with a hint",
     disk.readOnly();
     const r = await guard.run(["pull", "-r", `file:${remote}`], { cwd: w });
     expectIoError(r, /EROFS/);
+  });
+});
+
+/** The pid of a process that has ended (for leftovers "of a killed run"). */
+function deadPid(): number {
+  return spawnSync(process.execPath, ["-e", "0"]).pid;
+}
+
+describe("locks that heal", () => {
+  it("a live lock is reported with its pid and time (exit 5, not 'the remote changed'); once its holder is SIGKILLed, the next run breaks it at once with a note", async () => {
+    const root = tempDir("envsync-lock-");
+    const w = join(root, "w");
+    mkdirSync(w);
+    writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
+    const holder = startCli(["push", "-r", "file:../r.env"], {
+      cwd: w,
+      env: { ENVSYNC_PAUSE_HOLDING_LOCK: "120000" },
+    });
+    await holder.waitForStderr(/holding the lock/);
+    const lock = join(root, "r.env.envsync-lock");
+    expect(existsSync(lock)).toBe(true);
+    const blocked = await guard.run(["push", "-r", "file:../r.env"], {
+      cwd: w,
+      env: { ENVSYNC_LOCK_WAIT_MS: "0" },
+    });
+    expect(blocked.code, blocked.stderr).toBe(5);
+    expect(blocked.stderr).toContain("[LOCKED]");
+    expect(blocked.stderr).toMatch(
+      new RegExp(`locked by pid ${holder.child.pid} since \\d{4}-\\d\\d-\\d\\dT`),
+    );
+    expect(blocked.stderr).not.toMatch(/changed since it was read/);
+    holder.child.kill("SIGKILL");
+    expect((await holder.done).signal).toBe("SIGKILL");
+    expect(existsSync(lock)).toBe(true); // a SIGKILL leaves it
+    const healed = await guard.run(["push", "-r", "file:../r.env"], {
+      cwd: w,
+      env: { ENVSYNC_LOCK_WAIT_MS: "0" },
+    });
+    expect(healed.code, healed.stderr).toBe(0);
+    expect(healed.stderr).toMatch(
+      new RegExp(`broke the lock .*r\\.env\\.envsync-lock: left by pid ${holder.child.pid}`),
+    );
+    expect(existsSync(lock)).toBe(false);
+    expect((await runCli(["check", "-r", "file:../r.env"], { cwd: w })).code).toBe(0);
+  });
+
+  it("a lock naming a process that is gone (as a killed run leaves it) is broken at once with a note", async () => {
+    const root = tempDir("envsync-lock-dead-");
+    const w = join(root, "w");
+    mkdirSync(w);
+    writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
+    const dead = deadPid();
+    writeFileSync(join(root, "r.env.envsync-lock"), String(dead)); // the 0.1 format: a bare pid
+    const r = await guard.run(["push", "-r", "file:../r.env"], {
+      cwd: w,
+      env: { ENVSYNC_LOCK_WAIT_MS: "0" },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      new RegExp(`broke the lock .*left by pid ${dead}, which is no longer running`),
+    );
+    expect(existsSync(join(root, "r.env.envsync-lock"))).toBe(false);
+  });
+
+  it("a run ended by SIGINT while holding the lock removes it on the way out", async () => {
+    const root = tempDir("envsync-lock-int-");
+    const w = join(root, "w");
+    mkdirSync(w);
+    writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
+    const holder = startCli(["push", "-r", "file:../r.env"], {
+      cwd: w,
+      env: { ENVSYNC_PAUSE_HOLDING_LOCK: "120000" },
+    });
+    await holder.waitForStderr(/holding the lock/);
+    holder.child.kill("SIGINT");
+    expect((await holder.done).code).toBe(130);
+    expect(existsSync(join(root, "r.env.envsync-lock"))).toBe(false);
+    const again = await guard.run(["push", "-r", "file:../r.env"], {
+      cwd: w,
+      env: { ENVSYNC_LOCK_WAIT_MS: "0" },
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/broke/);
+  });
+
+  it("temporary files left by killed writes are cleaned by the next run (remote, .env, backups, history, state)", async () => {
+    const root = tempDir("envsync-leftover-");
+    const w = join(root, "w");
+    mkdirSync(w);
+    writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
+    expect((await runCli(["push", "-r", "file:../r.env"], { cwd: w })).code).toBe(0);
+    writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
+    expect((await runCli(["push", "-r", "file:../r.env"], { cwd: w })).code).toBe(0);
+    const dead = deadPid();
+    const hex = "0123456789ab";
+    const hist = join(root, ".envsync-history", "r.env");
+    const leftovers = [
+      join(root, `.r.env.${dead}-${hex}.tmp`),
+      join(w, `..env.${dead}-${hex}.tmp`),
+      join(w, ".envsync", `.state.json.${dead}-${hex}.tmp`),
+      join(w, ".envsync", "backups", `.env.20261201T100000000Z-${dead}-000001.bak.${hex}.tmp`),
+      join(hist, `.${"0".repeat(15)}-${dead}-abc-${"f".repeat(64)}.tmp`),
+    ];
+    for (const f of leftovers) writeFileSync(f, `A=${guard.make("T")}\n`, { mode: 0o600 });
+    // A temp file of a live process is left alone.
+    const live = join(root, `.r.env.${process.pid}-${hex}.tmp`);
+    writeFileSync(live, "");
+    // One sync that writes the remote, .env (with a backup) and the state.
+    writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
+    writeFileSync(
+      join(root, "r.env"),
+      readFileSync(join(root, "r.env"), "utf8") + `B=${guard.make("B")}\n`,
+    );
+    const r = await guard.run(["sync", "-r", "file:../r.env", "--on-conflict", "local"], {
+      cwd: w,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(leftovers.filter((f) => existsSync(f))).toEqual([]);
+    expect(existsSync(live)).toBe(true);
+  });
+});
+
+describe("special files given as a file: remote", () => {
+  it("a FIFO is refused at once (exit 2) instead of hanging", async () => {
+    const root = tempDir("envsync-fifo-");
+    const w = join(root, "w");
+    mkdirSync(w);
+    writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
+    spawnSync("mkfifo", [join(root, "r.env")]);
+    for (const cmd of ["diff", "pull", "push", "sync", "history"]) {
+      const r = await guard.run([cmd, "-r", "file:../r.env"], { cwd: w, timeoutMs: 20_000 });
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/is a FIFO \(named pipe\), not a regular file/);
+    }
+  });
+
+  it("a socket, a device and a folder are refused too (exit 2)", async () => {
+    const root = tempDir("envsync-special-");
+    const w = join(root, "w");
+    mkdirSync(w);
+    const server = createServer().listen(join(root, "r.sock"));
+    await new Promise((res) => server.once("listening", res));
+    mkdirSync(join(root, "folder.env"));
+    try {
+      for (const [target, kind] of [
+        ["../r.sock", /a socket/],
+        ["/dev/zero", /a device/],
+        ["../folder.env", /a folder/],
+      ] as const) {
+        const r = await guard.run(["diff", "-r", `file:${target}`], { cwd: w, timeoutMs: 20_000 });
+        expect(r.code, `${target}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(kind);
+      }
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe("folders and files under umask 000", () => {
+  it("every folder envsync creates is 0700 and every file 0600", async () => {
+    const root = tempDir("envsync-umask-");
+    const w = join(root, "w");
+    mkdirSync(w);
+    writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
+    const before = process.umask(0); // inherited by the CLI processes
+    try {
+      const remote = "file:../shared/deep/r.env";
+      expect((await runCli(["push", "-r", remote], { cwd: w })).code).toBe(0);
+      writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
+      expect((await runCli(["push", "-r", remote], { cwd: w })).code).toBe(0);
+      writeFileSync(join(root, "shared", "deep", "r.env"), `A=${guard.make("A")}\n`);
+      expect((await runCli(["pull", "-r", remote], { cwd: w })).code).toBe(0);
+      rmSync(join(w, ".env"));
+      expect((await runCli(["pull", "-r", remote], { cwd: w })).code).toBe(0);
+    } finally {
+      process.umask(before);
+    }
+    const folders = [
+      join(w, ".envsync"),
+      join(w, ".envsync", "backups"),
+      join(root, "shared"),
+      join(root, "shared", "deep"),
+      join(root, "shared", "deep", ".envsync-history"),
+      join(root, "shared", "deep", ".envsync-history", "r.env"),
+    ];
+    const modes = (paths: string[]): Record<string, string> =>
+      Object.fromEntries(paths.map((p) => [p, (statSync(p).mode & 0o777).toString(8)]));
+    expect(modes(folders)).toEqual(Object.fromEntries(folders.map((p) => [p, "700"])));
+    const files = [
+      join(w, ".env"),
+      join(root, "shared", "deep", "r.env"),
+      ...filesUnder(join(w, ".envsync")),
+      ...filesUnder(join(root, "shared", "deep", ".envsync-history")),
+    ];
+    expect(files.length).toBeGreaterThan(5);
+    expect(modes(files)).toEqual(Object.fromEntries(files.map((p) => [p, "600"])));
   });
 });
