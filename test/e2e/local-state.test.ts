@@ -15,12 +15,14 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
   statfsSync,
   statSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
 } from "node:fs";
@@ -540,5 +542,32 @@ describe("folders and files under umask 000", () => {
     ];
     expect(files.length).toBeGreaterThan(5);
     expect(modes(files)).toEqual(Object.fromEntries(files.map((p) => [p, "600"])));
+  });
+});
+
+describe("a dangling .env symlink", () => {
+  it("is refused (exit 1, naming the missing target), never replaced by a file nor read as empty", async () => {
+    const root = tempDir("envsync-dangling-");
+    const w = join(root, "w");
+    mkdirSync(w);
+    const a = guard.make("A");
+    writeFileSync(join(root, "real.env"), `A=${a}\nB=${guard.make("B")}\n`);
+    symlinkSync("../real.env", join(w, ".env"));
+    expect((await runCli(["sync", "-r", "file:../r.env"], { cwd: w })).code).toBe(0);
+    const remoteBefore = readFileSync(join(root, "r.env"), "utf8");
+    // The link's target goes away (an unmounted folder, a moved file).
+    rmSync(join(root, "real.env"));
+    for (const args of [
+      ["pull", "-r", "file:../r.env"],
+      ["sync", "--yes", "-r", "file:../r.env"],
+      ["diff", "-r", "file:../r.env"],
+    ]) {
+      const r = await guard.run(args, { cwd: w });
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(/\.env is a symbolic link to .*real\.env, which does not exist/);
+      expect(lstatSync(join(w, ".env")).isSymbolicLink()).toBe(true);
+      expect(existsSync(join(root, "real.env"))).toBe(false);
+      expect(readFileSync(join(root, "r.env"), "utf8")).toBe(remoteBefore);
+    }
   });
 });
