@@ -25,6 +25,7 @@ export type ErrorCode =
   | "PARSE" // malformed .env or JSON input
   | "LIMIT" // value or bundle larger than the store allows
   | "NAME" // a key name the store cannot hold, or a collision
+  | "UNSAFE_VALUE" // a value no .env quoting keeps from running as a command
   | "URI" // unknown scheme or malformed remote URI
   | "NEEDS_CONFIRMATION" // remote deletions without TTY and without --yes
   | "CONFLICT" // unresolved conflict
@@ -43,6 +44,7 @@ const defaultExit: Record<ErrorCode, ExitCodeValue> = {
   PARSE: ExitCode.USAGE,
   LIMIT: ExitCode.USAGE,
   NAME: ExitCode.USAGE,
+  UNSAFE_VALUE: ExitCode.USAGE,
   URI: ExitCode.USAGE,
   NEEDS_CONFIRMATION: ExitCode.USAGE,
   CONFLICT: ExitCode.CONFLICT,

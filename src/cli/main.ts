@@ -12,6 +12,7 @@ import { createOutput, type Output } from "./output.js";
 import { promptRemote, registerCommands, type CliOptions } from "./commands/index.js";
 import { createProgress, pausePrompts, syncProgress } from "./progress.js";
 import { renderDiff, renderSync } from "./render.js";
+import { testHooks } from "../test-hooks.js";
 
 /** Options as commander hands them over (shared + command-specific). */
 interface RawOptions {
@@ -100,7 +101,9 @@ function syncFlags(cmd: Command): Command {
     .option("--purge", "delete permanently where the store soft-deletes (Azure)");
 }
 
-function common(o: RawOptions): CommonOptions {
+/** Maps the shared flags to library options; `out` gives the logger test hooks speak through. */
+function common(o: RawOptions, out: () => Output): CommonOptions {
+  const hooks = testHooks(process.env, () => out().logger);
   const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
   if (
     concurrency !== undefined &&
@@ -125,6 +128,7 @@ function common(o: RawOptions): CommonOptions {
   const retryBudgetMs = whole(o.retryBudget, "--retry-budget", 0);
   const file = o.file ?? o.envPath;
   return {
+    ...(hooks ? { storeContext: { hooks } } : {}),
     ...(retries !== undefined ? { retries } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(retryBudgetMs !== undefined ? { retryBudgetMs } : {}),
@@ -182,7 +186,7 @@ async function runSync(
 ): Promise<number> {
   const progress = createProgress(out);
   const opts: SyncOptions = {
-    ...common(o),
+    ...common(o, () => out),
     logger: out.logger,
     ...(o.onConflict !== undefined ? { onConflict: o.onConflict } : {}),
     ...(o.prune !== undefined ? { prune: o.prune } : {}),
@@ -300,7 +304,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--force", "replace an existing envsync.yaml")
     .action(
       wrap(async (o) => {
-        const c = common(o);
+        const c = common(o, () => out);
         const remote =
           o.remote ??
           (await import("../ops/session.js")).seedRemote(c.seed) ??
@@ -355,7 +359,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(
       wrap(async (o) => {
         const d = await diff({
-          ...common(o),
+          ...common(o, () => out),
           logger: out.logger,
           ...(o.expand ? { expand: true } : {}),
           ...(o.showValues ? { showValues: true } : {}),
@@ -370,7 +374,7 @@ export async function main(argv: string[]): Promise<number> {
   ).action(
     wrap(async (o) => {
       const d = await diff({
-        ...common(o),
+        ...common(o, () => out),
         logger: out.logger,
         ...(o.expand ? { expand: true } : {}),
       });
@@ -394,7 +398,7 @@ export async function main(argv: string[]): Promise<number> {
 
   registerCommands(program, {
     shared,
-    common: (o: CliOptions) => common(o),
+    common: (o: CliOptions) => common(o, () => out),
     wrap: (fn) => wrap((o, cmd) => fn(o as CliOptions, cmd)),
     out: () => out,
   });
