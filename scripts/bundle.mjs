@@ -4,7 +4,9 @@
 //   bin.js          the launcher: answers --version alone, else requires core.cjs
 //   core.cjs        everything `--help` and the file: commands run
 //   chunks/*.cjs    loaded on first use: the YAML + schema parser of envsync.yaml
-//                   (config), one per cloud with its provider code (aws, gcp, azure)
+//                   (config), `yaml` itself, one per store with its provider code
+//                   (aws, gcp, azure, vault)
+//   *.cache         V8 code caches of the above, from a training run at the end
 //
 // A module that belongs to a chunk is replaced in core.cjs by a small proxy whose
 // exports are getters: the first property read requires the chunk (the "lazy require"
@@ -33,6 +35,7 @@ const CHUNKS = {
   aws: ["providers/aws/"],
   gcp: ["providers/gcp/"],
   azure: ["providers/azure/"],
+  vault: ["providers/vault/"],
 };
 /** Packages left out of the chunks (resolved from node_modules at run time). */
 const EXTERNAL = [
