@@ -164,6 +164,21 @@ describe("vault bundle layout (KV v2)", () => {
     await s.close?.();
   });
 
+  it("a bundle over the server's JSON limit (OpenBao: 1,000 strings a request) is exit 2, nothing written", async () => {
+    const p = `t-${rand()}/many`;
+    const s = open(`secret/${p}`);
+    const many = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`K${i}`, "v"]));
+    const err = await thrown(s.write(changes(many), await s.read()));
+    expect(isEnvsyncError(err, "LIMIT")).toBe(true);
+    expect((err as { exitCode: number }).exitCode).toBe(2);
+    expect((err as { hint: string }).hint).toMatch(/per-key/);
+    expect((await s.read()).exists).toBe(false);
+    // The per-key layout holds them (one request per key).
+    const pk = open(`secret/${p}-pk/*`);
+    await pk.write(changes(many), await pk.read());
+    expect((await pk.read()).values.size).toBe(600);
+  });
+
   it("reads non-string JSON values another tool wrote, as text", async () => {
     const p = `t-${rand()}/typed`;
     await api("POST", `secret/data/${p}`, { data: { PORT: 8080, ON: true, NONE: null } });
