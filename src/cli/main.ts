@@ -3,7 +3,7 @@
  * here (typed errors carry theirs); `bin.ts` ends the process with it.
  */
 import { Command, CommanderError, Option } from "commander";
-import { EnvsyncError, ExitCode, isEnvsyncError } from "../errors.js";
+import { EnvsyncError, ExitCode, fromSystemError, isEnvsyncError } from "../errors.js";
 import type { OnConflict, PlanEntry } from "../core/merge.js";
 import { diff, pull, push, sync, type SyncOptions } from "../ops/sync.js";
 import { init } from "../ops/init.js";
@@ -12,6 +12,7 @@ import { createOutput, type Output } from "./output.js";
 import { promptRemote, registerCommands, type CliOptions } from "./commands/index.js";
 import { createProgress, pausePrompts, syncProgress } from "./progress.js";
 import { renderDiff, renderSync } from "./render.js";
+import { testHooks } from "../test-hooks.js";
 
 /** Options as commander hands them over (shared + command-specific). */
 interface RawOptions {
@@ -100,7 +101,9 @@ function syncFlags(cmd: Command): Command {
     .option("--purge", "delete permanently where the store soft-deletes (Azure)");
 }
 
-function common(o: RawOptions): CommonOptions {
+/** Maps the shared flags to library options; `out` gives the logger test hooks speak through. */
+function common(o: RawOptions, out: () => Output): CommonOptions {
+  const hooks = testHooks(process.env, () => out().logger);
   const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
   if (
     concurrency !== undefined &&
@@ -125,6 +128,7 @@ function common(o: RawOptions): CommonOptions {
   const retryBudgetMs = whole(o.retryBudget, "--retry-budget", 0);
   const file = o.file ?? o.envPath;
   return {
+    ...(hooks ? { storeContext: { hooks } } : {}),
     ...(retries !== undefined ? { retries } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(retryBudgetMs !== undefined ? { retryBudgetMs } : {}),
@@ -182,7 +186,7 @@ async function runSync(
 ): Promise<number> {
   const progress = createProgress(out);
   const opts: SyncOptions = {
-    ...common(o),
+    ...common(o, () => out),
     logger: out.logger,
     ...(o.onConflict !== undefined ? { onConflict: o.onConflict } : {}),
     ...(o.prune !== undefined ? { prune: o.prune } : {}),
@@ -226,14 +230,15 @@ function modeFromDirection(
 function report(err: unknown, out: Output): number {
   const e = isEnvsyncError(err)
     ? err
-    : new EnvsyncError(
+    : (fromSystemError(err) ??
+      new EnvsyncError(
         "PROVIDER",
         `Unexpected error: ${err instanceof Error ? err.message : String(err)}`,
         {
           cause: err,
           hint: "Run again with --verbose for details; if it persists, report it.",
         },
-      );
+      ));
   if (out.json)
     out.result({
       ok: false,
@@ -299,7 +304,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--force", "replace an existing envsync.yaml")
     .action(
       wrap(async (o) => {
-        const c = common(o);
+        const c = common(o, () => out);
         const remote =
           o.remote ??
           (await import("../ops/session.js")).seedRemote(c.seed) ??
@@ -354,7 +359,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(
       wrap(async (o) => {
         const d = await diff({
-          ...common(o),
+          ...common(o, () => out),
           logger: out.logger,
           ...(o.expand ? { expand: true } : {}),
           ...(o.showValues ? { showValues: true } : {}),
@@ -369,7 +374,7 @@ export async function main(argv: string[]): Promise<number> {
   ).action(
     wrap(async (o) => {
       const d = await diff({
-        ...common(o),
+        ...common(o, () => out),
         logger: out.logger,
         ...(o.expand ? { expand: true } : {}),
       });
@@ -393,7 +398,7 @@ export async function main(argv: string[]): Promise<number> {
 
   registerCommands(program, {
     shared,
-    common: (o: CliOptions) => common(o),
+    common: (o: CliOptions) => common(o, () => out),
     wrap: (fn) => wrap((o, cmd) => fn(o as CliOptions, cmd)),
     out: () => out,
   });
