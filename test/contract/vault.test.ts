@@ -95,7 +95,13 @@ runStoreContract("vault kv2 bundle, cas_required mount", {
   fresh: fresh(() => `${casMount}/t-${rand()}/app`),
   twin,
 });
-runStoreContract("vault kv1 bundle", { fresh: fresh(() => `${kv1}/t-${rand()}/app`), twin });
+// KV v1 has no check-and-set: a re-read before and a read-back after each write
+// guard it, which leaves a window (docs/providers/vault.md, "KV v1 mounts").
+runStoreContract("vault kv1 bundle", {
+  fresh: fresh(() => `${kv1}/t-${rand()}/app`),
+  twin,
+  noConditionalWrite: true,
+});
 runStoreContract("vault kv1 per-key", {
   fresh: fresh(() => `${kv1}/t-${rand()}/*`),
   twin,

@@ -142,6 +142,10 @@ export const emulator: Emulator = {
         [VAULT_ADDR_VAR]: server.address,
         [VAULT_TOKEN_VAR]: server.token,
         [BAO_BIN_VAR]: bin ?? "",
+        // The CLI finds the server as a Vault user's shell does (tests that check other
+        // sources of the token set their own environment).
+        VAULT_ADDR: server.address,
+        VAULT_TOKEN: server.token,
       },
       stop: () => server.stop(),
     };
