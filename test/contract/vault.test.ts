@@ -400,6 +400,46 @@ describe("vault auth as the vault CLI does it", () => {
     }
   });
 
+  it("TLS as the vault CLI: VAULT_CACERT trusts the server's CA, without it a TLS error says what to do, VAULT_SKIP_VERIFY skips the check", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "envsync-bao-tls-"));
+    const server = await startBao({ tlsDir: dir });
+    try {
+      const ca = join(dir, "vault-ca.pem");
+      const at = (env: Record<string, string>): Store =>
+        createStore(parseRemoteUri(`vault:///secret/tls-${rand()}`), {
+          ...ctxWith({}),
+          env: { VAULT_ADDR: server.address, VAULT_TOKEN: server.token, HOME: emptyHome, ...env },
+        });
+      const s = at({ VAULT_CACERT: ca });
+      await s.write(changes({ A: "1" }), await s.read());
+      expect(Object.fromEntries((await s.read()).values)).toEqual({ A: "1" });
+      await s.close?.();
+      const err = await thrown(at({}).read());
+      expect(isEnvsyncError(err, "NETWORK")).toBe(true);
+      expect(String((err as Error).message)).toMatch(/TLS/);
+      expect((err as { hint: string }).hint).toMatch(/VAULT_CACERT/);
+      expect((await at({ VAULT_SKIP_VERIFY: "true" }).read()).exists).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("VAULT_NAMESPACE sends every call into that namespace", async () => {
+    const ns = `ns-${rand()}`;
+    expect((await api("POST", `sys/namespaces/${ns}`)).status).toBe(200);
+    const inNs = (m: string, p: string, b?: unknown) => baoApi(addr(), root(), m, p, b, ns);
+    expect(
+      (await inNs("POST", "sys/mounts/secret", { type: "kv", options: { version: "2" } })).status,
+    ).toBe(204);
+    const p = `t-${rand()}/app`;
+    const s = open(`secret/${p}`, { VAULT_TOKEN: root(), VAULT_NAMESPACE: ns });
+    await s.write(changes({ A: "in-ns" }), await s.read());
+    expect((await inNs("GET", `secret/data/${p}`)).body?.data).toMatchObject({
+      data: { A: "in-ns" },
+    });
+    expect((await api("GET", `secret/data/${p}`)).status).toBe(404);
+  });
+
   it("an unreachable server is a NETWORK error (exit 1) after bounded retries", async () => {
     const s = createStore(
       parseRemoteUri("vault://127.0.0.1:1/secret/app?tls=false"),
