@@ -3,7 +3,7 @@
  * here (typed errors carry theirs); `bin.ts` ends the process with it.
  */
 import { Command, CommanderError, Option } from "commander";
-import { EnvsyncError, ExitCode, isEnvsyncError } from "../errors.js";
+import { EnvsyncError, ExitCode, fromSystemError, isEnvsyncError } from "../errors.js";
 import type { OnConflict, PlanEntry } from "../core/merge.js";
 import { diff, pull, push, sync, type SyncOptions } from "../ops/sync.js";
 import { init } from "../ops/init.js";
@@ -227,14 +227,15 @@ function modeFromDirection(
 function report(err: unknown, out: Output): number {
   const e = isEnvsyncError(err)
     ? err
-    : new EnvsyncError(
+    : (fromSystemError(err) ??
+      new EnvsyncError(
         "PROVIDER",
         `Unexpected error: ${err instanceof Error ? err.message : String(err)}`,
         {
           cause: err,
           hint: "Run again with --verbose for details; if it persists, report it.",
         },
-      );
+      ));
   if (out.json)
     out.result({
       ok: false,

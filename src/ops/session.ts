@@ -211,7 +211,7 @@ export function resolveSession(opts: CommonOptions & SessionFlags): Session {
     settings,
     sources: { file: settings.file.source, remote: settings.remote.source },
     logger,
-    base: new BaseStore(root),
+    base: new BaseStore(root, { note: (m) => logger.warn(m) }),
     storeContext,
     openStore: () => openStore(remote, storeContext),
   };

@@ -22,6 +22,7 @@ import { checkNames } from "../providers/rules.js";
 import type { RemoteSnapshot, Store } from "../providers/types.js";
 import { applyPlan, touches, withStore } from "./apply.js";
 import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
+import { portabilityWarnings } from "../dotenv/quote.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
 /** Options of {@link sync}, {@link push}, {@link pull}. */
@@ -249,6 +250,11 @@ async function runOn(
           "a dotenv key: letters, digits, _ . - and not starting with a digit",
           session.fileLabel,
         );
+        // Values some .env reader (dotenvx, python-dotenv, compose) cannot read literally:
+        // warned by key; a value dotenvx would run as a command stops here, before any write.
+        for (const w of portabilityWarnings(changes.local.set, session.fileLabel)) {
+          session.logger.warn(w.message);
+        }
       },
       ...(del.length > 0
         ? {

@@ -8,6 +8,7 @@ import { awsSecretsManagerHooks, awsSsmHooks } from "./aws/hooks.js";
 import { azureKeyVaultHooks } from "./azure/hooks.js";
 import { fileHooks } from "./file/hooks.js";
 import { gcpSecretManagerHooks } from "./gcp/hooks.js";
+import { vaultHooks } from "./vault/hooks.js";
 import type { ProviderHooks, ProviderModule, Store, StoreContext } from "./types.js";
 import { displayUri, parseRemoteUri, type RemoteUri } from "./uri.js";
 
@@ -24,6 +25,7 @@ const table: Record<string, SchemeEntry> = {
   "aws-ssm": { load: () => import("./aws/ssm.js"), hooks: awsSsmHooks },
   "gcp-sm": { load: () => import("./gcp/secret-manager.js"), hooks: gcpSecretManagerHooks },
   "azure-kv": { load: () => import("./azure/key-vault.js"), hooks: azureKeyVaultHooks },
+  vault: { load: () => import("./vault/kv-store.js"), hooks: vaultHooks },
 };
 
 /** Every scheme envsync knows (the built-in ones, plus any registered at run time). */
