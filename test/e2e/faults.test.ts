@@ -48,7 +48,7 @@ const guard = new CanaryGuard();
 const NET = { ENVSYNC_TIMEOUT_MS: "5000", ENVSYNC_RETRIES: "1", ENVSYNC_RETRY_BUDGET_MS: "5000" };
 const ctx: StoreContext = {
   cwd: process.cwd(),
-  env: {},
+  env: process.env, // Vault reads VAULT_TOKEN here (the harness sets it, as a user's shell would)
   logger: silentLogger,
   concurrency: 8,
 };
@@ -60,7 +60,9 @@ type StoreKind =
   | "gcp-sm bundle"
   | "gcp-sm per-key"
   | "azure-kv bundle"
-  | "azure-kv per-key";
+  | "azure-kv per-key"
+  | "vault bundle"
+  | "vault per-key";
 type Op = "push" | "pull" | "sync";
 type Phase = "before read" | "between read and write" | "during write";
 type Fault = "latency" | "timeout" | "reset_peer" | "limit_data";
@@ -73,6 +75,8 @@ const STORES: StoreKind[] = [
   "gcp-sm per-key",
   "azure-kv bundle",
   "azure-kv per-key",
+  "vault bundle",
+  "vault per-key",
 ];
 const OPS: Op[] = ["push", "pull", "sync"];
 const PHASES: Phase[] = ["before read", "between read and write", "during write"];
@@ -103,12 +107,18 @@ function storeUri(kind: StoreKind, id: string, hostPort: string): string {
       return `azure-kv://https://${hostPort}/faults-${id}`;
     case "azure-kv per-key":
       return `azure-kv://https://${hostPort}/f${id}-*`;
+    case "vault bundle":
+      return `vault://${hostPort}/secret/faults/b-${id}?tls=false&kv=2`;
+    case "vault per-key":
+      return `vault://${hostPort}/secret/faults/pk-${id}/*?tls=false&kv=2`;
   }
 }
 function upstreamOf(kind: StoreKind): string {
   if (kind.startsWith("aws")) {
     return new URL(requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto")).host;
   }
+  if (kind.startsWith("vault"))
+    return new URL(requireEnv("ENVSYNC_TEST_VAULT_ADDR", "openbao")).host;
   if (kind.startsWith("azure")) {
     return new URL(requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey")).host;
   }

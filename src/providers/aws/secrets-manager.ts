@@ -17,8 +17,10 @@ import {
   PutSecretValueCommand,
   RestoreSecretCommand,
   SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
   type SecretListEntry,
 } from "@aws-sdk/client-secrets-manager";
+import { randomUUID } from "node:crypto";
 import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
 import {
@@ -65,6 +67,11 @@ const SM_NAME_RULE = "letters, digits and /_+=.@-";
 export const RECOVERY_WINDOW_DAYS = 7;
 /** BatchGetSecretValue returns at most 20 secrets per call. */
 export const BATCH_SIZE = 20;
+/**
+ * The staging label a bundle write puts on its new version instead of AWSCURRENT;
+ * AWSCURRENT moves there only by compare-and-swap (docs/RELIABILITY.md).
+ */
+export const PENDING_STAGE = "envsync-pending";
 /** ListSecrets accepts at most 10 values per filter. */
 const FILTER_VALUES_MAX = 10;
 
@@ -184,8 +191,10 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
 
     async read() {
       try {
+        // The stage is named although AWSCURRENT is the default: moto serves the
+        // version last written with AWSCURRENT, not the one the stage moved to.
         const r = await send("GetSecretValue", () =>
-          client.send(new GetSecretValueCommand({ SecretId: name })),
+          client.send(new GetSecretValueCommand({ SecretId: name, VersionStage: "AWSCURRENT" })),
         );
         return snapshotOf(r.SecretString, r.VersionId);
       } catch (e) {
@@ -206,46 +215,92 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
     async write(changes, expected): Promise<WriteResult> {
       const next = applyChanges(expected.values, changes);
       checkBundleSize(next, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`);
-      const cur = await describe();
-      const live = cur && !cur.deleted ? cur.version : null;
-      if (live !== expected.version) throw remoteChanged(display, ["the bundle's version"]);
       const text = bundleJson(next);
       let writeCalls = 0;
-      let version: string | undefined;
-      if (cur === null) {
-        writeCalls++;
-        try {
-          const r = await send("CreateSecret", () =>
-            client.send(
-              new CreateSecretCommand({
-                Name: name,
-                SecretString: text,
-                Tags: [{ ...MANAGED_TAG }],
-              }),
-            ),
-          );
-          version = r.VersionId;
-        } catch (e) {
-          // Someone created it between our check and our write.
-          if (isAwsError(e, "ResourceExistsException"))
-            throw remoteChanged(display, ["the bundle"]);
-          throw e;
-        }
-      } else {
-        if (cur.deleted) {
-          // AWS rejects writes to a secret scheduled for deletion (moto accepts them): restore first.
+      let from = expected.version;
+      if (from === null) {
+        // Read as absent: it must still be absent, or scheduled for deletion.
+        const cur = await describe();
+        if (cur === null) {
           writeCalls++;
-          await send("RestoreSecret", () =>
-            client.send(new RestoreSecretCommand({ SecretId: name })),
-          );
+          try {
+            const r = await send("CreateSecret", () =>
+              client.send(
+                new CreateSecretCommand({
+                  Name: name,
+                  SecretString: text,
+                  Tags: [{ ...MANAGED_TAG }],
+                }),
+              ),
+            );
+            return { version: r.VersionId ?? null, writeCalls };
+          } catch (e) {
+            // Someone created it between our check and our write: CreateSecret is the CAS.
+            if (isAwsError(e, "ResourceExistsException"))
+              throw remoteChanged(display, ["the bundle"]);
+            throw e;
+          }
         }
+        if (!cur.deleted || cur.version === null) throw remoteChanged(display, ["the bundle"]);
+        // AWS rejects writes to a secret scheduled for deletion (moto accepts them): restore
+        // first; the stage then moves from the version current before the deletion.
         writeCalls++;
-        const r = await send("PutSecretValue", () =>
-          client.send(new PutSecretValueCommand({ SecretId: name, SecretString: text })),
+        await send("RestoreSecret", () =>
+          client.send(new RestoreSecretCommand({ SecretId: name })),
         );
-        version = r.VersionId;
+        from = cur.version;
       }
-      return { version: version ?? null, writeCalls };
+      // 1. The new version, labelled PENDING_STAGE only: no reader takes it as current.
+      const token = randomUUID();
+      writeCalls++;
+      let version: string;
+      try {
+        const r = await send("PutSecretValue", () =>
+          client.send(
+            new PutSecretValueCommand({
+              SecretId: name,
+              SecretString: text,
+              ClientRequestToken: token,
+              VersionStages: [PENDING_STAGE],
+            }),
+          ),
+        );
+        version = r.VersionId ?? token;
+      } catch (e) {
+        // Deleted or scheduled for deletion since our read.
+        if (isAwsError(e, "ResourceNotFoundException") || markedForDeletion(e))
+          throw remoteChanged(display, ["the bundle"]);
+        throw e;
+      }
+      // 2. Compare-and-swap: AWSCURRENT moves to it only if still on the version read.
+      writeCalls++;
+      try {
+        await send("UpdateSecretVersionStage", () =>
+          client.send(
+            new UpdateSecretVersionStageCommand({
+              SecretId: name,
+              VersionStage: "AWSCURRENT",
+              MoveToVersionId: version,
+              RemoveFromVersionId: from,
+            }),
+          ),
+        );
+      } catch (e) {
+        if (!isAwsError(e, "InvalidParameterException", "ResourceNotFoundException")) throw e;
+        // Someone else moved the stage: our version stays an orphan without labels
+        // (AWS deprecates such versions); nothing a reader takes as current changed.
+        await send("UpdateSecretVersionStage", () =>
+          client.send(
+            new UpdateSecretVersionStageCommand({
+              SecretId: name,
+              VersionStage: PENDING_STAGE,
+              RemoveFromVersionId: version,
+            }),
+          ),
+        ).catch(() => undefined);
+        throw remoteChanged(display, ["the bundle's version"]);
+      }
+      return { version, writeCalls };
     },
 
     async listVersions(): Promise<VersionInfo[]> {
@@ -335,10 +390,14 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
   };
 
   /**
-   * Fallback read: ListSecrets (prefix + tag, tags verified) then BatchGetSecretValue
-   * by id, 20 per call. moto fails a filtered BatchGetSecretValue as a whole when a
-   * matching secret is scheduled for deletion (moto difference), so after a delete
-   * the read comes here; it costs ⌈n/100⌉ more calls than the filtered read.
+   * The read: ListSecrets by prefix and the managed-by tag (100 a page, tags checked
+   * as a pair), then BatchGetSecretValue by id, 20 a call, in parallel. For n keys
+   * that is ⌈n/100⌉ sequential pages + ⌈n/20⌉ parallel calls (10,000 keys: 100 + 500
+   * calls, ~132 round trips at concurrency 16). A BatchGetSecretValue with filters
+   * makes ⌈n/20⌉ (+1) calls but all in sequence (501 round trips), and moto answers
+   * each of them by reading every secret (10,000 keys did not finish in 8 minutes).
+   * Secrets scheduled for deletion are not listed; one deleted since it was listed
+   * reads as absent.
    */
   const readByList = async (): Promise<{
     values: Map<string, string>;
@@ -465,46 +524,12 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     calls: s.calls,
 
     async read() {
-      const values = new Map<string, string>();
-      const versions = new Map<string, string>();
-      const notes: string[] = [];
-      try {
-        // One call lists and fetches 20 secrets: ⌈n/20⌉ (+1 final page) calls for n keys.
-        // The tag filters match tag keys and tag values separately; the exact pair is
-        // checked (ListSecrets) before any write touches a secret.
-        let token: string | undefined;
-        do {
-          const r = await send("BatchGetSecretValue", () =>
-            client.send(
-              new BatchGetSecretValueCommand({
-                Filters: [
-                  { Key: "name", Values: [base] },
-                  { Key: "tag-key", Values: [MANAGED_TAG.Key] },
-                  { Key: "tag-value", Values: [MANAGED_TAG.Value] },
-                ],
-                MaxResults: BATCH_SIZE,
-                NextToken: token,
-              }),
-            ),
-          );
-          collect(r.SecretValues, r.Errors, values, versions);
-          token = r.NextToken;
-        } while (token);
-      } catch (e) {
-        if (!markedForDeletion(e)) throw e;
-        notes.push(`${display}: some secrets are scheduled for deletion; read them by listing.`);
-        values.clear();
-        versions.clear();
-        const r = await readByList();
-        for (const [k, v] of r.values) values.set(k, v);
-        for (const [k, v] of r.versions) versions.set(k, v);
-      }
+      const { values, versions } = await readByList();
       return {
         exists: values.size > 0,
         values,
         version: digestVersions(versions),
         keyVersions: versions,
-        ...(notes.length > 0 ? { notes } : {}),
       };
     },
 
