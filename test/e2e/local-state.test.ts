@@ -152,7 +152,8 @@ describe("state.json under concurrent syncs of two environments", () => {
       "dev.env": all,
       "prod.env": all,
     });
-  });
+    // 80 CLI runs: a safety bound for a machine under a CPU hog, not a timing assertion.
+  }, 600_000);
 });
 
 /**
