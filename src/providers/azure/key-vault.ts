@@ -11,7 +11,7 @@
  * again under a name held in the deleted state is recovered first, then set. Purge
  * happens only when asked (`WriteOptions.purge`).
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import {
   SecretClient,
@@ -34,6 +34,8 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../types.js";
+import { applyChanges } from "../shared/changes.js";
+import { commitLog, NO_PARENT, type CommitLog } from "../shared/version-log.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import { statusOf, toEnvsyncError } from "./errors.js";
 import { decodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js";
@@ -48,6 +50,12 @@ export const MANAGED_TAG = "managed-by";
 export const MANAGED_VALUE = "envsync";
 /** Tag holding the original key of a per-key secret. */
 export const KEY_TAG = "envsync-key";
+/** Tag of a bundle version: the version it was written on top of (shared/version-log.ts). */
+export const PARENT_TAG = "envsync-parent";
+/** Tag of a bundle version: its writer's random tiebreak. */
+export const NONCE_TAG = "envsync-nonce";
+/** How many times a losing writer re-writes the committed content on top. */
+const SUPERSEDE_ATTEMPTS = 3;
 
 /** How often soft-delete and recover pollers look again, ms (the SDK's default is 2 s). */
 const POLL_MS = 250;
@@ -256,26 +264,77 @@ class BundleStore implements Store {
     const currentVersion = current?.properties.version ?? null;
     if (currentVersion !== expected.version)
       throw remoteChanged(this.display, `The secret ${this.name}`);
-    const next = current
-      ? parseBundleJson(current.value ?? "", this.display)
-      : new Map<string, string>();
-    for (const [k, v] of changes.set) next.set(k, v);
-    for (const k of changes.delete) next.delete(k);
+    const next = applyChanges(
+      current ? parseBundleJson(current.value ?? "", this.display) : new Map<string, string>(),
+      changes,
+    );
     this.validate(next, changes);
     let writeCalls = 0;
-    if (!current && (await this.calls.getDeletedOrNull(this.name))) {
-      // The name is held by a soft-deleted secret: a plain set would get 409.
+    let parent = currentVersion ?? NO_PARENT;
+    const deleted = current ? null : await this.calls.getDeletedOrNull(this.name);
+    if (deleted) {
+      // The name is held by a soft-deleted secret: a plain set would get 409. Its
+      // versions come back, so the new version goes on top of its last one.
       await this.calls.recover(this.name);
       writeCalls++;
+      parent = deleted.properties.version ?? NO_PARENT;
     }
-    const tags = { ...(current?.properties.tags ?? {}), [MANAGED_TAG]: MANAGED_VALUE };
-    const written = await this.calls.set(this.name, bundleJson(next), tags, "application/json");
+    const tags = { ...(current?.properties.tags ?? {}) };
+    const written = await this.setVersion(bundleJson(next), tags, parent);
     writeCalls++;
-    return { version: written.properties.version ?? null, writeCalls };
+    // setSecret has no compare-and-swap: the version list decides (shared/version-log.ts).
+    let log = await this.log();
+    if (log.committed.has(written)) return { version: written, writeCalls };
+    // Lost: leave no reader on a version that dropped a committed change. The newest
+    // version gets the committed head's content again (disabling the newest version
+    // would make the secret unreadable: 403 SecretDisabled).
+    for (let i = 0; i < SUPERSEDE_ATTEMPTS && log.newest !== null; i++) {
+      if (log.committed.has(log.newest) || log.head === null) break;
+      const head = await this.calls.call(`version ${log.head} of ${this.name}`, () =>
+        this.calls.client.getSecret(this.name, { ...this.calls.opts(), version: log.head! }),
+      );
+      await this.setVersion(head.value ?? "", { ...(head.properties.tags ?? {}) }, log.head);
+      writeCalls++;
+      log = await this.log();
+    }
+    throw remoteChanged(this.display, `The secret ${this.name}`);
   }
 
-  async listVersions(): Promise<VersionInfo[]> {
-    const props = await this.calls.call(`versions of ${this.name}`, async () => {
+  /** Writes a version tagged with the version it goes on top of and a nonce. */
+  private async setVersion(
+    text: string,
+    tags: Record<string, string>,
+    parent: string,
+  ): Promise<string> {
+    const s = await this.calls.set(
+      this.name,
+      text,
+      {
+        ...tags,
+        [MANAGED_TAG]: MANAGED_VALUE,
+        [PARENT_TAG]: parent,
+        [NONCE_TAG]: randomBytes(8).toString("hex"),
+      },
+      "application/json",
+    );
+    return s.properties.version ?? "";
+  }
+
+  /** Every version of the bundle with its recorded parent, walked in creation order. */
+  private async log(): Promise<CommitLog> {
+    const props = await this.versionProperties();
+    return commitLog(
+      props.map((p) => ({
+        id: p.version ?? "",
+        created: p.createdOn?.getTime() ?? 0,
+        parent: p.tags?.[PARENT_TAG],
+        nonce: p.tags?.[NONCE_TAG],
+      })),
+    );
+  }
+
+  private versionProperties(): Promise<SecretProperties[]> {
+    return this.calls.call(`versions of ${this.name}`, async () => {
       const out: SecretProperties[] = [];
       for await (const p of this.calls.client.listPropertiesOfSecretVersions(
         this.name,
@@ -284,6 +343,10 @@ class BundleStore implements Store {
         out.push(p);
       return out;
     });
+  }
+
+  async listVersions(): Promise<VersionInfo[]> {
+    const props = await this.versionProperties();
     const current = await this.calls.getOrNull(this.name);
     return props
       .sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0))

@@ -523,7 +523,10 @@ function serve(opts: {
       const s = live.get(key);
       if (!s) throw notFound(rawName);
       if (method === "GET" && sub === "versions") {
-        const items = s.versions.map((v) => item(base, s, v, `${base}/secrets/${s.name}/${v.id}`));
+        // Like Key Vault: versions come in version-id order, not by creation time.
+        const items = [...s.versions]
+          .sort((a, b) => a.id.localeCompare(b.id))
+          .map((v) => item(base, s, v, `${base}/secrets/${s.name}/${v.id}`));
         return [200, page(base, `/secrets/${s.name}/versions`, url, items)];
       }
       if (method === "GET" && extra === undefined) {
