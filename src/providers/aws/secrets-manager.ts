@@ -214,8 +214,8 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
 
     async write(changes, expected): Promise<WriteResult> {
       const next = applyChanges(expected.values, changes);
-      checkBundleSize(next, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`);
-      const text = bundleJson(next);
+      checkBundleSize(next, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`, expected.values);
+      const text = bundleJson(next, expected.values);
       let writeCalls = 0;
       let from = expected.version;
       if (from === null) {

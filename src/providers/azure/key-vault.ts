@@ -264,10 +264,10 @@ class BundleStore implements Store {
     const currentVersion = current?.properties.version ?? null;
     if (currentVersion !== expected.version)
       throw remoteChanged(this.display, `The secret ${this.name}`);
-    const next = applyChanges(
-      current ? parseBundleJson(current.value ?? "", this.display) : new Map<string, string>(),
-      changes,
-    );
+    const read = current
+      ? parseBundleJson(current.value ?? "", this.display)
+      : new Map<string, string>();
+    const next = applyChanges(read, changes);
     this.validate(next, changes);
     let writeCalls = 0;
     let parent = currentVersion ?? NO_PARENT;
@@ -280,7 +280,7 @@ class BundleStore implements Store {
       parent = deleted.properties.version ?? NO_PARENT;
     }
     const tags = { ...(current?.properties.tags ?? {}) };
-    const written = await this.setVersion(bundleJson(next), tags, parent);
+    const written = await this.setVersion(bundleJson(next, read), tags, parent);
     writeCalls++;
     // setSecret has no compare-and-swap: the version list decides (shared/version-log.ts).
     let log = await this.log();

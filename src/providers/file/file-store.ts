@@ -10,7 +10,8 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { EnvsyncError } from "../../errors.js";
 import { applyChanges, formatDotenv, parseDocument } from "../../dotenv/index.js";
 import { writeFileAtomic } from "../../state/atomic-write.js";
-import { bundleJson, checkNames, parseBundleJson } from "../rules.js";
+import { checkNames, parseBundleJson } from "../rules.js";
+import { encodeBundle } from "../shared/json-bundle.js";
 import type {
   ChangeSet,
   ProviderModule,
@@ -111,7 +112,9 @@ class FileStore implements Store {
   }
 
   private encode(current: string | null, next: Map<string, string>, changes: ChangeSet): string {
-    if (this.json) return JSON.stringify(JSON.parse(bundleJson(next)), null, 2) + "\n";
+    // The lossless codec: keys not changed keep their exact JSON text and type.
+    if (this.json)
+      return encodeBundle(next, current === null ? undefined : this.decode(current), 2) + "\n";
     if (current === null) return formatDotenv(next);
     return applyChanges(parseDocument(current, { filename: this.path }).doc, changes);
   }

@@ -282,7 +282,7 @@ export class GsmBundleStore extends GsmBase implements Store {
       if (current !== read) throw this.changed(read, current);
       if (current === null) await this.createSecret(this.secretId, {});
       const served = read === null ? null : (this.served.get(read) ?? read);
-      const version = await this.addVersion(bundleJson(next));
+      const version = await this.addVersion(bundleJson(next, expected.values));
       if (await this.committed(version, read, served))
         return { version, writeCalls: this.calls - start };
       await this.withdraw(version, read);
