@@ -41,6 +41,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../types.js";
+import { guardKeys } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
   CallCounter,
@@ -567,22 +568,19 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
 
       // Guard: every touched key still has the version read, and is ours.
       const current = await describeKeys(touched);
-      const moved: string[] = [];
-      for (const key of touched) {
-        const cur = current.get(key);
-        if (cur && !cur.managed) {
-          throw new EnvsyncError(
-            "NAME",
-            `The secret ${nameOf(key)} exists without the tag managed-by=envsync; envsync does not touch it.`,
-            {
-              hint: "Rename the key, choose another prefix, or tag that secret managed-by=envsync if envsync should manage it.",
-            },
-          );
-        }
-        const live = cur && !cur.deleted ? (cur.version ?? undefined) : undefined;
-        if (live !== expected.keyVersions.get(key)) moved.push(key);
-      }
-      if (moved.length > 0) throw remoteChanged(display, moved);
+      guardKeys(
+        touched.map((key) => {
+          const cur = current.get(key);
+          return {
+            key,
+            name: nameOf(key),
+            foreign: cur !== undefined && !cur.managed,
+            version: cur && !cur.deleted ? cur.version : null,
+          };
+        }),
+        expected.keyVersions,
+        display,
+      );
 
       type Op = { key: string; kind: "create" | "restore" | "put" | "delete"; value?: string };
       const ops: Op[] = [];

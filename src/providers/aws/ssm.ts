@@ -26,6 +26,7 @@ import type {
   StoreRules,
   WriteResult,
 } from "../types.js";
+import { guardKeys } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
   CallCounter,
@@ -240,18 +241,17 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
             managed.add(n);
         },
       );
-      const foreign = existing.find((k) => !managed.has(nameOf(k)));
-      if (foreign !== undefined) {
-        throw new EnvsyncError(
-          "NAME",
-          `The parameter ${nameOf(foreign)} exists without the tag managed-by=envsync; envsync does not touch it.`,
-          {
-            hint: "Rename the key, choose another path, or tag that parameter managed-by=envsync if envsync should manage it.",
-          },
-        );
-      }
-      const moved = touched.filter((k) => current.get(k) !== expected.keyVersions.get(k));
-      if (moved.length > 0) throw remoteChanged(display, moved);
+      guardKeys(
+        touched.map((key) => ({
+          key,
+          name: nameOf(key),
+          foreign: current.has(key) && !managed.has(nameOf(key)),
+          version: current.get(key) ?? null,
+        })),
+        expected.keyVersions,
+        display,
+        { item: "parameter", mark: "tag" },
+      );
 
       let writeCalls = 0;
       const written = new Map<string, string>();

@@ -11,7 +11,7 @@
  * again under a name held in the deleted state is recovered first, then set. Purge
  * happens only when asked (`WriteOptions.purge`).
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import {
   SecretClient,
@@ -35,6 +35,9 @@ import type {
   WriteResult,
 } from "../types.js";
 import { applyChanges } from "../shared/changes.js";
+import { digestKeyVersions } from "../shared/digest.js";
+import { guardKeys, remoteChanged } from "../shared/guard.js";
+import { isManagedTags, KEY_TAG, MANAGED_BY } from "../shared/managed.js";
 import { commitLog, NO_PARENT, type CommitLog } from "../shared/version-log.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import { statusOf, toEnvsyncError } from "./errors.js";
@@ -45,11 +48,10 @@ import { isLoopbackVault, parseAzureTarget, type AzureTarget } from "./target.js
 /** Key Vault's limit on one secret value (SPEC §6). */
 export const AZURE_MAX_VALUE_BYTES = 25_600;
 /** Tag every envsync secret carries; secrets without it are never touched. */
-export const MANAGED_TAG = "managed-by";
+export const MANAGED_TAG = MANAGED_BY.key;
 /** Value of {@link MANAGED_TAG}. */
-export const MANAGED_VALUE = "envsync";
-/** Tag holding the original key of a per-key secret. */
-export const KEY_TAG = "envsync-key";
+export const MANAGED_VALUE = MANAGED_BY.value;
+export { KEY_TAG } from "../shared/managed.js";
 /** Tag of a bundle version: the version it was written on top of (shared/version-log.ts). */
 export const PARENT_TAG = "envsync-parent";
 /** Tag of a bundle version: its writer's random tiebreak. */
@@ -68,8 +70,7 @@ const RULES: StoreRules = {
     "0-9a-zA-Z-, at most 127 characters, case-insensitive (per-key names are mapped reversibly)",
 };
 
-const isManaged = (tags: Readonly<Record<string, string>> | undefined): boolean =>
-  tags?.[MANAGED_TAG] === MANAGED_VALUE;
+const isManaged = isManagedTags;
 
 const empty = (): RemoteSnapshot => ({
   exists: false,
@@ -77,24 +78,6 @@ const empty = (): RemoteSnapshot => ({
   version: null,
   keyVersions: new Map(),
 });
-
-/** Digest of per-key versions: the per-key layout's informational version. */
-function versionDigest(keyVersions: ReadonlyMap<string, string>): string | null {
-  if (keyVersions.size === 0) return null;
-  const h = createHash("sha256");
-  for (const k of [...keyVersions.keys()].sort()) h.update(`${k}\0${keyVersions.get(k)}\n`);
-  return h.digest("hex").slice(0, 32);
-}
-
-function remoteChanged(display: string, what: string): EnvsyncError {
-  return new EnvsyncError(
-    "REMOTE_CHANGED",
-    `${what} in ${display} changed since envsync read it; nothing was written.`,
-    {
-      hint: "Run the command again: envsync will read the other change and merge it.",
-    },
-  );
-}
 
 /** Calls to one vault with retries, timeouts and error mapping in one place. */
 class VaultCalls {
@@ -263,7 +246,7 @@ class BundleStore implements Store {
     const current = await this.calls.getOrNull(this.name);
     const currentVersion = current?.properties.version ?? null;
     if (currentVersion !== expected.version)
-      throw remoteChanged(this.display, `The secret ${this.name}`);
+      throw remoteChanged(this.display, ["the bundle's version"]);
     const read = current
       ? parseBundleJson(current.value ?? "", this.display)
       : new Map<string, string>();
@@ -297,7 +280,7 @@ class BundleStore implements Store {
       writeCalls++;
       log = await this.log();
     }
-    throw remoteChanged(this.display, `The secret ${this.name}`);
+    throw remoteChanged(this.display, ["the bundle's version"]);
   }
 
   /** Writes a version tagged with the version it goes on top of and a nonce. */
@@ -385,6 +368,8 @@ interface Found {
   readonly version: string | null;
   readonly value: string | undefined;
   readonly softDeleted: boolean;
+  /** Held by a secret (live or soft-deleted) without managed-by=envsync. */
+  readonly foreign: boolean;
 }
 
 /** Per-key layout: one secret per key under `PREFIX`, names mapped reversibly. */
@@ -485,7 +470,7 @@ class PerKeyStore implements Store {
     return {
       exists: items.length > 0,
       values,
-      version: versionDigest(keyVersions),
+      version: digestKeyVersions(keyVersions),
       keyVersions,
       ...(notes.length > 0 ? { notes } : {}),
     };
@@ -516,30 +501,28 @@ class PerKeyStore implements Store {
       const name = names.get(key) as string;
       const cur = await this.calls.getOrNull(name);
       if (cur) {
-        if (!isManaged(cur.properties.tags)) throw this.notOurs(key, name);
+        const foreign = !isManaged(cur.properties.tags);
         const owner = cur.properties.tags?.[KEY_TAG];
-        if (owner !== undefined && owner !== key) throw this.heldByOther(key, name);
+        if (!foreign && owner !== undefined && owner !== key) throw this.heldByOther(key, name);
         return {
           key,
           name,
           version: cur.properties.version ?? null,
           value: cur.value,
           softDeleted: false,
+          foreign,
         };
       }
       if (changes.set.has(key)) {
         const deleted = await this.calls.getDeletedOrNull(name);
         if (deleted) {
-          if (!isManaged(deleted.properties.tags)) throw this.notOurs(key, name);
-          return { key, name, version: null, value: undefined, softDeleted: true };
+          const foreign = !isManaged(deleted.properties.tags);
+          return { key, name, version: null, value: undefined, softDeleted: true, foreign };
         }
       }
-      return { key, name, version: null, value: undefined, softDeleted: false };
+      return { key, name, version: null, value: undefined, softDeleted: false, foreign: false };
     });
-    const moved = found.filter((f) => f.version !== (expected.keyVersions.get(f.key) ?? null));
-    if (moved.length > 0) {
-      throw remoteChanged(this.display, `The key(s) ${moved.map((f) => f.key).join(", ")}`);
-    }
+    guardKeys(found, expected.keyVersions, this.display);
 
     // Phase two: write changed keys only, recovering soft-deleted names first.
     let writeCalls = 0;
@@ -575,7 +558,7 @@ class PerKeyStore implements Store {
     const after = new Map(expected.keyVersions);
     for (const f of deletes) after.delete(f.key);
     for (const [k, v] of written) after.set(k, v);
-    return { version: versionDigest(after), keyVersions: written, writeCalls };
+    return { version: digestKeyVersions(after), keyVersions: written, writeCalls };
   }
 
   private heldByOther(key: string, name: string): EnvsyncError {
@@ -584,16 +567,6 @@ class PerKeyStore implements Store {
       `The key ${key} maps to the secret "${name}" in ${this.display}, which envsync keeps for another key (a remote with an overlapping prefix).`,
       {
         hint: "Use prefixes that do not overlap, e.g. app-dev- and app-prod- rather than app- and app-dev-.",
-      },
-    );
-  }
-
-  private notOurs(key: string, name: string): EnvsyncError {
-    return new EnvsyncError(
-      "NAME",
-      `The key ${key} maps to the secret "${name}" in ${this.display}, which exists without the ${MANAGED_TAG}=${MANAGED_VALUE} tag; envsync never touches such secrets.`,
-      {
-        hint: "Rename the key, choose another prefix, or tag the secret managed-by=envsync if envsync should own it.",
       },
     );
   }

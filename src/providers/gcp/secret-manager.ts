@@ -35,6 +35,7 @@ import type {
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import { applyChanges } from "../shared/changes.js";
+import { guardKeys } from "../shared/guard.js";
 import { createGsmApi, type GsmApi } from "./api.js";
 import { Grpc, grpcCode, toEnvsyncError } from "./errors.js";
 import {
@@ -494,28 +495,17 @@ export class GsmPerKeyStore extends GsmBase implements Store {
         const newest = secret ? await this.newestVersion(id) : null;
         return { key, foreign: false, exists: secret !== null, newest };
       });
-      const foreign = states.filter((s) => s.foreign).map((s) => this.idOf(s.key));
-      if (foreign.length > 0) {
-        throw new EnvsyncError(
-          "NAME",
-          `${foreign.join(", ")} in project ${this.target.project} ${foreign.length === 1 ? "exists" : "exist"} without the label managed-by=envsync.`,
-          {
-            hint: "envsync never touches secrets it does not manage. Rename the key, use another prefix, or add the label managed-by=envsync to the secret if it should be managed.",
-          },
-        );
-      }
-      const moved = states
-        .filter((s) => s.newest !== (expected.keyVersions.get(s.key) ?? null))
-        .map((s) => s.key);
-      if (moved.length > 0) {
-        throw new EnvsyncError(
-          "REMOTE_CHANGED",
-          `${moved.join(", ")} changed in ${this.display} since ${moved.length === 1 ? "it was" : "they were"} read.`,
-          {
-            hint: "Nothing was written. Run the command again to merge the other change.",
-          },
-        );
-      }
+      guardKeys(
+        states.map((s) => ({
+          key: s.key,
+          name: this.idOf(s.key),
+          foreign: s.foreign,
+          version: s.newest,
+        })),
+        expected.keyVersions,
+        this.display,
+        { item: "secret", mark: "label" },
+      );
       const exists = new Map(states.map((s) => [s.key, s.exists]));
 
       const written = new Map<string, string>();
