@@ -3,7 +3,7 @@
  * here (typed errors carry theirs); `bin.ts` ends the process with it.
  */
 import { Command, CommanderError, Option } from "commander";
-import { EnvsyncError, ExitCode, isEnvsyncError } from "../errors.js";
+import { EnvsyncError, ExitCode, fromSystemError, isEnvsyncError } from "../errors.js";
 import type { OnConflict, PlanEntry } from "../core/merge.js";
 import { diff, pull, push, sync, type SyncOptions } from "../ops/sync.js";
 import { init } from "../ops/init.js";
@@ -12,6 +12,8 @@ import { createOutput, type Output } from "./output.js";
 import { promptRemote, registerCommands, type CliOptions } from "./commands/index.js";
 import { createProgress, pausePrompts, syncProgress } from "./progress.js";
 import { renderDiff, renderSync } from "./render.js";
+import { testHooks } from "../test-hooks.js";
+import { schemes } from "../providers/registry.js";
 
 /** Options as commander hands them over (shared + command-specific). */
 interface RawOptions {
@@ -51,6 +53,11 @@ const DIRECTIONS = {
   "cloud-to-local": "pull",
 } as const;
 
+/** The `--cloud` values some provider's seed hook answers to. */
+function seedClouds(): string[] {
+  return Object.values(schemes).flatMap((e) => (e.hooks.seed ? [e.hooks.seed.cloud] : []));
+}
+
 /** Adds the options every command shares (SPEC §4), including the seed flags. */
 function shared(cmd: Command): Command {
   return cmd
@@ -58,7 +65,9 @@ function shared(cmd: Command): Command {
     .option("-f, --file <path>", "local dotenv file (default .env)")
     .option(
       "-r, --remote <uri>",
-      "remote URI (file:, aws-sm://, aws-ssm://, gcp-sm://, azure-kv://)",
+      `remote URI (${Object.values(schemes)
+        .map((e) => /^[^:]+:(\/\/)?/.exec(e.hooks.example)?.[0] ?? e.hooks.example)
+        .join(", ")})`,
     )
     .option("--config <path>", "config file (default: envsync.yaml here or above)")
     .option("--json", "machine-readable result on stdout, nothing else there")
@@ -73,11 +82,10 @@ function shared(cmd: Command): Command {
     .option("--retry-budget <ms>", "time budget for the retries of one call in ms (default 20000)")
     .addOption(new Option("--env-path <path>", "seed flag: same as --file").hideHelp())
     .addOption(
-      new Option("--cloud <cloud>", "seed flag: aws | gcp | azure (bundle remote)").choices([
-        "aws",
-        "gcp",
-        "azure",
-      ]),
+      new Option(
+        "--cloud <cloud>",
+        `seed flag: ${seedClouds().join(" | ")} (bundle remote)`,
+      ).choices(seedClouds()),
     )
     .addOption(new Option("--secret-name <name>", "seed flag: secret holding the bundle"))
     .addOption(new Option("--region <region>", "seed flag: AWS region"))
@@ -100,7 +108,9 @@ function syncFlags(cmd: Command): Command {
     .option("--purge", "delete permanently where the store soft-deletes (Azure)");
 }
 
-function common(o: RawOptions): CommonOptions {
+/** Maps the shared flags to library options; `out` gives the logger test hooks speak through. */
+function common(o: RawOptions, out: () => Output): CommonOptions {
+  const hooks = testHooks(process.env, () => out().logger);
   const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
   if (
     concurrency !== undefined &&
@@ -125,6 +135,7 @@ function common(o: RawOptions): CommonOptions {
   const retryBudgetMs = whole(o.retryBudget, "--retry-budget", 0);
   const file = o.file ?? o.envPath;
   return {
+    ...(hooks ? { storeContext: { hooks } } : {}),
     ...(retries !== undefined ? { retries } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(retryBudgetMs !== undefined ? { retryBudgetMs } : {}),
@@ -182,7 +193,7 @@ async function runSync(
 ): Promise<number> {
   const progress = createProgress(out);
   const opts: SyncOptions = {
-    ...common(o),
+    ...common(o, () => out),
     logger: out.logger,
     ...(o.onConflict !== undefined ? { onConflict: o.onConflict } : {}),
     ...(o.prune !== undefined ? { prune: o.prune } : {}),
@@ -226,14 +237,15 @@ function modeFromDirection(
 function report(err: unknown, out: Output): number {
   const e = isEnvsyncError(err)
     ? err
-    : new EnvsyncError(
+    : (fromSystemError(err) ??
+      new EnvsyncError(
         "PROVIDER",
         `Unexpected error: ${err instanceof Error ? err.message : String(err)}`,
         {
           cause: err,
           hint: "Run again with --verbose for details; if it persists, report it.",
         },
-      );
+      ));
   if (out.json)
     out.result({
       ok: false,
@@ -299,7 +311,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--force", "replace an existing envsync.yaml")
     .action(
       wrap(async (o) => {
-        const c = common(o);
+        const c = common(o, () => out);
         const remote =
           o.remote ??
           (await import("../ops/session.js")).seedRemote(c.seed) ??
@@ -354,7 +366,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(
       wrap(async (o) => {
         const d = await diff({
-          ...common(o),
+          ...common(o, () => out),
           logger: out.logger,
           ...(o.expand ? { expand: true } : {}),
           ...(o.showValues ? { showValues: true } : {}),
@@ -369,7 +381,7 @@ export async function main(argv: string[]): Promise<number> {
   ).action(
     wrap(async (o) => {
       const d = await diff({
-        ...common(o),
+        ...common(o, () => out),
         logger: out.logger,
         ...(o.expand ? { expand: true } : {}),
       });
@@ -393,7 +405,7 @@ export async function main(argv: string[]): Promise<number> {
 
   registerCommands(program, {
     shared,
-    common: (o: CliOptions) => common(o),
+    common: (o: CliOptions) => common(o, () => out),
     wrap: (fn) => wrap((o, cmd) => fn(o as CliOptions, cmd)),
     out: () => out,
   });

@@ -30,8 +30,8 @@ export interface CommitLog {
   readonly committed: ReadonlySet<string>;
   /** The committed version that is current (what a write should go on top of), or null. */
   readonly head: string | null;
-  /** The newest version by creation order, or null for none. */
-  readonly newest: string | null;
+  /** Creation time of every version listed, ms. */
+  readonly created: ReadonlyMap<string, number>;
 }
 
 const byOrder = (a: LoggedVersion, b: LoggedVersion): number =>
@@ -44,7 +44,6 @@ const byOrder = (a: LoggedVersion, b: LoggedVersion): number =>
  */
 export function commitLog(versions: readonly LoggedVersion[]): CommitLog {
   const remaining = [...versions].sort(byOrder);
-  const newest = remaining.at(-1)?.id ?? null;
   const committed = new Set<string>();
   let head: LoggedVersion | null = null;
   for (;;) {
@@ -61,5 +60,9 @@ export function commitLog(versions: readonly LoggedVersion[]): CommitLog {
     // Siblings stay listed but can never match again: a head commits only once.
     remaining.splice(i, 1);
   }
-  return { committed, head: head?.id ?? null, newest };
+  return {
+    committed,
+    head: head?.id ?? null,
+    created: new Map(versions.map((v) => [v.id, v.created])),
+  };
 }
