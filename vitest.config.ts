@@ -16,7 +16,11 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["test/contract/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          include: [
+            "test/contract/**/*.test.ts",
+            "test/e2e/**/*.test.ts",
+            "test/interop/**/*.test.ts",
+          ],
           environment: "node",
           globalSetup: ["test/harness/global-setup.ts"],
           testTimeout: 120_000,

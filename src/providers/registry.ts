@@ -28,6 +28,14 @@ const table: Record<string, SchemeEntry> = {
     load: () => import("./azure/key-vault.js"),
     example: "azure-kv://VAULT/SECRET or azure-kv://VAULT/PREFIX*",
   },
+  sops: {
+    load: () => import("./sops/sops-store.js"),
+    example: "sops:PATH (age; .env, .json, .yaml)",
+  },
+  dotenvx: {
+    load: () => import("./dotenvx/dotenvx-store.js"),
+    example: "dotenvx:PATH (.env.NAME)",
+  },
 };
 
 /** Every scheme envsync knows (the built-in ones, plus any registered at run time). */

@@ -1,0 +1,3 @@
+export const createStore = () => {
+  throw new Error("todo");
+};
