@@ -200,18 +200,28 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
 
     async read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
       // Parameters under the path without the managed-by=envsync tag are left alone,
-      // as in Secrets Manager. GetParametersByPath returns no tags, so the managed names
-      // come from DescribeParameters: for every name without a base (the path listed
-      // beside the values, ⌈n/50⌉ calls), else only for the names the base does not know
-      // (⌈new/50⌉ calls, none when nothing is new): the AWS CLI's ⌈n/10⌉ calls in all.
+      // as in Secrets Manager. GetParametersByPath returns no tags. Without a base, the
+      // managed names come first (DescribeParameters, path + tag filters, ⌈n/50⌉
+      // sequential pages), then their values by name (GetParameters, 10 a call, in
+      // parallel): ⌈n/50⌉ + ⌈n/10⌉ calls but only ⌈n/50⌉ + ⌈n/10/concurrency⌉ round
+      // trips. With a base, the values by path (⌈n/10⌉ sequential pages, the AWS CLI's
+      // calls) and the tags only of the names the base does not know (⌈new/50⌉ calls).
       const known = hint.knownKeys ?? new Set<string>();
       let params: Parameter[];
       let managed: Set<string>;
       if (known.size === 0) {
-        [managed, params] = await Promise.all([
-          managedNames({ Key: "Path", Option: "Recursive", Values: [path] }),
-          readByPath(),
-        ]);
+        managed = await managedNames({ Key: "Path", Option: "Recursive", Values: [path] });
+        const pages = await mapLimit(
+          chunk([...managed], SSM_BATCH),
+          context.concurrency,
+          async (Names) =>
+            (
+              await send("GetParameters", () =>
+                client.send(new GetParametersCommand({ Names, WithDecryption: true })),
+              )
+            ).Parameters ?? [],
+        );
+        params = pages.flat();
       } else {
         params = await readByPath();
         managed = new Set<string>();
