@@ -1,5 +1,5 @@
 /**
- * `sync`, `push`, `pull` and `diff` as library calls (SPEC §3, §7): read both sides
+ * `sync`, `push`, `pull` and `diff` as library calls (docs/DESIGN.md, "Sync semantics", "Library"): read both sides
  * and the base, plan with the pure core, resolve conflicts, check store rules and
  * confirmations, then apply (remote first, guarded by the version read; then the
  * local file; then the base). `dryRun` stops after planning.
@@ -309,7 +309,7 @@ async function runOn(
   };
 }
 
-/** Three-way merge of the local file and the remote (SPEC §3). */
+/** Three-way merge of the local file and the remote (docs/DESIGN.md, "Sync semantics"). */
 export function sync(opts: SyncOptions = {}): Promise<SyncResult> {
   return run("sync", opts);
 }
