@@ -1,5 +1,5 @@
 /**
- * Shared checks of SPEC §6, used by every store's `validate` before any write.
+ * Shared checks of docs/DESIGN.md, "Store rules", used by every store's `validate` before any write.
  */
 import { EnvsyncError } from "../errors.js";
 import { decodeBundle, encodeBundle } from "./shared/json-bundle.js";

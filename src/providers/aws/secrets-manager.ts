@@ -1,10 +1,10 @@
 /**
- * AWS Secrets Manager stores (SPEC §1, §6):
+ * AWS Secrets Manager stores (docs/DESIGN.md, "Remotes", "Store rules"):
  * - `aws-sm://NAME?region=R`: bundle, one secret holding a JSON object of all keys;
  * - `aws-sm://PREFIX/*?region=R`: per-key, secret `PREFIX/KEY` per key, tagged
  *   `managed-by=envsync` and `envsync-key=KEY`.
  * The SDK is imported statically here: the registry's dynamic import of this file
- * is the lazy-loading boundary (SPEC §9).
+ * is the lazy-loading boundary (docs/DESIGN.md, "Start-up").
  */
 import {
   BatchGetSecretValueCommand,
@@ -57,7 +57,7 @@ import {
   type CountsCalls,
 } from "./common.js";
 
-/** Secrets Manager's limit on one secret value (SPEC §6). */
+/** Secrets Manager's limit on one secret value (docs/DESIGN.md, "Store rules"). */
 export const SM_MAX_VALUE_BYTES = 65_536;
 /** Allowed characters of a secret name. */
 export const SM_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]+$/;

@@ -1,9 +1,9 @@
 /**
- * AWS SSM Parameter Store, per-key (SPEC §1, §6): `aws-ssm://PATH/*?region=R` keeps
+ * AWS SSM Parameter Store, per-key (docs/DESIGN.md, "Remotes", "Store rules"): `aws-ssm://PATH/*?region=R` keeps
  * each key as a `SecureString` parameter `/PATH/KEY`. Reads use GetParametersByPath
  * (recursive, decrypted, paged); writes touch only changed keys, guarded by each
  * parameter's `Version`. The SDK is imported statically: the registry's dynamic
- * import of this file is the lazy-loading boundary (SPEC §9).
+ * import of this file is the lazy-loading boundary (docs/DESIGN.md, "Start-up").
  */
 import {
   DeleteParametersCommand,
@@ -43,7 +43,7 @@ import {
   type CountsCalls,
 } from "./common.js";
 
-/** Standard-tier parameter value limit (SPEC §6). */
+/** Standard-tier parameter value limit (docs/DESIGN.md, "Store rules"). */
 export const SSM_MAX_VALUE_BYTES = 4096;
 /** Allowed characters of a parameter name. */
 export const SSM_NAME_PATTERN = /^[A-Za-z0-9_.\-/]+$/;

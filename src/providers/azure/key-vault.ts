@@ -1,7 +1,7 @@
 /**
  * Azure Key Vault store (`azure-kv://`), on the official `@azure/keyvault-secrets`
  * client with `DefaultAzureCredential`. Loaded only through the registry's dynamic
- * import, so the SDK stays out of `--help` and `file:` commands (SPEC §9).
+ * import, so the SDK stays out of `--help` and `file:` commands (docs/DESIGN.md, "Start-up").
  *
  * - `azure-kv://VAULT/SECRET`: bundle, one secret holding a JSON object.
  * - `azure-kv://VAULT/PREFIX*`: per-key, one secret per key under reversible names
@@ -45,7 +45,7 @@ import { decodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js"
 import { mapPagesLimit } from "./pipeline.js";
 import { isLoopbackVault, parseAzureTarget, type AzureTarget } from "./target.js";
 
-/** Key Vault's limit on one secret value (SPEC §6). */
+/** Key Vault's limit on one secret value (docs/DESIGN.md, "Store rules"). */
 export const AZURE_MAX_VALUE_BYTES = 25_600;
 /** Tag every envsync secret carries; secrets without it are never touched. */
 export const MANAGED_TAG = MANAGED_BY.key;

@@ -6,7 +6,7 @@
 import { EnvsyncError } from "../../errors.js";
 import { KEY_TAG, MANAGED_BY } from "../shared/managed.js";
 
-/** Secret ids: letters, digits, `_` and `-`, at most 255 characters (SPEC §6). */
+/** Secret ids: letters, digits, `_` and `-`, at most 255 characters (docs/DESIGN.md, "Store rules"). */
 export const SECRET_ID_RULE = /^[A-Za-z0-9_-]+$/;
 /** Longest secret id. */
 export const SECRET_ID_MAX = 255;
