@@ -18,7 +18,15 @@ import { parse } from "../../src/dotenv/index.js";
 import { silentLogger } from "../../src/logger.js";
 import { openStore } from "../../src/providers/registry.js";
 import type { StoreContext } from "../../src/providers/types.js";
-import { runCli, startCli, tempDir, type CanaryGuard, type CliResult } from "./helpers.js";
+import {
+  PAUSED,
+  PAUSE_ENV,
+  runCli,
+  startCli,
+  tempDir,
+  type CanaryGuard,
+  type CliResult,
+} from "./helpers.js";
 
 /** What one race (one layout, one writer count) measured. */
 export interface RaceResult {
@@ -67,12 +75,12 @@ async function startTogether(dirs: readonly string[]): Promise<CliResult[]> {
   const runs = dirs.map((cwd) =>
     startCli(["sync"], {
       cwd,
-      env: { ENVSYNC_PAUSE_BEFORE_WRITE: "600000" },
+      env: PAUSE_ENV,
       timeoutMs: 900_000,
     }),
   );
   // Every writer has read the remote and waits: release them all in one tick.
-  await Promise.all(runs.map((r) => r.waitForStderr(/pausing/)));
+  await Promise.all(runs.map((r) => r.waitForStderr(PAUSED)));
   for (const r of runs) r.child.kill("SIGUSR2");
   return Promise.all(runs.map((r) => r.done));
 }

@@ -326,7 +326,14 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
         }
         token = r.NextToken;
       } while (token);
-      return out.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+      // Newest first; versions created in the same second are told apart by their
+      // staging labels (AWSCURRENT is newer than AWSPREVIOUS, both newer than the rest).
+      const rank = (v: VersionInfo): number =>
+        v.current ? 2 : (v.state ?? "").includes("AWSPREVIOUS") ? 1 : 0;
+      return out.sort(
+        (a, b) =>
+          (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0) || rank(b) - rank(a),
+      );
     },
 
     async readVersion(id) {
