@@ -3,7 +3,7 @@
  * here (typed errors carry theirs); `bin.ts` ends the process with it.
  */
 import { Command, CommanderError, Option } from "commander";
-import { EnvsyncError, ExitCode, isEnvsyncError } from "../errors.js";
+import { EnvsyncError, ExitCode, fromSystemError, isEnvsyncError } from "../errors.js";
 import type { OnConflict, PlanEntry } from "../core/merge.js";
 import { diff, pull, push, sync, type SyncOptions } from "../ops/sync.js";
 import { init } from "../ops/init.js";
@@ -13,6 +13,7 @@ import { promptRemote, registerCommands, type CliOptions } from "./commands/inde
 import { createProgress, pausePrompts, syncProgress } from "./progress.js";
 import { renderDiff, renderSync } from "./render.js";
 import { testHooks } from "../test-hooks.js";
+import { schemes } from "../providers/registry.js";
 
 /** Options as commander hands them over (shared + command-specific). */
 interface RawOptions {
@@ -52,6 +53,11 @@ const DIRECTIONS = {
   "cloud-to-local": "pull",
 } as const;
 
+/** The `--cloud` values some provider's seed hook answers to. */
+function seedClouds(): string[] {
+  return Object.values(schemes).flatMap((e) => (e.hooks.seed ? [e.hooks.seed.cloud] : []));
+}
+
 /** Adds the options every command shares (SPEC §4), including the seed flags. */
 function shared(cmd: Command): Command {
   return cmd
@@ -59,7 +65,9 @@ function shared(cmd: Command): Command {
     .option("-f, --file <path>", "local dotenv file (default .env)")
     .option(
       "-r, --remote <uri>",
-      "remote URI (file:, aws-sm://, aws-ssm://, gcp-sm://, azure-kv://)",
+      `remote URI (${Object.values(schemes)
+        .map((e) => /^[^:]+:(\/\/)?/.exec(e.hooks.example)?.[0] ?? e.hooks.example)
+        .join(", ")})`,
     )
     .option("--config <path>", "config file (default: envsync.yaml here or above)")
     .option("--json", "machine-readable result on stdout, nothing else there")
@@ -74,11 +82,10 @@ function shared(cmd: Command): Command {
     .option("--retry-budget <ms>", "time budget for the retries of one call in ms (default 20000)")
     .addOption(new Option("--env-path <path>", "seed flag: same as --file").hideHelp())
     .addOption(
-      new Option("--cloud <cloud>", "seed flag: aws | gcp | azure (bundle remote)").choices([
-        "aws",
-        "gcp",
-        "azure",
-      ]),
+      new Option(
+        "--cloud <cloud>",
+        `seed flag: ${seedClouds().join(" | ")} (bundle remote)`,
+      ).choices(seedClouds()),
     )
     .addOption(new Option("--secret-name <name>", "seed flag: secret holding the bundle"))
     .addOption(new Option("--region <region>", "seed flag: AWS region"))
@@ -230,14 +237,15 @@ function modeFromDirection(
 function report(err: unknown, out: Output): number {
   const e = isEnvsyncError(err)
     ? err
-    : new EnvsyncError(
+    : (fromSystemError(err) ??
+      new EnvsyncError(
         "PROVIDER",
         `Unexpected error: ${err instanceof Error ? err.message : String(err)}`,
         {
           cause: err,
           hint: "Run again with --verbose for details; if it persists, report it.",
         },
-      );
+      ));
   if (out.json)
     out.result({
       ok: false,

@@ -51,7 +51,7 @@ export function applyChanges(doc: DotenvDocument, changes: DotenvChanges): strin
     if (last.get(e.key) !== j) continue;
     const value = sets.get(e.key)!;
     if (value === e.value) continue;
-    let token = renderValue(value, e.quote);
+    let token = renderValue(value, e.quote, e.key);
     // A quoted token may be followed directly by `#`; an unquoted one needs a space.
     if (text.charCodeAt(e.valueEnd) === HASH && token.length > 0 && token === value) token += " ";
     parts.push(text.slice(cursor, e.valueStart), token);
@@ -64,7 +64,7 @@ export function applyChanges(doc: DotenvDocument, changes: DotenvChanges): strin
   let appended = "";
   for (const [key, value] of sets) {
     if (last.has(key)) continue;
-    appended += `${exported ? "export " : ""}${key}=${quoteValue(value)}${eol}`;
+    appended += `${exported ? "export " : ""}${key}=${quoteValue(value, key)}${eol}`;
   }
   if (appended !== "") {
     const end = out.charCodeAt(out.length - 1);
@@ -84,7 +84,7 @@ export function formatDotenv(values: ReadonlyMap<string, string>): string {
   let out = "";
   for (const [key, value] of values) {
     assertKey(key);
-    out += `${key}=${quoteValue(value)}\n`;
+    out += `${key}=${quoteValue(value, key)}\n`;
   }
   return out;
 }

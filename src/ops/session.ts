@@ -7,19 +7,14 @@ import { loadConfig, type LoadedConfig } from "../config/config.js";
 import { EnvsyncError } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
 import type { OnConflict } from "../core/merge.js";
-import { openStore, resolveUri } from "../providers/registry.js";
-import type { Store, StoreContext } from "../providers/types.js";
+import { openStore, resolveUri, schemes } from "../providers/registry.js";
+import type { SeedFlags, Store, StoreContext } from "../providers/types.js";
 import { displayUri } from "../providers/uri.js";
 import { BaseStore } from "../state/base-state.js";
+import { withStore } from "./apply.js";
 
 /** Seed flags (the Python sketch's CLI), mapped to a bundle remote. */
-export interface SeedOptions {
-  readonly cloud?: string;
-  readonly secretName?: string;
-  readonly region?: string;
-  readonly projectId?: string;
-  readonly vaultUrl?: string;
-}
+export type SeedOptions = SeedFlags;
 
 /** Options every operation accepts. */
 export interface CommonOptions {
@@ -120,7 +115,13 @@ export interface Session {
   openStore(): Promise<Store>;
 }
 
-/** Builds the bundle URI the seed flags describe, or null when none is given. */
+/** The cloud the seed flags mean when `--cloud` is not given (as in the original sketch). */
+const DEFAULT_SEED_CLOUD = "aws";
+
+/**
+ * Builds the bundle URI the seed flags describe, or null when none is given. The
+ * provider whose seed hook answers to `--cloud` builds it.
+ */
 export function seedRemote(seed: SeedOptions | undefined): string | null {
   if (!seed?.cloud && !seed?.secretName) return null;
   const need = (v: string | undefined, flag: string): string => {
@@ -130,21 +131,19 @@ export function seedRemote(seed: SeedOptions | undefined): string | null {
       });
     return v;
   };
-  const name = need(seed.secretName, "--secret-name");
-  switch (seed.cloud ?? "aws") {
-    case "aws": {
-      const q = seed.region ? `?region=${encodeURIComponent(seed.region)}` : "";
-      return `aws-sm://${name}${q}`;
-    }
-    case "gcp":
-      return `gcp-sm://${need(seed.projectId, "--project-id")}/${name}`;
-    case "azure":
-      return `azure-kv://${need(seed.vaultUrl, "--vault-url").replace(/\/+$/, "")}/${name}`;
-    default:
-      throw new EnvsyncError("USAGE", `--cloud must be aws, gcp or azure (got "${seed.cloud}").`, {
-        hint: "Or give the remote as a URI with --remote.",
-      });
+  need(seed.secretName, "--secret-name");
+  const cloud = seed.cloud ?? DEFAULT_SEED_CLOUD;
+  const seeds = Object.values(schemes).flatMap((e) => (e.hooks.seed ? [e.hooks.seed] : []));
+  const hook = seeds.find((s) => s.cloud === cloud);
+  if (!hook) {
+    const names = seeds.map((s) => s.cloud);
+    throw new EnvsyncError(
+      "USAGE",
+      `--cloud must be ${names.slice(0, -1).join(", ")} or ${names[names.length - 1]} (got "${seed.cloud}").`,
+      { hint: "Or give the remote as a URI with --remote." },
+    );
   }
+  return hook.toUri(seed, need);
 }
 
 /** Resolves flags + config into a session. Throws exit 2 when no remote is known. */
@@ -215,7 +214,7 @@ export function resolveSession(opts: CommonOptions): Session {
       remote: opts.remote ? "flag" : seeded ? "seed-flag" : "config",
     },
     logger,
-    base: new BaseStore(root),
+    base: new BaseStore(root, { note: (m) => logger.warn(m) }),
     storeContext,
     openStore: () => openStore(remote, storeContext),
   };
@@ -229,18 +228,18 @@ export async function readExistingRemote(
   session: Session,
   hint: string,
 ): Promise<ReadonlyMap<string, string>> {
-  const store = await session.openStore();
-  try {
-    const snap = await store.read();
-    if (!snap.exists) {
-      throw new EnvsyncError(
-        "NOT_FOUND",
-        `The remote ${session.remoteDisplay} does not exist yet.`,
-        { hint },
-      );
-    }
-    return snap.values;
-  } finally {
-    await store.close?.();
-  }
+  return withStore(
+    () => session.openStore(),
+    async (store) => {
+      const snap = await store.read();
+      if (!snap.exists) {
+        throw new EnvsyncError(
+          "NOT_FOUND",
+          `The remote ${session.remoteDisplay} does not exist yet.`,
+          { hint },
+        );
+      }
+      return snap.values;
+    },
+  );
 }

@@ -114,12 +114,13 @@ describe("dotenvx: store, end to end", () => {
     dotenvxFile(root, { A: "1" });
     expect((await cli(A, ["init", "--remote", `dotenvx:../${FILE}`])).code).toBe(0);
     writeFileSync(join(A, ".env"), "A=1\nB=mine\n");
-    const run = startPaused(["push"], { cwd: A, pauseMs: 3000 });
+    const run = startPaused(["push"], { cwd: A });
     await run.ready;
     // Another writer changes the file meanwhile (a dotenvx-style edit of one line).
     const path = join(root, FILE);
     writeFileSync(path, readFileSync(path, "utf8") + 'C="plain"\n');
     const moved = readFileSync(path, "utf8");
+    run.release();
     expect(await run.exited).toBe(5);
     expect(readFileSync(path, "utf8")).toBe(moved);
   });

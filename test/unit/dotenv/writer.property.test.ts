@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { applyChanges, formatDotenv, parse, parseDocument } from "../../../src/dotenv/index.js";
 import { model } from "../../../src/dotenv/parser.js";
 import type { Entry } from "../../../src/dotenv/parser.js";
-import { isPortable } from "../../../src/dotenv/quote.js";
+import { dotenvReadsBack } from "../../../src/dotenv/quote.js";
 import { anyKey, anyValue, dialectDoc } from "./arbitraries.js";
 
 const RUNS = Number(process.env.DOTENV_FC_RUNS ?? 300);
@@ -56,7 +56,7 @@ describe("applyChanges (property)", () => {
         expect([...after.values]).toEqual([...intended]);
 
         // 2. dotenv reads the same, when every value has a quoting both parsers share.
-        if ([...changes.set.values()].every(isPortable)) {
+        if ([...changes.set.values()].every(dotenvReadsBack)) {
           expect(dotenv.parse(out)).toEqual(Object.fromEntries(intended));
         }
 
@@ -101,6 +101,8 @@ describe("applyChanges (property)", () => {
     );
   });
 
+  // Backticks are not read by python-dotenv nor compose: a value set in a backtick-quoted
+  // line is rewritten in the least quoting every reader reads (docs/DOTENV.md).
   it("keeps the quote style of an updated value when the new value allows it", () => {
     fc.assert(
       fc.property(
@@ -112,7 +114,7 @@ describe("applyChanges (property)", () => {
             set: new Map([["A", v]]),
             delete: [],
           });
-          const q = line.charAt(2) === "x" ? "" : line.charAt(2);
+          const q = line.charAt(2) === "x" || line.charAt(2) === "`" ? "" : line.charAt(2);
           expect(out).toBe(`A=${q}${v}${q}`);
         },
       ),
@@ -131,7 +133,7 @@ describe("formatDotenv (property)", () => {
         const values = new Map(pairs);
         const text = formatDotenv(values);
         expect([...parseDocument(text).values]).toEqual([...values]);
-        if ([...values.values()].every(isPortable)) {
+        if ([...values.values()].every(dotenvReadsBack)) {
           expect(dotenv.parse(text)).toEqual(Object.fromEntries(values));
         }
         expect(parse(text)).toEqual(Object.fromEntries(values));

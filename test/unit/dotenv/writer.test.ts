@@ -22,7 +22,7 @@ const cases: [string, Record<string, string>, string[], string][] = [
   ["A = 1 # note\n", { A: "two words" }, [], "A = two words # note\n"],
   ["A='x' # note\n", { A: "y" }, [], "A='y' # note\n"],
   ['A="x"\n', { A: "y" }, [], 'A="y"\n'],
-  ["A=`x`\n", { A: "y" }, [], "A=`y`\n"],
+  ["A=`x`\n", { A: "y" }, [], "A=y\n"], // backticks: not read by python-dotenv nor compose
   ["A='x'\n", { A: "it's" }, [], "A=it's\n"],
   ["A='x'\n", { A: "it's #1" }, [], 'A="it\'s #1"\n'],
   ['A="x"\n', { A: 'say "hi"' }, [], 'A=say "hi"\n'],
@@ -108,9 +108,12 @@ const quoting: [string, string][] = [
   ["a\r\nb", '"a\\r\\nb"'],
   ["back\\slash", "back\\slash"],
   ["a\\nb #", "'a\\nb #'"],
-  ['it\'s "x" #', '`it\'s "x" #`'],
+  ["$HOME", "'$HOME'"],
+  ["$(echo pwned)", "'$(echo pwned)'"],
+  ["${X} #", "'${X} #'"],
+  ['it\'s "x" #', '`it\'s "x" #`'], // no quoting every reader reads: the JS readers' one
   ['it\'s "x" `y` #', '"it\'s \\"x\\" `y` #"'],
-  ["ends\\ #", '"ends\\ #"'],
+  ["ends\\ #", "'ends\\ #'"],
   ["ends #\\", '"ends #\\\\"'],
   ["ünï 🚀 #", '"ünï 🚀 #"'],
   ["tab\tin", "tab\tin"],
