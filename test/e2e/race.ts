@@ -34,8 +34,8 @@ export interface RaceResult {
   readonly layout: string;
   /** Writers started together each round. */
   readonly writers: number;
-  /** Rounds run. */
-  readonly rounds: number;
+  /** Rounds run (fewer than asked when the time budget ran out). */
+  rounds: number;
   /** Changes made (each writer: its own key and a new key, per round). */
   changes: number;
   /** Runs that exited 5 and were run again. */
@@ -87,7 +87,8 @@ async function startTogether(dirs: readonly string[]): Promise<CliResult[]> {
 
 /**
  * Runs `rounds` rounds of `writers` writers on `remote` (a URI relative to each
- * working copy). Never throws for a lost change: it counts it (the caller asserts).
+ * working copy), starting no new round after `deadline` (ms since the epoch). Never
+ * throws for a lost change: it counts it (the caller asserts).
  */
 export async function race(
   layout: string,
@@ -95,11 +96,12 @@ export async function race(
   writers: number,
   rounds: number,
   guard: CanaryGuard,
+  deadline = Number.POSITIVE_INFINITY,
 ): Promise<RaceResult> {
   const result: RaceResult = {
     layout,
     writers,
-    rounds,
+    rounds: 0,
     changes: 0,
     exit5: 0,
     lost: 0,
@@ -117,7 +119,8 @@ export async function race(
     return { name, dir, own: `OWN_${name.toUpperCase()}` };
   });
   const expected: Values = {};
-  for (let i = 0; i < rounds; i++) {
+  for (let i = 0; i < rounds && (i === 0 || Date.now() < deadline); i++) {
+    result.rounds++;
     for (const w of copies) {
       const v = guard.make(`${w.name}${i}`);
       const set = { [w.own]: v, [`NEW_${w.name.toUpperCase()}_${i}`]: v };
