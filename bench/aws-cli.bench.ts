@@ -143,7 +143,7 @@ export async function run(): Promise<BenchRow[]> {
           note:
             store === "ssm"
               ? "moto pages DescribeParameters by 10 whatever MaxResults says; AWS: 50 a page, so a fresh copy makes 101 + 20 = 121 calls there"
-              : "AWS: ⌈n/100⌉ ListSecrets + ⌈n/20⌉ parallel BatchGetSecretValue = 60 calls, 14 round trips at concurrency 16; the filtered batch read: 51 calls, all sequential",
+              : "AWS: ⌈n/100⌉ ListSecrets + ⌈n/20⌉ parallel BatchGetSecretValue = 60 calls, 14 round trips at concurrency 16; the CLI's filtered batch read: 51 calls there (20 a page), all sequential; moto returns it in one page",
         });
       }
     }
