@@ -8,6 +8,7 @@
  */
 import { EnvsyncError } from "../errors.js";
 import { mapLimit } from "../providers/parallel.js";
+import { hooksOf, resolveUri } from "../providers/registry.js";
 import type { Store, VersionInfo } from "../providers/types.js";
 import { applyPlan, withStore } from "./apply.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
@@ -32,12 +33,14 @@ export interface HistoryResult {
 type Versioned = Store & Required<Pick<Store, "listVersions" | "readVersion">>;
 
 function versioned(store: Store, session: Session): Versioned {
-  if (!store.listVersions || !store.readVersion) {
+  const { uri } = resolveUri(session.remote);
+  const keeps = hooksOf(uri).capabilities?.(uri).versions ?? false;
+  if (!keeps || !store.listVersions || !store.readVersion) {
     throw new EnvsyncError(
       "USAGE",
       `${session.remoteDisplay} keeps no versions envsync can list (${store.layout} layout).`,
       {
-        hint: "history and rollback work on bundle remotes (aws-sm://NAME, gcp-sm://PROJECT/SECRET, azure-kv://VAULT/SECRET) and file: remotes; per-key remotes version each key separately in the cloud console.",
+        hint: "history and rollback work on bundle remotes (one secret holding every key, e.g. aws-sm://NAME) and file: remotes; per-key remotes version each key separately in the store's console.",
       },
     );
   }
@@ -58,9 +61,12 @@ function entry(v: VersionInfo): HistoryEntry {
 const COUNTED_VERSIONS = 20;
 
 /**
- * Orders versions current first, then newest first (stores give creation times to the
- * second, so versions written together tie), and fills in key counts the store does
- * not list by reading the newest versions (values are read, counted and dropped).
+ * Orders versions newest first: by creation time, then in the store's own order (each
+ * store lists newest first and breaks ties it knows of: Key Vault's sequence tag,
+ * Secret Manager's version numbers, AWS's staging labels); the current version is
+ * marked, never moved up (a newer version may be disabled). Fills in key counts the
+ * store does not list by reading the newest versions (values are read, counted and
+ * dropped).
  */
 async function complete(
   store: Versioned,
@@ -69,12 +75,7 @@ async function complete(
 ): Promise<VersionInfo[]> {
   const ordered = versions
     .map((v, i) => ({ v, i }))
-    .sort(
-      (a, b) =>
-        Number(b.v.current) - Number(a.v.current) ||
-        (b.v.createdAt?.getTime() ?? 0) - (a.v.createdAt?.getTime() ?? 0) ||
-        a.i - b.i,
-    )
+    .sort((a, b) => (b.v.createdAt?.getTime() ?? 0) - (a.v.createdAt?.getTime() ?? 0) || a.i - b.i)
     .map((x) => x.v);
   return mapLimit(ordered, concurrency, async (v, i) => {
     if (

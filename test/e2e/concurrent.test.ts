@@ -22,7 +22,15 @@ import { silentLogger } from "../../src/logger.js";
 import { openStore } from "../../src/providers/registry.js";
 import type { StoreContext } from "../../src/providers/types.js";
 import { requireEnv } from "../harness/require-env.js";
-import { CanaryGuard, runCli, startCli, tempDir, type CliResult } from "./helpers.js";
+import {
+  CanaryGuard,
+  PAUSED,
+  PAUSE_ENV,
+  runCli,
+  startCli,
+  tempDir,
+  type CliResult,
+} from "./helpers.js";
 
 const guard = new CanaryGuard();
 const ctx: StoreContext = { cwd: process.cwd(), env: {}, logger: silentLogger, concurrency: 8 };
@@ -168,9 +176,10 @@ async function interleave(
   swapped: boolean,
   mode: "push" | "sync" = "sync",
 ): Promise<CliResult[]> {
-  const paused = startCli([mode], { cwd: first, env: { ENVSYNC_PAUSE_BEFORE_WRITE: "30000" } });
-  await paused.waitForStderr(/pausing/);
-  const other = await runCli([mode], { cwd: second, timeoutMs: 90_000 });
+  const paused = startCli([mode], { cwd: first, env: PAUSE_ENV });
+  await paused.waitForStderr(PAUSED);
+  const other = await runCli([mode], { cwd: second });
+  // Released only once the other writer has finished: no clock decides the interleaving.
   paused.child.kill("SIGUSR2");
   const r = await paused.done;
   expect(r.code, r.stderr).toBe(5);
@@ -206,11 +215,9 @@ const scenarios: [string, () => string, "push" | "sync", number, Timing][] = [
   ["gcp-sm per-key", () => `gcp-sm://concurrent-${id()}/app_*?endpoint=${gsm()}`, "sync", 8, "simultaneous"],
   ["aws-ssm", () => `aws-ssm://concurrent/p-${id()}/*?region=us-east-1&endpoint=${moto()}`, "sync", 8, "simultaneous"],
   ["azure-kv per-key", () => `azure-kv://${vault()}/c${id()}-*`, "sync", 8, "simultaneous"],
-  // Bundle stores check the version, then write (no conditional write): two writers
-  // starting at the same instant can both pass the check and the later write drops
-  // the earlier one (docs/RELIABILITY.md, known issues). Their rounds interleave
-  // deterministically instead: one reads and pauses, the other writes, the first
-  // resumes and must exit 5, and its re-run merges.
+  // Bundle stores here interleave deterministically: one reads and pauses, the other
+  // writes, the first resumes and must exit 5, and its re-run merges. Writers released
+  // at the same instant on every layout: concurrent-start.test.ts.
   ["aws-sm bundle", () => `aws-sm://concurrent/b-${id()}?region=us-east-1&endpoint=${moto()}`, "sync", 8, "interleaved"],
   ["gcp-sm bundle", () => `gcp-sm://concurrent-${id()}/app_env?endpoint=${gsm()}`, "sync", 8, "interleaved"],
   ["azure-kv bundle", () => `azure-kv://${vault()}/concurrent-${id()}`, "sync", 8, "interleaved"],

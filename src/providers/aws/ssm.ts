@@ -1,9 +1,9 @@
 /**
- * AWS SSM Parameter Store, per-key (SPEC §1, §6): `aws-ssm://PATH/*?region=R` keeps
+ * AWS SSM Parameter Store, per-key (docs/DESIGN.md, "Remotes", "Store rules"): `aws-ssm://PATH/*?region=R` keeps
  * each key as a `SecureString` parameter `/PATH/KEY`. Reads use GetParametersByPath
  * (recursive, decrypted, paged); writes touch only changed keys, guarded by each
  * parameter's `Version`. The SDK is imported statically: the registry's dynamic
- * import of this file is the lazy-loading boundary (SPEC §9).
+ * import of this file is the lazy-loading boundary (docs/DESIGN.md, "Start-up").
  */
 import {
   DeleteParametersCommand,
@@ -27,6 +27,7 @@ import type {
   StoreRules,
   WriteResult,
 } from "../types.js";
+import { guardKeys } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
   CallCounter,
@@ -42,7 +43,7 @@ import {
   type CountsCalls,
 } from "./common.js";
 
-/** Standard-tier parameter value limit (SPEC §6). */
+/** Standard-tier parameter value limit (docs/DESIGN.md, "Store rules"). */
 export const SSM_MAX_VALUE_BYTES = 4096;
 /** Allowed characters of a parameter name. */
 export const SSM_NAME_PATTERN = /^[A-Za-z0-9_.\-/]+$/;
@@ -273,18 +274,17 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
             managed.add(n);
         },
       );
-      const foreign = existing.find((k) => !managed.has(nameOf(k)));
-      if (foreign !== undefined) {
-        throw new EnvsyncError(
-          "NAME",
-          `The parameter ${nameOf(foreign)} exists without the tag managed-by=envsync; envsync does not touch it.`,
-          {
-            hint: "Rename the key, choose another path, or tag that parameter managed-by=envsync if envsync should manage it.",
-          },
-        );
-      }
-      const moved = touched.filter((k) => current.get(k) !== expected.keyVersions.get(k));
-      if (moved.length > 0) throw remoteChanged(display, moved);
+      guardKeys(
+        touched.map((key) => ({
+          key,
+          name: nameOf(key),
+          foreign: current.has(key) && !managed.has(nameOf(key)),
+          version: current.get(key) ?? null,
+        })),
+        expected.keyVersions,
+        display,
+        { item: "parameter", mark: "tag" },
+      );
 
       let writeCalls = 0;
       const written = new Map<string, string>();

@@ -30,6 +30,7 @@ import { displayUri, type RemoteUri } from "../uri.js";
 import { VaultClient, VaultHttpError } from "./client.js";
 import { isCasMismatch, toEnvsyncError } from "./errors.js";
 import {
+  checkParams,
   contentVersion,
   digestKeyVersions,
   encodePath,
@@ -339,6 +340,15 @@ export class VaultBundleStore extends VaultBase implements Store {
           return { version: null, writeCalls: this.calls - start };
         }
         await this.client.request("POST", this.dataPath(l, l.rel), data);
+        // No CAS on KV v1: read back, so a writer that replaced ours at the same moment
+        // makes this run exit 5 (and re-run) instead of recording a change that is gone.
+        const back = await this.readV1(l, l.rel);
+        if (back === null || contentVersion(back) !== contentVersion(data))
+          throw new EnvsyncError(
+            "REMOTE_CHANGED",
+            `Another writer replaced ${this.display} while envsync wrote it (KV v1 has no check-and-set).`,
+            { hint: "Run the command again to merge the other change; KV v2 makes writes atomic." },
+          );
         return { version: contentVersion(data), writeCalls: this.calls - start };
       }
       const cas = expected.version === null ? 0 : Number(expected.version);
@@ -645,6 +655,7 @@ export function createVaultStore(
   ctx: StoreContext,
   client: VaultClient,
 ): VaultBundleStore | VaultPerKeyStore {
+  checkParams(uri.params);
   const target = parseVaultTarget(uri.target);
   const kv = parseKvParam(uri.params.get("kv"));
   const display = displayUri(uri);
@@ -672,6 +683,7 @@ export function createVaultClient(uri: RemoteUri, ctx: StoreContext): VaultClien
 
 /** Builds the store for a `vault://` URI (the registry's entry point). */
 export function createStore(uri: RemoteUri, ctx: StoreContext): Store {
+  checkParams(uri.params);
   parseKvParam(uri.params.get("kv"));
   return createVaultStore(uri, ctx, createVaultClient(uri, ctx));
 }
