@@ -6,10 +6,8 @@
  * Both go through a counting proxy in front of moto, so calls are counted the same way
  * for both tools (by the X-Amz-Target header of each request).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,35 +21,30 @@ const bin = join(root, "dist", "cli", "bin.js");
 const KEYS = 1000;
 const RUNS = Number(process.env.ENVSYNC_BENCH_AWS_RUNS ?? 5);
 
-/** A proxy in front of moto counting requests per X-Amz-Target. */
-function countingProxy(
-  target: URL,
-): Promise<{ server: Server; url: string; counts: Map<string, number> }> {
-  const counts = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const op = String(req.headers["x-amz-target"] ?? "other").replace(/^.*\./, "");
-    counts.set(op, (counts.get(op) ?? 0) + 1);
-    const up = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: req.url,
-        method: req.method,
-        headers: req.headers,
-      },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    up.on("error", () => res.destroy());
-    req.pipe(up);
+/** bench/count-proxy.mjs in front of moto, as its own process (the bench blocks on spawnSync). */
+async function countingProxy(target: string): Promise<{
+  url: string;
+  reset: () => Promise<void>;
+  counts: () => Promise<Map<string, number>>;
+  stop: () => void;
+}> {
+  const child = spawn(process.execPath, [join(root, "bench", "count-proxy.mjs"), target], {
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  return new Promise((ok) =>
-    server.listen(0, "127.0.0.1", () =>
-      ok({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, counts }),
-    ),
-  );
+  const port = await new Promise<string>((ok, fail) => {
+    child.stdout.setEncoding("utf8").once("data", (d: string) => ok(d.trim()));
+    child.once("exit", (c) => fail(new Error(`count-proxy exited ${c}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    reset: async () => void (await fetch(`${url}/__reset`, { method: "POST" })).text(),
+    counts: async () =>
+      new Map(
+        Object.entries((await (await fetch(`${url}/__counts`)).json()) as Record<string, number>),
+      ),
+    stop: () => child.kill(),
+  };
 }
 
 /** Runs the AWS CLI rows. */
@@ -59,18 +52,18 @@ export async function run(): Promise<BenchRow[]> {
   const aws = await awsCliPath();
   await emulator.install();
   const moto = await emulator.start();
-  const proxy = await countingProxy(new URL(moto.env[MOTO_ENDPOINT_VAR]!));
+  const proxy = await countingProxy(moto.env[MOTO_ENDPOINT_VAR]!);
   try {
     const env: Record<string, string> = { ...moto.env, NO_COLOR: "1", AWS_PAGER: "" };
     const childEnv = { ...process.env, ...env };
     const q = `?region=us-east-1&endpoint=${encodeURIComponent(proxy.url)}`;
     const top = mkdtempSync(join(tmpdir(), "envsync-awscli-"));
     const lines = Array.from({ length: KEYS }, (_, i) => `KEY_${i}=value-${i}-${"x".repeat(24)}`);
-    const calls = (argv: string[], cwd: string): Map<string, number> => {
-      proxy.counts.clear();
+    const calls = async (argv: string[], cwd: string): Promise<Map<string, number>> => {
+      await proxy.reset();
       const r = spawnSync(argv[0]!, argv.slice(1), { cwd, env: childEnv, encoding: "utf8" });
       if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr.slice(-400)}`);
-      return new Map(proxy.counts);
+      return proxy.counts();
     };
     const total = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
     const show = (m: Map<string, number>): string =>
@@ -85,7 +78,7 @@ export async function run(): Promise<BenchRow[]> {
       mkdirSync(synced);
       mkdirSync(fresh);
       writeFileSync(join(synced, ".env"), lines.join("\n") + "\n");
-      calls([process.execPath, bin, "sync", "-r", uri], synced);
+      await calls([process.execPath, bin, "sync", "-r", uri], synced);
       const cli =
         store === "ssm"
           ? [
@@ -115,9 +108,9 @@ export async function run(): Promise<BenchRow[]> {
       ];
       const pullArgv = [process.execPath, bin, "pull", "-r", uri];
       const diffArgv = [process.execPath, bin, "diff", "-r", uri];
-      const cCli = calls(cliArgv, top);
-      const cPull = calls(pullArgv, synced);
-      const cFresh = calls(diffArgv, fresh);
+      const cCli = await calls(cliArgv, top);
+      const cPull = await calls(pullArgv, synced);
+      const cFresh = await calls(diffArgv, fresh);
       const r = pairedCpu(
         [
           { name: "cli", argv: cliArgv, cwd: top, env },
@@ -150,13 +143,13 @@ export async function run(): Promise<BenchRow[]> {
           note:
             store === "ssm"
               ? "moto pages DescribeParameters by 10 whatever MaxResults says; AWS: 50 a page, so a fresh copy makes 101 + 20 = 121 calls there"
-              : "AWS: ⌈n/100⌉ ListSecrets + ⌈n/20⌉ parallel BatchGetSecretValue = 60 calls, 14 round trips at concurrency 16; the filtered batch read: 51 calls, all sequential",
+              : "AWS: ⌈n/100⌉ ListSecrets + ⌈n/20⌉ parallel BatchGetSecretValue = 60 calls, 14 round trips at concurrency 16; the CLI's filtered batch read: 51 calls there (20 a page), all sequential; moto returns it in one page",
         });
       }
     }
     return rows;
   } finally {
-    proxy.server.close();
+    proxy.stop();
     await moto.stop();
   }
 }
