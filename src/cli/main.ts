@@ -59,7 +59,7 @@ function seedClouds(): string[] {
   return Object.values(schemes).flatMap((e) => (e.hooks.seed ? [e.hooks.seed.cloud] : []));
 }
 
-/** Adds the options every command shares (SPEC §4), including the seed flags. */
+/** Adds the options every command shares (docs/COMMANDS.md, "Options every command takes"), including the seed flags. */
 function shared(cmd: Command): Command {
   return cmd
     .option("-e, --env <name>", "environment of envsync.yaml")

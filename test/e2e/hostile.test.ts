@@ -179,7 +179,7 @@ const cases: Case[] = [
   { name: "a symlink loop in place of .env", setup: (x) => symlinkSync(".env", join(x.w, ".env")), code: 1, err: /ELOOP/ },
   { name: "a folder in place of .env, pull", args: ["pull"], setup: (x) => mkdirSync(join(x.w, ".env")), code: 1, err: /\.env/ },
 
-  // ---- store limits and names (SPEC §6), checked before any write ----
+  // ---- store limits and names (docs/DESIGN.md, "Store rules"), checked before any write ----
   { name: "70 KB value, AWS SM bundle", env: `A=${S}${big(70_000)}\n`, remote: "sm", code: 2, err: /65536 bytes.*\n.*per-key/ },
   { name: "70 KB value, AWS SM per-key", env: `BIG=${S}${big(70_000)}\n`, remote: "sm-pk", code: 2, err: /BIG/ },
   { name: "5,000-byte value, SSM (4 KB)", env: `BIG=${S}${big(5000)}\n`, remote: "ssm", code: 2, err: /BIG/ },
