@@ -107,9 +107,9 @@ async function load(
   const { local, localValues } = side;
   session.logger.debug(`reading ${session.remoteDisplay}`);
   opts.onProgress?.("reading-remote", localValues.size);
-  const remote = await store.read();
-  for (const n of remote.notes ?? []) session.logger.debug(n);
   const entry = session.base.get(session.fileLabel, session.remoteDisplay);
+  const remote = await store.read(entry ? { knownKeys: new Set(Object.keys(entry.keys)) } : {});
+  for (const n of remote.notes ?? []) session.logger.debug(n);
   // Reading never creates the HMAC key (diff/check write nothing); without a key
   // there is no base, and the hash is only needed once something is written.
   const hash = session.base.hasher(false) ?? session.base.lazyHasher();
