@@ -35,6 +35,7 @@ import {
   CanaryGuard,
   filesUnder,
   hasStackTrace,
+  PAUSED,
   runCli,
   startCli,
   tempDir,
@@ -71,9 +72,9 @@ function twoEnvironments(): { root: string; w: string; d0: string; p0: string } 
 /** Starts `args` in every cwd paused before writing; releases all together; waits. */
 async function together(runs: { args: string[]; cwd: string }[]): Promise<CliResult[]> {
   const started = runs.map((r) =>
-    startCli(r.args, { cwd: r.cwd, env: { ENVSYNC_PAUSE_BEFORE_WRITE: "120000" } }),
+    startCli(r.args, { cwd: r.cwd, env: { ENVSYNC_PAUSE_BEFORE_WRITE: "1" } }),
   );
-  await Promise.all(started.map((s) => s.waitForStderr(/pausing/)));
+  await Promise.all(started.map((s) => s.waitForStderr(PAUSED)));
   for (const s of started) s.child.kill("SIGUSR2");
   return Promise.all(started.map((s) => s.done));
 }
@@ -152,7 +153,7 @@ describe("state.json under concurrent syncs of two environments", () => {
       "dev.env": all,
       "prod.env": all,
     });
-  });
+  }, 600_000); // 80 CLI runs: ample for two busy cores
 });
 
 /**
@@ -361,9 +362,9 @@ describe("locks that heal", () => {
     writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
     const holder = startCli(["push", "-r", "file:../r.env"], {
       cwd: w,
-      env: { ENVSYNC_PAUSE_HOLDING_LOCK: "120000" },
+      env: { ENVSYNC_PAUSE_HOLDING_LOCK: "1" },
     });
-    await holder.waitForStderr(/holding the lock/);
+    await holder.waitForStderr(/^envsync: paused holding the lock/m);
     const lock = join(root, "r.env.envsync-lock");
     expect(existsSync(lock)).toBe(true);
     const blocked = await guard.run(["push", "-r", "file:../r.env"], {
@@ -416,9 +417,9 @@ describe("locks that heal", () => {
     writeFileSync(join(w, ".env"), `A=${guard.make("A")}\n`);
     const holder = startCli(["push", "-r", "file:../r.env"], {
       cwd: w,
-      env: { ENVSYNC_PAUSE_HOLDING_LOCK: "120000" },
+      env: { ENVSYNC_PAUSE_HOLDING_LOCK: "1" },
     });
-    await holder.waitForStderr(/holding the lock/);
+    await holder.waitForStderr(/^envsync: paused holding the lock/m);
     holder.child.kill("SIGINT");
     expect((await holder.done).code).toBe(130);
     expect(existsSync(join(root, "r.env.envsync-lock"))).toBe(false);
