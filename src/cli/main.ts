@@ -13,6 +13,7 @@ import { promptRemote, registerCommands, type CliOptions } from "./commands/inde
 import { createProgress, pausePrompts, syncProgress } from "./progress.js";
 import { renderDiff, renderSync } from "./render.js";
 import { testHooks } from "../test-hooks.js";
+import { checkNumber, NUMBER_SETTINGS, type NumberSetting } from "../config/settings.js";
 import { schemes } from "../providers/registry.js";
 
 /** Options as commander hands them over (shared + command-specific). */
@@ -58,7 +59,7 @@ function seedClouds(): string[] {
   return Object.values(schemes).flatMap((e) => (e.hooks.seed ? [e.hooks.seed.cloud] : []));
 }
 
-/** Adds the options every command shares (SPEC §4), including the seed flags. */
+/** Adds the options every command shares (docs/COMMANDS.md, "Options every command takes"), including the seed flags. */
 function shared(cmd: Command): Command {
   return cmd
     .option("-e, --env <name>", "environment of envsync.yaml")
@@ -111,28 +112,17 @@ function syncFlags(cmd: Command): Command {
 /** Maps the shared flags to library options; `out` gives the logger test hooks speak through. */
 function common(o: RawOptions, out: () => Output): CommonOptions {
   const hooks = testHooks(process.env, () => out().logger);
-  const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
-  if (
-    concurrency !== undefined &&
-    (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
-  ) {
-    throw new EnvsyncError("USAGE", "--concurrency must be a whole number from 1 to 256.", {
-      hint: "For example --concurrency 16.",
-    });
-  }
-  const whole = (raw: string | undefined, flag: string, min: number): number | undefined => {
+  // The settings resolver's own ranges, checked here too so every command (init
+  // included) refuses a bad value the same way.
+  const whole = (raw: string | undefined, name: NumberSetting): number | undefined => {
     if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) {
-      throw new EnvsyncError("USAGE", `${flag} must be a whole number of at least ${min}.`, {
-        hint: "See docs/RELIABILITY.md for the retry and timeout settings.",
-      });
-    }
-    return n;
+    const spec = NUMBER_SETTINGS[name];
+    return checkNumber(spec, raw.trim() === "" ? NaN : Number(raw), spec.flag, raw);
   };
-  const retries = whole(o.retries, "--retries", 0);
-  const timeoutMs = whole(o.timeout, "--timeout", 1);
-  const retryBudgetMs = whole(o.retryBudget, "--retry-budget", 0);
+  const concurrency = whole(o.concurrency, "concurrency");
+  const retries = whole(o.retries, "retries");
+  const timeoutMs = whole(o.timeout, "timeoutMs");
+  const retryBudgetMs = whole(o.retryBudget, "retryBudgetMs");
   const file = o.file ?? o.envPath;
   return {
     ...(hooks ? { storeContext: { hooks } } : {}),

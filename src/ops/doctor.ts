@@ -12,6 +12,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from "node:
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { loadConfig } from "../config/config.js";
+import { describeSettings } from "../config/settings.js";
 import { EnvsyncError, isEnvsyncError } from "../errors.js";
 import { hooksOf, resolveUri } from "../providers/registry.js";
 import type { CredentialsFinding, Environ, Store } from "../providers/types.js";
@@ -24,7 +25,14 @@ export type FindingStatus = "ok" | "warn" | "fail" | "info";
 
 /** The checks doctor runs, in order. */
 export type DoctorCheck =
-  "config" | "remote" | "credentials" | "reachable" | "write" | "local-file" | "gitignore";
+  | "config"
+  | "remote"
+  | "settings"
+  | "credentials"
+  | "reachable"
+  | "write"
+  | "local-file"
+  | "gitignore";
 
 /** One finding: what was checked, how it went, what to do. Never a value. */
 export interface Finding {
@@ -313,6 +321,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
     }
   }
   if (!session) return finish(findings);
+  add({ check: "settings", status: "info", message: describeSettings(session.settings) });
 
   // 3. credentials
   const { uri } = resolveUri(session.remote);

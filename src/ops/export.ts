@@ -129,7 +129,7 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
         hint: "Create it, run `envsync pull`, or export the remote (drop --source local).",
       });
     }
-    const expand = opts.expand ?? session?.expand ?? false;
+    const expand = session ? session.settings.expand.value : (opts.expand ?? false);
     values = expand ? expandValues(local.values, opts.environ ?? process.env) : local.values;
   } else if (!session || !uri) {
     throw new Error("unreachable: a remote export always has a session");

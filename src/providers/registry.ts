@@ -6,8 +6,10 @@
 import { EnvsyncError } from "../errors.js";
 import { awsSecretsManagerHooks, awsSsmHooks } from "./aws/hooks.js";
 import { azureKeyVaultHooks } from "./azure/hooks.js";
+import { dotenvxHooks } from "./dotenvx/hooks.js";
 import { fileHooks } from "./file/hooks.js";
 import { gcpSecretManagerHooks } from "./gcp/hooks.js";
+import { sopsHooks } from "./sops/hooks.js";
 import { vaultHooks } from "./vault/hooks.js";
 import type { ProviderHooks, ProviderModule, Store, StoreContext } from "./types.js";
 import { displayUri, parseRemoteUri, type RemoteUri } from "./uri.js";
@@ -26,6 +28,8 @@ const table: Record<string, SchemeEntry> = {
   "gcp-sm": { load: () => import("./gcp/secret-manager.js"), hooks: gcpSecretManagerHooks },
   "azure-kv": { load: () => import("./azure/key-vault.js"), hooks: azureKeyVaultHooks },
   vault: { load: () => import("./vault/kv-store.js"), hooks: vaultHooks },
+  sops: { load: () => import("./sops/sops-store.js"), hooks: sopsHooks },
+  dotenvx: { load: () => import("./dotenvx/dotenvx-store.js"), hooks: dotenvxHooks },
 };
 
 /** Every scheme envsync knows (the built-in ones, plus any registered at run time). */

@@ -1,54 +1,31 @@
 /**
- * Shared checks of SPEC §6, used by every store's `validate` before any write.
+ * Shared checks of docs/DESIGN.md, "Store rules", used by every store's `validate` before any write.
  */
 import { EnvsyncError } from "../errors.js";
+import { decodeBundle, encodeBundle } from "./shared/json-bundle.js";
 
 /** UTF-8 byte length of a string. */
 export function byteLength(value: string): number {
   return Buffer.byteLength(value, "utf8");
 }
 
-/** The JSON text a bundle store writes for `values` (stable key order). */
-export function bundleJson(values: ReadonlyMap<string, string>): string {
-  const obj: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const k of [...values.keys()].sort()) obj[k] = values.get(k) ?? "";
-  return JSON.stringify(obj);
+/**
+ * The JSON text a bundle store writes for `values`; with `read` (the values the store
+ * decoded), unchanged keys keep their exact text and type (shared/json-bundle.ts).
+ */
+export function bundleJson(
+  values: ReadonlyMap<string, string>,
+  read?: ReadonlyMap<string, string>,
+): string {
+  return encodeBundle(values, read);
 }
 
 /**
- * Parses a bundle's JSON text into a map. Non-object JSON or non-string values are
- * an exit-2 PARSE error naming the remote (never the content).
+ * Parses a bundle's JSON text into a map (lossless: see shared/json-bundle.ts). Non-object
+ * JSON is an exit-2 PARSE error naming the remote (never the content).
  */
 export function parseBundleJson(text: string, display: string): Map<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    throw new EnvsyncError("PARSE", `The secret ${display} does not hold a JSON object.`, {
-      cause,
-      hint: "envsync bundles are one JSON object of string values. Point the remote at another secret, or use the per-key layout (PREFIX/*).",
-    });
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new EnvsyncError("PARSE", `The secret ${display} holds JSON that is not an object.`, {
-      hint: "envsync bundles are one JSON object of string values; use another secret name.",
-    });
-  }
-  const out = new Map<string, string>();
-  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-    if (typeof v === "string") out.set(k, v);
-    else if (typeof v === "number" || typeof v === "boolean") out.set(k, String(v));
-    else if (v === null) out.set(k, "");
-    else
-      throw new EnvsyncError(
-        "PARSE",
-        `The secret ${display} has a non-string value under key ${k}.`,
-        {
-          hint: "Store only string values in an envsync bundle.",
-        },
-      );
-  }
-  return out;
+  return decodeBundle(text, display);
 }
 
 /** Bundle layout: the whole JSON must fit the store's limit (exit 2, suggesting per-key). */
@@ -57,8 +34,9 @@ export function checkBundleSize(
   maxBytes: number,
   display: string,
   perKeyExample: string,
+  read?: ReadonlyMap<string, string>,
 ): void {
-  const size = byteLength(bundleJson(next));
+  const size = byteLength(bundleJson(next, read));
   if (size > maxBytes) {
     throw new EnvsyncError(
       "LIMIT",

@@ -7,6 +7,16 @@
 import type { Logger } from "../logger.js";
 import type { RemoteUri } from "./uri.js";
 
+/** What the caller already knows before a read, so a store can skip calls. */
+export interface ReadHint {
+  /**
+   * Keys of the last agreed base: envsync managed them at the last sync. A store that
+   * checks ownership per key (SSM's managed-by tag) may trust it for these keys on a
+   * read; writes still check every key they touch.
+   */
+  readonly knownKeys?: ReadonlySet<string>;
+}
+
 /** What a store holds, as read at one moment. */
 export interface RemoteSnapshot {
   /** False when the remote does not exist yet (bundle never written, file absent). */
@@ -82,7 +92,7 @@ export interface Store {
   /** Limits and name rules. */
   readonly rules: StoreRules;
   /** Reads every key with versions. A remote that does not exist reads as `exists: false`, empty. */
-  read(): Promise<RemoteSnapshot>;
+  read(hint?: ReadHint): Promise<RemoteSnapshot>;
   /**
    * Checks the store's limits and name rules for the state `next` that applying
    * `changes` would produce. Throws an exit-2 {@link EnvsyncError} (LIMIT or NAME)

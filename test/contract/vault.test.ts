@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -299,6 +300,100 @@ describe("vault KV v1 (no versions: a re-read guards each write)", () => {
     ).toBe(true);
     expect(isEnvsyncError(await thrown(s.listVersions!()), "USAGE")).toBe(true);
     await s.close?.();
+  });
+});
+
+/**
+ * A loopback proxy in front of the server that runs `before(method, path)` when a
+ * request arrives and before forwarding it: "someone else" writes at an exact moment
+ * of envsync's sequence of calls, deterministically.
+ */
+async function interceptor(
+  before: (method: string, path: string) => Promise<void>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(addr());
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      void before(req.method ?? "GET", req.url ?? "").then(() => {
+        const out = request(
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            method: req.method,
+            path: req.url,
+            headers: req.headers,
+          },
+          (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          },
+        );
+        out.end(Buffer.concat(chunks));
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describe("vault writes racing another writer at an exact moment", () => {
+  it("KV v1 bundle: a write that replaces envsync's at once is caught by the read-back (exit 5)", async () => {
+    const p = `t-${rand()}/app`;
+    let armed = false;
+    const proxy = await interceptor(async (method, path) => {
+      // Right before envsync's read-back, the other writer (who read the old content) writes.
+      if (armed && method === "GET" && path.startsWith(`/v1/${kv1}/${p}`)) {
+        armed = false;
+        await api("POST", `${kv1}/${p}`, { OTHER: "theirs" });
+      }
+      if (method === "POST" && path === `/v1/${kv1}/${p}`) armed = true;
+    });
+    try {
+      const s = createStore(
+        parseRemoteUri(`vault:///${kv1}/${p}?endpoint=${encodeURIComponent(proxy.url)}&kv=1`),
+        ctxWith({ VAULT_TOKEN: root() }),
+      );
+      const err = await thrown(s.write(changes({ MINE: "m" }), await s.read()));
+      expect(isEnvsyncError(err, "REMOTE_CHANGED")).toBe(true);
+      expect(String((err as Error).message)).toMatch(/replaced/);
+      await s.close?.();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("KV v2 per-key: a key changed after the version check fails its cas; exit 5 names the keys already written", async () => {
+    const p = `t-${rand()}`;
+    const s0 = open(`secret/${p}/*`);
+    await s0.write(changes({ A: "a1", B: "b1" }), await s0.read());
+    let done = false;
+    const proxy = await interceptor(async (method, path) => {
+      // When envsync writes A (its checks passed), someone updates B.
+      if (!done && method === "POST" && path === `/v1/secret/data/${p}/A`) {
+        done = true;
+        await api("POST", `secret/data/${p}/B`, { data: { value: "theirs" } });
+      }
+    });
+    try {
+      const s = createStore(
+        parseRemoteUri(`vault:///secret/${p}/*?endpoint=${encodeURIComponent(proxy.url)}`),
+        { ...ctxWith({ VAULT_TOKEN: root() }), concurrency: 1 },
+      );
+      const err = await thrown(s.write(changes({ A: "a2", B: "b2" }), await s.read()));
+      expect(isEnvsyncError(err, "REMOTE_CHANGED")).toBe(true);
+      expect(String((err as Error).message)).toMatch(/B changed .* A had been written already/);
+      // Nothing lost: their B stands, our A landed on the version we read.
+      expect(Object.fromEntries((await s0.read()).values)).toEqual({ A: "a2", B: "theirs" });
+      await s.close?.();
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

@@ -33,9 +33,10 @@ import { parse } from "../../src/dotenv/index.js";
 import { BaseStore } from "../../src/state/base-state.js";
 import {
   CanaryGuard,
+  PAUSED,
+  PAUSE_ENV,
   filesUnder,
   hasStackTrace,
-  PAUSED,
   runCli,
   startCli,
   tempDir,
@@ -71,9 +72,7 @@ function twoEnvironments(): { root: string; w: string; d0: string; p0: string } 
 
 /** Starts `args` in every cwd paused before writing; releases all together; waits. */
 async function together(runs: { args: string[]; cwd: string }[]): Promise<CliResult[]> {
-  const started = runs.map((r) =>
-    startCli(r.args, { cwd: r.cwd, env: { ENVSYNC_PAUSE_BEFORE_WRITE: "1" } }),
-  );
+  const started = runs.map((r) => startCli(r.args, { cwd: r.cwd, env: PAUSE_ENV }));
   await Promise.all(started.map((s) => s.waitForStderr(PAUSED)));
   for (const s of started) s.child.kill("SIGUSR2");
   return Promise.all(started.map((s) => s.done));

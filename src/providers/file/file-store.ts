@@ -12,7 +12,8 @@ import { EnvsyncError, ioError } from "../../errors.js";
 import { applyChanges, formatDotenv, parseDocument } from "../../dotenv/index.js";
 import { danglingLinkError, mkdirPrivate, writeFileAtomic } from "../../state/atomic-write.js";
 import { lockWaitFromEnv, withFileLock } from "../../state/lock.js";
-import { bundleJson, checkNames, parseBundleJson } from "../rules.js";
+import { checkNames, parseBundleJson } from "../rules.js";
+import { encodeBundle } from "../shared/json-bundle.js";
 import type {
   ChangeSet,
   ProviderModule,
@@ -125,7 +126,9 @@ class FileStore implements Store {
   }
 
   private encode(current: string | null, next: Map<string, string>, changes: ChangeSet): string {
-    if (this.json) return JSON.stringify(JSON.parse(bundleJson(next)), null, 2) + "\n";
+    // The lossless codec: keys not changed keep their exact JSON text and type.
+    if (this.json)
+      return encodeBundle(next, current === null ? undefined : this.decode(current), 2) + "\n";
     if (current === null) return formatDotenv(next);
     return applyChanges(parseDocument(current, { filename: this.path }).doc, changes);
   }
