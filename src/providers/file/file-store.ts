@@ -172,7 +172,7 @@ class FileStore implements Store {
     return withLock(
       this.path,
       async () => {
-        await pauseHoldingLock(this.ctx);
+        await this.ctx.hooks?.holdingLock?.();
         const current = await readOrNull(this.path, this.display);
         const version = current === null ? null : contentVersion(current);
         if (version !== expected.version) {
@@ -219,25 +219,6 @@ class FileStore implements Store {
     const text = await this.history.read(id, contentVersion);
     return { exists: true, values: this.decode(text), version: id, keyVersions: new Map() };
   }
-}
-
-/**
- * ENVSYNC_PAUSE_HOLDING_LOCK=ms holds a write while it holds the remote's lock (for
- * tests of live and stale locks); SIGUSR2 ends the pause early. Prints a marker line.
- */
-async function pauseHoldingLock(ctx: StoreContext): Promise<void> {
-  const ms = Number(ctx.env.ENVSYNC_PAUSE_HOLDING_LOCK ?? 0);
-  if (!(ms > 0)) return;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      process.removeListener("SIGUSR2", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    process.once("SIGUSR2", done);
-    ctx.logger.warn(`pausing ${ms} ms holding the lock (ENVSYNC_PAUSE_HOLDING_LOCK)`);
-  });
 }
 
 /** Builds a file store; the path resolves against the working copy. */
