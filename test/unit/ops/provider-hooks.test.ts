@@ -46,7 +46,7 @@ describe("a store known only by its hooks", () => {
 
   it("an unknown --cloud names every cloud a provider answers to", () => {
     expect(() => seedRemote({ cloud: "ibm", secretName: "s" })).toThrow(
-      /^--cloud must be aws, gcp, azure, (\w+, )*\w+ or demo\b/,
+      /--cloud must be aws, gcp, .*demo/,
     );
   });
 });
