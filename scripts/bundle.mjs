@@ -5,7 +5,7 @@
 //   core.cjs        everything `--help` and the file: commands run
 //   chunks/*.cjs    loaded on first use: the YAML + schema parser of envsync.yaml
 //                   (config), `yaml` itself, one per store with its provider code
-//                   (aws, gcp, azure, vault)
+//                   (aws, gcp, azure, vault, dotenvx, sops)
 //   *.cache         V8 code caches of the above, from a training run at the end
 //
 // A module that belongs to a chunk is replaced in core.cjs by a small proxy whose
@@ -36,6 +36,8 @@ const CHUNKS = {
   gcp: ["providers/gcp/"],
   azure: ["providers/azure/"],
   vault: ["providers/vault/"],
+  dotenvx: ["providers/dotenvx/"],
+  sops: ["providers/sops/"],
 };
 /** Packages left out of the chunks (resolved from node_modules at run time). */
 const EXTERNAL = [
@@ -55,12 +57,12 @@ const LAZY_PACKAGES = ["yaml"];
 const lazyPackage = new RegExp(`^(${LAZY_PACKAGES.join("|")})$`);
 
 const rel = (abs) => relative(src, abs).split(sep).join("/");
-/** Provider hooks (providers/NAME/hooks.ts) load no SDK and stay in the core: the registry reads them at start-up. */
-const isHooks = (r) => /^providers\/[^/]+\/hooks\.ts$/.test(r);
+/** A store's hooks (credentials check, seed flags…) are asked by the core at start-up. */
+const inCore = (r) => r.endsWith("/hooks.ts");
 const chunkOf = (abs) => {
   if (!abs.startsWith(src + sep)) return null;
   const r = rel(abs);
-  if (isHooks(r)) return null;
+  if (inCore(r)) return null;
   for (const [name, owned] of Object.entries(CHUNKS))
     if (owned.some((o) => (o.endsWith("/") ? r.startsWith(o) : r === o))) return name;
   return null;
@@ -69,9 +71,8 @@ const modulesOf = (name) =>
   CHUNKS[name].flatMap((o) =>
     o.endsWith("/")
       ? readdirSync(join(src, o))
-          .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+          .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !inCore(o + f))
           .map((f) => o + f)
-          .filter((r) => !isHooks(r))
       : [o],
   );
 /** `./x.js` in TypeScript sources means `./x.ts`. */
