@@ -14,6 +14,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { loadConfig } from "../config/config.js";
 import { EnvsyncError, isEnvsyncError } from "../errors.js";
 import { resolveUri } from "../providers/registry.js";
+import { redactUrl } from "../redact.js";
 import type { Store } from "../providers/types.js";
 import type { RemoteUri } from "../providers/uri.js";
 import { readLocal } from "./local-file.js";
@@ -146,7 +147,10 @@ function awsCredentials(uri: RemoteUri, env: Env, home: string): CredentialsFind
 function gcpCredentials(uri: RemoteUri, env: Env, home: string): CredentialsFinding {
   const endpoint = uri.params.get("endpoint");
   if (endpoint?.startsWith("http://"))
-    return { found: true, source: `none needed: plain-text emulator endpoint ${endpoint}` };
+    return {
+      found: true,
+      source: `none needed: plain-text emulator endpoint ${redactUrl(endpoint)}`,
+    };
   const describe = (path: string, label: string): CredentialsFinding => {
     const text = readText(path);
     if (text === null)

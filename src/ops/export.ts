@@ -10,7 +10,7 @@ import { expandValues } from "../dotenv/index.js";
 import { EnvsyncError } from "../errors.js";
 import { silentLogger } from "../logger.js";
 import { resolveUri } from "../providers/registry.js";
-import type { RemoteUri } from "../providers/uri.js";
+import { displayUri, type RemoteUri } from "../providers/uri.js";
 import {
   k8sNameFrom,
   toDotenv,
@@ -77,7 +77,7 @@ function defaultName(uri: RemoteUri): string {
  */
 export async function esoRemoteRef(remote: string, keys: readonly string[]): Promise<EsoRemoteRef> {
   const { uri } = resolveUri(remote);
-  const display = uri.raw;
+  const display = displayUri(uri);
   const perKey = (nameOf: (key: string) => string): EsoRemoteRef => ({
     layout: "per-key",
     names: new Map(keys.map((k) => [k, nameOf(k)])),

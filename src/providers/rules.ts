@@ -2,6 +2,7 @@
  * Shared checks of SPEC §6, used by every store's `validate` before any write.
  */
 import { EnvsyncError } from "../errors.js";
+import { jsonErrorLocation } from "../redact.js";
 
 /** UTF-8 byte length of a string. */
 export function byteLength(value: string): number {
@@ -23,11 +24,17 @@ export function parseBundleJson(text: string, display: string): Map<string, stri
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (cause) {
-    throw new EnvsyncError("PARSE", `The secret ${display} does not hold a JSON object.`, {
-      cause,
-      hint: "envsync bundles are one JSON object of string values. Point the remote at another secret, or use the per-key layout (PREFIX/*).",
-    });
+  } catch {
+    // The engine's message quotes the text (a secret): say where, never what.
+    const { line, column } = jsonErrorLocation(text);
+    throw new EnvsyncError(
+      "PARSE",
+      `The secret ${display} does not hold a JSON object (invalid JSON at line ${line}, column ${column}).`,
+      {
+        hint: "envsync bundles are one JSON object of string values. Point the remote at another secret, or use the per-key layout (PREFIX/*).",
+        location: { file: display, line, column },
+      },
+    );
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new EnvsyncError("PARSE", `The secret ${display} holds JSON that is not an object.`, {
