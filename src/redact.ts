@@ -6,7 +6,7 @@
  */
 
 /** Query parameters whose values are safe to show (everything else is masked). */
-const SHOWN_PARAMS = new Set(["region", "profile", "api-version", "case", "adopt"]);
+const SHOWN_PARAMS = new Set(["region", "profile", "api-version", "case", "unmanaged"]);
 
 /** What replaces a hidden credential. */
 export const MASK = "***";

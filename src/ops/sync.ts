@@ -23,6 +23,7 @@ import type { RemoteSnapshot, Store } from "../providers/types.js";
 import { pauseBeforeWrite } from "./copy.js";
 import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
 import { portabilityWarnings } from "../dotenv/quote.js";
+import { withRemoteNotices, type RemoteNotice } from "./remote-notices.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
 /** Options of {@link sync}, {@link push}, {@link pull}. */
@@ -70,6 +71,8 @@ export interface SyncResult {
   readonly remoteVersion: string | null;
   /** Remote write API calls made. */
   readonly remoteWriteCalls: number;
+  /** What the remote holds that was not synced (foreign entries, keys .env cannot hold). */
+  readonly notices: readonly RemoteNotice[];
 }
 
 /** Everything read before planning. */
@@ -81,6 +84,8 @@ interface Loaded {
   remote: RemoteSnapshot;
   base: Map<string, string> | null;
   hash: (key: string, value: string) => string;
+  /** What the read left out (foreign entries, keys .env cannot hold). */
+  notices: RemoteNotice[];
 }
 
 const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -96,8 +101,11 @@ async function load(opts: SyncOptions, session: Session): Promise<Loaded> {
   const store = await session.openStore();
   session.logger.debug(`reading ${session.remoteDisplay}`);
   opts.onProgress?.("reading-remote", localValues.size);
-  const remote = await store.read();
+  const read = await withRemoteNotices(session, store, await store.read());
+  const remote = read.snapshot;
+  const notices = read.notices;
   for (const n of remote.notes ?? []) session.logger.debug(n);
+  for (const n of notices) session.logger.warn(`note: ${n.message}`);
   const entry = session.base.get(session.fileLabel, session.remoteDisplay);
   // Reading never creates the HMAC key (diff/check write nothing); without a key
   // there is no base, and the hash is only needed once something is written.
@@ -106,7 +114,7 @@ async function load(opts: SyncOptions, session: Session): Promise<Loaded> {
   session.logger.debug(
     `local: ${localValues.size} keys; remote: ${remote.values.size} keys (version ${remote.version ?? "none"}); base: ${base ? `${base.size} keys` : "none (first sync)"}`,
   );
-  return { session, store, local, localValues, remote, base, hash };
+  return { session, store, local, localValues, remote, base, hash, notices };
 }
 
 /** The plan for `mode` without applying it (also what `diff` shows). */
@@ -210,6 +218,7 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
     counts,
     remoteVersion,
     remoteWriteCalls: calls,
+    notices: loaded.notices,
   });
   if (opts.dryRun) {
     await store.close?.();
@@ -310,8 +319,13 @@ export interface DiffResult {
   /** Keys that differ (in-sync keys are left out). */
   readonly entries: readonly DiffEntry[];
   readonly inSync: number;
-  /** True when local and remote hold the same keys and values. */
+  /**
+   * True when local and remote hold the same keys and values, and nothing under the
+   * remote's prefix was made by other tools (see notices).
+   */
   readonly inAgreement: boolean;
+  /** What the remote holds that was not compared (foreign entries, keys .env cannot hold). */
+  readonly notices: readonly RemoteNotice[];
 }
 
 /** Local vs remote (and vs base): what differs and what `sync` would do. */
@@ -345,6 +359,7 @@ export async function diff(opts: SyncOptions & { showValues?: boolean } = {}): P
     hasBase: loaded.base !== null,
     entries,
     inSync,
-    inAgreement: entries.length === 0,
+    inAgreement: entries.length === 0 && !loaded.notices.some((n) => n.code === "UNMANAGED"),
+    notices: loaded.notices,
   };
 }

@@ -107,7 +107,7 @@ export function checkNames(
     if (name.length > maxLength || !pattern.test(name)) {
       throw new EnvsyncError(
         "NAME",
-        `The key ${key} maps to the name "${name}", which ${display} does not allow (${rule}, at most ${maxLength} characters).`,
+        `The key ${key} maps to the name "${name}", which ${display} does not allow (${rule}${maxLength < Number.MAX_SAFE_INTEGER ? `, at most ${maxLength} characters` : ""}).`,
         { hint: "Rename the key in your .env, or use a store whose name rules allow it." },
       );
     }

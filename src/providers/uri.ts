@@ -72,7 +72,8 @@ export function displayUri(uri: RemoteUri): string {
   // Readable, not percent-encoded: shown to people and used as the base's identity.
   const q = [...uri.params]
     .map(([k, v]) => {
-      if (k === "region" || k === "profile" || k === "case" || k === "adopt") return `${k}=${v}`;
+      if (k === "region" || k === "profile" || k === "case" || k === "unmanaged")
+        return `${k}=${v}`;
       if (k === "endpoint") return `${k}=${redactUrl(v)}`;
       return `${k}=${MASK}`;
     })

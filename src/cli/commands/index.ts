@@ -1,5 +1,6 @@
-/** Registers the commands of this folder (run, export, copy, history, rollback, doctor). */
+/** Registers the commands of this folder (run, export, copy, history, rollback, doctor, adopt). */
 import type { Command } from "commander";
+import { registerAdopt } from "./adopt.js";
 import { registerCopy } from "./copy.js";
 import { registerDoctor } from "./doctor.js";
 import { registerExport } from "./export.js";
@@ -17,4 +18,5 @@ export function registerCommands(program: Command, deps: CommandDeps): void {
   registerCopy(program, deps);
   registerHistory(program, deps);
   registerDoctor(program, deps);
+  registerAdopt(program, deps);
 }
