@@ -1,34 +1,263 @@
-// Bundles the CLI into dist/cli/bin.js (+ lazily loaded chunks) so start-up does not
-// pay for resolving hundreds of small modules (zod alone has ~225). Cloud SDKs, the
-// prompt and spinner libraries stay external and are still imported lazily, so
-// `--version`, `--help` and file: commands never load them (SPEC §9). The library
-// entry (dist/index.js) stays tsc's unbundled output.
+// Builds the CLI into dist/cli/ as CommonJS (no ESM loader at start-up, one file to
+// compile), in three kinds of files:
+//
+//   bin.js          the launcher: answers --version alone, else requires core.cjs
+//   core.cjs        everything `--help` and the file: commands run
+//   chunks/*.cjs    loaded on first use: the YAML + schema parser of envsync.yaml
+//                   (config), one per cloud with its provider code (aws, gcp, azure)
+//
+// A module that belongs to a chunk is replaced in core.cjs by a small proxy whose
+// exports are getters: the first property read requires the chunk (the "lazy require"
+// of Babel's CommonJS transform, applied to named modules). The chunk's own imports of
+// envsync modules outside it (errors, retry, rules…) are not bundled again: they are
+// handed in by the host that loads it, so `instanceof EnvsyncError` and module state
+// hold across the boundary. Node built-ins that only some commands use (child_process,
+// which commander requires at load) are proxied the same way.
 import { build } from "esbuild";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 
-await build({
-  entryPoints: { bin: "src/cli/bin.ts" },
-  outdir: "dist/cli",
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const src = join(root, "src");
+const out = join(root, process.env.ENVSYNC_BUNDLE_OUT ?? "dist/cli");
+const requireHere = createRequire(import.meta.url);
+
+/** Chunks: the src folder (or file) each owns. Every module under it goes to the chunk. */
+const CHUNKS = {
+  config: ["config/parse-config.ts"],
+  aws: ["providers/aws/"],
+  gcp: ["providers/gcp/"],
+  azure: ["providers/azure/"],
+};
+/** Packages left out of the chunks (resolved from node_modules at run time). */
+const EXTERNAL = [
+  "@aws-sdk/*",
+  "@smithy/*",
+  "@google-cloud/*",
+  "google-gax",
+  "@grpc/*",
+  "@azure/*",
+  "@inquirer/*",
+  "ora",
+];
+/** Built-ins required only on some paths: proxied so start-up does not load them. */
+const LAZY_BUILTINS = ["child_process", "readline"];
+/** Packages only some paths use (config files, export): each is a chunk of its own. */
+const LAZY_PACKAGES = ["yaml"];
+const lazyPackage = new RegExp(`^(${LAZY_PACKAGES.join("|")})$`);
+
+const rel = (abs) => relative(src, abs).split(sep).join("/");
+const chunkOf = (abs) => {
+  if (!abs.startsWith(src + sep)) return null;
+  const r = rel(abs);
+  for (const [name, owned] of Object.entries(CHUNKS))
+    if (owned.some((o) => (o.endsWith("/") ? r.startsWith(o) : r === o))) return name;
+  return null;
+};
+const modulesOf = (name) =>
+  CHUNKS[name].flatMap((o) =>
+    o.endsWith("/")
+      ? readdirSync(join(src, o))
+          .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+          .map((f) => o + f)
+      : [o],
+  );
+/** `./x.js` in TypeScript sources means `./x.ts`. */
+const tsPath = (importer, spec) => resolve(dirname(importer), spec.replace(/\.js$/, ".ts"));
+
+/** The value exports of a source module (its types are erased). */
+async function exportsOf(file) {
+  const r = await build({
+    entryPoints: [join(src, file)],
+    bundle: true,
+    packages: "external",
+    format: "esm",
+    platform: "node",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  return Object.values(r.metafile.outputs).find((o) => o.entryPoint)?.exports ?? [];
+}
+
+const define = { "import.meta.url": "__envsyncImportMetaUrl" };
+const banner = `var __envsyncImportMetaUrl = require("node:url").pathToFileURL(__filename).href;`;
+const common = {
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  sourcemap: true,
-  minify: false,
-  chunkNames: "[name]-[hash]",
-  external: [
-    "@aws-sdk/*",
-    "@smithy/*",
-    "@google-cloud/*",
-    "google-gax",
-    "@grpc/*",
-    "@azure/*",
-    "@inquirer/*",
-    "ora",
-  ],
-  banner: {
-    // Bundled CommonJS dependencies may call require(); give them one.
-    js: "import { createRequire as __envsyncCreateRequire } from 'node:module'; const require = __envsyncCreateRequire(import.meta.url);",
-  },
+  // import() of a bundled module becomes a lazy require, never an ESM load.
+  supported: { "dynamic-import": false },
+  external: EXTERNAL,
+  define,
   logLevel: "warning",
+};
+
+// 1. Chunks. The lazily loaded packages first, as they are.
+for (const pkg of LAZY_PACKAGES) {
+  await build({
+    ...common,
+    stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root },
+    outfile: join(out, "chunks", `${pkg}.cjs`),
+  });
+}
+/** In a chunk, a lazily loaded package is the chunk file beside it. */
+const packageChunks = {
+  name: "package-chunks",
+  setup(b) {
+    b.onResolve({ filter: lazyPackage }, (a) => ({ path: `./${a.path}.cjs`, external: true }));
+  },
+};
+
+// Then the chunks of envsync modules. Each is a function of the host (the core that loads it): envsync modules
+//    outside the chunk are read from the host, never bundled twice.
+const hostModules = new Set();
+const chunkExports = {};
+for (const name of Object.keys(CHUNKS)) {
+  const mods = modulesOf(name);
+  chunkExports[name] = Object.fromEntries(
+    await Promise.all(mods.map(async (m) => [m, await exportsOf(m)])),
+  );
+  const entry = mods.map((m, i) => `export * as m${i} from ${JSON.stringify(join(src, m))};`);
+  await build({
+    ...common,
+    stdin: { contents: entry.join("\n"), resolveDir: src, sourcefile: `chunk-${name}.js` },
+    outfile: join(out, "chunks", `${name}.cjs`),
+    banner: {
+      js: `module.exports = function envsyncChunk(__envsyncHost) {\nvar module = { exports: {} }, exports = module.exports;\n${banner}`,
+    },
+    footer: { js: "return module.exports;\n};" },
+    plugins: [
+      packageChunks,
+      {
+        name: "host-modules",
+        setup(b) {
+          b.onResolve({ filter: /^\.\.?\// }, (a) => {
+            if (!a.importer.startsWith(src)) return undefined;
+            const target = tsPath(a.importer, a.path);
+            if (chunkOf(target) === name) return undefined;
+            hostModules.add(rel(target));
+            return { path: rel(target), namespace: "envsync-host" };
+          });
+          b.onLoad({ filter: /.*/, namespace: "envsync-host" }, (a) => ({
+            contents: `module.exports = __envsyncHost(${JSON.stringify(a.path)});`,
+            loader: "js",
+          }));
+        },
+      },
+    ],
+  });
+}
+
+// 2. The core. Modules of a chunk become lazy proxies; the loader hands the chunks
+//    the host modules they import.
+const loader = [
+  `const { join } = require("node:path");`,
+  `const host = {`,
+  ...[...hostModules].map(
+    (m) => `  ${JSON.stringify(m)}: () => require(${JSON.stringify(join(src, m))}),`,
+  ),
+  `};`,
+  `const hostModule = (id) => host[id]();`,
+  `const loaded = {};`,
+  `exports.load = (name) => (loaded[name] ??= require(join(__dirname, "chunks", name + ".cjs"))(hostModule));`,
+].join("\n");
+const proxy = (load, names) =>
+  [
+    `let m;`,
+    `const get = () => (m ??= ${load});`,
+    ...names.map(
+      (n) =>
+        `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => get()[${JSON.stringify(n)}] });`,
+    ),
+  ].join("\n");
+
+await build({
+  ...common,
+  entryPoints: { core: join(src, "cli", "main.ts") },
+  outdir: out,
+  outExtension: { ".js": ".cjs" },
+  banner: { js: banner },
+  sourcemap: true,
+  plugins: [
+    {
+      name: "lazy-chunks",
+      setup(b) {
+        b.onResolve({ filter: /^envsync:chunk-loader$/ }, () => ({
+          path: "loader",
+          namespace: "envsync-loader",
+        }));
+        b.onLoad({ filter: /.*/, namespace: "envsync-loader" }, () => ({
+          contents: loader,
+          resolveDir: src,
+          loader: "js",
+        }));
+        b.onResolve({ filter: /^\.\.?\// }, (a) => {
+          if (!a.importer.startsWith(src)) return undefined;
+          const target = tsPath(a.importer, a.path);
+          const name = chunkOf(target);
+          if (!name) return undefined;
+          return { path: rel(target), namespace: "envsync-chunk", pluginData: name };
+        });
+        b.onLoad({ filter: /.*/, namespace: "envsync-chunk" }, (a) => {
+          const name = a.pluginData;
+          const i = modulesOf(name).indexOf(a.path);
+          return {
+            contents: proxy(
+              `require("envsync:chunk-loader").load(${JSON.stringify(name)}).m${i}`,
+              chunkExports[name][a.path],
+            ),
+            resolveDir: src,
+            loader: "js",
+          };
+        });
+        b.onResolve({ filter: lazyPackage }, (a) => ({
+          path: a.path,
+          namespace: "lazy-package",
+        }));
+        b.onLoad({ filter: /.*/, namespace: "lazy-package" }, (a) => ({
+          contents: proxy(
+            `require(require("node:path").join(__dirname, "chunks", ${JSON.stringify(`${a.path}.cjs`)}))`,
+            Object.keys(requireHere(a.path)),
+          ),
+          loader: "js",
+        }));
+        b.onResolve({ filter: new RegExp(`^(node:)?(${LAZY_BUILTINS.join("|")})$`) }, (a) =>
+          a.namespace === "lazy-builtin"
+            ? { path: a.path, external: true }
+            : { path: a.path.replace(/^node:/, ""), namespace: "lazy-builtin" },
+        );
+        b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (a) => ({
+          contents: proxy(
+            `require(${JSON.stringify(`node:${a.path}`)})`,
+            Object.keys(requireHere(`node:${a.path}`)),
+          ),
+          loader: "js",
+        }));
+      },
+    },
+  ],
 });
+
+// 3. The launcher.
+await build({
+  ...common,
+  entryPoints: { bin: join(src, "cli", "bin.ts") },
+  outdir: out,
+  banner: { js: `#!/usr/bin/env node\n${banner}` },
+  plugins: [
+    {
+      name: "core",
+      setup(b) {
+        b.onResolve({ filter: /^\.\/main\.js$/ }, () => ({ path: "./core.cjs", external: true }));
+      },
+    },
+  ],
+});
+
+// dist/ is ESM ("type": "module"); the CLI folder is CommonJS.
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");

@@ -30,6 +30,7 @@ export type ErrorCode =
   | "NEEDS_CONFIRMATION" // remote deletions without TTY and without --yes
   | "CONFLICT" // unresolved conflict
   | "REMOTE_CHANGED" // the remote moved between read and write
+  | "LOCKED" // another live envsync process holds the lock
   | "NOT_FOUND" // a remote that must exist does not
   | "AUTH" // no credentials / access denied
   | "NETWORK" // connection, timeout, throttling beyond retries
@@ -48,6 +49,7 @@ const defaultExit: Record<ErrorCode, ExitCodeValue> = {
   NEEDS_CONFIRMATION: ExitCode.USAGE,
   CONFLICT: ExitCode.CONFLICT,
   REMOTE_CHANGED: ExitCode.REMOTE_CHANGED,
+  LOCKED: ExitCode.REMOTE_CHANGED,
   NOT_FOUND: ExitCode.RUNTIME,
   AUTH: ExitCode.RUNTIME,
   NETWORK: ExitCode.RUNTIME,
@@ -92,4 +94,88 @@ export class EnvsyncError extends Error {
 /** True when `e` is an {@link EnvsyncError} (optionally with the given code). */
 export function isEnvsyncError(e: unknown, code?: ErrorCode): e is EnvsyncError {
   return e instanceof EnvsyncError && (code === undefined || e.code === code);
+}
+
+/** The errno code of a Node system error (`ENOSPC`, `EACCES`, …), or undefined. */
+export function errnoCode(e: unknown): string | undefined {
+  return typeof e === "object" &&
+    e !== null &&
+    "code" in e &&
+    typeof e.code === "string" &&
+    /^E[A-Z0-9]+$/.test(e.code)
+    ? e.code
+    : undefined;
+}
+
+/** What to do about a local file system error, by errno code. */
+export function ioHint(code: string | undefined): string {
+  switch (code) {
+    case "ENOSPC":
+      return "The disk is full: free some space and run again. Nothing was lost: files are replaced whole or not at all.";
+    case "EDQUOT":
+      return "Your disk quota is used up: free some space (or ask for a larger quota) and run again. Nothing was lost.";
+    case "EFBIG":
+      return "The file is larger than the size limit of this process (ulimit -f) or file system: raise the limit and run again.";
+    case "EROFS":
+      return "The file system is mounted read-only: run where it is writable, or remount it read-write.";
+    case "EACCES":
+    case "EPERM":
+      return "Check the permissions of the file and its folder (you need write access to the folder).";
+    case "EMFILE":
+    case "ENFILE":
+      return "Too many open files: raise the limit (ulimit -n) or close other programs, then run again.";
+    case "ENOTDIR":
+    case "EISDIR":
+    case "ENOENT":
+      return "Check the path: a folder on it is missing or is a file.";
+    case "ELOOP":
+      return "The path is a loop of symbolic links: fix the links.";
+    case "EIO":
+      return "The disk reported a hardware error: check it before running again.";
+    default:
+      return "Check the path and the disk, then run again; files are replaced whole or not at all.";
+  }
+}
+
+/**
+ * A local file system failure as an `IO` error (exit 1): the message names what was
+ * being done, the path and the errno code with its meaning; the hint says what to do.
+ */
+export function ioError(path: string, what: string, cause: unknown): EnvsyncError {
+  if (cause instanceof EnvsyncError) return cause;
+  const code = errnoCode(cause);
+  const meaning = code !== undefined ? IO_MEANING[code] : undefined;
+  return new EnvsyncError(
+    "IO",
+    `Could not ${what} ${path}${code !== undefined ? ` (${code}${meaning ? `: ${meaning}` : ""})` : ""}.`,
+    { cause, hint: ioHint(code) },
+  );
+}
+
+const IO_MEANING: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EFBIG: "file too large",
+  EROFS: "read-only file system",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in the system",
+  ENOENT: "no such file or folder",
+  ENOTDIR: "not a folder",
+  EISDIR: "is a folder",
+  ELOOP: "too many symbolic links",
+  EIO: "input/output error",
+};
+
+/**
+ * Turns a stray Node system error (one that reached the top without being wrapped)
+ * into an `IO` error naming its path, so a full disk anywhere reads as an I/O error
+ * with a hint, never as an unexpected error. Returns null for anything else.
+ */
+export function fromSystemError(e: unknown): EnvsyncError | null {
+  const code = errnoCode(e);
+  if (code === undefined || !(e instanceof Error) || !("syscall" in e)) return null;
+  const path = "path" in e && typeof e.path === "string" ? e.path : "a local file";
+  return ioError(path, `${String(e.syscall)}`, e);
 }

@@ -1,8 +1,8 @@
-#!/usr/bin/env node
 /**
- * The envsync executable. `--version` is answered before anything else is loaded;
- * everything else goes through `main`, and this is the only place that ends the
- * process with a code (SPEC §4).
+ * The envsync executable (bundled by scripts/bundle.mjs into dist/cli/bin.js, which
+ * loads the rest from dist/cli/core.cjs). `--version` is answered before anything else
+ * is loaded; everything else goes through `main`, and this is the only place that ends
+ * the process with a code.
  */
 import { readFileSync } from "node:fs";
 
@@ -17,6 +17,8 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
     process.stderr.write("\ninterrupted: nothing more will be written\n");
     process.exit(130);
   });
-  const { main } = await import("./main.js");
-  process.exitCode = await main(argv);
+  // Not awaited at the top level: the bundle is CommonJS.
+  void import("./main.js").then(async ({ main }) => {
+    process.exitCode = await main(argv);
+  });
 }

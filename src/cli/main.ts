@@ -3,7 +3,7 @@
  * here (typed errors carry theirs); `bin.ts` ends the process with it.
  */
 import { Command, CommanderError, Option } from "commander";
-import { EnvsyncError, ExitCode, isEnvsyncError } from "../errors.js";
+import { EnvsyncError, ExitCode, fromSystemError, isEnvsyncError } from "../errors.js";
 import { redactText, safeErrorText } from "../redact.js";
 import type { OnConflict, PlanEntry } from "../core/merge.js";
 import { diff, pull, push, sync, type SyncOptions } from "../ops/sync.js";
@@ -13,6 +13,7 @@ import { createOutput, type Output } from "./output.js";
 import { promptRemote, registerCommands, type CliOptions } from "./commands/index.js";
 import { createProgress, pausePrompts, syncProgress } from "./progress.js";
 import { renderDiff, renderSync } from "./render.js";
+import { testHooks } from "../test-hooks.js";
 
 /** Options as commander hands them over (shared + command-specific). */
 interface RawOptions {
@@ -101,7 +102,9 @@ function syncFlags(cmd: Command): Command {
     .option("--purge", "delete permanently where the store soft-deletes (Azure)");
 }
 
-function common(o: RawOptions): CommonOptions {
+/** Maps the shared flags to library options; `out` gives the logger test hooks speak through. */
+function common(o: RawOptions, out: () => Output): CommonOptions {
+  const hooks = testHooks(process.env, () => out().logger);
   const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
   if (
     concurrency !== undefined &&
@@ -126,6 +129,7 @@ function common(o: RawOptions): CommonOptions {
   const retryBudgetMs = whole(o.retryBudget, "--retry-budget", 0);
   const file = o.file ?? o.envPath;
   return {
+    ...(hooks ? { storeContext: { hooks } } : {}),
     ...(retries !== undefined ? { retries } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(retryBudgetMs !== undefined ? { retryBudgetMs } : {}),
@@ -183,7 +187,7 @@ async function runSync(
 ): Promise<number> {
   const progress = createProgress(out);
   const opts: SyncOptions = {
-    ...common(o),
+    ...common(o, () => out),
     logger: out.logger,
     ...(o.onConflict !== undefined ? { onConflict: o.onConflict } : {}),
     ...(o.prune !== undefined ? { prune: o.prune } : {}),
@@ -227,14 +231,15 @@ function modeFromDirection(
 function report(err: unknown, out: Output): number {
   const e = isEnvsyncError(err)
     ? err
-    : new EnvsyncError(
+    : (fromSystemError(err) ??
+      new EnvsyncError(
         "PROVIDER",
         `Unexpected error: ${err instanceof SyntaxError ? "malformed data" : err instanceof Error ? err.message : String(err)}`,
         {
           cause: err,
           hint: "Run again with --verbose for details; if it persists, report it.",
         },
-      );
+      ));
   // URL credentials never reach the output, whatever built the message.
   const message = redactText(e.message);
   const hint = e.hint === undefined ? undefined : redactText(e.hint);
@@ -303,7 +308,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--force", "replace an existing envsync.yaml")
     .action(
       wrap(async (o) => {
-        const c = common(o);
+        const c = common(o, () => out);
         const remote =
           o.remote ??
           (await import("../ops/session.js")).seedRemote(c.seed) ??
@@ -358,7 +363,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(
       wrap(async (o) => {
         const d = await diff({
-          ...common(o),
+          ...common(o, () => out),
           logger: out.logger,
           ...(o.expand ? { expand: true } : {}),
           ...(o.showValues ? { showValues: true } : {}),
@@ -373,7 +378,7 @@ export async function main(argv: string[]): Promise<number> {
   ).action(
     wrap(async (o) => {
       const d = await diff({
-        ...common(o),
+        ...common(o, () => out),
         logger: out.logger,
         ...(o.expand ? { expand: true } : {}),
       });
@@ -405,7 +410,7 @@ export async function main(argv: string[]): Promise<number> {
 
   registerCommands(program, {
     shared,
-    common: (o: CliOptions) => common(o),
+    common: (o: CliOptions) => common(o, () => out),
     wrap: (fn) => wrap((o, cmd) => fn(o as CliOptions, cmd)),
     out: () => out,
   });

@@ -1,49 +1,15 @@
 /**
- * `envsync.yaml` (SPEC §5): found in the working folder or a parent (or `--config`),
- * parsed with `yaml`, validated with `zod`; an unknown key or a wrong type is exit 2
- * naming the key's path.
+ * `envsync.yaml`: found in the working folder or a parent (or `--config`);
+ * parse-config.ts parses it with `yaml` and validates it with `zod`; an unknown key or
+ * a wrong type is exit 2 naming the key's path.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { LineCounter, parseDocument as parseYaml } from "yaml";
-// zod/mini: the same validator with a tree-shakable API; the classic one adds ~750 KB
-// to every command's start-up. Messages come from the English locale, loaded alone.
-import * as z from "zod/mini";
-import { en } from "zod/v4/locales";
 import { EnvsyncError } from "../errors.js";
+import { parseConfig, type Config } from "./parse-config.js";
 
-z.config(en());
-
-const nonEmpty = (): z.ZodMiniString => z.string().check(z.minLength(1));
-const int = (min: number, max?: number): z.ZodMiniNumber =>
-  z.number().check(z.int(), z.gte(min), ...(max === undefined ? [] : [z.lte(max)]));
-
-const onConflict = z.enum(["remote", "local", "prompt", "fail"]);
-
-const environmentSchema = z.strictObject({
-  file: z.optional(nonEmpty()),
-  remote: nonEmpty(),
-  "on-conflict": z.optional(onConflict),
-  prune: z.optional(z.boolean()),
-  expand: z.optional(z.boolean()),
-});
-
-const configSchema = z.strictObject({
-  default: z.optional(nonEmpty()),
-  concurrency: z.optional(int(1, 256)),
-  /** Retries of a transient store error (docs/RELIABILITY.md). */
-  retries: z.optional(int(0, 20)),
-  /** Timeout of one store request, ms. */
-  timeout: z.optional(int(1)),
-  /** Time budget for the retries of one call, ms. */
-  "retry-budget": z.optional(int(0)),
-  environments: z.record(nonEmpty(), environmentSchema),
-});
-
-/** One environment of envsync.yaml. */
-export type EnvironmentConfig = z.infer<typeof environmentSchema>;
-/** The whole envsync.yaml. */
-export type Config = z.infer<typeof configSchema>;
+export { parseConfig };
+export type { Config, EnvironmentConfig } from "./parse-config.js";
 
 /** The config file's name. */
 export const CONFIG_FILE = "envsync.yaml";
@@ -66,57 +32,6 @@ export function findConfig(cwd: string): string | null {
     if (up === dir) return null;
     dir = up;
   }
-}
-
-/** Parses and validates config text; errors name `file:line` and the key path. */
-export function parseConfig(text: string, path: string): Config {
-  const lineCounter = new LineCounter();
-  const doc = parseYaml(text, { lineCounter, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = e.linePos?.[0];
-    throw new EnvsyncError(
-      "CONFIG",
-      `${path}${pos ? `:${pos.line}:${pos.col}` : ""}: invalid YAML (${e.code}).`,
-      {
-        hint: "Fix the YAML syntax; see the README's config example.",
-        ...(pos ? { location: { file: path, line: pos.line, column: pos.col } } : {}),
-      },
-    );
-  }
-  const data: unknown = doc.toJS();
-  const result = configSchema.safeParse(data ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    let keyPath = issue.path.map(String).join(".");
-    let what = issue.message;
-    if (issue.code === "unrecognized_keys") {
-      keyPath = [...issue.path.map(String), issue.keys[0] ?? ""].filter(Boolean).join(".");
-      what = "unknown key";
-    }
-    const node = doc.getIn(keyPath ? keyPath.split(".") : [], true) as
-      { range?: [number, number, number] } | undefined;
-    const at = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
-    throw new EnvsyncError(
-      "CONFIG",
-      `${path}${at ? `:${at.line}` : ""}: ${keyPath || "(top level)"}: ${what}.`,
-      {
-        hint: "Allowed keys: default, concurrency, retries, timeout, retry-budget, environments.NAME.{file, remote, on-conflict, prune, expand}.",
-        ...(at ? { location: { file: path, line: at.line } } : {}),
-      },
-    );
-  }
-  const cfg = result.data;
-  if (cfg.default !== undefined && !(cfg.default in cfg.environments)) {
-    throw new EnvsyncError(
-      "CONFIG",
-      `${path}: default: "${cfg.default}" is not one of the environments.`,
-      {
-        hint: `Environments: ${Object.keys(cfg.environments).join(", ") || "(none)"}.`,
-      },
-    );
-  }
-  return cfg;
 }
 
 /** Loads envsync.yaml from `explicit` (must exist) or by search from `cwd` (may be absent). */

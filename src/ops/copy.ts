@@ -10,8 +10,9 @@ import { loadConfig } from "../config/config.js";
 import { EnvsyncError } from "../errors.js";
 import { silentLogger } from "../logger.js";
 import { openStore, resolveUri } from "../providers/registry.js";
-import type { Store, StoreContext } from "../providers/types.js";
+import type { ChangeSet, StoreContext } from "../providers/types.js";
 import { displayUri } from "../providers/uri.js";
+import { applyPlan, withStore } from "./apply.js";
 import { networkPolicy, type CommonOptions } from "./session.js";
 
 /** What happens to one key of a copy. */
@@ -114,117 +115,97 @@ export async function copy(opts: CopyOptions): Promise<CopyResult> {
     });
   }
   const progress = opts.onProgress ?? (() => {});
-  const stores: Store[] = [];
-  try {
-    progress("reading-source", 0);
-    const source = await openStore(opts.from, ctx);
-    stores.push(source);
-    const src = await source.read();
-    if (!src.exists) {
-      throw new EnvsyncError("NOT_FOUND", `The source remote ${fromDisplay} does not exist.`, {
-        hint: "Check the first URI; copy reads from it and writes to the second.",
-      });
-    }
-    progress("reading-target", src.values.size);
-    const target = await openStore(opts.to, ctx);
-    stores.push(target);
-    const dst = await target.read();
-    logger.debug(
-      `source: ${src.values.size} keys; target: ${dst.values.size} keys (version ${dst.version ?? "none"})`,
-    );
-
-    const set = new Map<string, string>();
-    const del: string[] = [];
-    const plan: CopyEntry[] = [];
-    const keys = [...new Set([...src.values.keys(), ...dst.values.keys()])].sort();
-    for (const key of keys) {
-      const s = src.values.get(key);
-      const d = dst.values.get(key);
-      if (s === undefined) {
-        if (opts.prune) {
-          del.push(key);
-          plan.push({ key, action: "delete" });
-        } else plan.push({ key, action: "keep" });
-      } else if (d === undefined) {
-        set.set(key, s);
-        plan.push({ key, action: "add" });
-      } else if (d !== s) {
-        set.set(key, s);
-        plan.push({ key, action: "update" });
-      } else plan.push({ key, action: "unchanged" });
-    }
-    const next = new Map(dst.values);
-    for (const k of del) next.delete(k);
-    for (const [k, v] of set) next.set(k, v);
-    const changes = { set, delete: del };
-    const touched = set.size + del.length > 0;
-    // The target's rules are checked even on a dry run: a plan that cannot be applied says so.
-    if (touched) target.validate(next, changes);
-    const count = (a: CopyAction): number => plan.filter((e) => e.action === a).length;
-    const result = (applied: boolean, targetVersion: string | null): CopyResult => ({
-      from: fromDisplay,
-      to: toDisplay,
-      dryRun: opts.dryRun ?? false,
-      applied,
-      plan,
-      counts: {
-        added: count("add"),
-        updated: count("update"),
-        unchanged: count("unchanged"),
-        deleted: count("delete"),
-        kept: count("keep"),
-      },
-      targetVersion,
-    });
-    if (opts.dryRun || !touched) return result(false, dst.version);
-    if (del.length > 0 && !opts.yes) {
-      const ok = opts.confirmDeletions ? await opts.confirmDeletions(del, toDisplay) : null;
-      if (ok === null) {
-        throw new EnvsyncError(
-          "NEEDS_CONFIRMATION",
-          `This copy would delete ${del.length} key(s) on ${toDisplay}: ${del.join(", ")}. Nothing was written.`,
-          {
-            hint: "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run.",
-          },
-        );
+  progress("reading-source", 0);
+  return withStore(
+    () => openStore(opts.from, ctx),
+    async (source) => {
+      const src = await source.read();
+      if (!src.exists) {
+        throw new EnvsyncError("NOT_FOUND", `The source remote ${fromDisplay} does not exist.`, {
+          hint: "Check the first URI; copy reads from it and writes to the second.",
+        });
       }
-      if (!ok) {
-        throw new EnvsyncError(
-          "NEEDS_CONFIRMATION",
-          "Deletion not confirmed. Nothing was written.",
-          {
-            hint: "Run again and confirm, or copy without --prune.",
-          },
-        );
-      }
-    }
-    await pauseBeforeWrite(ctx);
-    progress("writing", set.size + del.length);
-    const w = await target.write(changes, dst, opts.purge ? { purge: true } : {});
-    return result(true, w.version);
-  } finally {
-    for (const s of stores) await s.close?.();
-  }
+      progress("reading-target", src.values.size);
+      return withStore(
+        () => openStore(opts.to, ctx),
+        async (target) => {
+          const dst = await target.read();
+          logger.debug(
+            `source: ${src.values.size} keys; target: ${dst.values.size} keys (version ${dst.version ?? "none"})`,
+          );
+          const { plan, changes } = copyPlan(src.values, dst.values, opts.prune ?? false);
+          const count = (a: CopyAction): number => plan.filter((e) => e.action === a).length;
+          const del = changes.delete;
+          const ask = opts.confirmDeletions;
+          // The target's rules are checked even on a dry run: a plan that cannot be applied says so.
+          const done = await applyPlan(
+            { store: target, read: dst, changes },
+            {
+              ...(opts.dryRun ? { dryRun: true } : {}),
+              ...(opts.purge ? { writeOptions: { purge: true } } : {}),
+              ...(ctx.hooks ? { hooks: ctx.hooks } : {}),
+              ...(del.length > 0
+                ? {
+                    confirm: {
+                      ...(opts.yes ? { yes: true } : {}),
+                      ...(ask ? { ask: () => ask(del, toDisplay) } : {}),
+                      unasked: `This copy would delete ${del.length} key(s) on ${toDisplay}: ${del.join(", ")}. Nothing was written.`,
+                      unaskedHint:
+                        "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run.",
+                      refused: "Deletion not confirmed. Nothing was written.",
+                      refusedHint: "Run again and confirm, or copy without --prune.",
+                    },
+                  }
+                : {}),
+              onRemoteWrite: (n) => progress("writing", n),
+            },
+          );
+          return {
+            from: fromDisplay,
+            to: toDisplay,
+            dryRun: opts.dryRun ?? false,
+            applied: done.remoteWritten,
+            plan,
+            counts: {
+              added: count("add"),
+              updated: count("update"),
+              unchanged: count("unchanged"),
+              deleted: count("delete"),
+              kept: count("keep"),
+            },
+            targetVersion: done.version,
+          };
+        },
+      );
+    },
+  );
 }
 
-/**
- * ENVSYNC_PAUSE_BEFORE_WRITE=ms holds a write between reading and writing (as in
- * sync), so tests can change the target meanwhile and see the version guard (exit 5).
- * A SIGUSR2 ends the pause early, so a test can resume the writer the moment its
- * concurrent change is done (test/e2e/concurrent.test.ts).
- */
-export async function pauseBeforeWrite(ctx: Pick<StoreContext, "env" | "logger">): Promise<void> {
-  const ms = Number(ctx.env.ENVSYNC_PAUSE_BEFORE_WRITE ?? 0);
-  if (ms > 0) {
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        process.removeListener("SIGUSR2", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      process.once("SIGUSR2", done);
-      ctx.logger.warn(`pausing ${ms} ms before writing (ENVSYNC_PAUSE_BEFORE_WRITE)`);
-    });
+/** The copy plan: every key of either side, sorted, and the target's changes. */
+function copyPlan(
+  src: ReadonlyMap<string, string>,
+  dst: ReadonlyMap<string, string>,
+  prune: boolean,
+): { plan: CopyEntry[]; changes: ChangeSet } {
+  const set = new Map<string, string>();
+  const del: string[] = [];
+  const plan: CopyEntry[] = [];
+  const keys = [...new Set([...src.keys(), ...dst.keys()])].sort();
+  for (const key of keys) {
+    const s = src.get(key);
+    const d = dst.get(key);
+    if (s === undefined) {
+      if (prune) {
+        del.push(key);
+        plan.push({ key, action: "delete" });
+      } else plan.push({ key, action: "keep" });
+    } else if (d === undefined) {
+      set.set(key, s);
+      plan.push({ key, action: "add" });
+    } else if (d !== s) {
+      set.set(key, s);
+      plan.push({ key, action: "update" });
+    } else plan.push({ key, action: "unchanged" });
   }
+  return { plan, changes: { set, delete: del } };
 }

@@ -9,7 +9,7 @@
 import { EnvsyncError } from "../errors.js";
 import { mapLimit } from "../providers/parallel.js";
 import type { Store, VersionInfo } from "../providers/types.js";
-import { pauseBeforeWrite } from "./copy.js";
+import { applyPlan, withStore } from "./apply.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
 /** A version as listed (no values). */
@@ -95,18 +95,18 @@ async function complete(
 /** Lists the remote's versions, newest first (ids, dates, key counts; no values). */
 export async function history(opts: CommonOptions = {}): Promise<HistoryResult> {
   const session = resolveSession(opts);
-  const store = await session.openStore();
-  try {
-    const v = versioned(store, session);
-    const versions = await complete(
-      v,
-      await v.listVersions(),
-      Math.min(8, session.storeContext.concurrency),
-    );
-    return { remote: session.remoteDisplay, versions: versions.map(entry) };
-  } finally {
-    await store.close?.();
-  }
+  return withStore(
+    () => session.openStore(),
+    async (store) => {
+      const v = versioned(store, session);
+      const versions = await complete(
+        v,
+        await v.listVersions(),
+        Math.min(8, session.storeContext.concurrency),
+      );
+      return { remote: session.remoteDisplay, versions: versions.map(entry) };
+    },
+  );
 }
 
 /** Options of {@link rollback}. */
@@ -167,66 +167,55 @@ function pick(versions: readonly VersionInfo[], to: string, display: string): Ve
  */
 export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
   const session = resolveSession(opts);
-  const store = await session.openStore();
-  try {
-    const v = versioned(store, session);
-    const chosen = pick(await v.listVersions(), opts.to, session.remoteDisplay);
-    const old = await v.readVersion(chosen.id);
-    const current = await v.read();
-    const set = new Map<string, string>();
-    const added: string[] = [];
-    const updated: string[] = [];
-    const deleted: string[] = [];
-    for (const [k, val] of old.values) {
-      const now = current.values.get(k);
-      if (now === undefined) added.push(k);
-      else if (now !== val) updated.push(k);
-      else continue;
-      set.set(k, val);
-    }
-    for (const k of current.values.keys()) if (!old.values.has(k)) deleted.push(k);
-    const plan: RollbackPlan = {
-      added: added.sort(),
-      updated: updated.sort(),
-      deleted: deleted.sort(),
-    };
-    const changes = { set, delete: deleted };
-    const touched = set.size + deleted.length > 0;
-    if (touched) store.validate(new Map(old.values), changes);
-    const result = (applied: boolean, version: string | null): RollbackResult => ({
-      remote: session.remoteDisplay,
-      restored: chosen.id,
-      dryRun: opts.dryRun ?? false,
-      applied,
-      plan,
-      version,
-    });
-    if (opts.dryRun || !touched) return result(false, current.version);
-    if (!opts.yes) {
-      const ok = opts.confirm ? await opts.confirm(plan, session.remoteDisplay) : null;
-      if (ok === null) {
-        throw new EnvsyncError(
-          "NEEDS_CONFIRMATION",
-          `Rolling ${session.remoteDisplay} back to ${chosen.id} changes ${set.size} key(s) and deletes ${deleted.length}. Nothing was written.`,
-          {
-            hint: "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run.",
-          },
-        );
+  return withStore(
+    () => session.openStore(),
+    async (store) => {
+      const v = versioned(store, session);
+      const chosen = pick(await v.listVersions(), opts.to, session.remoteDisplay);
+      const old = await v.readVersion(chosen.id);
+      const current = await v.read();
+      const set = new Map<string, string>();
+      const added: string[] = [];
+      const updated: string[] = [];
+      const deleted: string[] = [];
+      for (const [k, val] of old.values) {
+        const now = current.values.get(k);
+        if (now === undefined) added.push(k);
+        else if (now !== val) updated.push(k);
+        else continue;
+        set.set(k, val);
       }
-      if (!ok) {
-        throw new EnvsyncError(
-          "NEEDS_CONFIRMATION",
-          "Rollback not confirmed. Nothing was written.",
-          {
-            hint: "Run again and confirm to restore that version.",
+      for (const k of current.values.keys()) if (!old.values.has(k)) deleted.push(k);
+      const plan: RollbackPlan = {
+        added: added.sort(),
+        updated: updated.sort(),
+        deleted: deleted.sort(),
+      };
+      const ask = opts.confirm;
+      const done = await applyPlan(
+        { store, read: current, changes: { set, delete: deleted } },
+        {
+          ...(opts.dryRun ? { dryRun: true } : {}),
+          ...(session.storeContext.hooks ? { hooks: session.storeContext.hooks } : {}),
+          confirm: {
+            ...(opts.yes ? { yes: true } : {}),
+            ...(ask ? { ask: () => ask(plan, session.remoteDisplay) } : {}),
+            unasked: `Rolling ${session.remoteDisplay} back to ${chosen.id} changes ${set.size} key(s) and deletes ${deleted.length}. Nothing was written.`,
+            unaskedHint:
+              "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run.",
+            refused: "Rollback not confirmed. Nothing was written.",
+            refusedHint: "Run again and confirm to restore that version.",
           },
-        );
-      }
-    }
-    await pauseBeforeWrite(session.storeContext);
-    const w = await store.write(changes, current);
-    return result(true, w.version);
-  } finally {
-    await store.close?.();
-  }
+        },
+      );
+      return {
+        remote: session.remoteDisplay,
+        restored: chosen.id,
+        dryRun: opts.dryRun ?? false,
+        applied: done.remoteWritten,
+        plan,
+        version: done.version,
+      };
+    },
+  );
 }

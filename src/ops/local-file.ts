@@ -9,7 +9,7 @@ import { constants } from "node:fs";
 import { EnvsyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { applyChanges, formatDotenv, parseDocument, type DotenvDocument } from "../dotenv/index.js";
-import { writeFileAtomic } from "../state/atomic-write.js";
+import { danglingLinkError, writeFileAtomic } from "../state/atomic-write.js";
 
 /** The local file as read. */
 export interface LocalFile {
@@ -39,7 +39,12 @@ async function readText(path: string, displayName = path): Promise<string | null
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return null;
+    // A dangling symlink is not an absent file (reading it as empty would delete keys).
+    if (code === "ENOENT") {
+      const dangling = await danglingLinkError(path);
+      if (dangling) throw dangling;
+      return null;
+    }
     throw new EnvsyncError(
       "IO",
       `Cannot read ${path} (${code === "ENOTREG" ? "not a regular file" : (code ?? "error")}).`,

@@ -11,6 +11,7 @@ import { openStore, resolveUri } from "../providers/registry.js";
 import type { Store, StoreContext } from "../providers/types.js";
 import { displayUri } from "../providers/uri.js";
 import { BaseStore } from "../state/base-state.js";
+import { withStore } from "./apply.js";
 
 /** Seed flags (the Python sketch's CLI), mapped to a bundle remote. */
 export interface SeedOptions {
@@ -215,7 +216,7 @@ export function resolveSession(opts: CommonOptions): Session {
       remote: opts.remote ? "flag" : seeded ? "seed-flag" : "config",
     },
     logger,
-    base: new BaseStore(root),
+    base: new BaseStore(root, { note: (m) => logger.warn(m) }),
     storeContext,
     openStore: () => openStore(remote, storeContext),
   };
@@ -229,18 +230,18 @@ export async function readExistingRemote(
   session: Session,
   hint: string,
 ): Promise<ReadonlyMap<string, string>> {
-  const store = await session.openStore();
-  try {
-    const snap = await store.read();
-    if (!snap.exists) {
-      throw new EnvsyncError(
-        "NOT_FOUND",
-        `The remote ${session.remoteDisplay} does not exist yet.`,
-        { hint },
-      );
-    }
-    return snap.values;
-  } finally {
-    await store.close?.();
-  }
+  return withStore(
+    () => session.openStore(),
+    async (store) => {
+      const snap = await store.read();
+      if (!snap.exists) {
+        throw new EnvsyncError(
+          "NOT_FOUND",
+          `The remote ${session.remoteDisplay} does not exist yet.`,
+          { hint },
+        );
+      }
+      return snap.values;
+    },
+  );
 }

@@ -20,7 +20,7 @@ import {
 } from "../core/merge.js";
 import { checkNames } from "../providers/rules.js";
 import type { RemoteSnapshot, Store } from "../providers/types.js";
-import { pauseBeforeWrite } from "./copy.js";
+import { applyPlan, touches, withStore } from "./apply.js";
 import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
 import { portabilityWarnings } from "../dotenv/quote.js";
 import { withRemoteNotices, type RemoteNotice } from "./remote-notices.js";
@@ -78,7 +78,6 @@ export interface SyncResult {
 /** Everything read before planning. */
 interface Loaded {
   session: Session;
-  store: Store;
   local: LocalFile;
   localValues: Map<string, string>;
   remote: RemoteSnapshot;
@@ -90,15 +89,27 @@ interface Loaded {
 
 const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-async function load(opts: SyncOptions, session: Session): Promise<Loaded> {
-  // The local file first: a malformed .env stops us before any network call.
+/** The local side; read first, so a malformed .env stops us before any network call. */
+async function readLocalSide(
+  opts: SyncOptions,
+  session: Session,
+): Promise<Pick<Loaded, "local" | "localValues">> {
   opts.onProgress?.("reading-local", 0);
   const local = await readLocal(session.filePath, session.logger, session.fileLabel);
   const expand = opts.expand ?? session.expand ?? false;
   const localValues = expand
     ? expandValues(local.values, opts.environ ?? process.env)
     : local.values;
-  const store = await session.openStore();
+  return { local, localValues };
+}
+
+async function load(
+  opts: SyncOptions,
+  session: Session,
+  store: Store,
+  side: Pick<Loaded, "local" | "localValues">,
+): Promise<Loaded> {
+  const { local, localValues } = side;
   session.logger.debug(`reading ${session.remoteDisplay}`);
   opts.onProgress?.("reading-remote", localValues.size);
   const read = await withRemoteNotices(session, store, await store.read());
@@ -114,34 +125,100 @@ async function load(opts: SyncOptions, session: Session): Promise<Loaded> {
   session.logger.debug(
     `local: ${localValues.size} keys; remote: ${remote.values.size} keys (version ${remote.version ?? "none"}); base: ${base ? `${base.size} keys` : "none (first sync)"}`,
   );
-  return { session, store, local, localValues, remote, base, hash, notices };
+  return { session, local, localValues, remote, base, hash, notices };
 }
 
-/** The plan for `mode` without applying it (also what `diff` shows). */
-export async function plan(
+function planLoaded(
   mode: Mode,
-  opts: SyncOptions = {},
-): Promise<{ plan: Plan; loaded: Loaded; onConflict: OnConflict }> {
-  const session = resolveSession(opts);
-  const loaded = await load(opts, session);
-  const onConflict = opts.onConflict ?? session.onConflict ?? "remote";
+  opts: SyncOptions,
+  loaded: Loaded,
+): { plan: Plan; onConflict: OnConflict } {
+  const onConflict = opts.onConflict ?? loaded.session.onConflict ?? "remote";
   const p = merge({
     mode,
     local: loaded.localValues,
     remote: loaded.remote.values,
     base: loaded.base,
     hash: loaded.hash,
-    prune: opts.prune ?? session.prune ?? false,
+    prune: opts.prune ?? loaded.session.prune ?? false,
     onConflict,
   });
-  return { plan: p, loaded, onConflict };
+  return { plan: p, onConflict };
+}
+
+/** The plan for `mode` without applying it (also what `diff` shows). Writes nothing. */
+export async function plan(
+  mode: Mode,
+  opts: SyncOptions = {},
+): Promise<{ plan: Plan; loaded: Loaded; onConflict: OnConflict }> {
+  const session = resolveSession(opts);
+  const side = await readLocalSide(opts, session);
+  return withStore(
+    () => session.openStore(),
+    async (store) => {
+      const loaded = await load(opts, session, store, side);
+      return { ...planLoaded(mode, opts, loaded), loaded };
+    },
+  );
+}
+
+/** Asks for each open conflict in `prompt` mode; exit 4 for any left unresolved. */
+async function settleConflicts(
+  p: Plan,
+  onConflict: OnConflict,
+  opts: SyncOptions,
+  loaded: Loaded,
+): Promise<Plan> {
+  const open = unresolved(p);
+  if (open.length === 0) return p;
+  if (onConflict === "prompt") {
+    if (!opts.decideConflict) {
+      throw new EnvsyncError(
+        "USAGE",
+        `${open.length} conflict(s) need an answer, and there is no terminal to ask at.`,
+        {
+          hint: "Run at a terminal, or choose --on-conflict remote|local|fail.",
+        },
+      );
+    }
+    const decisions = new Map<string, "local" | "remote">();
+    for (const e of open) {
+      const d = await opts.decideConflict(e);
+      if (d) decisions.set(e.key, d);
+    }
+    p = resolveConflicts(p, decisions, loaded.localValues, loaded.remote.values);
+  }
+  const left = unresolved(p);
+  if (left.length > 0) {
+    throw new EnvsyncError(
+      "CONFLICT",
+      `Unresolved conflict on ${left.map((e) => e.key).join(", ")}: ${left[0]!.reason}${left.length > 1 ? " (and others)" : ""}. Nothing was written.`,
+      { hint: "Choose a side with --on-conflict remote|local, or edit one side and sync again." },
+    );
+  }
+  return p;
 }
 
 async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
-  const { plan: first, loaded, onConflict } = await plan(mode, opts);
-  const { session, store, local, localValues, remote } = loaded;
+  const session = resolveSession(opts);
+  const side = await readLocalSide(opts, session);
+  return withStore(
+    () => session.openStore(),
+    (store) => runOn(mode, opts, session, store, side),
+  );
+}
+
+async function runOn(
+  mode: Mode,
+  opts: SyncOptions,
+  session: Session,
+  store: Store,
+  side: Pick<Loaded, "local" | "localValues">,
+): Promise<SyncResult> {
+  const loaded = await load(opts, session, store, side);
+  const { local, localValues, remote } = loaded;
+  const { plan: first, onConflict } = planLoaded(mode, opts, loaded);
   if (mode === "pull" && !remote.exists) {
-    await store.close?.();
     throw new EnvsyncError(
       "NOT_FOUND",
       `${session.remoteDisplay} does not exist: there is nothing to pull.`,
@@ -150,57 +227,12 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
       },
     );
   }
-  let p = first;
-  const open = unresolved(p);
-  if (open.length > 0) {
-    if (onConflict === "prompt") {
-      if (!opts.decideConflict) {
-        throw new EnvsyncError(
-          "USAGE",
-          `${open.length} conflict(s) need an answer, and there is no terminal to ask at.`,
-          {
-            hint: "Run at a terminal, or choose --on-conflict remote|local|fail.",
-          },
-        );
-      }
-      const decisions = new Map<string, "local" | "remote">();
-      for (const e of open) {
-        const d = await opts.decideConflict(e);
-        if (d) decisions.set(e.key, d);
-      }
-      p = resolveConflicts(p, decisions, localValues, remote.values);
-    }
-    const left = unresolved(p);
-    if (left.length > 0) {
-      throw new EnvsyncError(
-        "CONFLICT",
-        `Unresolved conflict on ${left.map((e) => e.key).join(", ")}: ${left[0]!.reason}${left.length > 1 ? " (and others)" : ""}. Nothing was written.`,
-        { hint: "Choose a side with --on-conflict remote|local, or edit one side and sync again." },
-      );
-    }
-  }
+  const p = await settleConflicts(first, onConflict, opts, loaded);
   const changes = planChanges(p, localValues, remote.values);
   const nextRemote = applyToMap(remote.values, changes.remote);
   const nextLocal = applyToMap(localValues, changes.local);
-  const remoteTouched = changes.remote.set.size + changes.remote.delete.length > 0;
-  const localTouched = changes.local.set.size + changes.local.delete.length > 0;
-  // Store rules and the dotenv key rule are checked before anything is written.
-  if (remoteTouched)
-    store.validate(nextRemote, { set: changes.remote.set, delete: changes.remote.delete });
-  if (localTouched) {
-    checkNames(
-      [...changes.local.set.keys()].map((key) => ({ key, name: key })),
-      DOTENV_KEY,
-      Number.MAX_SAFE_INTEGER,
-      "a dotenv key: letters, digits, _ . - and not starting with a digit",
-      session.fileLabel,
-    );
-    // Values some .env reader (dotenvx, python-dotenv, compose) cannot read literally:
-    // warned by key; a value dotenvx would run as a command stops here, before any write.
-    for (const w of portabilityWarnings(changes.local.set, session.fileLabel)) {
-      session.logger.warn(w.message);
-    }
-  }
+  const remoteTouched = touches(changes.remote);
+  const localTouched = touches(changes.local);
   const counts = {
     pushed: changes.remote.set.size,
     pulled: changes.local.set.size,
@@ -208,77 +240,82 @@ async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
     deletedLocal: changes.local.delete.length,
     conflicts: first.entries.filter((e) => e.action === "conflict").length,
   };
-  const result = (applied: boolean, remoteVersion: string | null, calls: number): SyncResult => ({
+  const del = changes.remote.delete;
+  const confirmDeletions = opts.confirmDeletions;
+  const done = await applyPlan(
+    { store, read: remote, changes: { set: changes.remote.set, delete: del } },
+    {
+      ...(opts.dryRun ? { dryRun: true } : {}),
+      ...(opts.purge ? { writeOptions: { purge: true } } : {}),
+      ...(session.storeContext.hooks ? { hooks: session.storeContext.hooks } : {}),
+      // The dotenv key rule, checked with the store's rules before anything is written.
+      validate: () => {
+        if (!localTouched) return;
+        checkNames(
+          [...changes.local.set.keys()].map((key) => ({ key, name: key })),
+          DOTENV_KEY,
+          Number.MAX_SAFE_INTEGER,
+          "a dotenv key: letters, digits, _ . - and not starting with a digit",
+          session.fileLabel,
+        );
+        // Values some .env reader (dotenvx, python-dotenv, compose) cannot read literally:
+        // warned by key; a value dotenvx would run as a command stops here, before any write.
+        for (const w of portabilityWarnings(changes.local.set, session.fileLabel)) {
+          session.logger.warn(w.message);
+        }
+      },
+      ...(del.length > 0
+        ? {
+            confirm: {
+              ...(opts.yes ? { yes: true } : {}),
+              ...(confirmDeletions
+                ? { ask: () => confirmDeletions(del, session.remoteDisplay) }
+                : {}),
+              unasked: `This would delete ${del.length} key(s) on ${session.remoteDisplay}: ${del.join(", ")}. Nothing was written.`,
+              unaskedHint:
+                "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run.",
+              refused: "Deletion not confirmed. Nothing was written.",
+              refusedHint: "Run again and confirm, or leave those keys in place.",
+            },
+          }
+        : {}),
+      onRemoteWrite: (count) => {
+        opts.onProgress?.("writing-remote", count);
+        session.logger.debug(
+          `writing ${counts.pushed} key(s), deleting ${counts.deletedRemote} on ${session.remoteDisplay}`,
+        );
+      },
+      after: async () => {
+        if (!localTouched) return;
+        opts.onProgress?.("writing-local", counts.pulled + counts.deletedLocal);
+        session.logger.debug(
+          `writing ${counts.pulled} key(s), deleting ${counts.deletedLocal} in ${session.fileLabel}`,
+        );
+        await writeLocal(local, changes.local, nextLocal, session.base.backupDir);
+      },
+      // The base hashes what was compared (expanded values with --expand).
+      record: (remoteVersion) =>
+        session.base.set({
+          file: session.fileLabel,
+          remote: session.remoteDisplay,
+          remoteVersion,
+          keys: Object.fromEntries(nextBase(loaded.base, nextLocal, nextRemote, loaded.hash)),
+          updatedAt: new Date().toISOString(),
+        }),
+    },
+  );
+  return {
     mode,
     file: session.fileLabel,
     remote: session.remoteDisplay,
     plan: p,
     dryRun: opts.dryRun ?? false,
-    applied,
+    applied: !opts.dryRun && (remoteTouched || localTouched),
     counts,
-    remoteVersion,
-    remoteWriteCalls: calls,
+    remoteVersion: done.version,
+    remoteWriteCalls: done.writeCalls,
     notices: loaded.notices,
-  });
-  if (opts.dryRun) {
-    await store.close?.();
-    return result(false, remote.version, 0);
-  }
-  if (changes.remote.delete.length > 0 && !opts.yes) {
-    const ok = opts.confirmDeletions
-      ? await opts.confirmDeletions(changes.remote.delete, session.remoteDisplay)
-      : null;
-    if (ok === null) {
-      throw new EnvsyncError(
-        "NEEDS_CONFIRMATION",
-        `This would delete ${changes.remote.delete.length} key(s) on ${session.remoteDisplay}: ${changes.remote.delete.join(", ")}. Nothing was written.`,
-        {
-          hint: "Confirm with --yes (or run at a terminal to be asked); see the plan with --dry-run.",
-        },
-      );
-    }
-    if (!ok) {
-      throw new EnvsyncError("NEEDS_CONFIRMATION", "Deletion not confirmed. Nothing was written.", {
-        hint: "Run again and confirm, or leave those keys in place.",
-      });
-    }
-  }
-  let remoteVersion = remote.version;
-  let calls = 0;
-  await pauseBeforeWrite(session.storeContext);
-  try {
-    if (remoteTouched) {
-      opts.onProgress?.("writing-remote", counts.pushed + counts.deletedRemote);
-      session.logger.debug(
-        `writing ${counts.pushed} key(s), deleting ${counts.deletedRemote} on ${session.remoteDisplay}`,
-      );
-      const w = await store.write(
-        { set: changes.remote.set, delete: changes.remote.delete },
-        remote,
-        opts.purge ? { purge: true } : {},
-      );
-      remoteVersion = w.version;
-      calls = w.writeCalls ?? 0;
-    }
-    if (localTouched) {
-      opts.onProgress?.("writing-local", counts.pulled + counts.deletedLocal);
-      session.logger.debug(
-        `writing ${counts.pulled} key(s), deleting ${counts.deletedLocal} in ${session.fileLabel}`,
-      );
-      await writeLocal(local, changes.local, nextLocal, session.base.backupDir);
-    }
-  } finally {
-    await store.close?.();
-  }
-  // The base hashes what was compared (expanded values with --expand).
-  await session.base.set({
-    file: session.fileLabel,
-    remote: session.remoteDisplay,
-    remoteVersion,
-    keys: Object.fromEntries(nextBase(loaded.base, nextLocal, nextRemote, loaded.hash)),
-    updatedAt: new Date().toISOString(),
-  });
-  return result(remoteTouched || localTouched, remoteVersion, calls);
+  };
 }
 
 /** Three-way merge of the local file and the remote (SPEC §3). */
@@ -331,7 +368,6 @@ export interface DiffResult {
 /** Local vs remote (and vs base): what differs and what `sync` would do. */
 export async function diff(opts: SyncOptions & { showValues?: boolean } = {}): Promise<DiffResult> {
   const { plan: p, loaded } = await plan("sync", { ...opts, onConflict: "fail" });
-  await loaded.store.close?.();
   const entries: DiffEntry[] = [];
   let inSync = 0;
   for (const e of p.entries) {

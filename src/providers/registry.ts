@@ -12,10 +12,9 @@ export interface SchemeEntry {
   readonly example: string;
 }
 
-/** Every scheme envsync knows. */
-export const schemes: Readonly<Record<string, SchemeEntry>> = {
+/** The built-in schemes. A new store adds one line here (and its own folder). */
+const table: Record<string, SchemeEntry> = {
   file: { load: () => import("./file/file-store.js"), example: "file:PATH (.json or dotenv)" },
-  memory: { load: () => import("./memory/memory-store.js"), example: "memory://NAME (tests)" },
   "aws-sm": {
     load: () => import("./aws/secrets-manager.js"),
     example: "aws-sm://NAME?region=R or aws-sm://PREFIX/*?region=R",
@@ -29,7 +28,22 @@ export const schemes: Readonly<Record<string, SchemeEntry>> = {
     load: () => import("./azure/key-vault.js"),
     example: "azure-kv://VAULT/SECRET or azure-kv://VAULT/PREFIX*",
   },
+  vault: {
+    load: () => import("./vault/kv-store.js"),
+    example: "vault://HOST/MOUNT/PATH or vault://HOST/MOUNT/PREFIX/*",
+  },
 };
+
+/** Every scheme envsync knows (the built-in ones, plus any registered at run time). */
+export const schemes: Readonly<Record<string, SchemeEntry>> = table;
+
+/**
+ * Adds a scheme at run time (tests register the in-process `memory://` store this
+ * way; it is not part of the product).
+ */
+export function registerScheme(scheme: string, entry: SchemeEntry): void {
+  table[scheme] = entry;
+}
 
 /** Parses `raw` and checks the scheme is known (exit 2 naming the known schemes otherwise). */
 export function resolveUri(raw: string): { uri: RemoteUri; entry: SchemeEntry } {

@@ -1,5 +1,5 @@
 /**
- * The one interface every store implements (file, memory, AWS, GCP, Azure).
+ * The one interface every store implements (file, AWS, GCP, Azure; tests add memory).
  * Modelled on teller's `Provider { get, put, del }` and external-secrets'
  * `SecretsClient`: read everything with a version, write a change set guarded by
  * the version read, describe the store's limits, list versions where it keeps them.
@@ -103,6 +103,15 @@ export interface Store {
   close?(): Promise<void>;
 }
 
+/**
+ * Points where a test may hold an operation (injected through the {@link StoreContext};
+ * product code never reads an environment switch for them, see src/test-hooks.ts).
+ */
+export interface StoreHooks {
+  /** Awaited after everything is read, planned and confirmed, right before the first write. */
+  readonly beforeWrite?: () => Promise<void>;
+}
+
 /** What a store factory gets besides its URI. Injected, so tests need no module mocks. */
 export interface StoreContext {
   /** Folder relative `file:` paths resolve against. */
@@ -126,6 +135,8 @@ export interface StoreContext {
    * trust for emulators, call counters). Keyed by scheme.
    */
   readonly clientOptions?: Readonly<Record<string, Record<string, unknown>>>;
+  /** Test hooks (absent in normal runs). */
+  readonly hooks?: StoreHooks;
 }
 
 /** A provider module: what the registry loads lazily for a scheme. */

@@ -6,8 +6,9 @@
  */
 import * as nodeFs from "node:fs/promises";
 import { randomBytes } from "node:crypto";
-import { basename, dirname, join } from "node:path";
-import { EnvsyncError } from "../errors.js";
+import { basename, dirname, join, resolve } from "node:path";
+import { EnvsyncError, errnoCode, ioError } from "../errors.js";
+import { ownerAlive, trackTemp } from "./lock.js";
 
 /** The part of a file handle {@link writeFileAtomic} uses. */
 export interface AtomicFileHandle {
@@ -58,7 +59,8 @@ export interface AtomicWriteOptions {
   fs?: AtomicFs;
 }
 
-const defaultFs: AtomicFs = {
+/** `node:fs/promises` as an {@link AtomicFs}. */
+export const defaultFs: AtomicFs = {
   open: (path, flags, mode) => nodeFs.open(path, flags, mode),
   rename: (from, to) => nodeFs.rename(from, to),
   unlink: (path) => nodeFs.unlink(path),
@@ -102,7 +104,12 @@ export async function writeFileAtomic(
   }
 
   const dir = dirname(target);
-  const tmp = join(dir, `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+  await removeLeftoverTemps(fs, dir, tempPattern(basename(target)));
+  const tmp = join(
+    dir,
+    `.${basename(target)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`,
+  );
+  const untrack = trackTemp(tmp);
   let created = false;
   try {
     const handle = await fs.open(tmp, "wx", mode);
@@ -119,6 +126,8 @@ export async function writeFileAtomic(
   } catch (cause) {
     if (created) await fs.unlink(tmp).catch(() => undefined);
     throw ioError(path, "write", cause);
+  } finally {
+    untrack();
   }
   await syncDir(fs, dir);
 
@@ -134,9 +143,98 @@ async function resolveTarget(fs: AtomicFs, path: string): Promise<string> {
   try {
     return await fs.realpath(path);
   } catch (e) {
-    if (errnoCode(e) === "ENOENT") return path;
-    throw e;
+    if (errnoCode(e) !== "ENOENT") throw e;
+    const dangling = await danglingLinkError(path);
+    if (dangling) throw dangling;
+    return path;
   }
+}
+
+/**
+ * When `path` is a symbolic link whose target does not exist, the error saying so
+ * (IO, exit 1); null otherwise. envsync neither reads such a link as an empty file
+ * (a sync would then delete every key) nor replaces it with a file (the link would
+ * be lost): the user decides (docs/RELIABILITY.md).
+ */
+export async function danglingLinkError(path: string): Promise<EnvsyncError | null> {
+  let to: string;
+  try {
+    if (!(await nodeFs.lstat(path)).isSymbolicLink()) return null;
+    to = await nodeFs.readlink(path);
+  } catch {
+    return null;
+  }
+  return new EnvsyncError(
+    "IO",
+    `${path} is a symbolic link to ${resolve(dirname(path), to)}, which does not exist.`,
+    {
+      hint: "Create the file it points to (or mount the folder it is in), or remove the link to start a new file; then run again. Nothing was written.",
+    },
+  );
+}
+
+/**
+ * Creates `dir` and any missing parents with mode 0700 whatever the umask. Folders
+ * that already exist keep their mode.
+ */
+export async function mkdirPrivate(dir: string, fs: AtomicFs = defaultFs): Promise<void> {
+  const first = (await fs.mkdir(dir, { recursive: true, mode: 0o700 })) as string | undefined;
+  // mkdir returns the first folder it created: that one and those below it are ours.
+  if (typeof first !== "string") return;
+  for (let d = dir; ; d = dirname(d)) {
+    await fs.chmod(d, 0o700);
+    if (d === first || dirname(d) === d || d.length < first.length) break;
+  }
+}
+
+/** Leftover temporary files of one target: `.NAME.PID-HEX.tmp` (and 0.1's `.NAME.HEX.tmp`). */
+function tempPattern(name: string): RegExp {
+  return new RegExp(`^\\.${escapeRe(name)}\\.(?:(\\d+)-)?[0-9a-f]{12}\\.tmp$`);
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Legacy temporary files without a pid are removed when older than this. */
+const LEGACY_TEMP_MS = 60 * 60 * 1000;
+
+/**
+ * Removes temporary files left in `dir` by killed writes: those whose writing process
+ * (the pid in the name) is gone; best effort, never fails the write.
+ */
+export async function removeLeftoverTemps(
+  fs: AtomicFs,
+  dir: string,
+  pattern: RegExp,
+): Promise<string[]> {
+  // The pid is the first group; a name without one (0.1's format) goes only when old.
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (!m) continue;
+    const p = join(dir, name);
+    try {
+      if (m[1] !== undefined) {
+        const pid = Number(m[1]);
+        if (pid === process.pid || ownerAlive(pid, null)) continue;
+      } else {
+        const st = (await nodeFs.stat(p)) as { mtimeMs: number };
+        if (Date.now() - st.mtimeMs < LEGACY_TEMP_MS) continue;
+      }
+      await fs.unlink(p);
+      removed.push(p);
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+  return removed;
 }
 
 async function statOrNull(fs: AtomicFs, path: string): Promise<{ mode: number } | null> {
@@ -150,12 +248,20 @@ async function statOrNull(fs: AtomicFs, path: string): Promise<{ mode: number } 
 
 /** Copies the current content of `target` into `dir` (0700) as a new 0600 file. */
 async function saveBackup(fs: AtomicFs, target: string, dir: string): Promise<string> {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdirPrivate(dir, fs);
   await fs.chmod(dir, 0o700);
+  await removeLeftoverTemps(
+    fs,
+    dir,
+    new RegExp(
+      `^${escapeRe(basename(target))}\\.\\d{8}T\\d{9}Z-(\\d+)-\\d{6}\\.bak\\.[0-9a-f]{12}\\.tmp$`,
+    ),
+  );
   const previous = await fs.readFile(target);
   const backup = join(dir, `${basename(target)}.${stamp()}.bak`);
   // Written under a temporary name and renamed, so a crash never leaves half a backup.
   const tmp = `${backup}.${randomBytes(6).toString("hex")}.tmp`;
+  const untrack = trackTemp(tmp);
   try {
     const handle = await fs.open(tmp, "wx", 0o600);
     try {
@@ -169,6 +275,8 @@ async function saveBackup(fs: AtomicFs, target: string, dir: string): Promise<st
   } catch (e) {
     await fs.unlink(tmp).catch(() => undefined);
     throw e;
+  } finally {
+    untrack();
   }
   return backup;
 }
@@ -181,8 +289,7 @@ function stamp(): string {
 }
 
 async function pruneBackups(fs: AtomicFs, dir: string, name: string, keep: number): Promise<void> {
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const mine = new RegExp(`^${escaped}\\.\\d{8}T\\d{9}Z-\\d+-\\d{6}\\.bak$`);
+  const mine = new RegExp(`^${escapeRe(name)}\\.\\d{8}T\\d{9}Z-\\d+-\\d{6}\\.bak$`);
   const backups = (await fs.readdir(dir)).filter((f) => mine.test(f)).sort();
   for (const old of backups.slice(0, Math.max(0, backups.length - Math.max(0, keep)))) {
     await fs.unlink(join(dir, old));
@@ -209,27 +316,4 @@ async function io<T>(path: string, what: string, f: () => Promise<T>): Promise<T
   } catch (cause) {
     throw ioError(path, what, cause);
   }
-}
-
-function ioError(path: string, what: string, cause: unknown): EnvsyncError {
-  const code = errnoCode(cause);
-  return new EnvsyncError(
-    "IO",
-    `could not ${what} ${path}${code !== undefined ? ` (${code})` : ""}`,
-    {
-      cause,
-      hint:
-        code === "EACCES" || code === "EPERM"
-          ? "check the permissions of the file and its folder"
-          : code === "ENOSPC"
-            ? "free some disk space and retry"
-            : "check the path and retry; the file was left unchanged",
-    },
-  );
-}
-
-function errnoCode(e: unknown): string | undefined {
-  return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string"
-    ? e.code
-    : undefined;
 }

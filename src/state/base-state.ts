@@ -1,13 +1,17 @@
 /**
- * The base of SPEC §3: per working copy and remote, what both sides agreed on at the
- * last successful sync, as HMAC-SHA256 hashes keyed with a random key kept beside
+ * The base (docs/DESIGN.md): per working copy and remote, what both sides agreed on at
+ * the last successful sync, as HMAC-SHA256 hashes keyed with a random key kept beside
  * the state (`.envsync/state.key`), never values. Files are 0600, the folder 0700.
+ * `state.json` holds the bases of every environment; it is read, changed and written
+ * under a lock (`.envsync/state.lock`), so environments synced at the same instant
+ * keep each other's base (docs/RELIABILITY.md, "Local state and locks").
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EnvsyncError } from "../errors.js";
+import { EnvsyncError, ioError } from "../errors.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import { withFileLock } from "./lock.js";
 
 /** One remote's base as stored. */
 export interface BaseEntry {
@@ -28,13 +32,24 @@ interface StateFile {
   bases: Record<string, BaseEntry>;
 }
 
+/** Options of a {@link BaseStore}. */
+export interface BaseStoreOptions {
+  /** Receives notes (a stale lock broken); default: none. */
+  readonly note?: (message: string) => void;
+  /** How long to wait for another process's state lock, ms (default 10000). */
+  readonly lockWaitMs?: number;
+}
+
 /** Handle on the `.envsync/` folder of a working copy. */
 export class BaseStore {
   /** The `.envsync` folder. */
   readonly dir: string;
   private key: Buffer | null = null;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly options: BaseStoreOptions = {},
+  ) {
     this.dir = join(root, ".envsync");
   }
 
@@ -48,8 +63,18 @@ export class BaseStore {
     return join(this.dir, "backups");
   }
 
+  /** Path of the lock taken while the state file is updated. */
+  get lockPath(): string {
+    return join(this.dir, "state.lock");
+  }
+
   private ensureDir(): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      chmodSync(this.dir, 0o700); // whatever the umask
+    } catch (e) {
+      throw ioError(this.dir, "create the folder", e);
+    }
   }
 
   /** The HMAC key, created (32 random bytes, 0600) on first use. */
@@ -62,19 +87,44 @@ export class BaseStore {
       return this.key;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT" && (e as Error).message !== "short key") {
-        throw new EnvsyncError("IO", `Cannot read ${path}.`, {
-          cause: e,
-          hint: "Check its permissions, or delete .envsync/ to start from a fresh base.",
-        });
+        throw ioError(path, "read", e);
       }
       if (!create) return null;
       this.ensureDir();
-      const key = randomBytes(32);
-      writeFileSync(path, key.toString("hex") + "\n", { mode: 0o600, flag: "w" });
-      chmodSync(path, 0o600);
-      this.key = key;
-      return key;
+      this.key = this.createKey(path);
+      return this.key;
     }
+  }
+
+  /**
+   * Creates the key file atomically and only if absent: written whole under a
+   * temporary name, then linked into place. When another process (a sync of another
+   * environment started at the same instant) created it first, its key is used.
+   */
+  private createKey(path: string): Buffer {
+    const key = randomBytes(32);
+    const tmp = `${path}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`;
+    try {
+      writeFileSync(tmp, key.toString("hex") + "\n", { mode: 0o600, flag: "wx" });
+      chmodSync(tmp, 0o600);
+      try {
+        linkSync(tmp, path);
+        return key;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+    } catch (e) {
+      throw ioError(path, "create the key file", e);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    const theirs = Buffer.from(readFileSync(path, "utf8").trim(), "hex");
+    if (theirs.length < 16) {
+      throw new EnvsyncError("IO", `${path} is damaged.`, {
+        hint: "Delete .envsync/ to start from a fresh base (the next sync reports differing keys as conflicts).",
+      });
+    }
+    return theirs;
   }
 
   /**
@@ -100,10 +150,7 @@ export class BaseStore {
       text = readFileSync(this.statePath, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, bases: {} };
-      throw new EnvsyncError("IO", `Cannot read ${this.statePath}.`, {
-        cause: e,
-        hint: "Check its permissions.",
-      });
+      throw ioError(this.statePath, "read", e);
     }
     try {
       const parsed = JSON.parse(text) as StateFile;
@@ -127,11 +174,27 @@ export class BaseStore {
     return this.readState().bases[BaseStore.id(file, remote)] ?? null;
   }
 
-  /** Records the base after a successful operation (atomic, 0600). */
+  /**
+   * Records the base after a successful operation (atomic, 0600). The state file is
+   * re-read under the state lock, so only this entry changes: the bases other
+   * processes recorded meanwhile are kept.
+   */
   async set(entry: BaseEntry): Promise<void> {
     this.ensureDir();
-    const state = this.readState();
-    state.bases[BaseStore.id(entry.file, entry.remote)] = entry;
-    await writeFileAtomic(this.statePath, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+    await withFileLock(
+      this.lockPath,
+      async () => {
+        const state = this.readState();
+        state.bases[BaseStore.id(entry.file, entry.remote)] = entry;
+        await writeFileAtomic(this.statePath, JSON.stringify(state, null, 2) + "\n", {
+          mode: 0o600,
+        });
+      },
+      {
+        what: this.statePath,
+        ...(this.options.note ? { note: this.options.note } : {}),
+        ...(this.options.lockWaitMs !== undefined ? { waitMs: this.options.lockWaitMs } : {}),
+      },
+    );
   }
 }

@@ -4,6 +4,7 @@ import { createLogger } from "../../src/logger.js";
 import { openStore } from "../../src/providers/registry.js";
 import type { Store, StoreContext } from "../../src/providers/types.js";
 import { tempDir } from "../e2e/helpers.js";
+import { registerMemoryStore } from "../support/memory-store.js";
 import { runStoreContract } from "./store-contract.js";
 
 const ctx = (cwd: string): StoreContext => ({
@@ -30,6 +31,7 @@ function target(ext: string) {
 runStoreContract("file: dotenv", { ...target(".env"), badKey: "1BAD KEY" });
 runStoreContract("file: json", target(".json"));
 
+registerMemoryStore();
 let n = 0;
 runStoreContract("memory://", {
   async fresh() {

@@ -241,9 +241,9 @@ describe("gcp-sm per-key layout", () => {
     await s.close?.();
   });
 
-  // Emulator difference: envsync's emulator serves at most 50 secrets per page (Google:
-  // up to 25,000), so 61 secrets take two pages here; the Go emulator ignores `filter`
-  // and shuffles pages, which the client-side prefix/label filter must survive.
+  // Pages as large as Google serves (25,000) are paged through in gcp-fidelity.test.ts;
+  // here the Go emulator ignores `filter` and shuffles pages, which the client-side
+  // prefix/label filter must survive.
   it("lists past one page and reads many keys with bounded parallelism", async () => {
     const project = freshProject();
     const s = open(`${project}/m_*`);

@@ -87,6 +87,37 @@ export function runStoreContract(name: string, target: ContractTarget): void {
       await s.close?.();
     });
 
+    // Per-key layouts guard each key; writers of different keys both commit there.
+    for (const writers of [2, 3]) {
+      it(`${writers} writers from the same read, released together: one commits, the others exit 5`, async (ctx) => {
+        const s = await target.fresh();
+        if (s.layout === "per-key") {
+          await s.close?.();
+          ctx.skip();
+        }
+        await s.write(changes({ BASE: "0" }), await s.read());
+        const stores = [
+          s,
+          ...(await Promise.all(Array.from({ length: writers - 1 }, () => target.twin(s)))),
+        ];
+        const reads = await Promise.all(stores.map((w) => w.read()));
+        const outcomes = await Promise.allSettled(
+          stores.map((w, i) => w.write(changes({ [`K${i}`]: `v${i}` }), reads[i]!)),
+        );
+        const won = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? [i] : []));
+        expect(won).toHaveLength(1);
+        for (const o of outcomes)
+          if (o.status === "rejected")
+            expect(isEnvsyncError(o.reason, "REMOTE_CHANGED")).toBe(true);
+        const winner = won[0]!;
+        const after = await s.read();
+        expect(asObject(after.values)).toEqual({ BASE: "0", [`K${winner}`]: `v${winner}` });
+        const w = outcomes[winner] as PromiseFulfilledResult<{ version: string | null }>;
+        expect(after.version).toBe(w.value.version);
+        for (const x of stores) await x.close?.();
+      });
+    }
+
     it("deletes every key and can add them back", async () => {
       const s = await target.fresh();
       await s.write(changes({ A: "1", B: "2" }), await s.read());

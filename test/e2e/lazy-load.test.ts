@@ -1,21 +1,26 @@
 /**
- * SPEC §9: `--version`, `--help` and commands on file: remotes load no cloud SDK.
- * Asserts which modules were resolved (not how long anything took), with a positive
- * control proving the probe sees an SDK when one is loaded.
+ * `--version`, `--help` and commands on file: remotes load no cloud SDK, no provider
+ * chunk, no YAML parser unless an envsync.yaml exists, and not child_process (see
+ * scripts/bundle.mjs). Asserts which modules were resolved (not how long anything
+ * took), with positive controls proving the probe sees a chunk and an SDK when one
+ * is loaded.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, tempDir } from "./helpers.js";
 
 const PRELOAD = resolve(import.meta.dirname, "fixtures", "module-log.mjs");
-const SDK = /@aws-sdk|@smithy|@google-cloud|google-gax|@grpc|@azure/;
+const SDK = /@aws-sdk|@smithy|@google-cloud|google-gax|@grpc|@azure|@inquirer|[/\\]ora[/\\]/;
+const CHUNK = /[/\\]chunks[/\\][\w-]+\.cjs$/;
+/** Loaded only by commands that need them (a spawned child, a prompt). */
+const LAZY_BUILTINS = ["node:child_process", "node:readline"];
 
 function modulesLoaded(args: string[], cwd: string): string[] {
   const log = join(tempDir("envsync-modlog-"), "modules.txt");
   writeFileSync(log, "");
-  spawnSync(process.execPath, ["--import", PRELOAD, BIN, ...args], {
+  const r = spawnSync(process.execPath, ["--import", PRELOAD, BIN, ...args], {
     cwd,
     env: {
       ...process.env,
@@ -26,30 +31,60 @@ function modulesLoaded(args: string[], cwd: string): string[] {
     stdio: "ignore",
     timeout: 30_000,
   });
+  expect(r.error).toBeUndefined();
   return readFileSync(log, "utf8").split("\n").filter(Boolean);
 }
 
-describe("lazy loading of cloud SDKs", () => {
+describe("lazy loading of cloud SDKs, chunks and YAML", () => {
   const dir = tempDir();
   writeFileSync(join(dir, ".env"), "A=1\n");
   writeFileSync(join(dir, "remote.env"), "A=2\n");
+  const withConfig = join(tempDir(), "project");
+  mkdirSync(withConfig);
+  writeFileSync(join(withConfig, ".env"), "A=1\n");
+  writeFileSync(join(withConfig, "remote.env"), "A=2\n");
+  writeFileSync(
+    join(withConfig, "envsync.yaml"),
+    "default: dev\nenvironments:\n  dev:\n    remote: file:remote.env\n",
+  );
 
   it.each([
     [["--version"]],
     [["--help"]],
     [["diff", "-r", "file:remote.env"]],
+    [["check", "-r", "file:remote.env"]],
     [["sync", "-r", "file:remote.env", "--dry-run"]],
-  ])("envsync %j loads no cloud SDK", (args) => {
+    [["pull", "-r", "file:remote.env", "--dry-run"]],
+  ])("envsync %j loads no SDK, no chunk, no child_process", (args) => {
     const mods = modulesLoaded(args, dir);
     expect(mods.length).toBeGreaterThan(0);
     expect(mods.filter((m) => SDK.test(m))).toEqual([]);
+    expect(mods.filter((m) => CHUNK.test(m))).toEqual([]);
+    expect(mods.filter((m) => LAZY_BUILTINS.includes(m))).toEqual([]);
   });
 
-  it("control: an aws-sm remote does load the AWS SDK (so the probe can see SDKs)", () => {
+  it("with an envsync.yaml, diff loads the config and yaml chunks and nothing else", () => {
+    const mods = modulesLoaded(["diff"], withConfig);
+    expect(mods.filter((m) => SDK.test(m))).toEqual([]);
+    const chunks = mods.filter((m) => CHUNK.test(m)).map((m) => m.split(/[/\\]/).pop());
+    expect([...new Set(chunks)].sort()).toEqual(["config.cjs", "yaml.cjs"]);
+  });
+
+  it("control: an aws-sm remote loads the aws chunk and the AWS SDK (so the probe sees both)", () => {
     const mods = modulesLoaded(
-      ["diff", "-r", "aws-sm://x?region=us-east-1&endpoint=http://127.0.0.1:9"],
+      ["diff", "-r", "aws-sm://x?region=us-east-1&endpoint=http://127.0.0.1:9", "--retries", "0"],
       dir,
     );
+    expect(mods.some((m) => m.endsWith("aws.cjs"))).toBe(true);
     expect(mods.some((m) => m.includes("@aws-sdk"))).toBe(true);
+    expect(mods.some((m) => m.endsWith("gcp.cjs") || m.endsWith("azure.cjs"))).toBe(false);
+  });
+
+  it("control: run loads child_process (so the probe sees built-ins)", () => {
+    const mods = modulesLoaded(
+      ["run", "-r", "file:remote.env", "--", process.execPath, "-e", "0"],
+      dir,
+    );
+    expect(mods).toContain("node:child_process");
   });
 });

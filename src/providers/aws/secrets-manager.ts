@@ -17,8 +17,10 @@ import {
   PutSecretValueCommand,
   RestoreSecretCommand,
   SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
   type SecretListEntry,
 } from "@aws-sdk/client-secrets-manager";
+import { randomUUID } from "node:crypto";
 import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
 import {
@@ -65,6 +67,11 @@ const SM_NAME_RULE = "letters, digits and /_+=.@-";
 export const RECOVERY_WINDOW_DAYS = 7;
 /** BatchGetSecretValue returns at most 20 secrets per call. */
 export const BATCH_SIZE = 20;
+/**
+ * The staging label a bundle write puts on its new version instead of AWSCURRENT;
+ * AWSCURRENT moves there only by compare-and-swap (docs/RELIABILITY.md).
+ */
+export const PENDING_STAGE = "envsync-pending";
 /** ListSecrets accepts at most 10 values per filter. */
 const FILTER_VALUES_MAX = 10;
 
@@ -184,8 +191,10 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
 
     async read() {
       try {
+        // The stage is named although AWSCURRENT is the default: moto serves the
+        // version last written with AWSCURRENT, not the one the stage moved to.
         const r = await send("GetSecretValue", () =>
-          client.send(new GetSecretValueCommand({ SecretId: name })),
+          client.send(new GetSecretValueCommand({ SecretId: name, VersionStage: "AWSCURRENT" })),
         );
         return snapshotOf(r.SecretString, r.VersionId);
       } catch (e) {
@@ -206,46 +215,92 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
     async write(changes, expected): Promise<WriteResult> {
       const next = applyChanges(expected.values, changes);
       checkBundleSize(next, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`);
-      const cur = await describe();
-      const live = cur && !cur.deleted ? cur.version : null;
-      if (live !== expected.version) throw remoteChanged(display, ["the bundle's version"]);
       const text = bundleJson(next);
       let writeCalls = 0;
-      let version: string | undefined;
-      if (cur === null) {
-        writeCalls++;
-        try {
-          const r = await send("CreateSecret", () =>
-            client.send(
-              new CreateSecretCommand({
-                Name: name,
-                SecretString: text,
-                Tags: [{ ...MANAGED_TAG }],
-              }),
-            ),
-          );
-          version = r.VersionId;
-        } catch (e) {
-          // Someone created it between our check and our write.
-          if (isAwsError(e, "ResourceExistsException"))
-            throw remoteChanged(display, ["the bundle"]);
-          throw e;
-        }
-      } else {
-        if (cur.deleted) {
-          // AWS rejects writes to a secret scheduled for deletion (moto accepts them): restore first.
+      let from = expected.version;
+      if (from === null) {
+        // Read as absent: it must still be absent, or scheduled for deletion.
+        const cur = await describe();
+        if (cur === null) {
           writeCalls++;
-          await send("RestoreSecret", () =>
-            client.send(new RestoreSecretCommand({ SecretId: name })),
-          );
+          try {
+            const r = await send("CreateSecret", () =>
+              client.send(
+                new CreateSecretCommand({
+                  Name: name,
+                  SecretString: text,
+                  Tags: [{ ...MANAGED_TAG }],
+                }),
+              ),
+            );
+            return { version: r.VersionId ?? null, writeCalls };
+          } catch (e) {
+            // Someone created it between our check and our write: CreateSecret is the CAS.
+            if (isAwsError(e, "ResourceExistsException"))
+              throw remoteChanged(display, ["the bundle"]);
+            throw e;
+          }
         }
+        if (!cur.deleted || cur.version === null) throw remoteChanged(display, ["the bundle"]);
+        // AWS rejects writes to a secret scheduled for deletion (moto accepts them): restore
+        // first; the stage then moves from the version current before the deletion.
         writeCalls++;
-        const r = await send("PutSecretValue", () =>
-          client.send(new PutSecretValueCommand({ SecretId: name, SecretString: text })),
+        await send("RestoreSecret", () =>
+          client.send(new RestoreSecretCommand({ SecretId: name })),
         );
-        version = r.VersionId;
+        from = cur.version;
       }
-      return { version: version ?? null, writeCalls };
+      // 1. The new version, labelled PENDING_STAGE only: no reader takes it as current.
+      const token = randomUUID();
+      writeCalls++;
+      let version: string;
+      try {
+        const r = await send("PutSecretValue", () =>
+          client.send(
+            new PutSecretValueCommand({
+              SecretId: name,
+              SecretString: text,
+              ClientRequestToken: token,
+              VersionStages: [PENDING_STAGE],
+            }),
+          ),
+        );
+        version = r.VersionId ?? token;
+      } catch (e) {
+        // Deleted or scheduled for deletion since our read.
+        if (isAwsError(e, "ResourceNotFoundException") || markedForDeletion(e))
+          throw remoteChanged(display, ["the bundle"]);
+        throw e;
+      }
+      // 2. Compare-and-swap: AWSCURRENT moves to it only if still on the version read.
+      writeCalls++;
+      try {
+        await send("UpdateSecretVersionStage", () =>
+          client.send(
+            new UpdateSecretVersionStageCommand({
+              SecretId: name,
+              VersionStage: "AWSCURRENT",
+              MoveToVersionId: version,
+              RemoveFromVersionId: from,
+            }),
+          ),
+        );
+      } catch (e) {
+        if (!isAwsError(e, "InvalidParameterException", "ResourceNotFoundException")) throw e;
+        // Someone else moved the stage: our version stays an orphan without labels
+        // (AWS deprecates such versions); nothing a reader takes as current changed.
+        await send("UpdateSecretVersionStage", () =>
+          client.send(
+            new UpdateSecretVersionStageCommand({
+              SecretId: name,
+              VersionStage: PENDING_STAGE,
+              RemoveFromVersionId: version,
+            }),
+          ),
+        ).catch(() => undefined);
+        throw remoteChanged(display, ["the bundle's version"]);
+      }
+      return { version, writeCalls };
     },
 
     async listVersions(): Promise<VersionInfo[]> {

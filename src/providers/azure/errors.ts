@@ -45,10 +45,19 @@ export function statusOf(e: unknown): number | undefined {
 export function azureCodeOf(e: unknown): string | undefined {
   if (e === null || typeof e !== "object") return undefined;
   const { code, details } = e as ErrorLike;
+  // The SDK deserializes Key Vault's `innererror` as `innerError`; raw bodies keep the wire name.
   const inner = (
-    details as { error?: { innererror?: { code?: unknown }; code?: unknown } } | undefined
+    details as
+      | {
+          error?: {
+            innerError?: { code?: unknown };
+            innererror?: { code?: unknown };
+            code?: unknown;
+          };
+        }
+      | undefined
   )?.error;
-  const innerCode = inner?.innererror?.code;
+  const innerCode = inner?.innerError?.code ?? inner?.innererror?.code;
   if (typeof innerCode === "string") return innerCode;
   if (typeof inner?.code === "string") return inner.code;
   return typeof code === "string" ? code : undefined;
@@ -80,7 +89,8 @@ export function toEnvsyncError(e: unknown, vaultUrl: string, what: string): Envs
   }
   const status = statusOf(e);
   const code = azureCodeOf(e);
-  if (status === 403 && e instanceof Error && /disabled/i.test(e.message)) {
+  // Key Vault names a disabled secret by its inner error code, not by message text.
+  if (status === 403 && code === "SecretDisabled") {
     return new EnvsyncError("PROVIDER", `${what} in ${vaultUrl} is disabled.`, {
       cause: e,
       hint: "Enable its current version (az keyvault secret set-attributes --enabled true …), or point the remote at another secret.",

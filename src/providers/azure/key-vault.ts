@@ -22,7 +22,7 @@ import {
 } from "@azure/keyvault-secrets";
 import { EnvsyncError } from "../../errors.js";
 import { mapLimit } from "../parallel.js";
-import { withRetry, type RetryPolicy } from "../retry.js";
+import { systemClock, withRetry, type RetryPolicy } from "../retry.js";
 import { bundleJson, checkBundleSize, checkValueSizes, parseBundleJson } from "../rules.js";
 import type {
   ChangeSet,
@@ -35,7 +35,7 @@ import type {
   WriteResult,
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
-import { statusOf, toEnvsyncError } from "./errors.js";
+import { azureCodeOf, statusOf, toEnvsyncError } from "./errors.js";
 import { decodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js";
 import { mapPagesLimit } from "./pipeline.js";
 import { isLoopbackVault, parseAzureTarget, type AzureTarget } from "./target.js";
@@ -53,6 +53,12 @@ export const KEY_TAG = "envsync-key";
 const POLL_MS = 250;
 /** Key Vault pages list results by at most 25. */
 const PAGE_SIZE = 25;
+/** Inner error codes of a delete, purge or recover still in progress: wait and try again. */
+const SETTLING_CODES = new Set(["ObjectIsBeingDeleted", "ObjectIsBeingRecovered"]);
+/** How long to wait out those windows without a request timeout, ms. */
+const SETTLE_BUDGET_MS = 30_000;
+/** Returned by a settling step that wants another attempt. */
+const SETTLE_AGAIN = Symbol("settle-again");
 
 const RULES: StoreRules = {
   maxValueBytes: AZURE_MAX_VALUE_BYTES,
@@ -85,6 +91,32 @@ function remoteChanged(display: string, what: string): EnvsyncError {
     {
       hint: "Run the command again: envsync will read the other change and merge it.",
     },
+  );
+}
+
+/**
+ * Tag numbering the versions envsync writes to a bundle (the current one's plus one):
+ * Key Vault lists versions in version-id order and stamps them to the second, so
+ * several written in one second are told apart only by this.
+ */
+export const SEQ_TAG = "envsync-seq";
+
+const seqOf = (p: Pick<SecretProperties, "tags"> | undefined): number => {
+  const n = Number(p?.tags?.[SEQ_TAG]);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+};
+
+/**
+ * Newest first, never in list order: by creation time, then envsync's sequence tag,
+ * then last update, then version id (so the order is the same on every call).
+ */
+export function newestFirst(a: SecretProperties, b: SecretProperties): number {
+  const time = (d: Date | undefined): number => d?.getTime() ?? 0;
+  return (
+    time(b.createdOn) - time(a.createdOn) ||
+    seqOf(b) - seqOf(a) ||
+    time(b.updatedOn) - time(a.updatedOn) ||
+    (b.version ?? "").localeCompare(a.version ?? "")
   );
 }
 
@@ -146,26 +178,91 @@ class VaultCalls {
     }
   }
 
+  /**
+   * Sets a secret, waiting out Key Vault's delete, purge and recover windows: while
+   * the name is being deleted or recovered (409 ObjectIsBeingDeleted or
+   * ObjectIsBeingRecovered) it tries again with backoff; a name held by a soft-deleted
+   * secret (409 ObjectIsDeletedButRecoverable, or a 409 without those codes) is
+   * recovered first. `counter.calls` counts the recoveries it made.
+   */
   async set(
     name: string,
     value: string,
     tags: Record<string, string>,
     contentType: string,
+    counter?: { calls: number },
   ): Promise<KeyVaultSecret> {
-    return this.call(`writing secret ${name}`, () =>
-      this.client.setSecret(name, value, { ...this.opts(), tags, contentType }),
-    );
+    return this.settling(`writing secret ${name}`, async () => {
+      try {
+        return await this.call(`writing secret ${name}`, () =>
+          this.client.setSecret(name, value, { ...this.opts(), tags, contentType }),
+        );
+      } catch (e) {
+        if (!(e instanceof EnvsyncError) || statusOf(e.cause) !== 409) throw e;
+        if (SETTLING_CODES.has(azureCodeOf(e.cause) ?? "")) throw e;
+        // Held by a soft-deleted secret: recover it, then set (the next attempt).
+        await this.recover(name);
+        if (counter) counter.calls++;
+        return SETTLE_AGAIN;
+      }
+    });
   }
 
-  /** Recovers a soft-deleted secret and waits until it is readable again. */
+  /**
+   * Recovers a soft-deleted secret and waits until it is readable again. A delete
+   * still in progress (409 ObjectIsBeingDeleted) is waited out; a name nothing holds
+   * any more (404: purged or recovered by someone else) is left to the next set.
+   */
   async recover(name: string): Promise<void> {
-    await this.call(`recovering deleted secret ${name}`, async () => {
-      const poller = await this.client.beginRecoverDeletedSecret(name, {
-        ...this.opts(),
-        intervalInMs: POLL_MS,
-      });
-      await poller.pollUntilDone();
+    await this.settling(`recovering deleted secret ${name}`, async () => {
+      try {
+        await this.call(`recovering deleted secret ${name}`, async () => {
+          const poller = await this.client.beginRecoverDeletedSecret(name, {
+            ...this.opts(),
+            intervalInMs: POLL_MS,
+          });
+          await poller.pollUntilDone();
+        });
+      } catch (e) {
+        if (e instanceof EnvsyncError && statusOf(e.cause) === 404) return;
+        throw e;
+      }
     });
+  }
+
+  /**
+   * Runs `fn` again, with backoff, while Key Vault answers that a delete, purge or
+   * recover of the name is still settling (or `fn` asks for another attempt), within
+   * the request timeout; then gives up with the last error.
+   */
+  private async settling<T>(what: string, fn: () => Promise<T | typeof SETTLE_AGAIN>): Promise<T> {
+    const deadline = systemClock.now() + (this.ctx.requestTimeoutMs ?? SETTLE_BUDGET_MS);
+    let delay = POLL_MS;
+    let again = 0;
+    for (;;) {
+      let result: T | typeof SETTLE_AGAIN;
+      try {
+        result = await fn();
+      } catch (e) {
+        const code = e instanceof EnvsyncError ? azureCodeOf(e.cause) : undefined;
+        if (code === undefined || !SETTLING_CODES.has(code) || systemClock.now() > deadline)
+          throw e;
+        this.ctx.logger.debug(`azure-kv: ${what}: ${code}, trying again in ${delay} ms`);
+        await systemClock.sleep(delay);
+        delay = Math.min(delay * 2, 2_000);
+        continue;
+      }
+      if (result !== SETTLE_AGAIN) return result;
+      if (systemClock.now() > deadline)
+        throw new EnvsyncError("PROVIDER", `${what} did not settle in ${this.vaultUrl}.`, {
+          hint: "Run the command again in a minute.",
+        });
+      // Straight on after the first recovery; back off if the name keeps changing hands.
+      if (++again > 1) {
+        await systemClock.sleep(delay);
+        delay = Math.min(delay * 2, 2_000);
+      }
+    }
   }
 
   /** Soft-deletes a secret and waits until the vault holds it as deleted; then purges if asked. */
@@ -268,7 +365,11 @@ class BundleStore implements Store {
       await this.calls.recover(this.name);
       writeCalls++;
     }
-    const tags = { ...(current?.properties.tags ?? {}), [MANAGED_TAG]: MANAGED_VALUE };
+    const tags = {
+      ...(current?.properties.tags ?? {}),
+      [MANAGED_TAG]: MANAGED_VALUE,
+      [SEQ_TAG]: String(seqOf(current?.properties) + 1),
+    };
     const written = await this.calls.set(this.name, bundleJson(next), tags, "application/json");
     writeCalls++;
     return { version: written.properties.version ?? null, writeCalls };
@@ -285,15 +386,13 @@ class BundleStore implements Store {
       return out;
     });
     const current = await this.calls.getOrNull(this.name);
-    return props
-      .sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0))
-      .map((p) => ({
-        id: p.version ?? "",
-        createdAt: p.createdOn ?? null,
-        keyCount: null,
-        current: p.version !== undefined && p.version === current?.properties.version,
-        ...(p.enabled === false ? { state: "disabled" } : {}),
-      }));
+    return props.sort(newestFirst).map((p) => ({
+      id: p.version ?? "",
+      createdAt: p.createdOn ?? null,
+      keyCount: null,
+      current: p.version !== undefined && p.version === current?.properties.version,
+      ...(p.enabled === false ? { state: "disabled" } : {}),
+    }));
   }
 
   async readVersion(id: string): Promise<RemoteSnapshot> {
@@ -491,17 +590,10 @@ class PerKeyStore implements Store {
         await this.calls.recover(f.name);
         writeCalls++;
       }
-      let s: KeyVaultSecret;
-      try {
-        s = await this.calls.set(f.name, value, tags, "text/plain");
-      } catch (e) {
-        // Deleted by someone else since phase one: the name is held, recover it first.
-        if (!(e instanceof EnvsyncError) || statusOf(e.cause) !== 409) throw e;
-        await this.calls.recover(f.name);
-        writeCalls++;
-        s = await this.calls.set(f.name, value, tags, "text/plain");
-      }
-      writeCalls++;
+      // A name deleted since phase one (by us earlier or by someone else) is waited out and recovered.
+      const counter = { calls: 0 };
+      const s = await this.calls.set(f.name, value, tags, "text/plain", counter);
+      writeCalls += counter.calls + 1;
       written.set(f.key, s.properties.version ?? "");
     });
     const deletes = found.filter((f) => changes.delete.includes(f.key) && f.version !== null);

@@ -5,11 +5,13 @@
  * the file atomically (with a backup), so concurrent writers are detected (exit 5).
  */
 import { createHash } from "node:crypto";
-import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { open, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { EnvsyncError } from "../../errors.js";
+import { EnvsyncError, ioError } from "../../errors.js";
 import { applyChanges, formatDotenv, parseDocument } from "../../dotenv/index.js";
-import { writeFileAtomic } from "../../state/atomic-write.js";
+import { danglingLinkError, mkdirPrivate, writeFileAtomic } from "../../state/atomic-write.js";
+import { lockWaitFromEnv, withFileLock } from "../../state/lock.js";
 import { bundleJson, checkNames, parseBundleJson } from "../rules.js";
 import type {
   ChangeSet,
@@ -29,56 +31,68 @@ export function contentVersion(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
 
-/** Reads a file, or null when it does not exist. */
-async function readOrNull(path: string): Promise<string | null> {
+/** What a path that is not a regular file is, for messages. */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return "a folder";
+  if (st.isFIFO()) return "a FIFO (named pipe)";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+/**
+ * Reads a file, or null when it does not exist. Only a regular file is read: a
+ * FIFO, socket, device or folder given as a `file:` remote is refused at once (exit
+ * 2) instead of blocking or streaming forever; it is opened without blocking.
+ */
+async function readOrNull(path: string, display: string): Promise<string | null> {
+  let handle;
   try {
-    return await readFile(path, "utf8");
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return null;
-    throw new EnvsyncError("IO", `Cannot read ${path} (${code ?? "error"}).`, {
-      cause: e,
-      hint: "Check that the file is readable by you.",
-    });
+    if (code === "ENOENT") {
+      const dangling = await danglingLinkError(path);
+      if (dangling) throw dangling;
+      return null;
+    }
+    // A socket cannot be opened (ENXIO): say what it is.
+    const st = await stat(path).catch(() => null);
+    if (st && !st.isFile()) throw notRegular(display, st);
+    throw ioError(path, "read", e);
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw notRegular(display, st);
+    return await handle.readFile("utf8");
+  } catch (e) {
+    throw ioError(path, "read", e);
+  } finally {
+    await handle.close();
   }
 }
 
-/** Holds an exclusive lock file while `fn` runs (stale locks older than 30 s are broken). */
-export async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const lock = `${path}.envsync-lock`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      const h = await open(lock, "wx", 0o600);
-      await h.writeFile(String(process.pid));
-      await h.close();
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new EnvsyncError("IO", `Cannot create the lock ${lock}.`, {
-          cause: e,
-          hint: "Check that the folder is writable.",
-        });
-      }
-      try {
-        const st = await stat(lock);
-        if (Date.now() - st.mtimeMs > 30_000) await rm(lock, { force: true });
-      } catch {
-        /* gone meanwhile */
-      }
-      if (Date.now() > deadline) {
-        throw new EnvsyncError("REMOTE_CHANGED", `${path} is locked by another envsync process.`, {
-          hint: `Run again in a moment; if no envsync is running, delete ${lock}.`,
-        });
-      }
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { force: true });
-  }
+function notRegular(display: string, st: Stats): EnvsyncError {
+  return new EnvsyncError("USAGE", `${display} is ${kindOf(st)}, not a regular file.`, {
+    hint: "Point the file: remote at a regular file (it is created on the first push if absent).",
+  });
+}
+
+/**
+ * Holds the lock `PATH.envsync-lock` while `fn` runs: a lock whose process is gone
+ * is broken at once (with a note), a live one is waited for, then reported with
+ * its pid (exit 5). See src/state/lock.ts.
+ */
+export async function withLock<T>(
+  path: string,
+  fn: () => Promise<T>,
+  options: { what?: string; note?: (message: string) => void; waitMs?: number } = {},
+): Promise<T> {
+  return withFileLock(`${path}.envsync-lock`, fn, {
+    what: options.what ?? path,
+    ...(options.note ? { note: options.note } : {}),
+    ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
+  });
 }
 
 class FileStore implements Store {
@@ -117,7 +131,7 @@ class FileStore implements Store {
   }
 
   async read(): Promise<RemoteSnapshot> {
-    const text = await readOrNull(this.path);
+    const text = await readOrNull(this.path, this.display);
     if (text === null)
       return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
     return {
@@ -140,38 +154,87 @@ class FileStore implements Store {
   }
 
   async write(changes: ChangeSet, expected: RemoteSnapshot): Promise<WriteResult> {
-    await mkdir(dirname(this.path), { recursive: true });
-    return withLock(this.path, async () => {
-      const current = await readOrNull(this.path);
-      const version = current === null ? null : contentVersion(current);
-      if (version !== expected.version) {
-        throw new EnvsyncError("REMOTE_CHANGED", `${this.display} changed since it was read.`, {
-          hint: "Nothing was written. Run the command again: envsync merges the other change.",
-        });
-      }
-      const values = current === null ? new Map<string, string>() : this.decode(current);
-      for (const k of changes.delete) values.delete(k);
-      for (const [k, v] of changes.set) values.set(k, v);
-      const text = this.encode(current, values, changes);
-      if (current !== null) await this.history.record(current);
-      await writeFileAtomic(this.path, text, {
-        backupDir: join(this.ctx.cwd, ".envsync", "backups"),
-      });
-      return { version: contentVersion(text), writeCalls: 1 };
-    });
+    try {
+      await mkdirPrivate(dirname(this.path));
+    } catch (e) {
+      throw ioError(dirname(this.path), "create the folder", e);
+    }
+    const lockOptions = {
+      what: this.display,
+      note: (m: string) => this.ctx.logger.warn(m),
+      ...(lockWaitFromEnv(this.ctx.env) !== undefined
+        ? { waitMs: lockWaitFromEnv(this.ctx.env)! }
+        : {}),
+    };
+    return withLock(
+      this.path,
+      async () => {
+        await pauseHoldingLock(this.ctx);
+        const current = await readOrNull(this.path, this.display);
+        const version = current === null ? null : contentVersion(current);
+        if (version !== expected.version) {
+          throw new EnvsyncError("REMOTE_CHANGED", `${this.display} changed since it was read.`, {
+            hint: "Nothing was written. Run the command again: envsync merges the other change.",
+          });
+        }
+        const values = current === null ? new Map<string, string>() : this.decode(current);
+        for (const k of changes.delete) values.delete(k);
+        for (const [k, v] of changes.set) values.set(k, v);
+        const text = this.encode(current, values, changes);
+        // The previous content goes to the history whole before the remote is replaced,
+        // and becomes visible only once the remote write succeeded.
+        const entry = current !== null ? await this.history.prepare(current) : null;
+        try {
+          await writeFileAtomic(this.path, text, {
+            backupDir: join(this.ctx.cwd, ".envsync", "backups"),
+          });
+        } catch (e) {
+          await entry?.discard();
+          throw e;
+        }
+        try {
+          await entry?.commit();
+        } catch (e) {
+          this.ctx.logger.warn(
+            `warning: ${this.display} was written, but its previous version could not be added to the history (${ioError(this.history.dir, "write", e).message}); a copy is in .envsync/backups/.`,
+          );
+        }
+        return { version: contentVersion(text), writeCalls: 1 };
+      },
+      lockOptions,
+    );
   }
 
   async listVersions(): ReturnType<NonNullable<Store["listVersions"]>> {
-    const current = await readOrNull(this.path);
+    const current = await readOrNull(this.path, this.display);
     return this.history.list(current, (t) => this.decode(t).size, contentVersion);
   }
 
   async readVersion(id: string): Promise<RemoteSnapshot> {
-    const current = await readOrNull(this.path);
+    const current = await readOrNull(this.path, this.display);
     if (current !== null && contentVersion(current) === id) return this.read();
     const text = await this.history.read(id, contentVersion);
     return { exists: true, values: this.decode(text), version: id, keyVersions: new Map() };
   }
+}
+
+/**
+ * ENVSYNC_PAUSE_HOLDING_LOCK=ms holds a write while it holds the remote's lock (for
+ * tests of live and stale locks); SIGUSR2 ends the pause early. Prints a marker line.
+ */
+async function pauseHoldingLock(ctx: StoreContext): Promise<void> {
+  const ms = Number(ctx.env.ENVSYNC_PAUSE_HOLDING_LOCK ?? 0);
+  if (!(ms > 0)) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      process.removeListener("SIGUSR2", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    process.once("SIGUSR2", done);
+    ctx.logger.warn(`pausing ${ms} ms holding the lock (ENVSYNC_PAUSE_HOLDING_LOCK)`);
+  });
 }
 
 /** Builds a file store; the path resolves against the working copy. */

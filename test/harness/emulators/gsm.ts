@@ -16,7 +16,9 @@
  * FAILED_PRECONDITION; version ids are sequential per secret; payloads of 1 byte
  * to 64 KiB) and
  * copies the Go emulator's documented differences that our code must survive
- * (ListSecrets ignores `filter` and returns each page in random order).
+ * (ListSecrets ignores `filter` and returns each page in random order). Pages are as
+ * Google serves them: stable under `pageToken` (a sorted listing cut into pages), the
+ * size asked capped at 25,000; ListSecretVersions comes newest first.
  *
  * `ENVSYNC_GSM_EMULATOR=go` makes the Go emulator mandatory (fail if it cannot be
  * installed); `=envsync` always uses ours. `ENVSYNC_TEST_GSM_KIND` tells tests which one ran.
@@ -76,8 +78,10 @@ export const emulator: Emulator = {
 export interface GsmStartOptions {
   /** Added to every call, ms: models a cloud round trip for the bench. Default 0. */
   readonly latencyMs?: number;
-  /** Largest page ListSecrets/ListSecretVersions serve. Default 50 (tests exercise paging); the real service serves 25,000. */
+  /** Largest page ListSecrets/ListSecretVersions serve. Default 25,000, as the real service. */
   readonly maxPage?: number;
+  /** Secrets (no labels, no versions) to hold from the start: `count` ids `prefix00000…` in `project`. */
+  readonly seed?: { readonly project: string; readonly prefix: string; readonly count: number };
   /** Use envsync's emulator even when the Go emulator is installed (latency and page options need it). */
   readonly own?: boolean;
 }
@@ -101,7 +105,10 @@ export async function startGsm(options: GsmStartOptions = {}): Promise<RunningEm
           "--latency-ms",
           String(options.latencyMs ?? 0),
           "--max-page",
-          String(options.maxPage ?? 50),
+          String(options.maxPage ?? REAL_MAX_PAGE),
+          ...(options.seed
+            ? ["--seed", `${options.seed.project}:${options.seed.prefix}:${options.seed.count}`]
+            : []),
         ],
         { cwd: repoRoot, log },
       );
@@ -140,6 +147,8 @@ interface StoredSecret {
 }
 
 const MAX_PAYLOAD = 65_536;
+/** The largest page Secret Manager serves (a larger pageSize is capped to it). */
+export const REAL_MAX_PAGE = 25_000;
 const ID_RULE = /^[A-Za-z0-9_-]{1,255}$/;
 
 function now(): Timestamp {
@@ -159,7 +168,7 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
-function serve(port: number, latencyMs: number, maxPage: number): void {
+function serve(port: number, latencyMs: number, maxPage: number, seed: string): void {
   const require = createRequire(import.meta.url);
   // @grpc/proto-loader is google-gax's dependency (not ours): loaded at run time only.
   const protoLoader = require("@grpc/proto-loader") as {
@@ -193,6 +202,13 @@ function serve(port: number, latencyMs: number, maxPage: number): void {
     };
   };
   const secrets = new Map<string, StoredSecret>();
+  if (seed) {
+    const [project = "", prefix = "", count = "0"] = seed.split(":");
+    for (let i = 0; i < Number(count); i++) {
+      const name = `projects/${project}/secrets/${prefix}${String(i).padStart(5, "0")}`;
+      secrets.set(name, { name, createTime: now(), labels: {}, annotations: {}, versions: [] });
+    }
+  }
 
   const secretOf = (name: string): StoredSecret => {
     const s = secrets.get(name);
@@ -243,9 +259,8 @@ function serve(port: number, latencyMs: number, maxPage: number): void {
     items: T[],
     req: { pageSize?: number; pageToken?: string },
   ): { page: T[]; next: string } => {
-    // Servers may return fewer results than asked (AIP-158); small pages (50 by
-    // default) make the tests exercise paging (the real service serves up to 25,000).
-    const size = Math.min(req.pageSize && req.pageSize > 0 ? req.pageSize : 25_000, maxPage);
+    // As Google: the page size asked, capped at 25,000 (0: the server's choice, the cap).
+    const size = Math.min(req.pageSize && req.pageSize > 0 ? req.pageSize : maxPage, maxPage);
     const start = req.pageToken ? Number(req.pageToken) : 0;
     const end = start + size;
     return { page: items.slice(start, end), next: end < items.length ? String(end) : "" };
@@ -376,5 +391,11 @@ if (
     const i = process.argv.indexOf(flag);
     return Number(i === -1 ? dflt : (process.argv[i + 1] ?? dflt));
   };
-  serve(arg("--port", "9090"), arg("--latency-ms", "0"), arg("--max-page", "50"));
+  const seedAt = process.argv.indexOf("--seed");
+  serve(
+    arg("--port", "9090"),
+    arg("--latency-ms", "0"),
+    arg("--max-page", String(REAL_MAX_PAGE)),
+    seedAt === -1 ? "" : (process.argv[seedAt + 1] ?? ""),
+  );
 }

@@ -19,8 +19,16 @@
  * service where our code depends on it: case-insensitive names of `0-9a-zA-Z-`
  * (127), 25 KB values, 15 tags, 25-item pages with nextLink, soft delete that holds
  * the name (409 ObjectIsDeletedButRecoverable on set), recover, purge, empty values
- * accepted (lowkey-vault rejects them). A second port answers every authenticated
- * request with 403 ForbiddenByRbac, for the access-denied tests.
+ * accepted (lowkey-vault rejects them). Like a real vault it is eventually consistent:
+ * after DELETE the deleted view answers 404 and set 409 ObjectIsBeingDeleted for a
+ * window; after recover GET answers 404 and set 409 ObjectIsBeingRecovered; after purge
+ * set answers 409 ObjectIsBeingDeleted (windows of ENVSYNC_KV_DELETE_WINDOW_MS /
+ * ENVSYNC_KV_RECOVER_WINDOW_MS, 400 ms by default). Versions are listed in version-id
+ * order, stamped to the second; a disabled secret answers 403 with inner code
+ * SecretDisabled; the vault on 127.0.0.1 keeps deleted secrets 7 days
+ * (CustomizedRecoverable+Purgeable), the same server as `localhost` 90 days
+ * (Recoverable+Purgeable). A second port answers every authenticated request with
+ * 403 ForbiddenByRbac, for the access-denied tests.
  *
  * `ENVSYNC_AZURE_EMULATOR=lowkey` makes lowkey-vault mandatory (fail if it cannot be
  * installed); `=envsync` always uses ours. `ENVSYNC_TEST_AZURE_EMULATOR` tells tests
@@ -29,7 +37,11 @@
  * `PUT /control/faults?name=S&count=N&status=503` answers the next N authenticated
  * requests about secret S with that status (retry tests), `GET /control/requests?name=S`
  * counts them, and `PUT /control/latency?ms=N` delays every response by N ms to model
- * the round trip to a cloud region in `npm run bench`.
+ * the round trip to a cloud region in `npm run bench`. Per name S: `PUT
+ * /control/window?name=S&ms=N` sets the length of S's next windows, `POST
+ * /control/settle?name=S` ends its window now, `GET /control/window-hits?name=S` counts
+ * answers given from inside a window, `PUT /control/clock?name=S&seconds=T` stamps S's
+ * versions with time T (as several writes within one second).
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -342,12 +354,48 @@ interface StoredSecret {
   readonly versions: StoredVersion[];
   deletedDate?: number;
 }
+/**
+ * Where a name is in Key Vault's life cycle. Delete, recover and purge are eventually
+ * consistent in the real service: `deleting` (after DELETE: neither live nor listed as
+ * deleted, set answers 409 ObjectIsBeingDeleted), `recovering` (after recover: GET
+ * answers 404, set 409 ObjectIsBeingRecovered) and `purging` (after purge: set answers
+ * 409 ObjectIsBeingDeleted) each last a window, then become `deleted`, `live` or gone.
+ */
+type Phase = "live" | "deleting" | "deleted" | "recovering" | "purging";
+interface Entry {
+  readonly secret: StoredSecret;
+  phase: Phase;
+  /** When the current transitional phase ends, ms since the epoch. */
+  settlesAt: number;
+}
+/** Per-name test controls: window length, a frozen clock for version times, answers given from a window. */
+interface NameControl {
+  windowMs?: number;
+  clockSeconds?: number;
+  windowHits: number;
+}
 
 const NAME_RULE = /^[0-9a-zA-Z-]{1,127}$/;
 const MAX_VALUE_BYTES = 25_600;
 const MAX_TAGS = 15;
 const MAX_PAGE = 25;
+/** Soft-delete retention of the vault on 127.0.0.1 (the one on `localhost` keeps 90). */
 const RECOVERABLE_DAYS = 7;
+/**
+ * Default length of the delete, recover and purge windows, ms: short so tests stay
+ * quick, long enough that code which does not wait them out fails. Real vaults take
+ * ≈ 8 s (delete) and ≈ 10 s (recover); ENVSYNC_KV_DELETE_WINDOW_MS and
+ * ENVSYNC_KV_RECOVER_WINDOW_MS set them.
+ */
+const DEFAULT_WINDOW_MS = 400;
+
+/**
+ * Key Vault's recovery level for a retention: 90 days is the default
+ * (`Recoverable+Purgeable`); fewer days are a customised retention.
+ */
+export function recoveryLevelFor(days: number): string {
+  return days < 90 ? "CustomizedRecoverable+Purgeable" : "Recoverable+Purgeable";
+}
 
 class HttpError extends Error {
   constructor(
@@ -360,6 +408,12 @@ class HttpError extends Error {
   }
 }
 
+/** Defaults of the delete/recover/purge windows, ms (real vaults: ≈ 8 s and ≈ 10 s). */
+export interface KvWindows {
+  readonly deleteMs: number;
+  readonly recoverMs: number;
+}
+
 function serve(opts: {
   port: number;
   forbiddenPort: number;
@@ -369,122 +423,154 @@ function serve(opts: {
   identityHeader: string;
   latencyMs: number;
   anyToken: boolean;
+  windows: KvWindows;
 }): void {
-  const live = new Map<string, StoredSecret>();
-  const deleted = new Map<string, StoredSecret>();
+  // One vault per host name: 127.0.0.1 keeps deleted secrets 7 days, localhost 90.
+  const vaults = new Map<string, Map<string, Entry>>();
+  const vaultOf = (host: string): Map<string, Entry> => {
+    let v = vaults.get(host);
+    if (!v) vaults.set(host, (v = new Map()));
+    return v;
+  };
+  const retentionOf = (host: string): number => (host === "localhost" ? 90 : RECOVERABLE_DAYS);
   const tokens = new Set<string>();
   // Test controls: failures to answer for one secret name, and authenticated requests seen per name.
   const faults = new Map<string, { count: number; status: number }>();
   const requests = new Map<string, number>();
+  const controls = new Map<string, NameControl>();
+  const controlOf = (key: string): NameControl => {
+    let c = controls.get(key);
+    if (!c) controls.set(key, (c = { windowHits: 0 }));
+    return c;
+  };
   const seconds = (ms: number): number => Math.floor(ms / 1000);
 
-  const attributes = (v: StoredVersion): Record<string, unknown> => ({
-    enabled: v.enabled,
-    created: seconds(v.created),
-    updated: seconds(v.updated),
-    recoveryLevel: "Recoverable+Purgeable",
-    recoverableDays: RECOVERABLE_DAYS,
-  });
-  const latest = (s: StoredSecret): StoredVersion =>
-    s.versions[s.versions.length - 1] as StoredVersion;
-  const bundle = (
-    base: string,
-    s: StoredSecret,
-    v: StoredVersion,
-    withValue: boolean,
-  ): Record<string, unknown> => ({
-    ...(withValue ? { value: v.value } : {}),
-    id: `${base}/secrets/${s.name}/${v.id}`,
-    attributes: attributes(v),
-    ...(v.tags ? { tags: v.tags } : {}),
-    ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
-  });
-  const item = (
-    base: string,
-    s: StoredSecret,
-    v: StoredVersion,
-    id: string,
-  ): Record<string, unknown> => ({
-    id,
-    attributes: attributes(v),
-    ...(v.tags ? { tags: v.tags } : {}),
-    ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
-  });
-  const deletedBundle = (base: string, s: StoredSecret): Record<string, unknown> => ({
-    ...bundle(base, s, latest(s), false),
-    recoveryId: `${base}/deletedsecrets/${s.name}`,
-    deletedDate: seconds(s.deletedDate ?? Date.now()),
-    scheduledPurgeDate: seconds((s.deletedDate ?? Date.now()) + RECOVERABLE_DAYS * 86_400_000),
-  });
-  const notFound = (name: string): HttpError =>
-    new HttpError(
-      404,
-      "SecretNotFound",
-      `A secret with (name/id) ${name} was not found in this key vault.`,
-    );
-  const checkName = (name: string): void => {
-    if (!NAME_RULE.test(name)) {
-      throw new HttpError(
-        400,
-        "BadParameter",
-        "The request URI contains an invalid name: secret names may contain only 0-9, a-z, A-Z, and -.",
-      );
-    }
-  };
-  const page = (
-    base: string,
-    path: string,
-    url: URL,
-    items: Record<string, unknown>[],
-  ): Record<string, unknown> => {
-    const max = Math.min(
-      MAX_PAGE,
-      Math.max(1, Number(url.searchParams.get("maxresults") ?? MAX_PAGE)),
-    );
-    const skip = Number(url.searchParams.get("$skiptoken") ?? "0");
-    const next = skip + max < items.length ? skip + max : null;
-    const apiVersion = url.searchParams.get("api-version") ?? "7.6";
-    return {
-      value: items.slice(skip, skip + max),
-      nextLink:
-        next === null
-          ? null
-          : `${base}${path}?api-version=${apiVersion}&$skiptoken=${next}&maxresults=${max}`,
-    };
-  };
-
   function handle(method: string, url: URL, base: string, body: unknown): [number, unknown] {
+    const host = url.hostname;
+    const vault = vaultOf(host);
+    const days = retentionOf(host);
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     const [coll, rawName, sub, extra] = parts;
     const key = rawName?.toLowerCase() ?? "";
+    const nowMs = Date.now();
+
+    /** The entry of a name with finished windows applied. */
+    const entryOf = (k: string): Entry | undefined => {
+      const e = vault.get(k);
+      if (!e || e.settlesAt > Date.now()) return e;
+      if (e.phase === "deleting") e.phase = "deleted";
+      else if (e.phase === "recovering") e.phase = "live";
+      else if (e.phase === "purging") {
+        vault.delete(k);
+        return undefined;
+      }
+      return e;
+    };
+    const inWindow = (k: string): void => {
+      controlOf(k).windowHits++;
+    };
+    const windowFor = (k: string, dflt: number): number => controls.get(k)?.windowMs ?? dflt;
+    const createdAt = (k: string): number => {
+      const frozen = controls.get(k)?.clockSeconds;
+      return frozen === undefined ? nowMs : frozen * 1000;
+    };
+    const attributes = (v: StoredVersion): Record<string, unknown> => ({
+      enabled: v.enabled,
+      created: seconds(v.created),
+      updated: seconds(v.updated),
+      recoveryLevel: recoveryLevelFor(days),
+      recoverableDays: days,
+    });
+    const latest = (s: StoredSecret): StoredVersion =>
+      s.versions[s.versions.length - 1] as StoredVersion;
+    const bundle = (s: StoredSecret, v: StoredVersion, withValue: boolean) => ({
+      ...(withValue ? { value: v.value } : {}),
+      id: `${base}/secrets/${s.name}/${v.id}`,
+      attributes: attributes(v),
+      ...(v.tags ? { tags: v.tags } : {}),
+      ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
+    });
+    const item = (v: StoredVersion, id: string): Record<string, unknown> => ({
+      id,
+      attributes: attributes(v),
+      ...(v.tags ? { tags: v.tags } : {}),
+      ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
+    });
+    const deletedBundle = (s: StoredSecret): Record<string, unknown> => ({
+      ...bundle(s, latest(s), false),
+      recoveryId: `${base}/deletedsecrets/${s.name}`,
+      deletedDate: seconds(s.deletedDate ?? nowMs),
+      scheduledPurgeDate: seconds((s.deletedDate ?? nowMs) + days * 86_400_000),
+    });
+    const notFound = (name: string): HttpError =>
+      new HttpError(
+        404,
+        "SecretNotFound",
+        `A secret with (name/id) ${name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+      );
+    const deletedNotFound = (name: string): HttpError =>
+      new HttpError(404, "SecretNotFound", `Deleted Secret not found: ${name}`);
+    const beingDeleted = (name: string): HttpError =>
+      new HttpError(
+        409,
+        "Conflict",
+        `Secret ${name} is currently being deleted and cannot be re-created; retry later.`,
+        "ObjectIsBeingDeleted",
+      );
+    const checkName = (name: string): void => {
+      if (!NAME_RULE.test(name)) {
+        throw new HttpError(
+          400,
+          "BadParameter",
+          "The request URI contains an invalid name: secret names may contain only 0-9, a-z, A-Z, and -.",
+        );
+      }
+    };
+    const page = (path: string, items: Record<string, unknown>[]): Record<string, unknown> => {
+      const max = Math.min(
+        MAX_PAGE,
+        Math.max(1, Number(url.searchParams.get("maxresults") ?? MAX_PAGE)),
+      );
+      const skip = Number(url.searchParams.get("$skiptoken") ?? "0");
+      const next = skip + max < items.length ? skip + max : null;
+      const apiVersion = url.searchParams.get("api-version") ?? "7.6";
+      return {
+        value: items.slice(skip, skip + max),
+        nextLink:
+          next === null
+            ? null
+            : `${base}${path}?api-version=${apiVersion}&$skiptoken=${next}&maxresults=${max}`,
+      };
+    };
+    const inPhase = (phase: Phase): StoredSecret[] =>
+      [...vault.keys()]
+        .map((k) => entryOf(k))
+        .filter((e): e is Entry => e?.phase === phase)
+        .map((e) => e.secret)
+        .sort((a, b) => a.name.localeCompare(b.name));
+
     if (coll === "secrets" && rawName === undefined && method === "GET") {
-      const all = [...live.values()].sort((a, b) => a.name.localeCompare(b.name));
-      return [
-        200,
-        page(
-          base,
-          "/secrets",
-          url,
-          all.map((s) => item(base, s, latest(s), `${base}/secrets/${s.name}`)),
-        ),
-      ];
+      const items = inPhase("live").map((s) => item(latest(s), `${base}/secrets/${s.name}`));
+      return [200, page("/secrets", items)];
     }
     if (coll === "deletedsecrets" && rawName === undefined && method === "GET") {
-      const all = [...deleted.values()].sort((a, b) => a.name.localeCompare(b.name));
-      return [
-        200,
-        page(
-          base,
-          "/deletedsecrets",
-          url,
-          all.map((s) => deletedBundle(base, s)),
-        ),
-      ];
+      return [200, page("/deletedsecrets", inPhase("deleted").map(deletedBundle))];
     }
     if (coll === "secrets" && rawName !== undefined) {
       checkName(rawName);
+      const e = entryOf(key);
       if (method === "PUT" && sub === undefined) {
-        if (deleted.has(key)) {
+        if (e && e.phase !== "live") inWindow(key);
+        if (e?.phase === "deleting" || e?.phase === "purging") throw beingDeleted(rawName);
+        if (e?.phase === "recovering") {
+          throw new HttpError(
+            409,
+            "Conflict",
+            `Secret ${rawName} is currently being recovered and cannot be re-created; retry later.`,
+            "ObjectIsBeingRecovered",
+          );
+        }
+        if (e?.phase === "deleted") {
           throw new HttpError(
             409,
             "Conflict",
@@ -505,26 +591,32 @@ function serve(opts: {
         const tags = b.tags as Record<string, string> | undefined;
         if (tags && Object.keys(tags).length > MAX_TAGS)
           throw new HttpError(400, "BadParameter", "Too many tags.");
-        const now = Date.now();
+        const at = createdAt(key);
         const v: StoredVersion = {
           id: randomUUID().replace(/-/g, ""),
           value: b.value,
           tags,
           contentType: typeof b.contentType === "string" ? b.contentType : undefined,
-          created: now,
-          updated: now,
+          created: at,
+          updated: at,
           enabled: true,
         };
-        const s = live.get(key) ?? { name: rawName, versions: [] };
+        const s = e?.secret ?? { name: rawName, versions: [] };
         s.versions.push(v);
-        live.set(key, s);
-        return [200, bundle(base, s, v, true)];
+        if (!e) vault.set(key, { secret: s, phase: "live", settlesAt: 0 });
+        return [200, bundle(s, v, true)];
       }
-      const s = live.get(key);
-      if (!s) throw notFound(rawName);
+      if (e?.phase !== "live") {
+        if (e) inWindow(key);
+        throw notFound(rawName);
+      }
+      const s = e.secret;
       if (method === "GET" && sub === "versions") {
-        const items = s.versions.map((v) => item(base, s, v, `${base}/secrets/${s.name}/${v.id}`));
-        return [200, page(base, `/secrets/${s.name}/versions`, url, items)];
+        // Key Vault lists versions in version-id order, not by time.
+        const items = [...s.versions]
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+          .map((v) => item(v, `${base}/secrets/${s.name}/${v.id}`));
+        return [200, page(`/secrets/${s.name}/versions`, items)];
       }
       if (method === "GET" && extra === undefined) {
         const v = sub ? s.versions.find((x) => x.id === sub) : latest(s);
@@ -534,44 +626,60 @@ function serve(opts: {
             403,
             "Forbidden",
             "Operation get is not allowed on a disabled secret.",
+            "SecretDisabled",
           );
-        return [200, bundle(base, s, v, true)];
+        return [200, bundle(s, v, true)];
       }
       if (method === "PATCH" && sub !== undefined) {
         const v = s.versions.find((x) => x.id === sub);
         if (!v) throw notFound(`${rawName}/${sub}`);
         const b = (body ?? {}) as { attributes?: { enabled?: unknown } };
         if (typeof b.attributes?.enabled === "boolean") v.enabled = b.attributes.enabled;
-        v.updated = Date.now();
-        return [200, bundle(base, s, v, false)];
+        v.updated = createdAt(key);
+        return [200, bundle(s, v, false)];
       }
       if (method === "DELETE" && sub === undefined) {
-        live.delete(key);
-        s.deletedDate = Date.now();
-        deleted.set(key, s);
-        return [200, deletedBundle(base, s)];
+        s.deletedDate = nowMs;
+        e.phase = "deleting";
+        e.settlesAt = nowMs + windowFor(key, opts.windows.deleteMs);
+        return [200, deletedBundle(s)];
       }
     }
     if (coll === "deletedsecrets" && rawName !== undefined) {
       checkName(rawName);
-      const s = deleted.get(key);
-      if (!s) throw notFound(rawName);
-      if (method === "GET" && sub === undefined) return [200, deletedBundle(base, s)];
+      const e = entryOf(key);
+      if (e?.phase === "deleting" && method !== "GET") {
+        inWindow(key);
+        throw beingDeleted(rawName);
+      }
+      if (e?.phase !== "deleted") {
+        if (e && e.phase !== "live") inWindow(key);
+        throw deletedNotFound(rawName);
+      }
+      const s = e.secret;
+      if (method === "GET" && sub === undefined) return [200, deletedBundle(s)];
       if (method === "DELETE" && sub === undefined) {
-        deleted.delete(key);
+        e.phase = "purging";
+        e.settlesAt = nowMs + windowFor(key, opts.windows.deleteMs);
         return [204, undefined];
       }
       if (method === "POST" && sub === "recover") {
-        if (live.has(key))
-          throw new HttpError(409, "Conflict", `Secret ${rawName} already exists.`);
-        deleted.delete(key);
         delete s.deletedDate;
-        live.set(key, s);
-        return [200, bundle(base, s, latest(s), false)];
+        e.phase = "recovering";
+        e.settlesAt = nowMs + windowFor(key, opts.windows.recoverMs);
+        return [200, bundle(s, latest(s), false)];
       }
     }
     throw new HttpError(400, "BadParameter", `Unsupported request: ${method} ${url.pathname}`);
   }
+
+  /** Ends the transitional window of a name in every vault now (test control). */
+  const settle = (key: string): void => {
+    for (const vault of vaults.values()) {
+      const e = vault.get(key);
+      if (e) e.settlesAt = 0;
+    }
+  };
 
   const send = (
     res: ServerResponse,
@@ -687,6 +795,25 @@ function serve(opts: {
       const name = (url.searchParams.get("name") ?? "").toLowerCase();
       return send(res, 200, { requests: requests.get(name) ?? 0 });
     }
+    if (url.pathname.startsWith("/control/") && url.searchParams.has("name")) {
+      const name = (url.searchParams.get("name") ?? "").toLowerCase();
+      const c = controlOf(name);
+      if (url.pathname === "/control/window" && req.method === "PUT") {
+        c.windowMs = Math.max(0, Number(url.searchParams.get("ms") ?? "0"));
+        c.windowHits = 0;
+        return send(res, 200, { windowMs: c.windowMs });
+      }
+      if (url.pathname === "/control/settle" && req.method === "POST") {
+        settle(name);
+        return send(res, 200, {});
+      }
+      if (url.pathname === "/control/window-hits" && req.method === "GET")
+        return send(res, 200, { hits: c.windowHits });
+      if (url.pathname === "/control/clock" && req.method === "PUT") {
+        c.clockSeconds = Number(url.searchParams.get("seconds") ?? "0");
+        return send(res, 200, {});
+      }
+    }
     if (url.pathname === "/control/latency" && req.method === "PUT") {
       opts.latencyMs = Math.max(0, Number(url.searchParams.get("ms") ?? "0"));
       return send(res, 200, { latencyMs: opts.latencyMs });
@@ -742,5 +869,9 @@ if (
     identityHeader: process.env.ENVSYNC_KV_IDENTITY_HEADER ?? "",
     latencyMs: 0,
     anyToken: process.env.ENVSYNC_KV_ANY_TOKEN === "1",
+    windows: {
+      deleteMs: Number(process.env.ENVSYNC_KV_DELETE_WINDOW_MS ?? DEFAULT_WINDOW_MS),
+      recoverMs: Number(process.env.ENVSYNC_KV_RECOVER_WINDOW_MS ?? DEFAULT_WINDOW_MS),
+    },
   });
 }

@@ -49,17 +49,24 @@ describe("toEnvsyncError", () => {
     expect(e.cause).toBe(error);
   });
 
-  it("tells a disabled secret (403 about a disabled secret) from missing access", () => {
-    const disabled = Object.assign(
-      new Error("Operation get is not allowed on a disabled secret."),
-      {
-        statusCode: 403,
-        code: "Forbidden",
-      },
-    );
+  it("tells a disabled secret (403, inner code SecretDisabled) from missing access, by code not text", () => {
+    // The shape the SDK gives (it renames the wire's `innererror`).
+    const body = (inner: string) => ({ error: { code: "Forbidden", innerError: { code: inner } } });
+    // The message is worded unlike Key Vault's on purpose: only the code may decide.
+    const disabled = Object.assign(new Error("Operation not allowed."), {
+      statusCode: 403,
+      code: "Forbidden",
+      details: body("SecretDisabled"),
+    });
     const e = toEnvsyncError(disabled, VAULT, "secret s");
     expect(e.code).toBe("PROVIDER");
     expect(e.hint).toMatch(/--enabled true/);
+    const rbac = Object.assign(new Error("The secret is disabled for you."), {
+      statusCode: 403,
+      code: "Forbidden",
+      details: body("ForbiddenByRbac"),
+    });
+    expect(toEnvsyncError(rbac, VAULT, "secret s").code).toBe("AUTH");
   });
 
   it("passes an EnvsyncError through", () => {

@@ -1,8 +1,10 @@
 /**
- * An in-memory store (`memory://NAME`), shared within one process. For unit tests
- * and the library; it honours the same contract as every other store.
+ * An in-memory store (`memory://NAME`), shared within one process. Tests only: it is
+ * not in the product's scheme table; a test calls {@link registerMemoryStore} first.
+ * It honours the same contract as every other store.
  */
-import { EnvsyncError } from "../../errors.js";
+import { EnvsyncError } from "../../src/errors.js";
+import { registerScheme } from "../../src/providers/registry.js";
 import type {
   ChangeSet,
   ProviderModule,
@@ -10,8 +12,8 @@ import type {
   Store,
   VersionInfo,
   WriteResult,
-} from "../types.js";
-import type { RemoteUri } from "../uri.js";
+} from "../../src/providers/types.js";
+import type { RemoteUri } from "../../src/providers/uri.js";
 
 interface Remote {
   exists: boolean;
@@ -102,3 +104,11 @@ class MemoryStore implements Store {
 /** Builds a memory store. */
 export const createStore: ProviderModule["createStore"] = (uri: RemoteUri) =>
   new MemoryStore(uri.target);
+
+/** Makes `memory://NAME` openable through the registry (idempotent). */
+export function registerMemoryStore(): void {
+  registerScheme("memory", {
+    load: () => Promise.resolve({ createStore }),
+    example: "memory://NAME (tests)",
+  });
+}
