@@ -41,6 +41,7 @@ export interface ForeignModule {
 const modules: Readonly<Record<string, () => Promise<ForeignModule>>> = {
   "aws-ssm": () => import("./aws/foreign.js"),
   "aws-sm": () => import("./aws/foreign.js"),
+  "azure-kv": () => import("./azure/foreign.js"),
 };
 
 /**
