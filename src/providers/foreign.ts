@@ -42,6 +42,7 @@ const modules: Readonly<Record<string, () => Promise<ForeignModule>>> = {
   "aws-ssm": () => import("./aws/foreign.js"),
   "aws-sm": () => import("./aws/foreign.js"),
   "azure-kv": () => import("./azure/foreign.js"),
+  "gcp-sm": () => import("./gcp/foreign.js"),
 };
 
 /**
