@@ -87,7 +87,7 @@ export async function withRemoteNotices(
     values = new Map([...values].filter(([k]) => DOTENV_KEY.test(k)));
     notices.push({
       code: "SKIPPED_KEYS",
-      message: `${skipped.length} key${skipped.length === 1 ? "" : "s"} on the remote ${session.remoteDisplay} cannot be ${skipped.length === 1 ? "a .env key" : ".env keys"} and ${skipped.length === 1 ? "was" : "were"} skipped (left as they are on the remote): ${list(skipped)}. A .env key is letters, digits, _ . - and does not start with a digit: rename ${skipped.length === 1 ? "it" : "them"} on the remote to sync ${skipped.length === 1 ? "it" : "them"}, or give a nested path its own remote (e.g. aws-ssm://PATH/nested/*).`,
+      message: `${skipped.length} key${skipped.length === 1 ? "" : "s"} on the remote ${session.remoteDisplay} cannot be ${skipped.length === 1 ? "a .env key" : ".env keys"} and ${skipped.length === 1 ? "was" : "were"} skipped (left as ${skipped.length === 1 ? "it is" : "they are"} on the remote): ${list(skipped)}. A .env key is letters, digits, _ . - and does not start with a digit: rename ${skipped.length === 1 ? "it" : "them"} on the remote to sync ${skipped.length === 1 ? "it" : "them"}, or give a nested path its own remote (e.g. aws-ssm://PATH/nested/*).`,
       names: skipped,
     });
   }
