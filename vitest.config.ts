@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     pool: "forks",
+    // The default output, then the ten slowest files (test/harness/slowest-files-reporter.ts).
+    reporters: ["default", "./test/harness/slowest-files-reporter.ts"],
     // 2 cores: two workers; emulators run beside them.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     projects: [

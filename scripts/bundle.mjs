@@ -4,7 +4,9 @@
 //   bin.js          the launcher: answers --version alone, else requires core.cjs
 //   core.cjs        everything `--help` and the file: commands run
 //   chunks/*.cjs    loaded on first use: the YAML + schema parser of envsync.yaml
-//                   (config), one per cloud with its provider code (aws, gcp, azure)
+//                   (config), `yaml` itself, one per store with its provider code
+//                   (aws, gcp, azure, vault)
+//   *.cache         V8 code caches of the above, from a training run at the end
 //
 // A module that belongs to a chunk is replaced in core.cjs by a small proxy whose
 // exports are getters: the first property read requires the chunk (the "lazy require"
@@ -13,8 +15,11 @@
 // handed in by the host that loads it, so `instanceof EnvsyncError` and module state
 // hold across the boundary. Node built-ins that only some commands use (child_process,
 // which commander requires at load) are proxied the same way.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { build } from "esbuild";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +35,7 @@ const CHUNKS = {
   aws: ["providers/aws/"],
   gcp: ["providers/gcp/"],
   azure: ["providers/azure/"],
+  vault: ["providers/vault/"],
 };
 /** Packages left out of the chunks (resolved from node_modules at run time). */
 const EXTERNAL = [
@@ -84,6 +90,8 @@ async function exportsOf(file) {
 
 const define = { "import.meta.url": "__envsyncImportMetaUrl" };
 const banner = `var __envsyncImportMetaUrl = require("node:url").pathToFileURL(__filename).href;`;
+/** First line of core.cjs and the chunks: their code cache must carry the same id. */
+const buildLine = `// envsync build ${randomBytes(8).toString("hex")}`;
 const common = {
   bundle: true,
   format: "cjs",
@@ -102,6 +110,7 @@ for (const pkg of LAZY_PACKAGES) {
     ...common,
     stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root },
     outfile: join(out, "chunks", `${pkg}.cjs`),
+    banner: { js: `${buildLine}\n${banner}` },
   });
 }
 /** In a chunk, a lazily loaded package is the chunk file beside it. */
@@ -127,7 +136,7 @@ for (const name of Object.keys(CHUNKS)) {
     stdin: { contents: entry.join("\n"), resolveDir: src, sourcefile: `chunk-${name}.js` },
     outfile: join(out, "chunks", `${name}.cjs`),
     banner: {
-      js: `module.exports = function envsyncChunk(__envsyncHost) {\nvar module = { exports: {} }, exports = module.exports;\n${banner}`,
+      js: `${buildLine}\nmodule.exports = function envsyncChunk(__envsyncHost) {\nvar module = { exports: {} }, exports = module.exports;\n${banner}`,
     },
     footer: { js: "return module.exports;\n};" },
     plugins: [
@@ -156,6 +165,7 @@ for (const name of Object.keys(CHUNKS)) {
 //    the host modules they import.
 const loader = [
   `const { join } = require("node:path");`,
+  `const { requireWithCodeCache } = require("./cli/code-cache.ts");`,
   `const host = {`,
   ...[...hostModules].map(
     (m) => `  ${JSON.stringify(m)}: () => require(${JSON.stringify(join(src, m))}),`,
@@ -163,7 +173,9 @@ const loader = [
   `};`,
   `const hostModule = (id) => host[id]();`,
   `const loaded = {};`,
-  `exports.load = (name) => (loaded[name] ??= require(join(__dirname, "chunks", name + ".cjs"))(hostModule));`,
+  `const file = (name) => join(__dirname, "chunks", name + ".cjs");`,
+  `exports.load = (name) => (loaded[name] ??= requireWithCodeCache(file(name))(hostModule));`,
+  `exports.loadPackage = (name) => (loaded[name] ??= requireWithCodeCache(file(name)));`,
 ].join("\n");
 const proxy = (load, names) =>
   [
@@ -180,7 +192,7 @@ await build({
   entryPoints: { core: join(src, "cli", "main.ts") },
   outdir: out,
   outExtension: { ".js": ".cjs" },
-  banner: { js: banner },
+  banner: { js: `${buildLine}\n${banner}` },
   sourcemap: true,
   plugins: [
     {
@@ -220,7 +232,7 @@ await build({
         }));
         b.onLoad({ filter: /.*/, namespace: "lazy-package" }, (a) => ({
           contents: proxy(
-            `require(require("node:path").join(__dirname, "chunks", ${JSON.stringify(`${a.path}.cjs`)}))`,
+            `require("envsync:chunk-loader").loadPackage(${JSON.stringify(a.path)})`,
             Object.keys(requireHere(a.path)),
           ),
           loader: "js",
@@ -261,3 +273,25 @@ await build({
 // dist/ is ESM ("type": "module"); the CLI folder is CommonJS.
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
+
+// 4. Code caches (src/cli/code-cache.ts): a training run of a file: diff with an
+//    envsync.yaml, which loads the core, the config parser and yaml, writes the bytecode
+//    V8 compiled for them beside each file.
+const train = mkdtempSync(join(tmpdir(), "envsync-train-"));
+try {
+  const lines = Array.from({ length: 200 }, (_, i) => `KEY_${i}=value-${i}`);
+  writeFileSync(join(train, ".env"), lines.join("\n") + "\n");
+  writeFileSync(join(train, "remote.env"), [...lines.slice(1), "NEW=1"].join("\n") + "\n");
+  writeFileSync(
+    join(train, "envsync.yaml"),
+    "default: dev\nenvironments:\n  dev:\n    remote: file:remote.env\n",
+  );
+  const r = spawnSync(process.execPath, [join(out, "bin.js"), "diff"], {
+    cwd: train,
+    env: { ...process.env, ENVSYNC_BUILD_WRITE_CODE_CACHE: "1", NO_COLOR: "1" },
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`training run failed (${r.status}): ${r.stderr}`);
+} finally {
+  rmSync(train, { recursive: true, force: true });
+}

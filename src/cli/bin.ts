@@ -1,10 +1,13 @@
 /**
  * The envsync executable (bundled by scripts/bundle.mjs into dist/cli/bin.js, which
- * loads the rest from dist/cli/core.cjs). `--version` is answered before anything else
+ * loads the rest from dist/cli/core.cjs with its code cache). `--version` is answered before anything else
  * is loaded; everything else goes through `main`, and this is the only place that ends
  * the process with a code.
  */
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { requireWithCodeCache } from "./code-cache.js";
+import type { main as Main } from "./main.js";
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
@@ -17,8 +20,11 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
     process.stderr.write("\ninterrupted: nothing more will be written\n");
     process.exit(130);
   });
+  const { main } = requireWithCodeCache(fileURLToPath(new URL("core.cjs", import.meta.url))) as {
+    main: typeof Main;
+  };
   // Not awaited at the top level: the bundle is CommonJS.
-  void import("./main.js").then(async ({ main }) => {
-    process.exitCode = await main(argv);
+  void main(argv).then((code) => {
+    process.exitCode = code;
   });
 }

@@ -14,6 +14,8 @@ import { promptRemote, registerCommands, type CliOptions } from "./commands/inde
 import { createProgress, pausePrompts, syncProgress } from "./progress.js";
 import { renderDiff, renderSync } from "./render.js";
 import { testHooks } from "../test-hooks.js";
+import { checkNumber, NUMBER_SETTINGS, type NumberSetting } from "../config/settings.js";
+import { schemes } from "../providers/registry.js";
 
 /** Options as commander hands them over (shared + command-specific). */
 interface RawOptions {
@@ -53,6 +55,11 @@ const DIRECTIONS = {
   "cloud-to-local": "pull",
 } as const;
 
+/** The `--cloud` values some provider's seed hook answers to. */
+function seedClouds(): string[] {
+  return Object.values(schemes).flatMap((e) => (e.hooks.seed ? [e.hooks.seed.cloud] : []));
+}
+
 /** Adds the options every command shares (SPEC §4), including the seed flags. */
 function shared(cmd: Command): Command {
   return cmd
@@ -60,7 +67,9 @@ function shared(cmd: Command): Command {
     .option("-f, --file <path>", "local dotenv file (default .env)")
     .option(
       "-r, --remote <uri>",
-      "remote URI (file:, aws-sm://, aws-ssm://, gcp-sm://, azure-kv://)",
+      `remote URI (${Object.values(schemes)
+        .map((e) => /^[^:]+:(\/\/)?/.exec(e.hooks.example)?.[0] ?? e.hooks.example)
+        .join(", ")})`,
     )
     .option("--config <path>", "config file (default: envsync.yaml here or above)")
     .option("--json", "machine-readable result on stdout, nothing else there")
@@ -75,11 +84,10 @@ function shared(cmd: Command): Command {
     .option("--retry-budget <ms>", "time budget for the retries of one call in ms (default 20000)")
     .addOption(new Option("--env-path <path>", "seed flag: same as --file").hideHelp())
     .addOption(
-      new Option("--cloud <cloud>", "seed flag: aws | gcp | azure (bundle remote)").choices([
-        "aws",
-        "gcp",
-        "azure",
-      ]),
+      new Option(
+        "--cloud <cloud>",
+        `seed flag: ${seedClouds().join(" | ")} (bundle remote)`,
+      ).choices(seedClouds()),
     )
     .addOption(new Option("--secret-name <name>", "seed flag: secret holding the bundle"))
     .addOption(new Option("--region <region>", "seed flag: AWS region"))
@@ -105,28 +113,17 @@ function syncFlags(cmd: Command): Command {
 /** Maps the shared flags to library options; `out` gives the logger test hooks speak through. */
 function common(o: RawOptions, out: () => Output): CommonOptions {
   const hooks = testHooks(process.env, () => out().logger);
-  const concurrency = o.concurrency === undefined ? undefined : Number(o.concurrency);
-  if (
-    concurrency !== undefined &&
-    (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
-  ) {
-    throw new EnvsyncError("USAGE", "--concurrency must be a whole number from 1 to 256.", {
-      hint: "For example --concurrency 16.",
-    });
-  }
-  const whole = (raw: string | undefined, flag: string, min: number): number | undefined => {
+  // The settings resolver's own ranges, checked here too so every command (init
+  // included) refuses a bad value the same way.
+  const whole = (raw: string | undefined, name: NumberSetting): number | undefined => {
     if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) {
-      throw new EnvsyncError("USAGE", `${flag} must be a whole number of at least ${min}.`, {
-        hint: "See docs/RELIABILITY.md for the retry and timeout settings.",
-      });
-    }
-    return n;
+    const spec = NUMBER_SETTINGS[name];
+    return checkNumber(spec, raw.trim() === "" ? NaN : Number(raw), spec.flag, raw);
   };
-  const retries = whole(o.retries, "--retries", 0);
-  const timeoutMs = whole(o.timeout, "--timeout", 1);
-  const retryBudgetMs = whole(o.retryBudget, "--retry-budget", 0);
+  const concurrency = whole(o.concurrency, "concurrency");
+  const retries = whole(o.retries, "retries");
+  const timeoutMs = whole(o.timeout, "timeoutMs");
+  const retryBudgetMs = whole(o.retryBudget, "retryBudgetMs");
   const file = o.file ?? o.envPath;
   return {
     ...(hooks ? { storeContext: { hooks } } : {}),

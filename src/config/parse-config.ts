@@ -9,12 +9,13 @@ import { LineCounter, parseDocument as parseYaml } from "yaml";
 import * as z from "zod/mini";
 import { en } from "zod/v4/locales";
 import { EnvsyncError } from "../errors.js";
+import { NUMBER_SETTINGS, type NumberSpec } from "./settings.js";
 
 z.config(en());
 
 const nonEmpty = (): z.ZodMiniString => z.string().check(z.minLength(1));
-const int = (min: number, max?: number): z.ZodMiniNumber =>
-  z.number().check(z.int(), z.gte(min), ...(max === undefined ? [] : [z.lte(max)]));
+const ranged = (spec: NumberSpec): z.ZodMiniNumber =>
+  z.number().check(z.int(), z.gte(spec.min), ...(spec.max === undefined ? [] : [z.lte(spec.max)]));
 
 const onConflict = z.enum(["remote", "local", "prompt", "fail"]);
 
@@ -28,13 +29,14 @@ const environmentSchema = z.strictObject({
 
 const configSchema = z.strictObject({
   default: z.optional(nonEmpty()),
-  concurrency: z.optional(int(1, 256)),
+  // The same ranges as the flags and variables (settings.ts).
+  concurrency: z.optional(ranged(NUMBER_SETTINGS.concurrency)),
   /** Retries of a transient store error (docs/RELIABILITY.md). */
-  retries: z.optional(int(0, 20)),
+  retries: z.optional(ranged(NUMBER_SETTINGS.retries)),
   /** Timeout of one store request, ms. */
-  timeout: z.optional(int(1)),
+  timeout: z.optional(ranged(NUMBER_SETTINGS.timeoutMs)),
   /** Time budget for the retries of one call, ms. */
-  "retry-budget": z.optional(int(0)),
+  "retry-budget": z.optional(ranged(NUMBER_SETTINGS.retryBudgetMs)),
   environments: z.record(nonEmpty(), environmentSchema),
 });
 

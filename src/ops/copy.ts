@@ -7,13 +7,14 @@
  * state of working copies is not touched: the next `sync` merges as usual.
  */
 import { loadConfig } from "../config/config.js";
+import { resolveSettings } from "../config/settings.js";
 import { EnvsyncError } from "../errors.js";
 import { silentLogger } from "../logger.js";
 import { openStore, resolveUri } from "../providers/registry.js";
-import type { ChangeSet, StoreContext } from "../providers/types.js";
+import type { ChangeSet } from "../providers/types.js";
 import { displayUri } from "../providers/uri.js";
 import { applyPlan, withStore } from "./apply.js";
-import { networkPolicy, type CommonOptions } from "./session.js";
+import { storeContextFor, type CommonOptions } from "./session.js";
 
 /** What happens to one key of a copy. */
 export type CopyAction = "add" | "update" | "unchanged" | "delete" | "keep";
@@ -98,17 +99,12 @@ export async function copy(opts: CopyOptions): Promise<CopyResult> {
   const logger = opts.logger ?? silentLogger;
   const cwd = opts.cwd ?? process.cwd();
   const environ = opts.environ ?? process.env;
-  const config = loadConfig(cwd, opts.config);
-  const net = networkPolicy(opts, config, environ);
-  const ctx: StoreContext = {
-    cwd,
-    env: environ,
-    logger,
-    concurrency: opts.concurrency ?? config?.config.concurrency ?? 16,
-    retry: { maxAttempts: net.retries + 1, totalTimeoutMs: net.retryBudgetMs },
-    requestTimeoutMs: net.timeoutMs,
-    ...opts.storeContext,
-  };
+  const settings = resolveSettings({
+    flags: opts,
+    environ,
+    config: loadConfig(cwd, opts.config),
+  });
+  const ctx = storeContextFor(settings, { cwd, environ, logger }, opts.storeContext);
   if (from.uri.raw.trim() === to.uri.raw.trim()) {
     throw new EnvsyncError("USAGE", `copy needs two different remotes (both are ${fromDisplay}).`, {
       hint: "Name the target remote as the second argument.",

@@ -12,10 +12,10 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from "node:
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { loadConfig } from "../config/config.js";
+import { describeSettings } from "../config/settings.js";
 import { EnvsyncError, isEnvsyncError } from "../errors.js";
-import { resolveUri } from "../providers/registry.js";
-import { redactUrl } from "../redact.js";
-import type { Store } from "../providers/types.js";
+import { hooksOf, resolveUri } from "../providers/registry.js";
+import type { CredentialsFinding, Environ, Store } from "../providers/types.js";
 import type { RemoteUri } from "../providers/uri.js";
 import { readLocal } from "./local-file.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
@@ -25,7 +25,14 @@ export type FindingStatus = "ok" | "warn" | "fail" | "info";
 
 /** The checks doctor runs, in order. */
 export type DoctorCheck =
-  "config" | "remote" | "credentials" | "reachable" | "write" | "local-file" | "gitignore";
+  | "config"
+  | "remote"
+  | "settings"
+  | "credentials"
+  | "reachable"
+  | "write"
+  | "local-file"
+  | "gitignore";
 
 /** One finding: what was checked, how it went, what to do. Never a value. */
 export interface Finding {
@@ -51,15 +58,8 @@ export interface DoctorOptions extends CommonOptions {
   readonly offline?: boolean;
 }
 
-/** Where credentials would come from: a found source, or none found locally. */
-export interface CredentialsFinding {
-  readonly found: boolean;
-  /** E.g. "AWS profile "dev" in ~/.aws/config (SSO)". */
-  readonly source: string;
-  readonly advice?: string;
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
+/** Where credentials would come from (see {@link ProviderHooks.credentials}). */
+export type { CredentialsFinding } from "../providers/types.js";
 
 const readText = (p: string): string | null => {
   try {
@@ -69,199 +69,19 @@ const readText = (p: string): string | null => {
   }
 };
 
-/** Sections of an INI file (AWS shared config/credentials): name → keys. */
-export function parseIni(text: string): Map<string, Map<string, string>> {
-  const out = new Map<string, Map<string, string>>();
-  let current: Map<string, string> | null = null;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    const section = /^\[\s*(.+?)\s*\]$/.exec(line);
-    if (section) {
-      current = new Map();
-      out.set(section[1]!, current);
-      continue;
-    }
-    const kv = /^([^=]+?)\s*=\s*(.*)$/.exec(line);
-    if (kv && current) current.set(kv[1]!.toLowerCase(), kv[2]!);
-  }
-  return out;
-}
-
-function tilde(p: string, home: string): string {
-  return p.startsWith(home + sep) ? `~${p.slice(home.length)}` : p;
-}
-
-/** The AWS SDK's default chain, as far as it can be seen without calling AWS. */
-function awsCredentials(uri: RemoteUri, env: Env, home: string): CredentialsFinding {
-  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && !uri.params.get("profile"))
-    return {
-      found: true,
-      source: `AWS environment variables (AWS_ACCESS_KEY_ID${env.AWS_SESSION_TOKEN ? " with a session token" : ""})`,
-    };
-  const profile = uri.params.get("profile") ?? env.AWS_PROFILE ?? "default";
-  const from = uri.params.get("profile")
-    ? "profile= in the remote"
-    : env.AWS_PROFILE
-      ? "AWS_PROFILE"
-      : "default";
-  const credsPath = env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, ".aws", "credentials");
-  const configPath = env.AWS_CONFIG_FILE ?? join(home, ".aws", "config");
-  const creds = parseIni(readText(credsPath) ?? "").get(profile);
-  const config = parseIni(readText(configPath) ?? "").get(
-    profile === "default" ? "default" : `profile ${profile}`,
-  );
-  const where = `AWS profile "${profile}" (${from})`;
-  if (creds?.has("aws_access_key_id"))
-    return { found: true, source: `${where}: keys in ${tilde(credsPath, home)}` };
-  if (config) {
-    if (config.has("sso_session") || config.has("sso_start_url"))
-      return {
-        found: true,
-        source: `${where}: IAM Identity Center (SSO) in ${tilde(configPath, home)}`,
-        advice: `If the read fails with an expired token, run \`aws sso login --profile ${profile}\`.`,
-      };
-    if (config.has("credential_process"))
-      return { found: true, source: `${where}: credential_process in ${tilde(configPath, home)}` };
-    if (config.has("role_arn"))
-      return { found: true, source: `${where}: assumed role in ${tilde(configPath, home)}` };
-    if (config.has("aws_access_key_id"))
-      return { found: true, source: `${where}: keys in ${tilde(configPath, home)}` };
-  }
-  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN)
-    return {
-      found: true,
-      source: "AWS web identity (AWS_WEB_IDENTITY_TOKEN_FILE, e.g. EKS IRSA or GitHub OIDC)",
-    };
-  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI)
-    return { found: true, source: "AWS container credentials (ECS task role or EKS Pod Identity)" };
-  return {
-    found: false,
-    source: `no AWS credentials found locally (environment, profile "${profile}", web identity, container)`,
-    advice:
-      "Run `aws configure` or `aws sso login`, set AWS_PROFILE, or add profile=NAME to the remote. On EC2 the instance role may still answer: the read below tells.",
-  };
-}
-
-/** Google Application Default Credentials, as far as they can be seen without calling Google. */
-function gcpCredentials(uri: RemoteUri, env: Env, home: string): CredentialsFinding {
-  const endpoint = uri.params.get("endpoint");
-  if (endpoint?.startsWith("http://"))
-    return {
-      found: true,
-      source: `none needed: plain-text emulator endpoint ${redactUrl(endpoint)}`,
-    };
-  const describe = (path: string, label: string): CredentialsFinding => {
-    const text = readText(path);
-    if (text === null)
-      return {
-        found: false,
-        source: `${label} names ${tilde(path, home)}, which cannot be read`,
-        advice: "Point GOOGLE_APPLICATION_CREDENTIALS at a readable key or config file.",
-      };
-    let type = "unknown type";
-    try {
-      const t = (JSON.parse(text) as { type?: unknown }).type;
-      if (typeof t === "string") type = t;
-    } catch {
-      return {
-        found: false,
-        source: `${tilde(path, home)} is not JSON`,
-        advice: "Recreate it (`gcloud auth application-default login`).",
-      };
-    }
-    const kinds: Record<string, string> = {
-      service_account: "service account key",
-      authorized_user: "user credentials (gcloud auth application-default login)",
-      external_account: "workload identity federation",
-      impersonated_service_account: "service account impersonation",
-    };
-    return {
-      found: true,
-      source: `Google ADC: ${kinds[type] ?? type} from ${label} (${tilde(path, home)})`,
-    };
-  };
-  if (env.GOOGLE_APPLICATION_CREDENTIALS)
-    return describe(env.GOOGLE_APPLICATION_CREDENTIALS, "GOOGLE_APPLICATION_CREDENTIALS");
-  const dir =
-    env.CLOUDSDK_CONFIG ??
-    (process.platform === "win32" && env.APPDATA
-      ? join(env.APPDATA, "gcloud")
-      : join(home, ".config", "gcloud"));
-  const wellKnown = join(dir, "application_default_credentials.json");
-  if (existsSync(wellKnown)) return describe(wellKnown, "the gcloud well-known file");
-  if (env.K_SERVICE || env.FUNCTION_TARGET || env.GAE_SERVICE || env.CLOUD_RUN_JOB)
-    return {
-      found: true,
-      source: "Google metadata server (running on Cloud Run, Cloud Functions or App Engine)",
-    };
-  return {
-    found: false,
-    source:
-      "no Google Application Default Credentials found locally (GOOGLE_APPLICATION_CREDENTIALS, gcloud well-known file)",
-    advice:
-      "Run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS. On GCE/GKE the metadata server may still answer: the read below tells.",
-  };
-}
-
-/** Azure's DefaultAzureCredential chain, as far as it can be seen without calling Azure. */
-function azureCredentials(uri: RemoteUri, env: Env, home: string): CredentialsFinding {
-  if (env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID) {
-    if (env.AZURE_CLIENT_SECRET)
-      return {
-        found: true,
-        source: "Azure environment: service principal with a client secret (AZURE_CLIENT_SECRET)",
-      };
-    if (env.AZURE_CLIENT_CERTIFICATE_PATH)
-      return {
-        found: true,
-        source:
-          "Azure environment: service principal with a certificate (AZURE_CLIENT_CERTIFICATE_PATH)",
-      };
-    if (env.AZURE_FEDERATED_TOKEN_FILE)
-      return { found: true, source: "Azure workload identity (AZURE_FEDERATED_TOKEN_FILE)" };
-  }
-  if (env.IDENTITY_ENDPOINT || env.MSI_ENDPOINT)
-    return { found: true, source: "Azure managed identity (IDENTITY_ENDPOINT / MSI_ENDPOINT)" };
-  const cliDir = env.AZURE_CONFIG_DIR ?? join(home, ".azure");
-  if (
-    existsSync(join(cliDir, "azureProfile.json")) &&
-    (existsSync(join(cliDir, "msal_token_cache.json")) ||
-      existsSync(join(cliDir, "msal_token_cache.bin")))
-  )
-    return {
-      found: true,
-      source: `Azure CLI sign-in (${tilde(cliDir, home)})`,
-      advice: "If the read fails with an expired token, run `az login`.",
-    };
-  if (existsSync(join(env.AZD_CONFIG_DIR ?? join(home, ".azd"), "auth")))
-    return { found: true, source: "Azure Developer CLI sign-in (azd auth login)" };
-  void uri;
-  return {
-    found: false,
-    source:
-      "no Azure credentials found locally (environment, workload identity, App Service identity, az or azd sign-in)",
-    advice:
-      "Run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET. On an Azure VM the managed identity may still answer: the read below tells.",
-  };
-}
-
 /**
- * Where the remote's SDK would find credentials (SPEC §1: each cloud's standard
- * chain), seen from environment variables and well-known files only.
+ * Where the remote's SDK would find credentials (each cloud's standard chain), seen
+ * from environment variables and well-known files only: the provider's
+ * `credentials()` hook; stores without one need none.
  */
-export function detectCredentials(uri: RemoteUri, env: Env, home: string): CredentialsFinding {
-  switch (uri.scheme) {
-    case "aws-sm":
-    case "aws-ssm":
-      return awsCredentials(uri, env, home);
-    case "gcp-sm":
-      return gcpCredentials(uri, env, home);
-    case "azure-kv":
-      return azureCredentials(uri, env, home);
-    default:
-      return { found: true, source: `none needed for ${uri.scheme}: remotes` };
-  }
+export function detectCredentials(uri: RemoteUri, env: Environ, home: string): CredentialsFinding {
+  const hooks = hooksOf(uri);
+  return (
+    hooks.credentials?.(uri, env, home) ?? {
+      found: true,
+      source: `none needed for ${uri.scheme}: remotes`,
+    }
+  );
 }
 
 /** A .gitignore pattern as a RegExp over a slash-separated path relative to the .gitignore's folder. */
@@ -501,6 +321,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
     }
   }
   if (!session) return finish(findings);
+  add({ check: "settings", status: "info", message: describeSettings(session.settings) });
 
   // 3. credentials
   const { uri } = resolveUri(session.remote);
@@ -531,8 +352,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
           ? `read ${snap.values.size} key(s) from ${session.remoteDisplay} (${store.layout} layout${snap.version ? `, version ${snap.version}` : ""})`
           : `${session.remoteDisplay} answers; it does not exist yet (the first push creates it)`,
       });
-      const storePath =
-        uri.scheme === "file" ? resolve(session.storeContext.cwd, uri.target) : null;
+      const storePath = hooksOf(uri).localPath?.(uri, session.storeContext.cwd) ?? null;
       add(writeFinding(store, snap.values, storePath));
     } catch (e) {
       add(failOf("reachable", e, `cannot read ${session.remoteDisplay}: `));

@@ -7,6 +7,7 @@
 import { Document, parse as yamlParse, visit } from "yaml";
 import { formatDotenv } from "../dotenv/index.js";
 import { EnvsyncError } from "../errors.js";
+import type { EsoRemoteRef } from "../providers/types.js";
 
 /** Every format `export` writes. */
 export const EXPORT_FORMATS = [
@@ -235,9 +236,7 @@ export function toK8sSecret(values: ReadonlyMap<string, string>, o: ManifestOpti
  * extract (bundle layouts), or one remote name per key (per-key layouts, with the
  * store's real names, e.g. Azure's escaped ones).
  */
-export type EsoRemoteRef =
-  | { readonly layout: "bundle"; readonly key: string }
-  | { readonly layout: "per-key"; readonly names: ReadonlyMap<string, string> };
+export type { EsoRemoteRef };
 
 /** Options of {@link toExternalSecret}. */
 export interface ExternalSecretOptions extends ManifestOptions {

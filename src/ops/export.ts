@@ -9,8 +9,9 @@ import { loadConfig } from "../config/config.js";
 import { expandValues } from "../dotenv/index.js";
 import { EnvsyncError } from "../errors.js";
 import { silentLogger } from "../logger.js";
-import { resolveUri } from "../providers/registry.js";
-import { displayUri, type RemoteUri } from "../providers/uri.js";
+import { hooksOf, resolveUri, schemes } from "../providers/registry.js";
+import type { EsoRemoteRef } from "../providers/types.js";
+import type { RemoteUri } from "../providers/uri.js";
 import {
   k8sNameFrom,
   toDotenv,
@@ -20,7 +21,6 @@ import {
   toK8sSecret,
   toShell,
   toYaml,
-  type EsoRemoteRef,
   type ExportFormat,
 } from "./export-formats.js";
 import { readLocal } from "./local-file.js";
@@ -64,61 +64,31 @@ export interface ExportResult {
   readonly text: string;
 }
 
-/** A Kubernetes name for the remote: its secret name or prefix, or the file's name. */
+/** A Kubernetes name for the remote: its file's name, or its secret name or prefix. */
 function defaultName(uri: RemoteUri): string {
-  if (uri.scheme === "file") return k8sNameFrom(basename(uri.target));
+  const path = hooksOf(uri).localPath?.(uri, ".");
+  if (path !== undefined) return k8sNameFrom(basename(path));
   return k8sNameFrom(uri.target.replace(/\*$/, ""));
 }
 
 /**
- * Where External Secrets Operator reads this remote, using each provider's own
- * target parsing and name mapping (so per-key names are the ones really written).
- * Provider modules load lazily, as for any command on that remote.
+ * Where External Secrets Operator reads this remote: the provider's `remoteRef()`
+ * hook, which uses its own target parsing and name mapping (so per-key names are the
+ * ones really written).
  */
 export async function esoRemoteRef(remote: string, keys: readonly string[]): Promise<EsoRemoteRef> {
-  const { uri } = resolveUri(remote);
-  const display = displayUri(uri);
-  const perKey = (nameOf: (key: string) => string): EsoRemoteRef => ({
-    layout: "per-key",
-    names: new Map(keys.map((k) => [k, nameOf(k)])),
-  });
-  switch (uri.scheme) {
-    case "aws-sm": {
-      const { parseSmTarget } = await import("../providers/aws/secrets-manager.js");
-      const t = parseSmTarget(uri.target, display);
-      return t.layout === "bundle"
-        ? { layout: "bundle", key: t.name }
-        : perKey((k) => `${t.prefix}/${k}`);
-    }
-    case "aws-ssm": {
-      const { parseSsmTarget } = await import("../providers/aws/ssm.js");
-      const path = parseSsmTarget(uri.target, display);
-      return perKey((k) => `${path}/${k}`);
-    }
-    case "gcp-sm": {
-      const { parseGcpTarget } = await import("../providers/gcp/target.js");
-      const t = parseGcpTarget(uri.target);
-      return t.layout === "bundle"
-        ? { layout: "bundle", key: t.secretId }
-        : perKey((k) => `${t.prefix}${k}`);
-    }
-    case "azure-kv": {
-      const { parseAzureTarget } = await import("../providers/azure/target.js");
-      const { secretNameFor } = await import("../providers/azure/names.js");
-      const t = parseAzureTarget(uri);
-      return t.layout === "bundle"
-        ? { layout: "bundle", key: t.name }
-        : perKey((k) => secretNameFor(t.name, k));
-    }
-    default:
-      throw new EnvsyncError(
-        "USAGE",
-        `External Secrets Operator cannot read a ${uri.scheme}: remote (${display}).`,
-        {
-          hint: "external-secret manifests need a cloud remote (aws-sm, aws-ssm, gcp-sm, azure-kv); for this remote use --format k8s-secret.",
-        },
-      );
-  }
+  const { uri, entry } = resolveUri(remote);
+  if (entry.hooks.remoteRef) return entry.hooks.remoteRef(uri, keys);
+  const readable = Object.entries(schemes)
+    .filter(([, e]) => e.hooks.remoteRef !== undefined)
+    .map(([scheme]) => scheme);
+  throw new EnvsyncError(
+    "USAGE",
+    `External Secrets Operator cannot read a ${uri.scheme}: remote (${uri.raw}).`,
+    {
+      hint: `external-secret manifests need a remote ESO reads (${readable.join(", ")}); for this remote use --format k8s-secret.`,
+    },
+  );
 }
 
 /**
@@ -159,7 +129,7 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
         hint: "Create it, run `envsync pull`, or export the remote (drop --source local).",
       });
     }
-    const expand = opts.expand ?? session?.expand ?? false;
+    const expand = session ? session.settings.expand.value : (opts.expand ?? false);
     values = expand ? expandValues(local.values, opts.environ ?? process.env) : local.values;
   } else if (!session || !uri) {
     throw new Error("unreachable: a remote export always has a session");

@@ -8,6 +8,7 @@
  */
 import { EnvsyncError } from "../errors.js";
 import { mapLimit } from "../providers/parallel.js";
+import { hooksOf, resolveUri } from "../providers/registry.js";
 import type { Store, VersionInfo } from "../providers/types.js";
 import { applyPlan, withStore } from "./apply.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
@@ -32,12 +33,14 @@ export interface HistoryResult {
 type Versioned = Store & Required<Pick<Store, "listVersions" | "readVersion">>;
 
 function versioned(store: Store, session: Session): Versioned {
-  if (!store.listVersions || !store.readVersion) {
+  const { uri } = resolveUri(session.remote);
+  const keeps = hooksOf(uri).capabilities?.(uri).versions ?? false;
+  if (!keeps || !store.listVersions || !store.readVersion) {
     throw new EnvsyncError(
       "USAGE",
       `${session.remoteDisplay} keeps no versions envsync can list (${store.layout} layout).`,
       {
-        hint: "history and rollback work on bundle remotes (aws-sm://NAME, gcp-sm://PROJECT/SECRET, azure-kv://VAULT/SECRET) and file: remotes; per-key remotes version each key separately in the cloud console.",
+        hint: "history and rollback work on bundle remotes (one secret holding every key, e.g. aws-sm://NAME) and file: remotes; per-key remotes version each key separately in the store's console.",
       },
     );
   }

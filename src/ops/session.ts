@@ -4,23 +4,23 @@
  */
 import { relative, resolve } from "node:path";
 import { loadConfig, type LoadedConfig } from "../config/config.js";
+import {
+  NUMBER_SETTINGS,
+  resolveSettings,
+  type SettingSource,
+  type Settings,
+} from "../config/settings.js";
 import { EnvsyncError } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
 import type { OnConflict } from "../core/merge.js";
-import { openStore, resolveUri } from "../providers/registry.js";
-import type { Store, StoreContext } from "../providers/types.js";
+import { openStore, resolveUri, schemes } from "../providers/registry.js";
+import type { SeedFlags, Store, StoreContext } from "../providers/types.js";
 import { displayUri } from "../providers/uri.js";
 import { BaseStore } from "../state/base-state.js";
 import { withStore } from "./apply.js";
 
 /** Seed flags (the Python sketch's CLI), mapped to a bundle remote. */
-export interface SeedOptions {
-  readonly cloud?: string;
-  readonly secretName?: string;
-  readonly region?: string;
-  readonly projectId?: string;
-  readonly vaultUrl?: string;
-}
+export type SeedOptions = SeedFlags;
 
 /** Options every operation accepts. */
 export interface CommonOptions {
@@ -53,52 +53,59 @@ export interface CommonOptions {
 }
 
 /** Defaults of the network policy (docs/RELIABILITY.md). */
-export const NETWORK_DEFAULTS = { retries: 3, timeoutMs: 30_000, retryBudgetMs: 20_000 } as const;
-
-const NETWORK_ENV = {
-  retries: "ENVSYNC_RETRIES",
-  timeoutMs: "ENVSYNC_TIMEOUT_MS",
-  retryBudgetMs: "ENVSYNC_RETRY_BUDGET_MS",
+export const NETWORK_DEFAULTS = {
+  retries: NUMBER_SETTINGS.retries.default,
+  timeoutMs: NUMBER_SETTINGS.timeoutMs.default,
+  retryBudgetMs: NUMBER_SETTINGS.retryBudgetMs.default,
 } as const;
 
 /**
- * Retry and timeout settings, in the order flags, environment
+ * Retry and timeout settings from the settings resolver: flags, environment
  * (ENVSYNC_RETRIES, ENVSYNC_TIMEOUT_MS, ENVSYNC_RETRY_BUDGET_MS), envsync.yaml
- * (`retries`, `timeout`, `retry-budget`), defaults. A malformed variable is exit 2.
+ * (`retries`, `timeout`, `retry-budget`), defaults. A value out of range is exit 2.
  */
 export function networkPolicy(
   opts: Pick<CommonOptions, "retries" | "timeoutMs" | "retryBudgetMs">,
   config: LoadedConfig | null,
   environ: Readonly<Record<string, string | undefined>>,
 ): { retries: number; timeoutMs: number; retryBudgetMs: number } {
-  const fromEnv = (name: keyof typeof NETWORK_ENV, min: number): number | undefined => {
-    const raw = environ[NETWORK_ENV[name]];
-    if (raw === undefined || raw === "") return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) {
-      throw new EnvsyncError(
-        "USAGE",
-        `${NETWORK_ENV[name]} must be a whole number of at least ${min} (got "${raw}").`,
-        { hint: `Unset it, or set it to e.g. ${NETWORK_DEFAULTS[name]}.` },
-      );
-    }
-    return n;
-  };
-  const cfg = config?.config;
+  const s = resolveSettings({ flags: opts, environ, config });
   return {
-    retries: opts.retries ?? fromEnv("retries", 0) ?? cfg?.retries ?? NETWORK_DEFAULTS.retries,
-    timeoutMs:
-      opts.timeoutMs ?? fromEnv("timeoutMs", 1) ?? cfg?.timeout ?? NETWORK_DEFAULTS.timeoutMs,
-    retryBudgetMs:
-      opts.retryBudgetMs ??
-      fromEnv("retryBudgetMs", 0) ??
-      cfg?.["retry-budget"] ??
-      NETWORK_DEFAULTS.retryBudgetMs,
+    retries: s.retries.value,
+    timeoutMs: s.timeoutMs.value,
+    retryBudgetMs: s.retryBudgetMs.value,
+  };
+}
+
+/** The store context the settings describe (retries, timeouts, concurrency), plus the caller's extras. */
+export function storeContextFor(
+  settings: Settings,
+  base: { cwd: string; environ: Readonly<Record<string, string | undefined>>; logger: Logger },
+  extra: Partial<StoreContext> | undefined,
+): StoreContext {
+  return {
+    cwd: base.cwd,
+    env: base.environ,
+    logger: base.logger,
+    concurrency: settings.concurrency.value,
+    retry: {
+      maxAttempts: settings.retries.value + 1,
+      totalTimeoutMs: settings.retryBudgetMs.value,
+    },
+    requestTimeoutMs: settings.timeoutMs.value,
+    ...extra,
   };
 }
 
 /** Where a setting came from. */
-export type Source = "flag" | "seed-flag" | "config" | "default";
+export type Source = SettingSource;
+
+/** Per-operation settings a session also resolves (sync, push, pull, export). */
+export interface SessionFlags {
+  readonly onConflict?: OnConflict;
+  readonly prune?: boolean;
+  readonly expand?: boolean;
+}
 
 /** What an operation works on. */
 export interface Session {
@@ -110,9 +117,8 @@ export interface Session {
   readonly fileLabel: string;
   readonly remote: string;
   readonly remoteDisplay: string;
-  readonly onConflict: OnConflict | undefined;
-  readonly prune: boolean | undefined;
-  readonly expand: boolean | undefined;
+  /** Every setting with where it came from (flag > env > envsync.yaml > default). */
+  readonly settings: Settings;
   readonly sources: Readonly<Record<"file" | "remote", Source>>;
   readonly logger: Logger;
   readonly base: BaseStore;
@@ -121,7 +127,13 @@ export interface Session {
   openStore(): Promise<Store>;
 }
 
-/** Builds the bundle URI the seed flags describe, or null when none is given. */
+/** The cloud the seed flags mean when `--cloud` is not given (as in the original sketch). */
+const DEFAULT_SEED_CLOUD = "aws";
+
+/**
+ * Builds the bundle URI the seed flags describe, or null when none is given. The
+ * provider whose seed hook answers to `--cloud` builds it.
+ */
 export function seedRemote(seed: SeedOptions | undefined): string | null {
   if (!seed?.cloud && !seed?.secretName) return null;
   const need = (v: string | undefined, flag: string): string => {
@@ -131,33 +143,27 @@ export function seedRemote(seed: SeedOptions | undefined): string | null {
       });
     return v;
   };
-  const name = need(seed.secretName, "--secret-name");
-  switch (seed.cloud ?? "aws") {
-    case "aws": {
-      const q = seed.region ? `?region=${encodeURIComponent(seed.region)}` : "";
-      return `aws-sm://${name}${q}`;
-    }
-    case "gcp":
-      return `gcp-sm://${need(seed.projectId, "--project-id")}/${name}`;
-    case "azure":
-      return `azure-kv://${need(seed.vaultUrl, "--vault-url").replace(/\/+$/, "")}/${name}`;
-    default:
-      throw new EnvsyncError("USAGE", `--cloud must be aws, gcp or azure (got "${seed.cloud}").`, {
-        hint: "Or give the remote as a URI with --remote.",
-      });
+  need(seed.secretName, "--secret-name");
+  const cloud = seed.cloud ?? DEFAULT_SEED_CLOUD;
+  const seeds = Object.values(schemes).flatMap((e) => (e.hooks.seed ? [e.hooks.seed] : []));
+  const hook = seeds.find((s) => s.cloud === cloud);
+  if (!hook) {
+    const names = seeds.map((s) => s.cloud);
+    throw new EnvsyncError(
+      "USAGE",
+      `--cloud must be ${names.slice(0, -1).join(", ")} or ${names[names.length - 1]} (got "${seed.cloud}").`,
+      { hint: "Or give the remote as a URI with --remote." },
+    );
   }
+  return hook.toUri(seed, need);
 }
 
 /** Resolves flags + config into a session. Throws exit 2 when no remote is known. */
-export function resolveSession(opts: CommonOptions): Session {
+export function resolveSession(opts: CommonOptions & SessionFlags): Session {
   const cwd = resolve(opts.cwd ?? process.cwd());
   const config = loadConfig(cwd, opts.config);
   const root = config?.root ?? cwd;
   const envs = config?.config.environments ?? {};
-  const envName =
-    opts.env ??
-    config?.config.default ??
-    (Object.keys(envs).length === 1 ? Object.keys(envs)[0]! : null);
   if (opts.env && config && !(opts.env in envs)) {
     throw new EnvsyncError("CONFIG", `No environment "${opts.env}" in ${config.path}.`, {
       hint: `Environments: ${Object.keys(envs).join(", ") || "(none)"}.`,
@@ -172,9 +178,14 @@ export function resolveSession(opts: CommonOptions): Session {
       },
     );
   }
-  const envCfg = envName ? envs[envName] : undefined;
-  const seeded = seedRemote(opts.seed);
-  const remote = opts.remote ?? seeded ?? envCfg?.remote;
+  const environ = opts.environ ?? process.env;
+  const settings = resolveSettings({
+    flags: { ...opts, file: opts.file || undefined, env: opts.env || undefined },
+    seedRemote: seedRemote(opts.seed),
+    environ,
+    config,
+  });
+  const remote = settings.remote.value;
   if (!remote) {
     throw new EnvsyncError(
       "USAGE",
@@ -185,36 +196,20 @@ export function resolveSession(opts: CommonOptions): Session {
     );
   }
   const { uri } = resolveUri(remote); // validates the scheme early (exit 2)
-  const fileFlag = opts.file;
   // A file from the config is relative to the config's folder; a flag is relative to cwd.
-  const filePath = fileFlag ? resolve(cwd, fileFlag) : resolve(root, envCfg?.file ?? ".env");
+  const filePath = resolve(settings.file.source === "flag" ? cwd : root, settings.file.value);
   const logger = opts.logger ?? silentLogger;
-  const environ = opts.environ ?? process.env;
-  const net = networkPolicy(opts, config, environ);
-  const storeContext: StoreContext = {
-    cwd: root,
-    env: environ,
-    logger,
-    concurrency: opts.concurrency ?? config?.config.concurrency ?? 16,
-    retry: { maxAttempts: net.retries + 1, totalTimeoutMs: net.retryBudgetMs },
-    requestTimeoutMs: net.timeoutMs,
-    ...opts.storeContext,
-  };
+  const storeContext = storeContextFor(settings, { cwd: root, environ, logger }, opts.storeContext);
   return {
     root,
     config,
-    envName,
+    envName: settings.environment.value,
     filePath,
     fileLabel: relative(root, filePath) || filePath,
     remote,
     remoteDisplay: displayUri(uri),
-    onConflict: envCfg?.["on-conflict"],
-    prune: envCfg?.prune,
-    expand: envCfg?.expand,
-    sources: {
-      file: fileFlag ? "flag" : envCfg?.file ? "config" : "default",
-      remote: opts.remote ? "flag" : seeded ? "seed-flag" : "config",
-    },
+    settings,
+    sources: { file: settings.file.source, remote: settings.remote.source },
     logger,
     base: new BaseStore(root, { note: (m) => logger.warn(m) }),
     storeContext,

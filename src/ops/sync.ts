@@ -96,7 +96,7 @@ async function readLocalSide(
 ): Promise<Pick<Loaded, "local" | "localValues">> {
   opts.onProgress?.("reading-local", 0);
   const local = await readLocal(session.filePath, session.logger, session.fileLabel);
-  const expand = opts.expand ?? session.expand ?? false;
+  const expand = session.settings.expand.value;
   const localValues = expand
     ? expandValues(local.values, opts.environ ?? process.env)
     : local.values;
@@ -112,12 +112,16 @@ async function load(
   const { local, localValues } = side;
   session.logger.debug(`reading ${session.remoteDisplay}`);
   opts.onProgress?.("reading-remote", localValues.size);
-  const read = await withRemoteNotices(session, store, await store.read());
+  const entry = session.base.get(session.fileLabel, session.remoteDisplay);
+  const read = await withRemoteNotices(
+    session,
+    store,
+    await store.read(entry ? { knownKeys: new Set(Object.keys(entry.keys)) } : {}),
+  );
   const remote = read.snapshot;
   const notices = read.notices;
   for (const n of remote.notes ?? []) session.logger.debug(n);
   for (const n of notices) session.logger.warn(`note: ${n.message}`);
-  const entry = session.base.get(session.fileLabel, session.remoteDisplay);
   // Reading never creates the HMAC key (diff/check write nothing); without a key
   // there is no base, and the hash is only needed once something is written.
   const hash = session.base.hasher(false) ?? session.base.lazyHasher();
@@ -133,14 +137,14 @@ function planLoaded(
   opts: SyncOptions,
   loaded: Loaded,
 ): { plan: Plan; onConflict: OnConflict } {
-  const onConflict = opts.onConflict ?? loaded.session.onConflict ?? "remote";
+  const onConflict = loaded.session.settings.onConflict.value;
   const p = merge({
     mode,
     local: loaded.localValues,
     remote: loaded.remote.values,
     base: loaded.base,
     hash: loaded.hash,
-    prune: opts.prune ?? loaded.session.prune ?? false,
+    prune: loaded.session.settings.prune.value,
     onConflict,
   });
   return { plan: p, onConflict };

@@ -1,37 +1,35 @@
 /**
  * Maps URI schemes to provider modules. Modules are imported lazily, so `--help`,
- * `--version` and `file:` commands never load a cloud SDK (SPEC §9).
+ * `--version` and `file:` commands never load a cloud SDK (docs/DESIGN.md,
+ * "Start-up"). Hooks (each provider folder's hooks.ts) load no SDK and are imported eagerly.
  */
 import { EnvsyncError } from "../errors.js";
-import type { ProviderModule, Store, StoreContext } from "./types.js";
+import { awsSecretsManagerHooks, awsSsmHooks } from "./aws/hooks.js";
+import { azureKeyVaultHooks } from "./azure/hooks.js";
+import { dotenvxHooks } from "./dotenvx/hooks.js";
+import { fileHooks } from "./file/hooks.js";
+import { gcpSecretManagerHooks } from "./gcp/hooks.js";
+import { sopsHooks } from "./sops/hooks.js";
+import { vaultHooks } from "./vault/hooks.js";
+import type { ProviderHooks, ProviderModule, Store, StoreContext } from "./types.js";
 import { displayUri, parseRemoteUri, type RemoteUri } from "./uri.js";
 
-/** One scheme: how to load it, and a line for help and error messages. */
+/** One scheme: how to load its store (lazily: it may load an SDK), and its hooks (light). */
 export interface SchemeEntry {
   readonly load: () => Promise<ProviderModule>;
-  readonly example: string;
+  readonly hooks: ProviderHooks;
 }
 
-/** The built-in schemes. A new store adds one line here (and its own folder). */
+/** The built-in schemes. A new store adds its folder and one line here. */
 const table: Record<string, SchemeEntry> = {
-  file: { load: () => import("./file/file-store.js"), example: "file:PATH (.json or dotenv)" },
-  "aws-sm": {
-    load: () => import("./aws/secrets-manager.js"),
-    example: "aws-sm://NAME?region=R or aws-sm://PREFIX/*?region=R",
-  },
-  "aws-ssm": { load: () => import("./aws/ssm.js"), example: "aws-ssm://PATH/*?region=R" },
-  "gcp-sm": {
-    load: () => import("./gcp/secret-manager.js"),
-    example: "gcp-sm://PROJECT/SECRET or gcp-sm://PROJECT/PREFIX*",
-  },
-  "azure-kv": {
-    load: () => import("./azure/key-vault.js"),
-    example: "azure-kv://VAULT/SECRET or azure-kv://VAULT/PREFIX*",
-  },
-  vault: {
-    load: () => import("./vault/kv-store.js"),
-    example: "vault://HOST/MOUNT/PATH or vault://HOST/MOUNT/PREFIX/*",
-  },
+  file: { load: () => import("./file/file-store.js"), hooks: fileHooks },
+  "aws-sm": { load: () => import("./aws/secrets-manager.js"), hooks: awsSecretsManagerHooks },
+  "aws-ssm": { load: () => import("./aws/ssm.js"), hooks: awsSsmHooks },
+  "gcp-sm": { load: () => import("./gcp/secret-manager.js"), hooks: gcpSecretManagerHooks },
+  "azure-kv": { load: () => import("./azure/key-vault.js"), hooks: azureKeyVaultHooks },
+  vault: { load: () => import("./vault/kv-store.js"), hooks: vaultHooks },
+  sops: { load: () => import("./sops/sops-store.js"), hooks: sopsHooks },
+  dotenvx: { load: () => import("./dotenvx/dotenvx-store.js"), hooks: dotenvxHooks },
 };
 
 /** Every scheme envsync knows (the built-in ones, plus any registered at run time). */
@@ -55,7 +53,7 @@ export function resolveUri(raw: string): { uri: RemoteUri; entry: SchemeEntry } 
       `Unknown remote scheme "${uri.scheme}:" in "${displayUri(uri)}".`,
       {
         hint: `Known schemes: ${Object.values(schemes)
-          .map((s) => s.example)
+          .map((s) => s.hooks.example)
           .join("; ")}.`,
       },
     );
@@ -68,4 +66,11 @@ export async function openStore(raw: string, context: StoreContext): Promise<Sto
   const { uri, entry } = resolveUri(raw);
   const mod = await entry.load();
   return mod.createStore(uri, context);
+}
+
+/** The hooks of a parsed URI's scheme (the scheme was checked by {@link resolveUri}). */
+export function hooksOf(uri: RemoteUri): ProviderHooks {
+  const entry = schemes[uri.scheme];
+  if (!entry) throw new Error(`unregistered scheme ${uri.scheme}`);
+  return entry.hooks;
 }

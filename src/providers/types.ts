@@ -7,6 +7,16 @@
 import type { Logger } from "../logger.js";
 import type { RemoteUri } from "./uri.js";
 
+/** What the caller already knows before a read, so a store can skip calls. */
+export interface ReadHint {
+  /**
+   * Keys of the last agreed base: envsync managed them at the last sync. A store that
+   * checks ownership per key (SSM's managed-by tag) may trust it for these keys on a
+   * read; writes still check every key they touch.
+   */
+  readonly knownKeys?: ReadonlySet<string>;
+}
+
 /** What a store holds, as read at one moment. */
 export interface RemoteSnapshot {
   /** False when the remote does not exist yet (bundle never written, file absent). */
@@ -60,7 +70,7 @@ export interface VersionInfo {
   readonly state?: string;
 }
 
-/** Limits and name rules of a store (SPEC §6), enforced before any write. */
+/** Limits and name rules of a store, enforced before any write. */
 export interface StoreRules {
   /** Max bytes of one stored value: the whole JSON bundle, or one key's value in per-key layout. */
   readonly maxValueBytes: number;
@@ -82,7 +92,7 @@ export interface Store {
   /** Limits and name rules. */
   readonly rules: StoreRules;
   /** Reads every key with versions. A remote that does not exist reads as `exists: false`, empty. */
-  read(): Promise<RemoteSnapshot>;
+  read(hint?: ReadHint): Promise<RemoteSnapshot>;
   /**
    * Checks the store's limits and name rules for the state `next` that applying
    * `changes` would produce. Throws an exit-2 {@link EnvsyncError} (LIMIT or NAME)
@@ -139,8 +149,76 @@ export interface StoreContext {
   readonly hooks?: StoreHooks;
 }
 
-/** A provider module: what the registry loads lazily for a scheme. */
+/** A provider module: what the registry loads lazily for a scheme (it may load an SDK). */
 export interface ProviderModule {
   /** Builds a store for a parsed URI. Throws URI errors (exit 2) for malformed targets. */
   createStore(uri: RemoteUri, context: StoreContext): Store | Promise<Store>;
+}
+
+/** Environment variables as a read-only map. */
+export type Environ = Readonly<Record<string, string | undefined>>;
+
+/** Where a store's SDK would find credentials: a found source, or none found locally. */
+export interface CredentialsFinding {
+  readonly found: boolean;
+  /** E.g. "AWS profile "dev" in ~/.aws/config (SSO)". Never a secret. */
+  readonly source: string;
+  /** What to do next. */
+  readonly advice?: string;
+}
+
+/** The original sketch's flags (`--cloud`, `--secret-name`, …), which name a bundle remote. */
+export interface SeedFlags {
+  readonly cloud?: string;
+  readonly secretName?: string;
+  readonly region?: string;
+  readonly projectId?: string;
+  readonly vaultUrl?: string;
+}
+
+/** Where External Secrets Operator reads a remote: one bundle secret, or one secret per key. */
+export type EsoRemoteRef =
+  | { readonly layout: "bundle"; readonly key: string }
+  | { readonly layout: "per-key"; readonly names: ReadonlyMap<string, string> };
+
+/** What a store can do, for one remote (the layout decides some of it). */
+export interface Capabilities {
+  /** Keeps versions envsync can list and restore (`history`, `rollback`). */
+  readonly versions: boolean;
+  /** A deleted name is held (soft delete, scheduled deletion) until recovered or purged. */
+  readonly softDelete: boolean;
+  /** Writes commit only on top of the version read, by the store itself or a lock (no window). */
+  readonly compareAndSwap: boolean;
+}
+
+/**
+ * What a provider tells envsync besides how to open a store. Hooks live in the
+ * provider's own folder (`hooks.ts`) and load no SDK, so the registry imports them
+ * eagerly; `ops/` asks them instead of switching on a scheme.
+ */
+export interface ProviderHooks {
+  /** The URI forms, for help and error messages (e.g. `aws-sm://NAME?region=R`). */
+  readonly example: string;
+  /** What the store can do for `uri` (absent: no versions, no soft delete, no CAS). */
+  capabilities?(uri: RemoteUri): Capabilities;
+  /**
+   * `doctor`: where credentials would come from, seen from environment variables and
+   * well-known files only (never a network call). Absent: the store needs none.
+   */
+  credentials?(uri: RemoteUri, env: Environ, home: string): CredentialsFinding;
+  /**
+   * The seed flags as a URI of this provider. `cloud` is the `--cloud` value it answers
+   * to; `need(value, flag)` returns the value or throws the usage error naming the flag.
+   */
+  readonly seed?: {
+    readonly cloud: string;
+    toUri(seed: SeedFlags, need: (value: string | undefined, flag: string) => string): string;
+  };
+  /**
+   * `export --format external-secret`: where ESO reads this remote, with the names the
+   * store really writes (it may load the provider's own modules). Absent: ESO cannot.
+   */
+  remoteRef?(uri: RemoteUri, keys: readonly string[]): Promise<EsoRemoteRef>;
+  /** For stores kept in a local file: its path (doctor checks it is writable; export names manifests after it). */
+  localPath?(uri: RemoteUri, cwd: string): string;
 }

@@ -19,6 +19,9 @@ export interface RemoteUri {
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):(.*)$/i;
 
+/** Schemes whose target is a local path (`file:PATH`, `sops:PATH`, `dotenvx:PATH`), kept verbatim. */
+const PATH_SCHEMES = new Set(["file", "sops", "dotenvx"]);
+
 /**
  * Splits a remote URI. `file:PATH` keeps PATH verbatim (it may contain `?` only if
  * quoted by the user's shell; we split the query only for `//` URIs).
@@ -32,11 +35,11 @@ export function parseRemoteUri(raw: string): RemoteUri {
   }
   const scheme = m[1].toLowerCase();
   let rest = m[2];
-  if (scheme === "file") {
+  if (PATH_SCHEMES.has(scheme)) {
     if (rest.startsWith("//")) rest = rest.slice(2);
     if (rest === "") {
-      throw new EnvsyncError("URI", `The file remote "${redactText(raw)}" names no file.`, {
-        hint: "Write it as file:PATH, e.g. file:../shared/.env.dev or file:secrets.json.",
+      throw new EnvsyncError("URI", `The ${scheme} remote "${redactText(raw)}" names no file.`, {
+        hint: `Write it as ${scheme}:PATH, e.g. ${scheme}:../shared/.env.dev.`,
       });
     }
     return { scheme, target: rest, params: new URLSearchParams(), raw };
@@ -68,7 +71,7 @@ export function parseRemoteUri(raw: string): RemoteUri {
  * values other than region/profile/case, tokens in the endpoint's own query).
  */
 export function displayUri(uri: RemoteUri): string {
-  if (uri.scheme === "file") return redactText(uri.raw);
+  if (PATH_SCHEMES.has(uri.scheme)) return redactText(uri.raw);
   // Readable, not percent-encoded: shown to people and used as the base's identity.
   const q = [...uri.params]
     .map(([k, v]) => {

@@ -178,13 +178,34 @@ export async function danglingLinkError(path: string): Promise<EnvsyncError | nu
  * that already exist keep their mode.
  */
 export async function mkdirPrivate(dir: string, fs: AtomicFs = defaultFs): Promise<void> {
-  const first = (await fs.mkdir(dir, { recursive: true, mode: 0o700 })) as string | undefined;
+  let first: string | undefined;
+  try {
+    first = (await fs.mkdir(dir, { recursive: true, mode: 0o700 })) as string | undefined;
+  } catch (e) {
+    // A recursive mkdir reports ENOENT for a read-only or full file system; a plain
+    // mkdir of the missing folder names the real cause (EROFS, ENOSPC, EACCES).
+    if (errnoCode(e) === "ENOENT") {
+      let missing = dir;
+      while (dirname(missing) !== missing && !(await exists(dirname(missing)))) {
+        missing = dirname(missing);
+      }
+      await nodeFs.mkdir(missing, { mode: 0o700 });
+    }
+    throw e;
+  }
   // mkdir returns the first folder it created: that one and those below it are ours.
   if (typeof first !== "string") return;
   for (let d = dir; ; d = dirname(d)) {
     await fs.chmod(d, 0o700);
     if (d === first || dirname(d) === d || d.length < first.length) break;
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return nodeFs.stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Leftover temporary files of one target: `.NAME.PID-HEX.tmp` (and 0.1's `.NAME.HEX.tmp`). */

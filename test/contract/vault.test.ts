@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -95,7 +96,13 @@ runStoreContract("vault kv2 bundle, cas_required mount", {
   fresh: fresh(() => `${casMount}/t-${rand()}/app`),
   twin,
 });
-runStoreContract("vault kv1 bundle", { fresh: fresh(() => `${kv1}/t-${rand()}/app`), twin });
+// KV v1 has no check-and-set: a re-read before and a read-back after each write
+// guard it, which leaves a window (docs/providers/vault.md, "KV v1 mounts").
+runStoreContract("vault kv1 bundle", {
+  fresh: fresh(() => `${kv1}/t-${rand()}/app`),
+  twin,
+  noConditionalWrite: true,
+});
 runStoreContract("vault kv1 per-key", {
   fresh: fresh(() => `${kv1}/t-${rand()}/*`),
   twin,
@@ -162,6 +169,21 @@ describe("vault bundle layout (KV v2)", () => {
     expect(snap.version).toBe("3");
     expect((await s.write(changes({ A: "four" }), snap)).version).toBe("4");
     await s.close?.();
+  });
+
+  it("a bundle over the server's JSON limit (OpenBao: 1,000 strings a request) is exit 2, nothing written", async () => {
+    const p = `t-${rand()}/many`;
+    const s = open(`secret/${p}`);
+    const many = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`K${i}`, "v"]));
+    const err = await thrown(s.write(changes(many), await s.read()));
+    expect(isEnvsyncError(err, "LIMIT")).toBe(true);
+    expect((err as { exitCode: number }).exitCode).toBe(2);
+    expect((err as { hint: string }).hint).toMatch(/per-key/);
+    expect((await s.read()).exists).toBe(false);
+    // The per-key layout holds them (one request per key).
+    const pk = open(`secret/${p}-pk/*`);
+    await pk.write(changes(many), await pk.read());
+    expect((await pk.read()).values.size).toBe(600);
   });
 
   it("reads non-string JSON values another tool wrote, as text", async () => {
@@ -281,6 +303,100 @@ describe("vault KV v1 (no versions: a re-read guards each write)", () => {
   });
 });
 
+/**
+ * A loopback proxy in front of the server that runs `before(method, path)` when a
+ * request arrives and before forwarding it: "someone else" writes at an exact moment
+ * of envsync's sequence of calls, deterministically.
+ */
+async function interceptor(
+  before: (method: string, path: string) => Promise<void>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(addr());
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      void before(req.method ?? "GET", req.url ?? "").then(() => {
+        const out = request(
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            method: req.method,
+            path: req.url,
+            headers: req.headers,
+          },
+          (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          },
+        );
+        out.end(Buffer.concat(chunks));
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describe("vault writes racing another writer at an exact moment", () => {
+  it("KV v1 bundle: a write that replaces envsync's at once is caught by the read-back (exit 5)", async () => {
+    const p = `t-${rand()}/app`;
+    let armed = false;
+    const proxy = await interceptor(async (method, path) => {
+      // Right before envsync's read-back, the other writer (who read the old content) writes.
+      if (armed && method === "GET" && path.startsWith(`/v1/${kv1}/${p}`)) {
+        armed = false;
+        await api("POST", `${kv1}/${p}`, { OTHER: "theirs" });
+      }
+      if (method === "POST" && path === `/v1/${kv1}/${p}`) armed = true;
+    });
+    try {
+      const s = createStore(
+        parseRemoteUri(`vault:///${kv1}/${p}?endpoint=${encodeURIComponent(proxy.url)}&kv=1`),
+        ctxWith({ VAULT_TOKEN: root() }),
+      );
+      const err = await thrown(s.write(changes({ MINE: "m" }), await s.read()));
+      expect(isEnvsyncError(err, "REMOTE_CHANGED")).toBe(true);
+      expect(String((err as Error).message)).toMatch(/replaced/);
+      await s.close?.();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("KV v2 per-key: a key changed after the version check fails its cas; exit 5 names the keys already written", async () => {
+    const p = `t-${rand()}`;
+    const s0 = open(`secret/${p}/*`);
+    await s0.write(changes({ A: "a1", B: "b1" }), await s0.read());
+    let done = false;
+    const proxy = await interceptor(async (method, path) => {
+      // When envsync writes A (its checks passed), someone updates B.
+      if (!done && method === "POST" && path === `/v1/secret/data/${p}/A`) {
+        done = true;
+        await api("POST", `secret/data/${p}/B`, { data: { value: "theirs" } });
+      }
+    });
+    try {
+      const s = createStore(
+        parseRemoteUri(`vault:///secret/${p}/*?endpoint=${encodeURIComponent(proxy.url)}`),
+        { ...ctxWith({ VAULT_TOKEN: root() }), concurrency: 1 },
+      );
+      const err = await thrown(s.write(changes({ A: "a2", B: "b2" }), await s.read()));
+      expect(isEnvsyncError(err, "REMOTE_CHANGED")).toBe(true);
+      expect(String((err as Error).message)).toMatch(/B changed .* A had been written already/);
+      // Nothing lost: their B stands, our A landed on the version we read.
+      expect(Object.fromEntries((await s0.read()).values)).toEqual({ A: "a2", B: "theirs" });
+      await s.close?.();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe("vault auth as the vault CLI does it", () => {
   it("reads the token from ~/.vault-token when VAULT_TOKEN is unset", async () => {
     const home = mkdtempSync(join(tmpdir(), "envsync-vault-home-"));
@@ -377,6 +493,46 @@ describe("vault auth as the vault CLI does it", () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it("TLS as the vault CLI: VAULT_CACERT trusts the server's CA, without it a TLS error says what to do, VAULT_SKIP_VERIFY skips the check", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "envsync-bao-tls-"));
+    const server = await startBao({ tlsDir: dir });
+    try {
+      const ca = join(dir, "vault-ca.pem");
+      const at = (env: Record<string, string>): Store =>
+        createStore(parseRemoteUri(`vault:///secret/tls-${rand()}`), {
+          ...ctxWith({}),
+          env: { VAULT_ADDR: server.address, VAULT_TOKEN: server.token, HOME: emptyHome, ...env },
+        });
+      const s = at({ VAULT_CACERT: ca });
+      await s.write(changes({ A: "1" }), await s.read());
+      expect(Object.fromEntries((await s.read()).values)).toEqual({ A: "1" });
+      await s.close?.();
+      const err = await thrown(at({}).read());
+      expect(isEnvsyncError(err, "NETWORK")).toBe(true);
+      expect(String((err as Error).message)).toMatch(/TLS/);
+      expect((err as { hint: string }).hint).toMatch(/VAULT_CACERT/);
+      expect((await at({ VAULT_SKIP_VERIFY: "true" }).read()).exists).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("VAULT_NAMESPACE sends every call into that namespace", async () => {
+    const ns = `ns-${rand()}`;
+    expect((await api("POST", `sys/namespaces/${ns}`)).status).toBe(200);
+    const inNs = (m: string, p: string, b?: unknown) => baoApi(addr(), root(), m, p, b, ns);
+    expect(
+      (await inNs("POST", "sys/mounts/secret", { type: "kv", options: { version: "2" } })).status,
+    ).toBe(204);
+    const p = `t-${rand()}/app`;
+    const s = open(`secret/${p}`, { VAULT_TOKEN: root(), VAULT_NAMESPACE: ns });
+    await s.write(changes({ A: "in-ns" }), await s.read());
+    expect((await inNs("GET", `secret/data/${p}`)).body?.data).toMatchObject({
+      data: { A: "in-ns" },
+    });
+    expect((await api("GET", `secret/data/${p}`)).status).toBe(404);
   });
 
   it("an unreachable server is a NETWORK error (exit 1) after bounded retries", async () => {

@@ -217,11 +217,12 @@ describe.each(layouts)(
       expect((await cli(B, ["sync"])).code).toBe(0);
       // Both change X (per-key layouts guard each touched key, so the same key must move).
       writeFileSync(join(A, ".env"), "X=from-a\nY=1\n");
-      const run = startPaused(["sync"], { cwd: A, pauseMs: 4000 });
+      const run = startPaused(["sync"], { cwd: A });
       const { exited } = run;
       await run.ready;
       writeFileSync(join(B, ".env"), "X=from-b\nY=1\n");
       expect((await cli(B, ["sync"])).code).toBe(0);
+      run.release();
       expect(await exited).toBe(5);
       expect(run.stderr).toMatch(/changed/);
       expect(await remoteValues(uri)).toEqual({ X: "from-b", Y: "1" });

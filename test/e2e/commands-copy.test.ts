@@ -123,11 +123,12 @@ describe("envsync copy (file: remotes)", () => {
   });
 
   it("a concurrent writer to the target between read and write → exit 5, nothing written", async () => {
-    const run = startPaused(["copy", "file:from.json", "file:to.env"], { cwd: dir, pauseMs: 3000 });
+    const run = startPaused(["copy", "file:from.json", "file:to.env"], { cwd: dir });
     const { exited } = run;
     await run.ready;
     const concurrent = "A=someone-else\n";
     writeFileSync(join(dir, "to.env"), concurrent);
+    run.release();
     expect(await exited).toBe(5);
     expect(run.stderr).toContain("changed since it was read");
     expect(readFileSync(join(dir, "to.env"), "utf8")).toBe(concurrent);

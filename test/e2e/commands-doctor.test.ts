@@ -127,12 +127,17 @@ describe("envsync doctor", () => {
     expect(obj.findings.map((f) => f.check)).toEqual([
       "config",
       "remote",
+      "settings",
       "credentials",
       "reachable",
       "write",
       "local-file",
       "gitignore",
     ]);
+    // Where each setting came from (flag > environment > envsync.yaml > default).
+    expect(obj.findings.find((f) => f.check === "settings")?.message).toContain(
+      "retries 3 (default)",
+    );
     expect(obj.findings.find((f) => f.check === "gitignore")).toMatchObject({ status: "fail" });
   });
 });

@@ -133,10 +133,11 @@ describe("envsync history / rollback (file: remote)", () => {
 
   it("a concurrent writer during the rollback → exit 5, nothing written", async () => {
     const [, second] = await versions();
-    const run = startPaused(["rollback", "--to", second!.id, "--yes"], { cwd: dir, pauseMs: 3000 });
+    const run = startPaused(["rollback", "--to", second!.id, "--yes"], { cwd: dir });
     const { exited } = run;
     await run.ready;
     writeFileSync(remotePath(), "A=concurrent\n");
+    run.release();
     expect(await exited).toBe(5);
     expect(readFileSync(remotePath(), "utf8")).toBe("A=concurrent\n");
     assertNoCanary(canaries, { stderr: run.stderr });

@@ -8,7 +8,7 @@
  * Canary values never reach the screen.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
@@ -75,6 +75,13 @@ async function finished(): Promise<{ code: number; screen: string }> {
 }
 
 const keys = (...k: string[]): void => void tmux("send-keys", "-t", "t", ...k);
+
+/** Holds the write (src/test-hooks.ts) until {@link release} creates the release file. */
+const held = (): Record<string, string> => {
+  rmSync(join(dir, "release"), { force: true });
+  return { ENVSYNC_PAUSE_BEFORE_WRITE: "1", ENVSYNC_PAUSE_RELEASE_FILE: join(dir, "release") };
+};
+const release = (): void => writeFileSync(join(dir, "release"), "");
 
 beforeEach(async () => {
   dir = tempDir("envsync-tty-");
@@ -230,9 +237,10 @@ describe("prompts at a terminal (tmux)", () => {
 
   it("shows progress with counts at a terminal while work is under way, and none with --json or --quiet", async () => {
     writeFileSync(join(dir, ".env"), `A=${localValue}\nB=2\nC=3\n`);
-    start(["push"], { ENVSYNC_PAUSE_BEFORE_WRITE: "4000" });
-    const s = await waitScreen("read 3 local key(s); reading the remote…");
-    expect(s).toContain("pausing");
+    start(["push"], held());
+    await waitScreen("read 3 local key(s); reading the remote…");
+    await waitScreen("paused before writing");
+    release();
     const r = await finished();
     expect(r.code, r.screen).toBe(0);
     expect(readEnv(remotePath())).toEqual({ A: localValue, B: "2", C: "3" });
@@ -241,7 +249,9 @@ describe("prompts at a terminal (tmux)", () => {
     socket = `${socket}-json`;
     writeFileSync(join(dir, ".env"), `A=${localValue}\nB=2\nC=3\nD=4\n`);
     writeFileSync(join(dir, "exit-code"), "");
-    start(["push", "--json"], { ENVSYNC_PAUSE_BEFORE_WRITE: "2000" });
+    start(["push", "--json"], held());
+    await waitScreen("paused before writing");
+    release();
     const j = await finished();
     expect(j.code, j.screen).toBe(0);
     expect(j.screen).not.toContain("reading the remote…");
@@ -251,7 +261,9 @@ describe("prompts at a terminal (tmux)", () => {
     socket = `${socket}-quiet`;
     writeFileSync(join(dir, ".env"), `A=${localValue}\nB=2\nC=3\nD=5\n`);
     writeFileSync(join(dir, "exit-code"), "");
-    start(["push", "--quiet"], { ENVSYNC_PAUSE_BEFORE_WRITE: "2000" });
+    start(["push", "--quiet"], held());
+    await waitScreen("paused before writing");
+    release();
     const q = await finished();
     expect(q.code, q.screen).toBe(0);
     expect(q.screen).not.toContain("reading the remote…");

@@ -34,6 +34,8 @@ const layouts: [string, () => string][] = [
   ["gcp-sm-per-key", () => `gcp-sm://race-${id()}/app_*?endpoint=${gsm()}`],
   ["azure-kv-bundle", () => `azure-kv://${vault()}/race-${id()}`],
   ["azure-kv-per-key", () => `azure-kv://${vault()}/r${id()}-*`],
+  ["vault-bundle", () => `vault:///secret/race-${id()}/app`], // VAULT_ADDR/VAULT_TOKEN from the harness
+  ["vault-per-key", () => `vault:///secret/race-${id()}/*`],
 ];
 
 afterAll(() => {

@@ -22,7 +22,15 @@ import { silentLogger } from "../../src/logger.js";
 import { openStore } from "../../src/providers/registry.js";
 import type { StoreContext } from "../../src/providers/types.js";
 import { requireEnv } from "../harness/require-env.js";
-import { CanaryGuard, runCli, startCli, tempDir, type CliResult } from "./helpers.js";
+import {
+  CanaryGuard,
+  PAUSED,
+  PAUSE_ENV,
+  runCli,
+  startCli,
+  tempDir,
+  type CliResult,
+} from "./helpers.js";
 
 const guard = new CanaryGuard();
 const ctx: StoreContext = { cwd: process.cwd(), env: {}, logger: silentLogger, concurrency: 8 };
@@ -168,9 +176,10 @@ async function interleave(
   swapped: boolean,
   mode: "push" | "sync" = "sync",
 ): Promise<CliResult[]> {
-  const paused = startCli([mode], { cwd: first, env: { ENVSYNC_PAUSE_BEFORE_WRITE: "30000" } });
-  await paused.waitForStderr(/pausing/);
-  const other = await runCli([mode], { cwd: second, timeoutMs: 90_000 });
+  const paused = startCli([mode], { cwd: first, env: PAUSE_ENV });
+  await paused.waitForStderr(PAUSED);
+  const other = await runCli([mode], { cwd: second });
+  // Released only once the other writer has finished: no clock decides the interleaving.
   paused.child.kill("SIGUSR2");
   const r = await paused.done;
   expect(r.code, r.stderr).toBe(5);

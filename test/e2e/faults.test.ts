@@ -4,8 +4,9 @@
  * Azure Key Vault bundle and per-key on the harness's emulators), faults `latency` (beyond the client timeout),
  * `timeout`, `reset_peer` and `limit_data`, injected
  *   - before the read: the toxic is on from the start;
- *   - between read and write: added while the CLI pauses (ENVSYNC_PAUSE_BEFORE_WRITE)
- *     and removed before it writes, so kept-alive connections die under it;
+ *   - between read and write: added while the CLI holds after its read
+ *     (ENVSYNC_PAUSE_BEFORE_WRITE, released by SIGUSR2 once the toxic is in place) and
+ *     kept until the CLI exits, so kept-alive connections die under the write;
  *   - during the write: added when `--verbose` logs `writing …` (right before the
  *     store's guard read and write calls) and kept until the CLI exits,
  * for push, pull and sync. Each case has its own proxy and remote, so cases run in
@@ -17,8 +18,9 @@
  *   - with the toxic removed, a plain re-run exits 0 and `envsync check` exits 0,
  *     and both sides hold exactly the expected values (no value lost);
  *   - no canary appears in any output or in `.envsync/` (backups of other files).
- * Client timeouts and retries are short (ENVSYNC_TIMEOUT_MS=1500, ENVSYNC_RETRIES=1)
- * so every case is bounded. The table is printed at the end; with
+ * Client timeouts and retries are short (ENVSYNC_TIMEOUT_MS=5000, ENVSYNC_RETRIES=1)
+ * so every case is bounded, yet long enough that an unfaulted read on a busy machine
+ * does not time out (1.5 s did, under a CPU hog). The table is printed at the end; with
  * ENVSYNC_WRITE_RELIABILITY=1 it is also written into docs/RELIABILITY.md.
  */
 import { randomBytes } from "node:crypto";
@@ -33,6 +35,8 @@ import { requireEnv } from "../harness/require-env.js";
 import { Toxiproxy, type ToxicSpec } from "../harness/toxiproxy-client.js";
 import {
   CanaryGuard,
+  PAUSED,
+  PAUSE_ENV,
   hasStackTrace,
   runCli,
   startCli,
@@ -41,10 +45,10 @@ import {
 } from "./helpers.js";
 
 const guard = new CanaryGuard();
-const NET = { ENVSYNC_TIMEOUT_MS: "1500", ENVSYNC_RETRIES: "1", ENVSYNC_RETRY_BUDGET_MS: "1500" };
+const NET = { ENVSYNC_TIMEOUT_MS: "5000", ENVSYNC_RETRIES: "1", ENVSYNC_RETRY_BUDGET_MS: "5000" };
 const ctx: StoreContext = {
   cwd: process.cwd(),
-  env: {},
+  env: process.env, // Vault reads VAULT_TOKEN here (the harness sets it, as a user's shell would)
   logger: silentLogger,
   concurrency: 8,
 };
@@ -56,7 +60,9 @@ type StoreKind =
   | "gcp-sm bundle"
   | "gcp-sm per-key"
   | "azure-kv bundle"
-  | "azure-kv per-key";
+  | "azure-kv per-key"
+  | "vault bundle"
+  | "vault per-key";
 type Op = "push" | "pull" | "sync";
 type Phase = "before read" | "between read and write" | "during write";
 type Fault = "latency" | "timeout" | "reset_peer" | "limit_data";
@@ -69,13 +75,15 @@ const STORES: StoreKind[] = [
   "gcp-sm per-key",
   "azure-kv bundle",
   "azure-kv per-key",
+  "vault bundle",
+  "vault per-key",
 ];
 const OPS: Op[] = ["push", "pull", "sync"];
 const PHASES: Phase[] = ["before read", "between read and write", "during write"];
 const FAULTS: Fault[] = ["latency", "timeout", "reset_peer", "limit_data"];
 
 const TOXICS: Record<Fault, ToxicSpec> = {
-  latency: { type: "latency", attributes: { latency: 6000 } }, // 4× the client timeout
+  latency: { type: "latency", attributes: { latency: 20_000 } }, // 4× the client timeout
   timeout: { type: "timeout", attributes: { timeout: 0 } }, // data stops, never closed
   reset_peer: { type: "reset_peer", attributes: { timeout: 50 } },
   limit_data: { type: "limit_data", attributes: { bytes: 200 } }, // cut mid-response
@@ -99,12 +107,18 @@ function storeUri(kind: StoreKind, id: string, hostPort: string): string {
       return `azure-kv://https://${hostPort}/faults-${id}`;
     case "azure-kv per-key":
       return `azure-kv://https://${hostPort}/f${id}-*`;
+    case "vault bundle":
+      return `vault://${hostPort}/secret/faults/b-${id}?tls=false&kv=2`;
+    case "vault per-key":
+      return `vault://${hostPort}/secret/faults/pk-${id}/*?tls=false&kv=2`;
   }
 }
 function upstreamOf(kind: StoreKind): string {
   if (kind.startsWith("aws")) {
     return new URL(requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto")).host;
   }
+  if (kind.startsWith("vault"))
+    return new URL(requireEnv("ENVSYNC_TEST_VAULT_ADDR", "openbao")).host;
   if (kind.startsWith("azure")) {
     return new URL(requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey")).host;
   }
@@ -212,14 +226,12 @@ async function runCase(store: StoreKind, op: Op, phase: Phase, fault: Fault): Pr
       await tp.addToxic(proxy.name, "fault", toxic);
       r = await runCli(args, { cwd: w, env: NET, timeoutMs: 60_000 });
     } else if (phase === "between read and write") {
-      const cli = startCli(args, {
-        cwd: w,
-        env: { ...NET, ENVSYNC_PAUSE_BEFORE_WRITE: "1500" },
-      });
-      await cli.waitForStderr(/pausing/);
+      // Held after its read until the toxic is in place; released explicitly, so the
+      // write meets the fault whatever the machine's load.
+      const cli = startCli(args, { cwd: w, env: { ...NET, ...PAUSE_ENV } });
+      await cli.waitForStderr(PAUSED);
       await tp.addToxic(proxy.name, "fault", toxic);
-      await new Promise((res) => setTimeout(res, 500));
-      await tp.removeToxic(proxy.name, "fault");
+      cli.child.kill("SIGUSR2");
       r = await cli.done;
     } else {
       const cli = startCli(args, { cwd: w, env: NET });

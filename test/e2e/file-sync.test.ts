@@ -159,12 +159,13 @@ describe("envsync on a file: remote, two working copies", () => {
     await cli(A, ["sync"]);
     await cli(B, ["sync"]);
     writeFileSync(join(A, ".env"), "X=1\nFROM_A=1\n");
-    const run = startPaused(["sync"], { cwd: A, pauseMs: 4000 });
+    const run = startPaused(["sync"], { cwd: A });
     const { exited } = run;
     await run.ready;
     writeFileSync(join(B, ".env"), "X=1\nFROM_B=1\n");
     expect((await cli(B, ["sync"])).code).toBe(0);
     const remoteAfterB = readFileSync(remoteFile, "utf8");
+    run.release();
     expect(await exited).toBe(5);
     expect(run.stderr).toMatch(/changed/);
     expect(readFileSync(remoteFile, "utf8")).toBe(remoteAfterB);

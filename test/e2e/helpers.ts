@@ -51,7 +51,8 @@ export function runCli(
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    // A safety net only (a hung CLI must not hang the run); no test result depends on it.
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 180_000);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
@@ -250,7 +251,8 @@ export function startCli(
       }
     }
   });
-  const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+  // A safety net only (a hung CLI must not hang the run); no test result depends on it.
+  const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 180_000);
   const done = new Promise<CliResult>((resolvePromise, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => {
@@ -279,10 +281,17 @@ export function startCli(
   };
 }
 
+/** Environment that makes the CLI hold each write until released (src/test-hooks.ts). */
+export const PAUSE_ENV = { ENVSYNC_PAUSE_BEFORE_WRITE: "1" } as const;
+/** The marker line a held write prints on stderr before it waits. */
+export const PAUSED = /^envsync: paused before writing/m;
+
 /** A CLI run held between its read and its write (ENVSYNC_PAUSE_BEFORE_WRITE). */
 export interface PausedRun {
-  /** Resolves once the run has read both sides and is pausing before it writes. */
+  /** Resolves once the run has read both sides and holds before it writes (rejects if it ended first). */
   readonly ready: Promise<void>;
+  /** Lets the held write go on (SIGUSR2); call it after the other writer has finished. */
+  release(): void;
   /** The exit code. */
   readonly exited: Promise<number | null>;
   /** stderr so far. */
@@ -290,34 +299,23 @@ export interface PausedRun {
 }
 
 /**
- * Starts `envsync ARGS` with a pause before writing, so a test can make a concurrent
- * change deterministically and see the version check stop the write (exit 5).
+ * Starts `envsync ARGS` holding before it writes until {@link PausedRun.release}, so
+ * a test can make a concurrent change deterministically and see the version check
+ * stop the write (exit 5). Nothing here depends on time.
  */
 export function startPaused(
   args: string[],
-  opts: { cwd: string; pauseMs: number; env?: Record<string, string | undefined> },
+  opts: { cwd: string; env?: Record<string, string | undefined> },
 ): PausedRun {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd,
-    env: {
-      ...process.env,
-      NO_COLOR: "1",
-      ...opts.env,
-      ENVSYNC_PAUSE_BEFORE_WRITE: String(opts.pauseMs),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const cli = startCli(args, { cwd: opts.cwd, env: { ...opts.env, ...PAUSE_ENV } });
   let stderr = "";
-  const ready = new Promise<void>((res) =>
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-      if (stderr.includes("pausing")) res();
-    }),
-  );
-  const exited = new Promise<number | null>((res) => child.on("close", (c) => res(c)));
+  cli.child.stderr?.on("data", (d: string) => (stderr += d));
   return {
-    ready,
-    exited,
+    ready: cli.waitForStderr(PAUSED),
+    release: () => {
+      cli.child.kill("SIGUSR2");
+    },
+    exited: cli.done.then((r) => r.code),
     get stderr() {
       return stderr;
     },

@@ -2,11 +2,13 @@
  * Interruption (issue 8): SIGINT during a push, pull or sync leaves both sides
  * consistent and exits 130.
  *   - Landed deterministically between read and write with ENVSYNC_PAUSE_BEFORE_WRITE
- *     (the CLI says "pausing"), on file: and on the AWS and GCP emulators: nothing
- *     written on either side, no state, exit 130, a plain re-run converges.
- *   - Mid-write on per-key cloud stores: a `latency` toxic (toxiproxy) slows every
- *     response, and SIGINT arrives once `--verbose` says `writing …`: the remote may
- *     hold some of the new values (each key whole: old or new), the local file is
+ *     (the CLI prints its "paused before writing" marker and holds until released),
+ *     on file: and on the cloud emulators: nothing written on either side, no state,
+ *     exit 130, a plain re-run converges.
+ *   - Mid-write on per-key cloud stores: the CLI holds after its read, a `latency`
+ *     toxic (toxiproxy) holds back every answer, the CLI is released and SIGINT arrives
+ *     once `--verbose` says `writing …`, so calls are in flight: the remote may hold
+ *     some of the new values (each key whole: old or new), the local file is
  *     untouched, and a plain re-run converges with no value lost.
  * Every value is a canary: none may appear in any output or in `.envsync/`.
  */
@@ -20,7 +22,15 @@ import { openStore } from "../../src/providers/registry.js";
 import type { StoreContext } from "../../src/providers/types.js";
 import { requireEnv } from "../harness/require-env.js";
 import { Toxiproxy } from "../harness/toxiproxy-client.js";
-import { CanaryGuard, hasStackTrace, runCli, startCli, tempDir } from "./helpers.js";
+import {
+  CanaryGuard,
+  PAUSED,
+  PAUSE_ENV,
+  hasStackTrace,
+  runCli,
+  startCli,
+  tempDir,
+} from "./helpers.js";
 
 const guard = new CanaryGuard();
 const ctx: StoreContext = { cwd: process.cwd(), env: {}, logger: silentLogger, concurrency: 8 };
@@ -142,9 +152,9 @@ describe("SIGINT between read and write (ENVSYNC_PAUSE_BEFORE_WRITE)", () => {
 
         const cli = startCli([op, "--verbose"], {
           cwd: w,
-          env: { ENVSYNC_PAUSE_BEFORE_WRITE: "20000" },
+          env: PAUSE_ENV,
         });
-        await cli.waitForStderr(/pausing/);
+        await cli.waitForStderr(PAUSED);
         cli.child.kill("SIGINT");
         const r = await cli.done;
         expect(r.code, r.stderr).toBe(130);
@@ -184,14 +194,19 @@ describe("SIGINT mid-write on per-key cloud stores (toxiproxy latency)", () => {
           const localBefore = readFileSync(join(w, ".env"));
           const remoteBefore = await remoteValues(direct, w);
 
-          // Each response is held 400 ms; 2 calls at a time: the write takes seconds.
+          // Held after its read; once released, every answer is held back far longer
+          // than the test takes, so the SIGINT lands while write calls are in flight.
           const cli = startCli([op, "--verbose", "--concurrency", "2"], {
             cwd: w,
-            env: { ENVSYNC_TIMEOUT_MS: "10000" },
+            env: { ENVSYNC_TIMEOUT_MS: "600000", ...PAUSE_ENV },
           });
+          await cli.waitForStderr(PAUSED);
+          await tp.addToxic(proxy.name, "slow", {
+            type: "latency",
+            attributes: { latency: 600_000 },
+          });
+          cli.child.kill("SIGUSR2");
           await cli.waitForStderr(/^writing /m);
-          await tp.addToxic(proxy.name, "slow", { type: "latency", attributes: { latency: 400 } });
-          await new Promise((res) => setTimeout(res, 1200));
           cli.child.kill("SIGINT");
           const r = await cli.done;
           await tp.removeToxic(proxy.name, "slow");

@@ -53,7 +53,7 @@ function setLocal(dir: string, set: Values): void {
 }
 
 async function remoteValues(uri: string, cwd: string): Promise<Values> {
-  const ctx: StoreContext = { cwd, env: {}, logger: silentLogger, concurrency: 8 };
+  const ctx: StoreContext = { cwd, env: process.env, logger: silentLogger, concurrency: 8 };
   const store = await openStore(uri, ctx);
   try {
     return Object.fromEntries((await store.read()).values);

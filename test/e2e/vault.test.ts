@@ -14,7 +14,7 @@ import {
   CanaryGuard,
   mayShowValues,
   runCli,
-  startCli,
+  startPaused,
   tempDir,
   type CliResult,
 } from "./helpers.js";
@@ -123,14 +123,11 @@ describe("envsync with a vault:// bundle", () => {
     const theirs = guard.make("T");
     // Someone writes between envsync's read and its write (the pause hook of the CLI).
     writeFileSync(join(dir, ".env"), `A=${guard.make("MINE")}\n`);
-    const paused = startCli(["push"], {
-      cwd: dir,
-      env: { ...vaultEnv(), ENVSYNC_PAUSE_BEFORE_WRITE: "30000" },
-    });
-    await paused.waitForStderr(/pausing/);
+    const paused = startPaused(["push"], { cwd: dir, env: vaultEnv() });
+    await paused.ready;
     await baoApi(addr(), root(), "POST", `secret/data/${path}`, { data: { A: theirs } });
-    paused.child.kill("SIGUSR2");
-    const r = await paused.done;
+    paused.release();
+    const r = { code: await paused.exited, stderr: paused.stderr };
     expect(r.code, r.stderr).toBe(5);
     expect(await secretData(path)).toEqual({ A: theirs });
   });
@@ -153,6 +150,60 @@ describe("envsync with a vault:// bundle", () => {
     const r = await cli(["pull"], dir, { VAULT_TOKEN: "" });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/vault login/);
+  });
+});
+
+describe("vault through the provider hooks (seed flags, doctor, ESO export)", () => {
+  it("--cloud vault --secret-name MOUNT/PATH pushes and pulls the bundle at VAULT_ADDR", async () => {
+    const path = `e2e-${rand()}/seed`;
+    const dir = tempDir("envsync-vault-seed-");
+    const a = guard.make("A");
+    writeFileSync(join(dir, ".env"), `A=${a}\n`);
+    const push = await cli(["push", "--cloud", "vault", "--secret-name", `secret/${path}`], dir);
+    expect(push.code, push.stderr).toBe(0);
+    expect(await secretData(path)).toEqual({ A: a });
+    writeFileSync(join(dir, ".env"), "");
+    const pull = await cli(["pull", "--cloud", "vault", "--secret-name", `secret/${path}`], dir);
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(readFileSync(join(dir, ".env"), "utf8")).toContain(`A=${a}`);
+  });
+
+  it("doctor says where the token comes from and reads the remote; without a token it fails with what to do", async () => {
+    const dir = workdir(`vault:///secret/e2e-${rand()}/doc`, {});
+    const ok = await cli(["doctor", "--json"], dir);
+    const findings = (
+      JSON.parse(ok.stdout) as { findings: { check: string; status: string; message: string }[] }
+    ).findings;
+    const by = (c: string) => findings.find((f) => f.check === c);
+    expect(by("credentials")).toMatchObject({ status: "ok" });
+    expect(by("credentials")?.message).toMatch(
+      /VAULT_TOKEN for http:\/\/127\.0\.0\.1:\d+ \(address from VAULT_ADDR\)/,
+    );
+    expect(by("reachable")).toMatchObject({ status: "ok" });
+    const none = await cli(["doctor"], dir, { VAULT_TOKEN: "" });
+    expect(none.code).toBe(1);
+    expect(none.stdout + none.stderr).toMatch(/vault login/);
+  });
+
+  it("export --format external-secret: a bundle manifest for ESO's Vault provider; per-key is refused (exit 2)", async () => {
+    const path = `e2e-${rand()}/eso`;
+    const dir = workdir(`vault:///secret/${path}`, { A: guard.make("A") });
+    expect((await cli(["push"], dir)).code).toBe(0);
+    const eso = await cli(
+      ["export", "--format", "external-secret", "--secret-store", "vault-backend"],
+      dir,
+    );
+    expect(eso.code, eso.stderr).toBe(0);
+    expect(eso.stdout).toMatch(/kind: ExternalSecret/);
+    expect(eso.stdout).toMatch(/dataFrom:\n\s+- extract:\n\s+key: e2e-[0-9a-f]+\/eso/);
+    const pk = workdir(`vault:///secret/${path}-pk/*`, { B: guard.make("B") });
+    expect((await cli(["push"], pk)).code).toBe(0);
+    const refused = await cli(
+      ["export", "--format", "external-secret", "--secret-store", "vault-backend"],
+      pk,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/property: value/);
   });
 });
 

@@ -109,6 +109,9 @@ export const createStore: ProviderModule["createStore"] = (uri: RemoteUri) =>
 export function registerMemoryStore(): void {
   registerScheme("memory", {
     load: () => Promise.resolve({ createStore }),
-    example: "memory://NAME (tests)",
+    hooks: {
+      example: "memory://NAME (tests)",
+      capabilities: () => ({ versions: true, softDelete: false, compareAndSwap: true }),
+    },
   });
 }

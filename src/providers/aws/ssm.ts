@@ -21,6 +21,7 @@ import { keyCaseOf, keyFromName, nameFromKey } from "../key-case.js";
 import type {
   ChangeSet,
   ProviderModule,
+  ReadHint,
   RemoteSnapshot,
   Store,
   StoreContext,
@@ -200,13 +201,35 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
     rules,
     calls,
 
-    async read(): Promise<RemoteSnapshot> {
+    async read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
       // Parameters under the path without the managed-by=envsync tag are left alone,
-      // as in Secrets Manager: list the managed names beside the values (⌈n/50⌉ calls).
-      const [managed, params] = await Promise.all([
-        managedNames({ Key: "Path", Option: "Recursive", Values: [path] }),
-        readByPath(),
-      ]);
+      // as in Secrets Manager. GetParametersByPath returns no tags, so the managed names
+      // come from DescribeParameters: for every name without a base (the path listed
+      // beside the values, ⌈n/50⌉ calls), else only for the names the base does not know
+      // (⌈new/50⌉ calls, none when nothing is new): the AWS CLI's ⌈n/10⌉ calls in all.
+      const known = hint.knownKeys ?? new Set<string>();
+      let params: Parameter[];
+      let managed: Set<string>;
+      if (known.size === 0) {
+        [managed, params] = await Promise.all([
+          managedNames({ Key: "Path", Option: "Recursive", Values: [path] }),
+          readByPath(),
+        ]);
+      } else {
+        params = await readByPath();
+        managed = new Set<string>();
+        const unknown: string[] = [];
+        for (const p of params) {
+          const key = p.Name === undefined ? undefined : keyOf(p.Name);
+          if (key === undefined) continue;
+          if (known.has(key)) managed.add(p.Name as string);
+          else unknown.push(p.Name as string);
+        }
+        await mapLimit(chunk(unknown, DESCRIBE_BATCH), context.concurrency, async (names) => {
+          for (const n of await managedNames({ Key: "Name", Option: "Equals", Values: names }))
+            managed.add(n);
+        });
+      }
       const values = new Map<string, string>();
       const versions = new Map<string, string>();
       for (const p of params) {

@@ -86,6 +86,16 @@ export function toEnvsyncError(e: unknown, c: ErrorContext): EnvsyncError {
           hint: "envsync always sends cas on KV v2; on a KV v1 mount set kv=1 in the URI.",
         },
       );
+    if (e.status === 400 && /high complexity|maximum number of strings|json input/i.test(detail))
+      return new EnvsyncError(
+        "LIMIT",
+        `${what}: the server refused the request as too complex (${detail}); nothing was written.`,
+        {
+          cause: e,
+          hint: "OpenBao's listener allows 1,000 JSON strings per request by default (max_request_json_strings), so a bundle holds at most about 498 keys: use the per-key layout (vault://HOST/MOUNT/PREFIX/*), split the bundle, or raise the listener limit.",
+          exitCode: 2,
+        },
+      );
     if (
       e.status === 413 ||
       /request too large|max_request_size|entry too large|value too large/i.test(detail)

@@ -339,6 +339,15 @@ export class VaultBundleStore extends VaultBase implements Store {
           return { version: null, writeCalls: this.calls - start };
         }
         await this.client.request("POST", this.dataPath(l, l.rel), data);
+        // No CAS on KV v1: read back, so a writer that replaced ours at the same moment
+        // makes this run exit 5 (and re-run) instead of recording a change that is gone.
+        const back = await this.readV1(l, l.rel);
+        if (back === null || contentVersion(back) !== contentVersion(data))
+          throw new EnvsyncError(
+            "REMOTE_CHANGED",
+            `Another writer replaced ${this.display} while envsync wrote it (KV v1 has no check-and-set).`,
+            { hint: "Run the command again to merge the other change; KV v2 makes writes atomic." },
+          );
         return { version: contentVersion(data), writeCalls: this.calls - start };
       }
       const cas = expected.version === null ? 0 : Number(expected.version);

@@ -15,6 +15,7 @@ import {
   run,
   startService,
   stopService,
+  tcpOpen,
   waitFor,
   type Emulator,
   type RunningEmulator,
@@ -60,11 +61,14 @@ export interface BaoServer {
  * Starts `bao server -dev` on a free loopback port with a random root token. Used by
  * the harness, by tests that need a server of their own (sealing) and by the bench.
  */
-export async function startBao(extraArgs: string[] = []): Promise<BaoServer> {
+export async function startBao(options: { tlsDir?: string } = {}): Promise<BaoServer> {
   const bin = baoBinary();
   if (bin === null) throw new Error(`bao ${OPENBAO_VERSION} is not installed in ${venv()}`);
   const port = await freePort();
-  const address = `http://127.0.0.1:${port}`;
+  const tls = options.tlsDir;
+  const address = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+  // -dev-tls writes vault-ca.pem, vault-cert.pem and vault-key.pem into tlsDir.
+  const extraArgs = tls ? ["-dev-tls", `-dev-tls-cert-dir=${tls}`] : [];
   const token = `envsync-test-${randomBytes(12).toString("hex")}`;
   const log = join(cacheDir("openbao-logs"), `bao-${port}.log`);
   const child = startService(
@@ -81,6 +85,7 @@ export async function startBao(extraArgs: string[] = []): Promise<BaoServer> {
     { log, env: { ...process.env, BAO_ADDR: address, VAULT_ADDR: address } },
   );
   const healthy = async (): Promise<boolean> => {
+    if (tls) return (await tcpOpen(port)) && existsSync(join(tls, "vault-ca.pem"));
     const res = await fetch(`${address}/v1/sys/health`, { signal: AbortSignal.timeout(2000) });
     return res.status === 200;
   };
@@ -142,6 +147,10 @@ export const emulator: Emulator = {
         [VAULT_ADDR_VAR]: server.address,
         [VAULT_TOKEN_VAR]: server.token,
         [BAO_BIN_VAR]: bin ?? "",
+        // The CLI finds the server as a Vault user's shell does (tests that check other
+        // sources of the token set their own environment).
+        VAULT_ADDR: server.address,
+        VAULT_TOKEN: server.token,
       },
       stop: () => server.stop(),
     };

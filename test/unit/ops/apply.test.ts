@@ -23,7 +23,10 @@ const fresh = (): string => `memory://apply-${process.pid}-${n++}`;
 /** A memory store that records what happens to it, registered as `tracked://NAME`. */
 const events: string[] = [];
 registerScheme("tracked", {
-  example: "tracked://NAME (tests)",
+  hooks: {
+    example: "tracked://NAME (tests)",
+    capabilities: () => ({ versions: true, softDelete: false, compareAndSwap: true }),
+  },
   load: () =>
     Promise.resolve({
       async createStore(uri) {

@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { detectCredentials, gitignoreIgnores, parseIni } from "../../../src/ops/doctor.js";
+import { detectCredentials, gitignoreIgnores } from "../../../src/ops/doctor.js";
+import { parseIni } from "../../../src/providers/aws/hooks.js";
 import { parseRemoteUri } from "../../../src/providers/uri.js";
 
 function home(files: Record<string, string> = {}): string {

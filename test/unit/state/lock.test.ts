@@ -1,0 +1,76 @@
+import { existsSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isEnvsyncError } from "../../../src/errors.js";
+import { processStart, withFileLock } from "../../../src/state/lock.js";
+import { tempDir } from "../../e2e/helpers.js";
+
+const owner = (o: Record<string, unknown>): string =>
+  JSON.stringify({ since: "2026-12-01T10:00:00.000Z", token: "t", start: null, ...o });
+
+async function take(lock: string): Promise<{ ok: boolean; notes: string[]; err?: unknown }> {
+  const notes: string[] = [];
+  try {
+    await withFileLock(lock, () => Promise.resolve(), {
+      what: "X",
+      waitMs: 0,
+      note: (m) => notes.push(m),
+    });
+    return { ok: true, notes };
+  } catch (err) {
+    return { ok: false, notes, err };
+  }
+}
+
+describe("withFileLock", () => {
+  it("breaks a lock whose pid now belongs to another process (pid reuse: other start time)", async () => {
+    const lock = join(tempDir(), "x.lock");
+    expect(processStart(process.pid)).toMatch(/^\d+$/);
+    writeFileSync(lock, owner({ pid: process.pid, host: hostname(), start: "1" }));
+    const r = await take(lock);
+    expect(r.ok).toBe(true);
+    expect(r.notes.join()).toMatch(/no longer running/);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it("keeps a live holder's lock (same pid and start time) and names it", async () => {
+    const lock = join(tempDir(), "x.lock");
+    const start = processStart(process.pid);
+    writeFileSync(lock, owner({ pid: process.pid, host: hostname(), start }));
+    const r = await take(lock);
+    expect(r.ok).toBe(false);
+    expect(isEnvsyncError(r.err, "LOCKED")).toBe(true);
+    expect((r.err as Error).message).toBe(
+      `X is locked by pid ${process.pid} since 2026-12-01T10:00:00.000Z.`,
+    );
+    expect(existsSync(lock)).toBe(true);
+  });
+
+  it("another host's lock is kept while fresh and broken once old (its process cannot be checked)", async () => {
+    const lock = join(tempDir(), "x.lock");
+    writeFileSync(lock, owner({ pid: 1, host: "elsewhere.example" }));
+    const fresh = await take(lock);
+    expect(isEnvsyncError(fresh.err, "LOCKED")).toBe(true);
+    expect((fresh.err as Error).message).toContain("pid 1 on elsewhere.example");
+    const old = new Date(Date.now() - 10 * 60_000);
+    utimesSync(lock, old, old);
+    const stale = await take(lock);
+    expect(stale.ok).toBe(true);
+    expect(stale.notes.join()).toMatch(/elsewhere\.example/);
+  });
+
+  it("releases only its own lock", async () => {
+    const lock = join(tempDir(), "x.lock");
+    await withFileLock(
+      lock,
+      () => {
+        // Someone breaks ours and takes a new one meanwhile: ours must not remove theirs.
+        writeFileSync(lock, owner({ pid: process.pid, host: hostname(), token: "theirs" }));
+        return Promise.resolve();
+      },
+      { what: "X", waitMs: 0 },
+    );
+    expect(existsSync(lock)).toBe(true);
+  });
+});
