@@ -20,18 +20,21 @@ const smPerKey = (prefix: string): string =>
   `aws-sm://${prefix}/*?region=us-east-1&endpoint=${motoEndpoint()}`;
 
 async function putParams(path: string, entries: Record<string, string>): Promise<void> {
-  for (const [k, v] of Object.entries(entries)) {
-    await aws([
-      "ssm",
-      "put-parameter",
-      "--name",
-      `/${path}/${k}`,
-      "--type",
-      "SecureString",
-      "--value",
-      v,
-    ]);
-  }
+  // The AWS CLI takes about a second to start: run them side by side.
+  await Promise.all(
+    Object.entries(entries).map(([k, v]) =>
+      aws([
+        "ssm",
+        "put-parameter",
+        "--name",
+        `/${path}/${k}`,
+        "--type",
+        "SecureString",
+        "--value",
+        v,
+      ]),
+    ),
+  );
 }
 
 function envOf(dir: string): Record<string, string> {
@@ -42,84 +45,89 @@ function noInternals(r: CliResult): void {
   expect(r.stdout + r.stderr).not.toContain(String(Number.MAX_SAFE_INTEGER));
 }
 
-describe("parameters made by other tools (AWS CLI) under an SSM prefix", () => {
-  it("every command says so; check and diff do not claim agreement; adopt takes them over", async () => {
-    const app = `myapp-${uniq()}`;
-    const made = Object.fromEntries(
-      Array.from({ length: 14 }, (_, i) => [`KEY_${String(i).padStart(2, "0")}`, `value-${i}`]),
-    );
-    await putParams(app, made);
-    const dir = tempDir("envsync-adopt-");
-    const remote = ssm(app);
-    const says = `14 parameters under /${app}/ were made by other tools`;
+// The AWS CLI and a dozen CLI runs per case: slow on a loaded 2-core machine.
+describe(
+  "parameters made by other tools (AWS CLI) under an SSM prefix",
+  { timeout: 300_000 },
+  () => {
+    it("every command says so; check and diff do not claim agreement; adopt takes them over", async () => {
+      const app = `myapp-${uniq()}`;
+      const made = Object.fromEntries(
+        Array.from({ length: 14 }, (_, i) => [`KEY_${String(i).padStart(2, "0")}`, `value-${i}`]),
+      );
+      await putParams(app, made);
+      const dir = tempDir("envsync-adopt-");
+      const remote = ssm(app);
+      const says = `14 parameters under /${app}/ were made by other tools`;
 
-    const pull = await runCli(["pull", "-r", remote], { cwd: dir });
-    expect(pull.stderr).toContain(says);
-    expect(pull.stderr).toContain("envsync adopt");
+      const pull = await runCli(["pull", "-r", remote], { cwd: dir });
+      expect(pull.stderr).toContain(says);
+      expect(pull.stderr).toContain("envsync adopt");
 
-    const diff = await runCli(["diff", "-r", remote], { cwd: dir });
-    expect(diff.stdout).not.toMatch(/^in agreement/m);
-    expect(diff.stdout + diff.stderr).toContain(says);
-    const diffJson = await runCli(["diff", "-r", remote, "--json"], { cwd: dir });
-    const dj = JSON.parse(diffJson.stdout) as {
-      inAgreement: boolean;
-      notices: { code: string; names: string[] }[];
-    };
-    expect(dj.inAgreement).toBe(false);
-    expect(dj.notices[0]?.code).toBe("UNMANAGED");
-    expect(dj.notices[0]?.names).toHaveLength(14);
+      const diff = await runCli(["diff", "-r", remote], { cwd: dir });
+      expect(diff.stdout).not.toMatch(/^in agreement/m);
+      expect(diff.stdout + diff.stderr).toContain(says);
+      const diffJson = await runCli(["diff", "-r", remote, "--json"], { cwd: dir });
+      const dj = JSON.parse(diffJson.stdout) as {
+        inAgreement: boolean;
+        notices: { code: string; names: string[] }[];
+      };
+      expect(dj.inAgreement).toBe(false);
+      expect(dj.notices[0]?.code).toBe("UNMANAGED");
+      expect(dj.notices[0]?.names).toHaveLength(14);
 
-    const check = await runCli(["check", "-r", remote], { cwd: dir });
-    expect(check.code).toBe(3);
-    expect(check.stderr).toContain(says);
-    const checkJson = await runCli(["check", "-r", remote, "--json"], { cwd: dir });
-    expect(checkJson.code).toBe(3);
-    expect(JSON.parse(checkJson.stdout)).toMatchObject({ inAgreement: false });
+      const check = await runCli(["check", "-r", remote], { cwd: dir });
+      expect(check.code).toBe(3);
+      expect(check.stderr).toContain(says);
+      const checkJson = await runCli(["check", "-r", remote, "--json"], { cwd: dir });
+      expect(checkJson.code).toBe(3);
+      expect(JSON.parse(checkJson.stdout)).toMatchObject({ inAgreement: false });
 
-    // Dry run: lists, changes nothing.
-    const dry = await runCli(["adopt", "-r", remote], { cwd: dir });
-    expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain("dry run");
-    for (const k of Object.keys(made)) expect(dry.stdout).toContain(`/${app}/${k}`);
-    expect((await runCli(["check", "-r", remote], { cwd: dir })).code).toBe(3);
+      // Dry run: lists, changes nothing.
+      const dry = await runCli(["adopt", "-r", remote], { cwd: dir });
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain("dry run");
+      for (const k of Object.keys(made)) expect(dry.stdout).toContain(`/${app}/${k}`);
+      expect((await runCli(["check", "-r", remote], { cwd: dir })).code).toBe(3);
 
-    const yes = await runCli(["adopt", "-r", remote, "--yes"], { cwd: dir });
-    expect(yes.code, yes.stderr).toBe(0);
-    expect(yes.stdout).toContain("14 parameters tagged");
-    const pulled = await runCli(["pull", "-r", remote], { cwd: dir });
-    expect(pulled.code, pulled.stderr).toBe(0);
-    expect(pulled.stderr).not.toContain("made by other tools");
-    expect(envOf(dir)).toEqual(made);
-    const ok = await runCli(["check", "-r", remote], { cwd: dir });
-    expect(ok.code, ok.stderr).toBe(0);
-  });
+      const yes = await runCli(["adopt", "-r", remote, "--yes"], { cwd: dir });
+      expect(yes.code, yes.stderr).toBe(0);
+      expect(yes.stdout).toContain("14 parameters tagged");
+      const pulled = await runCli(["pull", "-r", remote], { cwd: dir });
+      expect(pulled.code, pulled.stderr).toBe(0);
+      expect(pulled.stderr).not.toContain("made by other tools");
+      expect(envOf(dir)).toEqual(made);
+      const ok = await runCli(["check", "-r", remote], { cwd: dir });
+      expect(ok.code, ok.stderr).toBe(0);
+    });
 
-  it("unmanaged=read reads them without adopting", async () => {
-    const app = `ro-${uniq()}`;
-    await putParams(app, { A: "1", B: "2" });
-    const dir = tempDir("envsync-adopt-");
-    const r = await runCli(["pull", "-r", ssm(app, "&unmanaged=read")], { cwd: dir });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("read without adopting");
-    expect(envOf(dir)).toEqual({ A: "1", B: "2" });
-    const still = await runCli(["adopt", "-r", ssm(app)], { cwd: dir });
-    expect(still.stdout).toContain(`/${app}/A`);
-  });
+    it("unmanaged=read reads them without adopting", async () => {
+      const app = `ro-${uniq()}`;
+      await putParams(app, { A: "1", B: "2" });
+      const dir = tempDir("envsync-adopt-");
+      const r = await runCli(["pull", "-r", ssm(app, "&unmanaged=read")], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("read without adopting");
+      expect(envOf(dir)).toEqual({ A: "1", B: "2" });
+      const still = await runCli(["adopt", "-r", ssm(app)], { cwd: dir });
+      expect(still.stdout).toContain(`/${app}/A`);
+    });
 
-  it("a nested parameter does not stop the pull: skipped with a note naming the remote", async () => {
-    const app = `myapp2-${uniq()}`;
-    await putParams(app, { TOP: "top", "nested/DEEP": "deep" });
-    const dir = tempDir("envsync-adopt-");
-    expect((await runCli(["adopt", "-r", ssm(app), "--yes"], { cwd: dir })).code).toBe(0);
-    const r = await runCli(["pull", "-r", ssm(app)], { cwd: dir });
-    noInternals(r);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("nested/DEEP");
-    expect(r.stderr).toContain(`on the remote aws-ssm://${app}/*`);
-    expect(r.stderr).toMatch(/skipped/);
-    expect(envOf(dir)).toEqual({ TOP: "top" });
-  });
-});
+    it("a nested parameter does not stop the pull: skipped with a note naming the remote", async () => {
+      const app = `myapp2-${uniq()}`;
+      await putParams(app, { TOP: "top", "nested/DEEP": "deep" });
+      const dir = tempDir("envsync-adopt-");
+      expect((await runCli(["adopt", "-r", ssm(app), "--yes"], { cwd: dir })).code).toBe(0);
+      const r = await runCli(["pull", "-r", ssm(app)], { cwd: dir });
+      noInternals(r);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("nested/DEEP");
+      expect(r.stderr).toContain(`on the remote aws-ssm://${app}/*`);
+      expect(r.stderr).toMatch(/skipped/);
+      expect(envOf(dir)).toEqual({ TOP: "top" });
+    });
+  },
+);
 
 describe("a bundle key .env cannot hold", () => {
   it("1ST in a bundle written by the AWS CLI is skipped with a note, not fatal", async () => {

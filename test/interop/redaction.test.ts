@@ -27,7 +27,8 @@ function credentialedEndpoint(): { url: string; secrets: string[] } {
   return { url: `http://${user}:${pass}@${u.host}/?token=${token}`, secrets: [user, pass, token] };
 }
 
-describe("remote content never reaches a message", () => {
+// Many CLI runs per case and the AWS CLI: slow on a loaded 2-core machine.
+describe("remote content never reaches a message", { timeout: 300_000 }, () => {
   it("a bundle that is not JSON: line and column only, with -v and --json (AWS CLI wrote it)", async () => {
     const secret = guard.make("PW");
     const name = `redact/bad-${Date.now().toString(36)}`;
@@ -60,7 +61,7 @@ describe("remote content never reaches a message", () => {
   });
 });
 
-describe("credentials in a remote URI are never shown nor stored", () => {
+describe("credentials in a remote URI are never shown nor stored", { timeout: 300_000 }, () => {
   it("user:pass@ and ?token= in endpoint=: push, pull, diff, check, doctor, --json, -v, state.json", async () => {
     const { url } = credentialedEndpoint();
     const dir = tempDir("envsync-redact-");
