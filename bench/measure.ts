@@ -1,5 +1,7 @@
 /** Timing helpers for benches: whole-process runs and in-process loops, median and range. */
 import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Median, min and max of samples (ms). */
 export interface Stats {
@@ -82,4 +84,56 @@ export function peakRssKiB(
   const last = r.stderr.trim().split("\n").pop() ?? "";
   const n = Number(last);
   return Number.isFinite(n) ? n : null;
+}
+
+/** One run of a command measured by bench/cpu-time.py. */
+export interface CpuSample {
+  cpu_ms: number;
+  wall_ms: number;
+  rss_kib: number;
+  code: number;
+}
+
+/** A command for {@link pairedCpu}. */
+export interface CpuCommand {
+  name: string;
+  argv: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Exit codes that count as success (default [0]). */
+  okCodes?: number[];
+}
+
+/**
+ * Runs `cmds` round after round (each round runs every command once, so the runs of a
+ * round share the machine's moment) and returns each command's samples: CPU time is
+ * user + sys from wait4 (bench/cpu-time.py), exact where GNU time rounds to 10 ms.
+ */
+export function pairedCpu(cmds: CpuCommand[], runs = 15, warmup = 2): Record<string, CpuSample[]> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const spec = { runs, warmup, cmds: cmds.map(({ okCodes: _ok, ...c }) => c) };
+  const r = spawnSync("python3", [join(here, "cpu-time.py"), JSON.stringify(spec)], {
+    encoding: "utf8",
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `bench/cpu-time.py failed (${r.status ?? r.signal}): ${r.error?.message ?? r.stderr}`,
+    );
+  const out = JSON.parse(r.stdout) as Record<string, CpuSample[]>;
+  for (const c of cmds) {
+    const bad = out[c.name]!.find((s) => !(c.okCodes ?? [0]).includes(s.code));
+    if (bad) throw new Error(`${c.argv.join(" ")} exited ${bad.code}`);
+  }
+  return out;
+}
+
+/** Median, min and max of the run-by-run ratios a[i] / b[i] of two paired sample lists. */
+export function pairedRatio(a: CpuSample[], b: CpuSample[], key: "cpu_ms" | "wall_ms"): Stats {
+  return stats(a.map((s, i) => s[key] / b[i]![key]));
+}
+
+/** "1.21× (1.05–1.40, n=15)". */
+export function fmtRatio(st: Stats): string {
+  return `${st.median.toFixed(2)}× (${st.min.toFixed(2)}–${st.max.toFixed(2)}, n=${st.runs})`;
 }

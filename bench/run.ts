@@ -46,17 +46,22 @@ process.stdout.write(`\n${table}\n\n`);
 if (failures.length)
   process.stdout.write(`failed modules:\n${failures.map((f) => `- ${f}`).join("\n")}\n`);
 
-if (only.length === 0) {
+// A full run writes docs/BENCHMARKS.md; a partial one too with ENVSYNC_BENCH_WRITE=1,
+// naming the modules it ran (the other rows are then not in the file).
+const command = only.length ? `npm run bench -- ${only.join(" ")}` : "npm run bench";
+if (only.length === 0 || process.env.ENVSYNC_BENCH_WRITE === "1") {
   const doc = [
     "# Benchmarks",
     "",
     "Produced by `npm run bench` (bench/run.ts); every row is a side-by-side measurement taken in the same run.",
     "Whole-process timings are medians with (min–max, n=runs) after warm-up runs; emulator rows run against the",
     "emulators on loopback, so they measure call counts and client-side parallelism, not cloud latency.",
+    "CPU rows: user + sys time of the whole process from wait4 (bench/cpu-time.py); each command runs in the",
+    "same round as its baseline, and the ratio is the median of the per-round ratios (min–max, n=rounds).",
     "",
     `- Date: ${date}`,
     `- Machine: ${machine}`,
-    `- Command: \`npm run bench\``,
+    `- Command: \`${command}\`${only.length ? ` (ENVSYNC_BENCH_WRITE=1: only the modules named ran; \`npm run bench\` runs all)` : ""}`,
     "",
     table,
     "",

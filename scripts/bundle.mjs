@@ -55,9 +55,12 @@ const LAZY_PACKAGES = ["yaml"];
 const lazyPackage = new RegExp(`^(${LAZY_PACKAGES.join("|")})$`);
 
 const rel = (abs) => relative(src, abs).split(sep).join("/");
+/** Provider hooks (providers/NAME/hooks.ts) load no SDK and stay in the core: the registry reads them at start-up. */
+const isHooks = (r) => /^providers\/[^/]+\/hooks\.ts$/.test(r);
 const chunkOf = (abs) => {
   if (!abs.startsWith(src + sep)) return null;
   const r = rel(abs);
+  if (isHooks(r)) return null;
   for (const [name, owned] of Object.entries(CHUNKS))
     if (owned.some((o) => (o.endsWith("/") ? r.startsWith(o) : r === o))) return name;
   return null;
@@ -68,6 +71,7 @@ const modulesOf = (name) =>
       ? readdirSync(join(src, o))
           .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
           .map((f) => o + f)
+          .filter((r) => !isHooks(r))
       : [o],
   );
 /** `./x.js` in TypeScript sources means `./x.ts`. */

@@ -1,10 +1,10 @@
 /**
  * The one error type of envsync. Every failure a user can meet is an `EnvsyncError`
- * with a stable `code`, the process `exitCode` it maps to (SPEC §4) and a `hint`
+ * with a stable `code`, the process `exitCode` it maps to (docs/DESIGN.md, "Exit codes") and a `hint`
  * saying what to do next. Messages never contain secret values.
  */
 
-/** Exit codes of SPEC §4, in one place. */
+/** Exit codes of docs/DESIGN.md, "Exit codes", in one place. */
 export const ExitCode = {
   OK: 0,
   RUNTIME: 1,
@@ -75,7 +75,7 @@ export class EnvsyncError extends Error {
   override readonly name = "EnvsyncError";
   /** Stable machine-readable code. */
   readonly code: ErrorCode;
-  /** Process exit code (SPEC §4). */
+  /** Process exit code (docs/DESIGN.md, "Exit codes"). */
   readonly exitCode: ExitCodeValue;
   /** What to do next, or undefined. */
   readonly hint: string | undefined;

@@ -1,5 +1,5 @@
 /**
- * envsync as a library (SPEC §7): the same operations the CLI runs, with typed
+ * envsync as a library (docs/DESIGN.md, "Library"): the same operations the CLI runs, with typed
  * options and results.
  *
  * ```ts

@@ -24,6 +24,13 @@ import type { StoreHooks } from "./providers/types.js";
 /** The start of the line a held write prints on stderr before it waits. */
 export const PAUSE_MARKER = "envsync: paused before writing";
 
+/**
+ * The start of the line `ENVSYNC_PAUSE_HOLDING_LOCK=1` prints when a `file:` write holds
+ * its lock and waits (same release signals), so a test can meet a live lock, or SIGKILL
+ * the holder and see the next run break the lock (test/e2e/local-state.test.ts).
+ */
+export const HOLD_MARKER = "envsync: paused holding the lock";
+
 /** Upper bound of a hold nobody releases, ms. */
 const DEFAULT_LIMIT_MS = 120_000;
 
@@ -32,13 +39,17 @@ export function testHooks(
   environ: Readonly<Record<string, string | undefined>>,
   _logger?: () => Logger,
 ): StoreHooks | undefined {
-  const on = environ.ENVSYNC_PAUSE_BEFORE_WRITE;
-  if (on === undefined || on === "" || on === "0") return undefined;
+  const enabled = (v: string | undefined): boolean => v !== undefined && v !== "" && v !== "0";
+  const before = enabled(environ.ENVSYNC_PAUSE_BEFORE_WRITE);
+  const holding = enabled(environ.ENVSYNC_PAUSE_HOLDING_LOCK);
+  if (!before && !holding) return undefined;
   const limit = Number(environ.ENVSYNC_PAUSE_LIMIT_MS ?? DEFAULT_LIMIT_MS);
+  const limitMs = Number.isFinite(limit) && limit > 0 ? limit : DEFAULT_LIMIT_MS;
   const releaseFile = environ.ENVSYNC_PAUSE_RELEASE_FILE || undefined;
   const gate = new ReleaseGate(releaseFile);
   return {
-    beforeWrite: () => gate.wait(Number.isFinite(limit) && limit > 0 ? limit : DEFAULT_LIMIT_MS),
+    ...(before ? { beforeWrite: () => gate.wait(limitMs) } : {}),
+    ...(holding ? { holdingLock: () => gate.wait(limitMs, HOLD_MARKER) } : {}),
   };
 }
 
@@ -63,9 +74,11 @@ class ReleaseGate {
     return this.released;
   }
 
-  async wait(limitMs: number): Promise<void> {
+  async wait(limitMs: number, marker = PAUSE_MARKER): Promise<void> {
     const how = `SIGUSR2 to pid ${process.pid}${this.file ? ` or creating ${this.file}` : ""}`;
-    process.stderr.write(`${PAUSE_MARKER} (ENVSYNC_PAUSE_BEFORE_WRITE); release with ${how}\n`);
+    process.stderr.write(
+      `${marker} (${marker === PAUSE_MARKER ? "ENVSYNC_PAUSE_BEFORE_WRITE" : "ENVSYNC_PAUSE_HOLDING_LOCK"}); release with ${how}\n`,
+    );
     if (this.released || this.fileThere()) return;
     let watcher: FSWatcher | undefined;
     let timer: NodeJS.Timeout | undefined;

@@ -4,15 +4,11 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { EnvsyncError, ExitCode, fromSystemError, isEnvsyncError } from "../errors.js";
+import type { OnConflict } from "../core/merge.js";
 import { redactText, safeErrorText } from "../redact.js";
-import type { OnConflict, PlanEntry } from "../core/merge.js";
-import { diff, pull, push, sync, type SyncOptions } from "../ops/sync.js";
-import { init } from "../ops/init.js";
 import type { CommonOptions } from "../ops/session.js";
 import { createOutput, type Output } from "./output.js";
-import { promptRemote, registerCommands, type CliOptions } from "./commands/index.js";
-import { createProgress, pausePrompts, syncProgress } from "./progress.js";
-import { renderDiff, renderSync } from "./render.js";
+import { registerCommands, type CliOptions } from "./commands/index.js";
 import { testHooks } from "../test-hooks.js";
 import { checkNumber, NUMBER_SETTINGS, type NumberSetting } from "../config/settings.js";
 import { schemes } from "../providers/registry.js";
@@ -49,18 +45,12 @@ interface RawOptions {
   force?: boolean;
 }
 
-const DIRECTIONS = {
-  bidirectional: "sync",
-  "local-to-cloud": "push",
-  "cloud-to-local": "pull",
-} as const;
-
 /** The `--cloud` values some provider's seed hook answers to. */
 function seedClouds(): string[] {
   return Object.values(schemes).flatMap((e) => (e.hooks.seed ? [e.hooks.seed.cloud] : []));
 }
 
-/** Adds the options every command shares (SPEC §4), including the seed flags. */
+/** Adds the options every command shares (docs/COMMANDS.md, "Options every command takes"), including the seed flags. */
 function shared(cmd: Command): Command {
   return cmd
     .option("-e, --env <name>", "environment of envsync.yaml")
@@ -93,21 +83,6 @@ function shared(cmd: Command): Command {
     .addOption(new Option("--region <region>", "seed flag: AWS region"))
     .addOption(new Option("--project-id <id>", "seed flag: Google Cloud project"))
     .addOption(new Option("--vault-url <url>", "seed flag: Azure Key Vault URL"));
-}
-
-function syncFlags(cmd: Command): Command {
-  return cmd
-    .option("--dry-run", "print the plan, change nothing")
-    .option("--prune", "delete keys missing from the source (push/pull)")
-    .addOption(
-      new Option("--on-conflict <policy>", "conflict policy").choices([
-        "remote",
-        "local",
-        "prompt",
-        "fail",
-      ]),
-    )
-    .option("--purge", "delete permanently where the store soft-deletes (Azure)");
 }
 
 /** Maps the shared flags to library options; `out` gives the logger test hooks speak through. */
@@ -143,85 +118,6 @@ function common(o: RawOptions, out: () => Output): CommonOptions {
       ...(o.vaultUrl !== undefined ? { vaultUrl: o.vaultUrl } : {}),
     },
   };
-}
-
-/** Prompts (lazily loaded) for deletions and conflicts, at a TTY only. */
-function interactions(out: Output): Pick<SyncOptions, "confirmDeletions" | "decideConflict"> {
-  if (!out.interactive || out.json) return {};
-  return {
-    confirmDeletions: async (keys, remote) => {
-      const { confirm } = await import("@inquirer/prompts");
-      process.stderr.write(
-        `These keys will be deleted on ${remote}:\n${keys.map((k) => `  - ${k}`).join("\n")}\n`,
-      );
-      return confirm(
-        { message: `Delete ${keys.length} key(s) on the remote?`, default: false },
-        { output: process.stderr },
-      );
-    },
-    decideConflict: async (e: PlanEntry) => {
-      const { select } = await import("@inquirer/prompts");
-      const answer = await select(
-        {
-          message: `Conflict on ${e.key}: ${e.reason}. Keep which side?`,
-          choices: [
-            { name: "remote value", value: "remote" as const },
-            { name: "local value", value: "local" as const },
-            { name: "neither (stop, write nothing)", value: "none" as const },
-          ],
-        },
-        { output: process.stderr },
-      );
-      return answer === "none" ? null : answer;
-    },
-  };
-}
-
-async function runSync(
-  mode: "sync" | "push" | "pull",
-  o: RawOptions,
-  out: Output,
-): Promise<number> {
-  const progress = createProgress(out);
-  const opts: SyncOptions = {
-    ...common(o, () => out),
-    logger: out.logger,
-    ...(o.onConflict !== undefined ? { onConflict: o.onConflict } : {}),
-    ...(o.prune !== undefined ? { prune: o.prune } : {}),
-    ...(o.dryRun !== undefined ? { dryRun: o.dryRun } : {}),
-    ...(o.yes !== undefined ? { yes: o.yes } : {}),
-    ...(o.expand !== undefined ? { expand: o.expand } : {}),
-    ...(o.purge !== undefined ? { purge: o.purge } : {}),
-    ...pausePrompts(progress, interactions(out)),
-    onProgress: syncProgress(progress),
-  };
-  const fn = mode === "sync" ? sync : mode === "push" ? push : pull;
-  let r;
-  try {
-    r = await fn(opts);
-  } finally {
-    progress.stop();
-  }
-  renderSync(out, r);
-  return ExitCode.OK;
-}
-
-function modeFromDirection(
-  direction: string | undefined,
-  fallback: "sync" | "push" | "pull",
-): "sync" | "push" | "pull" {
-  if (direction === undefined) return fallback;
-  const m = DIRECTIONS[direction as keyof typeof DIRECTIONS];
-  if (!m) {
-    throw new EnvsyncError(
-      "USAGE",
-      `--direction must be bidirectional, local-to-cloud or cloud-to-local (got "${direction}").`,
-      {
-        hint: "Or use the commands sync, push, pull.",
-      },
-    );
-  }
-  return m;
 }
 
 /** Renders an error on stderr (and as JSON on stdout with --json); returns its exit code. */
@@ -286,124 +182,6 @@ export async function main(argv: string[]): Promise<number> {
       out = createOutput(o);
       code = await fn(o, cmd);
     };
-
-  shared(syncFlags(program)).action(
-    wrap(async (o) => {
-      if (!o.cloud && !o.secretName && !o.remote && o.direction === undefined) {
-        program.outputHelp({ error: true });
-        return ExitCode.USAGE;
-      }
-      return runSync(modeFromDirection(o.direction, "sync"), o, out);
-    }),
-  );
-
-  shared(
-    program
-      .command("init")
-      .description("create envsync.yaml; git-ignore .env, .env.* and .envsync/"),
-  )
-    .option("--force", "replace an existing envsync.yaml")
-    .action(
-      wrap(async (o) => {
-        const c = common(o, () => out);
-        const remote =
-          o.remote ??
-          (await import("../ops/session.js")).seedRemote(c.seed) ??
-          (await promptRemote(out));
-        if (!remote) {
-          throw new EnvsyncError("USAGE", "init needs the remote to sync with.", {
-            hint: "For example: envsync init --remote file:../team-secrets.env, or --remote aws-sm://myapp/dev?region=eu-west-1",
-          });
-        }
-        const r = await init({
-          remote,
-          ...(c.file ? { file: c.file } : {}),
-          ...(o.force ? { force: true } : {}),
-        });
-        if (out.json) out.result({ ok: true, command: "init", ...r });
-        else {
-          out.line(`wrote ${r.config}`);
-          if (r.ignoredAdded.length)
-            out.line(`added to ${r.gitignore}: ${r.ignoredAdded.join(" ")}`);
-          out.line("next: envsync diff, then envsync sync");
-        }
-        return ExitCode.OK;
-      }),
-    );
-
-  for (const mode of ["sync", "push", "pull"] as const) {
-    const desc = {
-      sync: "three-way merge of the local file and the remote",
-      push: "make the remote take the local values",
-      pull: "make the local file take the remote's values",
-    }[mode];
-    const cmd = shared(syncFlags(program.command(mode).description(desc)));
-    if (mode === "sync")
-      cmd.addOption(
-        new Option(
-          "--direction <direction>",
-          "seed flag: bidirectional | local-to-cloud | cloud-to-local",
-        ),
-      );
-    cmd.action(
-      wrap((o) => runSync(mode === "sync" ? modeFromDirection(o.direction, "sync") : mode, o, out)),
-    );
-  }
-
-  shared(
-    program
-      .command("diff")
-      .description("local vs remote (and vs base): added, removed, changed, conflicts"),
-  )
-    .option("--show-values", "print the values that differ")
-    .option("--exit-code", "exit 3 when there are differences")
-    .action(
-      wrap(async (o) => {
-        const d = await diff({
-          ...common(o, () => out),
-          logger: out.logger,
-          ...(o.expand ? { expand: true } : {}),
-          ...(o.showValues ? { showValues: true } : {}),
-        });
-        renderDiff(out, d, o.showValues ?? false);
-        return o.exitCode && !d.inAgreement ? ExitCode.DIFFERENCES : ExitCode.OK;
-      }),
-    );
-
-  shared(
-    program.command("check").description("CI gate: exit 0 when local and remote agree, 3 when not"),
-  ).action(
-    wrap(async (o) => {
-      const d = await diff({
-        ...common(o, () => out),
-        logger: out.logger,
-        ...(o.expand ? { expand: true } : {}),
-      });
-      if (out.json)
-        out.result({
-          ok: true,
-          command: "check",
-          inAgreement: d.inAgreement,
-          differing: d.entries.map((e) => ({ key: e.key, status: e.status })),
-          notices: d.notices,
-        });
-      else if (d.inAgreement) out.line(`in agreement: ${d.file} ⇄ ${d.remote} (${d.inSync} keys)`);
-      else if (d.entries.length === 0) {
-        process.stderr.write(
-          `not in agreement: ${d.notices
-            .filter((n) => n.code === "UNMANAGED")
-            .map((n) => n.message)
-            .join(" ")}\n`,
-        );
-      } else {
-        process.stderr.write(
-          `not in agreement: ${d.entries.length} key(s) differ: ${d.entries.map((e) => e.key).join(", ")}\n`,
-        );
-        process.stderr.write("  hint: run `envsync diff` to see how, `envsync sync` to fix\n");
-      }
-      return d.inAgreement ? ExitCode.OK : ExitCode.DIFFERENCES;
-    }),
-  );
 
   registerCommands(program, {
     shared,

@@ -1,5 +1,5 @@
 /**
- * Progress on stderr for long work (SPEC §4): a spinner with the phase and counts,
+ * Progress on stderr for long work (docs/COMMANDS.md, "Progress"): a spinner with the phase and counts,
  * only at a terminal, never with `--json` or `--quiet`. `ora` is loaded lazily and
  * only once an operation has run for a moment, so quick commands print nothing and
  * pay nothing. Prompts pause it (a spinner and a prompt cannot share the line).

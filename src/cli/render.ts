@@ -59,9 +59,20 @@ export function renderSync(out: Output, r: SyncResult): void {
     out.line(`  ${out.c.dim("= kept    ")}  ${e.key.padEnd(width)}  ${out.c.dim(e.reason)}`);
   const n = r.counts;
   const summary = `${n.pushed} pushed, ${n.pulled} pulled, ${n.deletedRemote} deleted on the remote, ${n.deletedLocal} deleted locally`;
+  // Keys kept as they are still differ: say so, never "in agreement" (check would exit 3).
+  const next =
+    r.mode === "pull"
+      ? "`envsync push` or `envsync sync` sends local ones"
+      : r.mode === "push"
+        ? "`envsync pull` or `envsync sync` brings remote ones"
+        : "see the reasons above";
+  const keptNote = `${kept.length} key(s) kept as they are, so the file and the remote still differ (${next})`;
   if (r.dryRun) out.line(`dry run: would make ${summary}; nothing written`);
-  else if (!r.applied) out.line("already in agreement; nothing to do");
-  else out.line(`done: ${summary}`);
+  else if (!r.applied)
+    out.line(
+      kept.length > 0 ? `nothing written: ${keptNote}` : "already in agreement; nothing to do",
+    );
+  else out.line(`done: ${summary}${kept.length > 0 ? `; ${keptNote}` : ""}`);
 }
 
 const STATUS_MARK: Record<string, string> = {

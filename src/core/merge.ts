@@ -1,5 +1,5 @@
 /**
- * The pure three-way merge of SPEC §3. No I/O, no node:* imports: values, the base
+ * The pure three-way merge of docs/DESIGN.md, "Sync semantics". No I/O, no node:* imports: values, the base
  * (keyed hashes of what both sides agreed on at the last sync) and a hash function
  * come in; a plan (per key: action and reason) comes out. Applying it is elsewhere.
  */
@@ -7,7 +7,7 @@
 /** What a command asks of the merge. */
 export type Mode = "sync" | "push" | "pull";
 
-/** How a conflict is resolved (SPEC §3). */
+/** How a conflict is resolved (docs/DESIGN.md, "Sync semantics"). */
 export type OnConflict = "remote" | "local" | "prompt" | "fail";
 
 /** What happens to one key. */

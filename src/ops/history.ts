@@ -61,9 +61,12 @@ function entry(v: VersionInfo): HistoryEntry {
 const COUNTED_VERSIONS = 20;
 
 /**
- * Orders versions current first, then newest first (stores give creation times to the
- * second, so versions written together tie), and fills in key counts the store does
- * not list by reading the newest versions (values are read, counted and dropped).
+ * Orders versions newest first: by creation time, then in the store's own order (each
+ * store lists newest first and breaks ties it knows of: Key Vault's sequence tag,
+ * Secret Manager's version numbers, AWS's staging labels); the current version is
+ * marked, never moved up (a newer version may be disabled). Fills in key counts the
+ * store does not list by reading the newest versions (values are read, counted and
+ * dropped).
  */
 async function complete(
   store: Versioned,
@@ -72,12 +75,7 @@ async function complete(
 ): Promise<VersionInfo[]> {
   const ordered = versions
     .map((v, i) => ({ v, i }))
-    .sort(
-      (a, b) =>
-        Number(b.v.current) - Number(a.v.current) ||
-        (b.v.createdAt?.getTime() ?? 0) - (a.v.createdAt?.getTime() ?? 0) ||
-        a.i - b.i,
-    )
+    .sort((a, b) => (b.v.createdAt?.getTime() ?? 0) - (a.v.createdAt?.getTime() ?? 0) || a.i - b.i)
     .map((x) => x.v);
   return mapLimit(ordered, concurrency, async (v, i) => {
     if (

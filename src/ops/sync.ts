@@ -1,5 +1,5 @@
 /**
- * `sync`, `push`, `pull` and `diff` as library calls (SPEC §3, §7): read both sides
+ * `sync`, `push`, `pull` and `diff` as library calls (docs/DESIGN.md, "Sync semantics", "Library"): read both sides
  * and the base, plan with the pure core, resolve conflicts, check store rules and
  * confirmations, then apply (remote first, guarded by the version read; then the
  * local file; then the base). `dryRun` stops after planning.
@@ -166,6 +166,50 @@ export async function plan(
   );
 }
 
+/**
+ * `--expand` is for reading commands only (docs/DESIGN.md, "Options that change
+ * values"): a write with expanded values would record them in the base, and the next
+ * plain sync would push the literal `${VAR}` over them.
+ */
+function refuseExpand(mode: Mode, session: Session): void {
+  const expand = session.settings.expand;
+  if (!expand.value) return;
+  throw new EnvsyncError(
+    "USAGE",
+    `${mode} does not expand \${VAR} references (${expand.source === "flag" ? "--expand" : expand.origin} is set): values go to the remote exactly as the file has them. Nothing was written.`,
+    {
+      hint:
+        expand.source === "flag"
+          ? "Drop --expand. To see expanded values use `envsync diff --expand` or `envsync export --source local --expand`."
+          : `Remove expand: true from that environment in envsync.yaml (or pass it to diff/export only).`,
+    },
+  );
+}
+
+/**
+ * A remote that reads as absent or empty while the base recorded keys there must not
+ * empty the local file by itself (docs/DESIGN.md, "Sync semantics"): the remote may
+ * have been deleted or be unreadable in a way that looks empty. Exit 2 unless --yes.
+ */
+function guardMassDeletion(
+  mode: Mode,
+  opts: SyncOptions,
+  session: Session,
+  loaded: Loaded,
+  localDeletions: number,
+): void {
+  const recorded = loaded.base?.size ?? 0;
+  if (recorded === 0 || loaded.remote.values.size > 0 || localDeletions === 0) return;
+  if (opts.yes || opts.dryRun) return;
+  throw new EnvsyncError(
+    "NEEDS_CONFIRMATION",
+    `${session.remoteDisplay} reads as ${loaded.remote.exists ? "empty" : "absent"}, but the last sync recorded ${recorded} key(s) there: this ${mode} would delete ${localDeletions} key(s) from ${session.fileLabel}. Nothing was written.`,
+    {
+      hint: "If the remote really was emptied or deleted, confirm with --yes; otherwise check its name, region or project and your access (`envsync doctor`).",
+    },
+  );
+}
+
 /** Asks for each open conflict in `prompt` mode; exit 4 for any left unresolved. */
 async function settleConflicts(
   p: Plan,
@@ -205,6 +249,7 @@ async function settleConflicts(
 
 async function run(mode: Mode, opts: SyncOptions): Promise<SyncResult> {
   const session = resolveSession(opts);
+  refuseExpand(mode, session);
   const side = await readLocalSide(opts, session);
   return withStore(
     () => session.openStore(),
@@ -237,6 +282,7 @@ async function runOn(
   const nextLocal = applyToMap(localValues, changes.local);
   const remoteTouched = touches(changes.remote);
   const localTouched = touches(changes.local);
+  guardMassDeletion(mode, opts, session, loaded, changes.local.delete.length);
   const counts = {
     pushed: changes.remote.set.size,
     pulled: changes.local.set.size,
@@ -322,7 +368,7 @@ async function runOn(
   };
 }
 
-/** Three-way merge of the local file and the remote (SPEC §3). */
+/** Three-way merge of the local file and the remote (docs/DESIGN.md, "Sync semantics"). */
 export function sync(opts: SyncOptions = {}): Promise<SyncResult> {
   return run("sync", opts);
 }

@@ -1,5 +1,5 @@
 /**
- * Bounded parallelism for per-key layouts (SPEC §9): at most `limit` calls in
+ * Bounded parallelism for per-key layouts (docs/DESIGN.md, "Start-up"): at most `limit` calls in
  * flight; the first failure stops new calls and is rethrown after in-flight ones settle.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Retries of transient store errors (SPEC §9): exponential backoff with full jitter,
+ * Retries of transient store errors (docs/DESIGN.md, "Start-up"): exponential backoff with full jitter,
  * bounded in attempts and in total time. Non-transient errors are thrown at once.
  * The clock and the random source are injected so the policy is unit-tested.
  */

@@ -120,6 +120,8 @@ export interface Store {
 export interface StoreHooks {
   /** Awaited after everything is read, planned and confirmed, right before the first write. */
   readonly beforeWrite?: () => Promise<void>;
+  /** Awaited by the `file:` store while it holds the remote's lock, before it reads it again. */
+  readonly holdingLock?: () => Promise<void>;
 }
 
 /** What a store factory gets besides its URI. Injected, so tests need no module mocks. */

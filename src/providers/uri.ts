@@ -1,5 +1,5 @@
 /**
- * Remote URI parsing (SPEC §1). The generic part lives here: scheme, target and
+ * Remote URI parsing (docs/DESIGN.md, "Remotes"). The generic part lives here: scheme, target and
  * query; each provider interprets its own target.
  */
 import { EnvsyncError } from "../errors.js";

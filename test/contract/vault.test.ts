@@ -192,7 +192,7 @@ describe("vault bundle layout (KV v2)", () => {
     expect(Object.fromEntries((await open(`secret/${p}`).read()).values)).toEqual({
       PORT: "8080",
       ON: "true",
-      NONE: "",
+      NONE: "null",
     });
   });
 });

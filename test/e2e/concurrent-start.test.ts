@@ -4,10 +4,13 @@
  * race.ts). No change may be lost; runs that exit 5 are run again and counted.
  *
  * `npm test` runs 3 rounds per case; `npm run concurrency` runs the same code with
- * 50 rounds (ENVSYNC_CONCURRENCY_ROUNDS) and prints the table of docs/RELIABILITY.md.
+ * 50 rounds (ENVSYNC_CONCURRENCY_ROUNDS), each case starting rounds for at most
+ * ENVSYNC_CONCURRENCY_BUDGET_S seconds, and prints the table of docs/RELIABILITY.md
+ * (also written to ENVSYNC_CONCURRENCY_OUT when set).
  * ENVSYNC_CONCURRENCY_LAYOUTS=aws-sm-bundle,… runs some layouts only.
  */
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { requireEnv } from "../harness/require-env.js";
 import { CanaryGuard } from "./helpers.js";
@@ -17,6 +20,8 @@ const guard = new CanaryGuard();
 const results: RaceResult[] = [];
 const rounds = Number(process.env.ENVSYNC_CONCURRENCY_ROUNDS ?? 3);
 const only = process.env.ENVSYNC_CONCURRENCY_LAYOUTS?.split(",").map((s) => s.trim());
+/** Seconds one case may start rounds for (`npm run concurrency` bounds its run time). */
+const budget = Number(process.env.ENVSYNC_CONCURRENCY_BUDGET_S ?? Number.POSITIVE_INFINITY);
 
 const id = (): string => randomBytes(5).toString("hex");
 const vault = (): string => requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
@@ -40,9 +45,12 @@ const layouts: [string, () => string][] = [
 
 afterAll(() => {
   if (results.length === 0) return;
+  const table = raceTable(results);
   process.stdout.write(
-    `\nWriters started at the same instant, ${rounds} rounds\n${raceTable(results)}\n`,
+    `\nWriters started at the same instant (${rounds} rounds asked)\n${table}\n`,
   );
+  const out = process.env.ENVSYNC_CONCURRENCY_OUT;
+  if (out) writeFileSync(out, `${table}\n`);
 });
 
 describe("writers started at the same instant", () => {
@@ -50,7 +58,7 @@ describe("writers started at the same instant", () => {
     if (only && !only.includes(layout)) continue;
     for (const writers of [2, 3]) {
       it(`${layout}: ${writers} writers × ${rounds} rounds lose nothing`, async () => {
-        const r = await race(layout, uri(), writers, rounds, guard);
+        const r = await race(layout, uri(), writers, rounds, guard, Date.now() + budget * 1000);
         results.push(r);
         expect(r.problems).toEqual([]);
         expect(r.lost, `changes lost on ${layout} with ${writers} writers`).toBe(0);

@@ -215,11 +215,9 @@ const scenarios: [string, () => string, "push" | "sync", number, Timing][] = [
   ["gcp-sm per-key", () => `gcp-sm://concurrent-${id()}/app_*?endpoint=${gsm()}`, "sync", 8, "simultaneous"],
   ["aws-ssm", () => `aws-ssm://concurrent/p-${id()}/*?region=us-east-1&endpoint=${moto()}`, "sync", 8, "simultaneous"],
   ["azure-kv per-key", () => `azure-kv://${vault()}/c${id()}-*`, "sync", 8, "simultaneous"],
-  // Bundle stores check the version, then write (no conditional write): two writers
-  // starting at the same instant can both pass the check and the later write drops
-  // the earlier one (docs/RELIABILITY.md, known issues). Their rounds interleave
-  // deterministically instead: one reads and pauses, the other writes, the first
-  // resumes and must exit 5, and its re-run merges.
+  // Bundle stores here interleave deterministically: one reads and pauses, the other
+  // writes, the first resumes and must exit 5, and its re-run merges. Writers released
+  // at the same instant on every layout: concurrent-start.test.ts.
   ["aws-sm bundle", () => `aws-sm://concurrent/b-${id()}?region=us-east-1&endpoint=${moto()}`, "sync", 8, "interleaved"],
   ["gcp-sm bundle", () => `gcp-sm://concurrent-${id()}/app_env?endpoint=${gsm()}`, "sync", 8, "interleaved"],
   ["azure-kv bundle", () => `azure-kv://${vault()}/concurrent-${id()}`, "sync", 8, "interleaved"],

@@ -1,23 +1,15 @@
 /**
- * End to end on the built binary with the embedded file: store: two working copies
- * share one remote and go through add, change, delete, conflicts, a concurrent
- * writer, dry runs, check, seed flags and bad input. Canary values must never reach
+ * End to end on the built binary with the embedded file: store: the shared
+ * two-working-copies story (test/scenario/two-copies.ts), then dry runs, check, seed
+ * flags and bad input. Canary values must never reach
  * stdout or stderr unless asked (diff --show-values).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "../../src/dotenv/index.js";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  assertNoCanary,
-  canary,
-  filesUnder,
-  modeOf,
-  runCli,
-  tempDir,
-  type CliResult,
-  startPaused,
-} from "./helpers.js";
+import { runTwoCopiesScenario } from "../scenario/two-copies.js";
+import { assertNoCanary, canary, modeOf, runCli, tempDir, type CliResult } from "./helpers.js";
 
 let root: string;
 let A: string;
@@ -46,6 +38,9 @@ function mkCanary(label: string): string {
   return c;
 }
 
+// The two-working-copies story (test/scenario/two-copies.ts) on a file: remote.
+runTwoCopiesScenario("a file: remote", () => `file:${join(tempDir(), "shared.env")}`);
+
 beforeEach(async () => {
   root = tempDir();
   A = join(root, "a");
@@ -66,116 +61,10 @@ describe("envsync on a file: remote, two working copies", () => {
     expect(readFileSync(join(A, "envsync.yaml"), "utf8")).toContain("file:../remote/shared.env");
   });
 
-  it("add, change and delete travel both ways; files are 0600; secrets never printed", async () => {
-    const s1 = mkCanary("S1");
-    const s2 = mkCanary("S2");
-    const s3 = mkCanary("S3");
-    writeFileSync(
-      join(A, ".env"),
-      `# app settings\nexport API_KEY=${s1}\nDB_URL="postgres://u:${s2}@h/db"\n\nOLD=${s3}\n`,
-    );
-    expect((await cli(A, ["sync"])).code).toBe(0);
-    expect(existsSync(remoteFile)).toBe(true);
+  it("the remote file is written readable by its owner only (0600)", async () => {
+    writeFileSync(join(A, ".env"), `K=${mkCanary("K")}\n`);
+    expect((await cli(A, ["push"])).code).toBe(0);
     expect(modeOf(remoteFile)).toBe(0o600);
-
-    expect((await cli(B, ["sync"])).code).toBe(0);
-    expect(parseEnv(readFileSync(join(B, ".env"), "utf8"))).toEqual({
-      API_KEY: s1,
-      DB_URL: `postgres://u:${s2}@h/db`,
-      OLD: s3,
-    });
-    expect(modeOf(join(B, ".env"))).toBe(0o600);
-
-    // A changes API_KEY, B adds NEW; both sync; both converge.
-    const s4 = mkCanary("S4");
-    const s5 = mkCanary("S5");
-    writeFileSync(join(A, ".env"), readFileSync(join(A, ".env"), "utf8").replace(s1, s4));
-    writeFileSync(join(B, ".env"), readFileSync(join(B, ".env"), "utf8") + `NEW=${s5}\n`);
-    expect((await cli(A, ["sync"])).code).toBe(0);
-    expect((await cli(B, ["sync"])).code).toBe(0);
-    expect((await cli(A, ["sync"])).code).toBe(0);
-    const a = readFileSync(join(A, ".env"), "utf8");
-    expect(a.startsWith("# app settings\nexport API_KEY=")).toBe(true); // comment and export prefix kept
-    expect(parseEnv(a)).toEqual(parseEnv(readFileSync(join(B, ".env"), "utf8")));
-    expect(parseEnv(a).API_KEY).toBe(s4);
-    expect(parseEnv(a).NEW).toBe(s5);
-
-    // A deletes OLD: a remote deletion needs --yes without a TTY (exit 2, nothing written).
-    writeFileSync(join(A, ".env"), a.replace(`OLD=${s3}\n`, ""));
-    const remoteBefore = readFileSync(remoteFile, "utf8");
-    const refused = await cli(A, ["sync"]);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/--yes/);
-    expect(readFileSync(remoteFile, "utf8")).toBe(remoteBefore);
-    expect((await cli(A, ["sync", "--yes"])).code).toBe(0);
-    expect(readFileSync(remoteFile, "utf8")).not.toContain("OLD=");
-    // B gets the deletion (a local deletion needs no confirmation; a backup is kept).
-    expect((await cli(B, ["sync"])).code).toBe(0);
-    expect(readFileSync(join(B, ".env"), "utf8")).not.toContain("OLD=");
-    expect((await cli(B, ["check"])).code).toBe(0);
-
-    // The state holds no values; state and backups are 0600.
-    const state = readFileSync(join(B, ".envsync", "state.json"), "utf8");
-    assertNoCanary(canaries, { "state.json": state });
-    expect(modeOf(join(B, ".envsync", "state.json"))).toBe(0o600);
-    for (const f of filesUnder(join(B, ".envsync", "backups"))) expect(modeOf(f)).toBe(0o600);
-    expect(filesUnder(join(B, ".envsync", "backups")).length).toBeGreaterThan(0);
-  });
-
-  it("conflicts: fail exits 4 writing nothing; prompt without a TTY exits 2; local and remote resolve", async () => {
-    writeFileSync(join(A, ".env"), "K=base\n");
-    await cli(A, ["sync"]);
-    await cli(B, ["sync"]);
-    writeFileSync(join(A, ".env"), "K=from-a\n");
-    writeFileSync(join(B, ".env"), "K=from-b\n");
-    expect((await cli(A, ["sync"])).code).toBe(0); // remote now from-a
-
-    const remoteBefore = readFileSync(remoteFile, "utf8");
-    const fail = await cli(B, ["sync", "--on-conflict", "fail"]);
-    expect(fail.code).toBe(4);
-    expect(fail.stderr).toContain("K");
-    expect(readFileSync(join(B, ".env"), "utf8")).toBe("K=from-b\n");
-    expect(readFileSync(remoteFile, "utf8")).toBe(remoteBefore);
-
-    const prompt = await cli(B, ["sync", "--on-conflict", "prompt"]);
-    expect(prompt.code).toBe(2);
-    expect(readFileSync(join(B, ".env"), "utf8")).toBe("K=from-b\n");
-
-    const local = await cli(B, ["sync", "--on-conflict", "local"]);
-    expect(local.code).toBe(0);
-    expect(parseEnv(readFileSync(remoteFile, "utf8")).K).toBe("from-b");
-
-    // Now A changes again and B too; the default (remote wins) brings A's value to B.
-    writeFileSync(join(A, ".env"), "K=a2\n");
-    await cli(A, ["sync", "--on-conflict", "local"]);
-    writeFileSync(join(B, ".env"), "K=b2\n");
-    const remote = await cli(B, ["sync"]);
-    expect(remote.code).toBe(0);
-    expect(readFileSync(join(B, ".env"), "utf8")).toBe("K=a2\n");
-  });
-
-  it("a concurrent writer between read and write → exit 5, nothing written; a re-run merges", async () => {
-    writeFileSync(join(A, ".env"), "X=1\n");
-    await cli(A, ["sync"]);
-    await cli(B, ["sync"]);
-    writeFileSync(join(A, ".env"), "X=1\nFROM_A=1\n");
-    const run = startPaused(["sync"], { cwd: A });
-    const { exited } = run;
-    await run.ready;
-    writeFileSync(join(B, ".env"), "X=1\nFROM_B=1\n");
-    expect((await cli(B, ["sync"])).code).toBe(0);
-    const remoteAfterB = readFileSync(remoteFile, "utf8");
-    run.release();
-    expect(await exited).toBe(5);
-    expect(run.stderr).toMatch(/changed/);
-    expect(readFileSync(remoteFile, "utf8")).toBe(remoteAfterB);
-    expect(readFileSync(join(A, ".env"), "utf8")).toBe("X=1\nFROM_A=1\n");
-    expect((await cli(A, ["sync"])).code).toBe(0);
-    expect(parseEnv(readFileSync(remoteFile, "utf8"))).toEqual({
-      X: "1",
-      FROM_A: "1",
-      FROM_B: "1",
-    });
   });
 
   it("--dry-run changes nothing and prints the plan", async () => {

@@ -1,9 +1,9 @@
 /**
  * End to end on the built binary against the Google Secret Manager emulator started
- * by the harness: two working copies share a `gcp-sm://` remote (bundle and per-key)
- * and go through push, pull, sync with a change on each side, deletion, conflicts,
- * prune, a concurrent writer and the seed flags. Canary values must never reach
- * stdout or stderr. The emulator has no reset: every test uses a fresh project id.
+ * by the harness: the shared two-working-copies story (test/scenario/two-copies.ts)
+ * on the bundle and per-key layouts, then what only Google has: one secret per key,
+ * seed flags, store rules and errors. Canary values must never reach stdout or
+ * stderr. The emulator has no reset: every test uses a fresh project id.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,15 +12,8 @@ import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { requireEnv } from "../harness/require-env.js";
-import {
-  assertNoCanary,
-  canary,
-  filesUnder,
-  runCli,
-  tempDir,
-  type CliResult,
-  startPaused,
-} from "./helpers.js";
+import { runTwoCopiesScenario } from "../scenario/two-copies.js";
+import { assertNoCanary, canary, runCli, tempDir, type CliResult } from "./helpers.js";
 
 const endpoint = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
 const freshProject = (): string => `envsync-e2e-${randomBytes(5).toString("hex")}`;
@@ -106,142 +99,14 @@ const layouts = [
   { layout: "per-key", target: (p: string) => `${p}/app_*` },
 ] as const;
 
-describe.each(layouts)("envsync on gcp-sm ($layout)", ({ layout, target }) => {
-  it("push, pull, sync both ways, deletion with --yes, check; secrets never printed or stored in state", async () => {
-    const project = freshProject();
-    const remote = `gcp-sm://${target(project)}?endpoint=http://${endpoint()}`;
-    const { A, B } = await twoCopies(remote);
-    const [s1, s2, s3] = [mkCanary("G1"), mkCanary("G2"), mkCanary("G3")];
-    writeFileSync(
-      join(A, ".env"),
-      `# gcp\nexport API_KEY=${s1}\nDB_URL="postgres://u:${s2}@h/db"\nOLD=${s3}\n`,
-    );
-
-    const push = await cli(A, ["push"]);
-    expect(push.code, push.stderr).toBe(0);
-    if (layout === "bundle")
-      expect(await bundleOf(project, "app_env")).toEqual({
-        API_KEY: s1,
-        DB_URL: `postgres://u:${s2}@h/db`,
-        OLD: s3,
-      });
-    else expect(await secretIds(project)).toEqual(["app_API_KEY", "app_DB_URL", "app_OLD"]);
-
-    const pull = await cli(B, ["pull"]);
-    expect(pull.code, pull.stderr).toBe(0);
-    expect(env(B)).toEqual({ API_KEY: s1, DB_URL: `postgres://u:${s2}@h/db`, OLD: s3 });
-
-    // A change on each side: A rotates API_KEY, B adds NEW; both sync and converge.
-    const [s4, s5] = [mkCanary("G4"), mkCanary("G5")];
-    writeFileSync(join(A, ".env"), readFileSync(join(A, ".env"), "utf8").replace(s1, s4));
-    writeFileSync(join(B, ".env"), readFileSync(join(B, ".env"), "utf8") + `NEW=${s5}\n`);
-    expect((await cli(A, ["sync"])).code).toBe(0);
-    expect((await cli(B, ["sync"])).code).toBe(0);
-    expect((await cli(A, ["sync"])).code).toBe(0);
-    expect(env(A)).toEqual(env(B));
-    expect(env(A).API_KEY).toBe(s4);
-    expect(env(A).NEW).toBe(s5);
-    expect(readFileSync(join(A, ".env"), "utf8").startsWith("# gcp\nexport API_KEY=")).toBe(true);
-
-    // A deletes OLD: without a TTY the remote deletion needs --yes (exit 2, nothing written).
-    writeFileSync(
-      join(A, ".env"),
-      readFileSync(join(A, ".env"), "utf8").replace(`OLD=${s3}\n`, ""),
-    );
-    const refused = await cli(A, ["sync"]);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/--yes/);
-    if (layout === "per-key") expect(await secretIds(project)).toContain("app_OLD");
-    else expect((await bundleOf(project, "app_env")).OLD).toBe(s3);
-    expect((await cli(A, ["sync", "--yes"])).code).toBe(0);
-    if (layout === "per-key") expect(await secretIds(project)).not.toContain("app_OLD");
-    else expect(await bundleOf(project, "app_env")).not.toHaveProperty("OLD");
-    expect((await cli(B, ["sync"])).code).toBe(0);
-    expect(env(B)).not.toHaveProperty("OLD");
-    expect((await cli(B, ["check"])).code).toBe(0);
-
-    // check exits 3 on drift; diff names the key, never the value.
-    writeFileSync(
-      join(B, ".env"),
-      readFileSync(join(B, ".env"), "utf8") + `DRIFT=${mkCanary("G6")}\n`,
-    );
-    expect((await cli(B, ["check"])).code).toBe(3);
-    const diff = await cli(B, ["diff"]);
-    expect(diff.stdout + diff.stderr).toContain("DRIFT");
-
-    for (const dir of [A, B]) {
-      const files = filesUnder(join(dir, ".envsync")).filter((f) => !f.includes("backups"));
-      assertNoCanary(canaries, Object.fromEntries(files.map((f) => [f, readFileSync(f, "utf8")])));
-    }
-  });
-
-  it("conflict: --on-conflict fail exits 4 and writes nothing; local then wins when asked", async () => {
-    const project = freshProject();
-    const remote = `gcp-sm://${target(project)}?endpoint=http://${endpoint()}`;
-    const { A, B } = await twoCopies(remote);
-    writeFileSync(join(A, ".env"), "K=base\n");
-    expect((await cli(A, ["sync"])).code).toBe(0);
-    expect((await cli(B, ["sync"])).code).toBe(0);
-    writeFileSync(join(A, ".env"), "K=from-a\n");
-    writeFileSync(join(B, ".env"), "K=from-b\n");
-    expect((await cli(A, ["sync"])).code).toBe(0);
-
-    const fail = await cli(B, ["sync", "--on-conflict", "fail"]);
-    expect(fail.code).toBe(4);
-    expect(fail.stderr).toContain("K");
-    expect(readFileSync(join(B, ".env"), "utf8")).toBe("K=from-b\n");
-    const pullA = await cli(A, ["check"]);
-    expect(pullA.code).toBe(0); // the remote still holds A's value
-
-    expect((await cli(B, ["sync", "--on-conflict", "local"])).code).toBe(0);
-    expect((await cli(A, ["sync"])).code).toBe(0);
-    expect(env(A).K).toBe("from-b");
-  });
-
-  it("prune: push --prune --yes deletes remote keys missing locally; pull --prune deletes local ones", async () => {
-    const project = freshProject();
-    const remote = `gcp-sm://${target(project)}?endpoint=http://${endpoint()}`;
-    const { A, B } = await twoCopies(remote);
-    writeFileSync(join(A, ".env"), "KEEP=1\nGONE=2\n");
-    expect((await cli(A, ["push"])).code).toBe(0);
-    writeFileSync(join(B, ".env"), "KEEP=1\nLOCAL_ONLY=3\n");
-    // Without --prune nothing is deleted on either side.
-    expect((await cli(B, ["pull"])).code).toBe(0);
-    expect(env(B)).toEqual({ KEEP: "1", LOCAL_ONLY: "3", GONE: "2" });
-    writeFileSync(join(A, ".env"), "KEEP=1\n");
-    const noYes = await cli(A, ["push", "--prune"]);
-    expect(noYes.code).toBe(2);
-    expect((await cli(A, ["push", "--prune", "--yes"])).code).toBe(0);
-    if (layout === "per-key") expect(await secretIds(project)).toEqual(["app_KEEP"]);
-    else expect(await bundleOf(project, "app_env")).toEqual({ KEEP: "1" });
-    expect((await cli(B, ["pull", "--prune"])).code).toBe(0);
-    expect(env(B)).toEqual({ KEEP: "1" });
-  });
-
-  it("a concurrent writer between read and write → exit 5, nothing written; a re-run merges", async () => {
-    const project = freshProject();
-    const remote = `gcp-sm://${target(project)}?endpoint=http://${endpoint()}`;
-    const { A, B } = await twoCopies(remote);
-    writeFileSync(join(A, ".env"), "X=1\n");
-    expect((await cli(A, ["sync"])).code).toBe(0);
-    expect((await cli(B, ["sync"])).code).toBe(0);
-    writeFileSync(join(A, ".env"), "X=from-a\n");
-    const run = startPaused(["sync"], { cwd: A });
-    const { exited } = run;
-    await run.ready;
-    // B writes while A holds between its read and its write, then A is released.
-    writeFileSync(join(B, ".env"), "X=from-b\n");
-    expect((await cli(B, ["sync"])).code).toBe(0);
-    run.release();
-    expect(await exited).toBe(5);
-    expect(run.stderr).toMatch(/changed/);
-    if (layout === "bundle") expect(await bundleOf(project, "app_env")).toEqual({ X: "from-b" });
-    expect(readFileSync(join(A, ".env"), "utf8")).toBe("X=from-a\n");
-    // The re-run sees a conflict (both changed X); the default lets the remote win.
-    expect((await cli(A, ["sync"])).code).toBe(0);
-    expect(env(A).X).toBe("from-b");
-  });
-});
+// The two-working-copies story (test/scenario/two-copies.ts), one line per layout; a
+// fresh project per remote (the emulator has no reset).
+for (const { layout, target } of layouts) {
+  runTwoCopiesScenario(
+    `gcp-sm ${layout}`,
+    () => `gcp-sm://${target(freshProject())}?endpoint=http://${endpoint()}`,
+  );
+}
 
 describe("envsync on gcp-sm: seed flags, store rules and errors", () => {
   it("--cloud gcp --project-id P --secret-name S is gcp-sm://P/S (endpoint from ENVSYNC_GCP_SM_ENDPOINT)", async () => {

@@ -105,8 +105,8 @@ export function canary(label = "C"): string {
 const registeredCanaries = new Set<string>();
 
 /**
- * True when the command may print values (SPEC §4: `diff --show-values`, `export`,
- * and `run`, whose child gets them): the only runs the global canary check skips.
+ * True when the command may print values (docs/DESIGN.md, "Exit codes"): `diff --show-values`,
+ * `export`, and `run`, whose child gets them; the only runs the global canary check skips.
  */
 export function mayShowValues(args: readonly string[]): boolean {
   return args.some((a) => a === "--show-values" || a === "export" || a === "run");

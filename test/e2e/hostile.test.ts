@@ -35,7 +35,18 @@ const guard = new CanaryGuard();
 const S = guard.make("H"); // a canary value used in most files
 const MB = 1024 * 1024;
 
-type RemoteKind = "file" | "json" | "sm" | "sm-pk" | "ssm" | "gsm" | "gsm-pk" | "kv" | "kv-pk";
+type RemoteKind =
+  | "file"
+  | "json"
+  | "sm"
+  | "sm-pk"
+  | "ssm"
+  | "gsm"
+  | "gsm-pk"
+  | "kv"
+  | "kv-pk"
+  | "vault"
+  | "vault-pk";
 
 const moto = (): string => encodeURIComponent(requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto"));
 const gsm = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
@@ -64,6 +75,10 @@ function remoteOf(kind: RemoteKind): string {
       return `azure-kv://${vault()}/hostile-${id}`;
     case "kv-pk":
       return `azure-kv://${vault()}/h${id}-*`;
+    case "vault": // the harness's OpenBao, at VAULT_ADDR with VAULT_TOKEN
+      return `vault:///secret/hostile/b-${id}`;
+    case "vault-pk":
+      return `vault:///secret/hostile/pk-${id}/*`;
   }
 }
 
@@ -164,7 +179,7 @@ const cases: Case[] = [
   { name: "a symlink loop in place of .env", setup: (x) => symlinkSync(".env", join(x.w, ".env")), code: 1, err: /ELOOP/ },
   { name: "a folder in place of .env, pull", args: ["pull"], setup: (x) => mkdirSync(join(x.w, ".env")), code: 1, err: /\.env/ },
 
-  // ---- store limits and names (SPEC §6), checked before any write ----
+  // ---- store limits and names (docs/DESIGN.md, "Store rules"), checked before any write ----
   { name: "70 KB value, AWS SM bundle", env: `A=${S}${big(70_000)}\n`, remote: "sm", code: 2, err: /65536 bytes.*\n.*per-key/ },
   { name: "70 KB value, AWS SM per-key", env: `BIG=${S}${big(70_000)}\n`, remote: "sm-pk", code: 2, err: /BIG/ },
   { name: "5,000-byte value, SSM (4 KB)", env: `BIG=${S}${big(5000)}\n`, remote: "ssm", code: 2, err: /BIG/ },
@@ -181,6 +196,11 @@ const cases: Case[] = [
   { name: "26 KB value, Azure per-key", env: `BIG=${S}${big(26_000)}\n`, remote: "kv-pk", code: 2, err: /BIG/ },
   { name: "keys equal but for case, Azure per-key (mapped apart)", env: `db_url=${S}\nDB_URL=x\n`, remote: "kv-pk", code: 0 },
   { name: "200-character key, Azure per-key (127)", env: `${"K".repeat(200)}=${S}\n`, remote: "kv-pk", code: 2, err: /KKKK/ },
+  { name: "1.1 MB value, Vault bundle (1,000,000)", env: `A=${S}${big(1_100_000)}\n`, remote: "vault", code: 2, err: /1000000/ },
+  { name: "1.1 MB value, Vault per-key", env: `BIG=${S}${big(1_100_000)}\n`, remote: "vault-pk", code: 2, err: /BIG/ },
+  { name: "600 keys, Vault bundle (OpenBao: 1,000 JSON strings a request)", env: Array.from({ length: 600 }, (_, i) => `K${i}=${S}\n`).join(""), remote: "vault", code: 2, err: /per-key/ },
+  { name: "300-character key, Vault per-key (256)", env: `${"K".repeat(300)}=${S}\n`, remote: "vault-pk", code: 2, err: /KKKK/ },
+  { name: "dotted key, Vault per-key (allowed)", env: `A.B=${S}\n`, remote: "vault-pk", code: 0 },
   { name: "empty value, AWS SM per-key", env: `EMPTY=\nA=${S}\n`, remote: "sm-pk", code: 2, err: /EMPTY/ },
 
   // ---- malformed envsync.yaml: exit 2 naming envsync.yaml:line ----
@@ -203,6 +223,8 @@ const cases: Case[] = [
   { name: "AWS region that is not one", args: ["push", "-r", "aws-sm://x?region=mars"], env: `A=${S}\n`, code: 2, err: /region/ },
   { name: "unknown AWS URI parameter", args: ["push", "-r", "aws-sm://x?region=us-east-1&colour=red"], env: `A=${S}\n`, code: 2, err: /colour/ },
   { name: "endpoint that is not http(s)", args: ["push", "-r", "aws-sm://x?region=us-east-1&endpoint=ftp://h"], env: `A=${S}\n`, code: 2, err: /endpoint/ },
+  { name: "unknown Vault URI parameter", args: ["push", "-r", "vault:///secret/x?colour=red"], env: `A=${S}\n`, code: 2, err: /colour/ },
+  { name: "vault:// without a secret path", args: ["push", "-r", "vault://h/secret"], env: `A=${S}\n`, code: 2 },
   { name: "gcp-sm:// without a secret", args: ["push", "-r", "gcp-sm://onlyproject"], env: `A=${S}\n`, code: 2 },
   { name: "gcp-sm:// secret name with spaces", args: ["push", "-r", "gcp-sm://p/bad name!"], env: `A=${S}\n`, code: 2 },
   { name: "--concurrency 0", args: ["push", "--concurrency", "0"], env: `A=${S}\n`, code: 2, err: /concurrency/ },

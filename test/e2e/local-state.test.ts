@@ -33,6 +33,8 @@ import { parse } from "../../src/dotenv/index.js";
 import { BaseStore } from "../../src/state/base-state.js";
 import {
   CanaryGuard,
+  PAUSED,
+  PAUSE_ENV,
   filesUnder,
   hasStackTrace,
   runCli,
@@ -70,10 +72,8 @@ function twoEnvironments(): { root: string; w: string; d0: string; p0: string } 
 
 /** Starts `args` in every cwd paused before writing; releases all together; waits. */
 async function together(runs: { args: string[]; cwd: string }[]): Promise<CliResult[]> {
-  const started = runs.map((r) =>
-    startCli(r.args, { cwd: r.cwd, env: { ENVSYNC_PAUSE_BEFORE_WRITE: "120000" } }),
-  );
-  await Promise.all(started.map((s) => s.waitForStderr(/pausing/)));
+  const started = runs.map((r) => startCli(r.args, { cwd: r.cwd, env: PAUSE_ENV }));
+  await Promise.all(started.map((s) => s.waitForStderr(PAUSED)));
   for (const s of started) s.child.kill("SIGUSR2");
   return Promise.all(started.map((s) => s.done));
 }
@@ -152,7 +152,8 @@ describe("state.json under concurrent syncs of two environments", () => {
       "dev.env": all,
       "prod.env": all,
     });
-  });
+    // 80 CLI runs: a safety bound for a machine under a CPU hog, not a timing assertion.
+  }, 600_000);
 });
 
 /**

@@ -18,7 +18,15 @@ import { parse } from "../../src/dotenv/index.js";
 import { silentLogger } from "../../src/logger.js";
 import { openStore } from "../../src/providers/registry.js";
 import type { StoreContext } from "../../src/providers/types.js";
-import { runCli, startCli, tempDir, type CanaryGuard, type CliResult } from "./helpers.js";
+import {
+  PAUSED,
+  PAUSE_ENV,
+  runCli,
+  startCli,
+  tempDir,
+  type CanaryGuard,
+  type CliResult,
+} from "./helpers.js";
 
 /** What one race (one layout, one writer count) measured. */
 export interface RaceResult {
@@ -26,8 +34,8 @@ export interface RaceResult {
   readonly layout: string;
   /** Writers started together each round. */
   readonly writers: number;
-  /** Rounds run. */
-  readonly rounds: number;
+  /** Rounds run (fewer than asked when the time budget ran out). */
+  rounds: number;
   /** Changes made (each writer: its own key and a new key, per round). */
   changes: number;
   /** Runs that exited 5 and were run again. */
@@ -67,19 +75,20 @@ async function startTogether(dirs: readonly string[]): Promise<CliResult[]> {
   const runs = dirs.map((cwd) =>
     startCli(["sync"], {
       cwd,
-      env: { ENVSYNC_PAUSE_BEFORE_WRITE: "600000" },
+      env: PAUSE_ENV,
       timeoutMs: 900_000,
     }),
   );
   // Every writer has read the remote and waits: release them all in one tick.
-  await Promise.all(runs.map((r) => r.waitForStderr(/pausing/)));
+  await Promise.all(runs.map((r) => r.waitForStderr(PAUSED)));
   for (const r of runs) r.child.kill("SIGUSR2");
   return Promise.all(runs.map((r) => r.done));
 }
 
 /**
  * Runs `rounds` rounds of `writers` writers on `remote` (a URI relative to each
- * working copy). Never throws for a lost change: it counts it (the caller asserts).
+ * working copy), starting no new round after `deadline` (ms since the epoch). Never
+ * throws for a lost change: it counts it (the caller asserts).
  */
 export async function race(
   layout: string,
@@ -87,11 +96,12 @@ export async function race(
   writers: number,
   rounds: number,
   guard: CanaryGuard,
+  deadline = Number.POSITIVE_INFINITY,
 ): Promise<RaceResult> {
   const result: RaceResult = {
     layout,
     writers,
-    rounds,
+    rounds: 0,
     changes: 0,
     exit5: 0,
     lost: 0,
@@ -109,7 +119,8 @@ export async function race(
     return { name, dir, own: `OWN_${name.toUpperCase()}` };
   });
   const expected: Values = {};
-  for (let i = 0; i < rounds; i++) {
+  for (let i = 0; i < rounds && (i === 0 || Date.now() < deadline); i++) {
+    result.rounds++;
     for (const w of copies) {
       const v = guard.make(`${w.name}${i}`);
       const set = { [w.own]: v, [`NEW_${w.name.toUpperCase()}_${i}`]: v };

@@ -145,6 +145,25 @@ describe("envsync with a vault:// bundle", () => {
     expect(JSON.parse(readFileSync(join(dir, "out.json"), "utf8"))).toEqual({ X: x, Y: "" });
   });
 
+  it("copies to and from AWS Secrets Manager (moto), per-key to bundle and back", async () => {
+    const moto = encodeURIComponent(requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto"));
+    const p = `e2e-${rand()}`;
+    const dir = tempDir("envsync-vault-copy-aws-");
+    const values = { X: guard.make("X"), Y: guard.make("Y"), MULTI: `${guard.make("M")}\nline 2` };
+    writeFileSync(join(dir, "src.json"), JSON.stringify(values));
+    const aws = `aws-sm://vault-copy/${p}?region=us-east-1&endpoint=${moto}`;
+    for (const [from, to] of [
+      ["file:src.json", `vault:///secret/${p}/pk/*`],
+      [`vault:///secret/${p}/pk/*`, aws],
+      [aws, `vault:///secret/${p}/bundle`],
+    ] as const) {
+      const r = await cli(["copy", from, to], dir);
+      expect(r.code, `${from} → ${to}: ${r.stderr}`).toBe(0);
+    }
+    expect(await secretData(`${p}/bundle`)).toEqual(values);
+    expect(await secretData(`${p}/pk/MULTI`)).toEqual({ value: values.MULTI });
+  });
+
   it("no token: exit 1 with what to do, and the hint names vault login", async () => {
     const dir = workdir(`vault:///secret/e2e-${rand()}/x`, {});
     const r = await cli(["pull"], dir, { VAULT_TOKEN: "" });

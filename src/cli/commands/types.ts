@@ -24,7 +24,7 @@ export interface CliOptions {
 
 /** What a command module needs from `main.ts`. */
 export interface CommandDeps {
-  /** Adds the options every command shares (SPEC §4). */
+  /** Adds the options every command shares (docs/COMMANDS.md, "Options every command takes"). */
   shared(cmd: Command): Command;
   /** Maps shared options to the library's common options (validates --concurrency). */
   common(o: CliOptions): CommonOptions;

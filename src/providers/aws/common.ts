@@ -4,16 +4,19 @@
  * errors to {@link EnvsyncError}s a user can act on. Only the AWS provider modules
  * import this file, so it is loaded lazily with them.
  */
-import { createHash } from "node:crypto";
 import { EnvsyncError } from "../../errors.js";
 import { withRetry } from "../retry.js";
-import type { ChangeSet, StoreContext } from "../types.js";
+import { MANAGED_BY } from "../shared/managed.js";
+import type { StoreContext } from "../types.js";
 import type { RemoteUri } from "../uri.js";
 
-/** The tag every envsync-managed per-key secret or parameter carries. */
-export const MANAGED_TAG = { Key: "managed-by", Value: "envsync" } as const;
-/** The tag holding the original key name of a per-key secret. */
-export const KEY_TAG = "envsync-key";
+export { applyChanges } from "../shared/changes.js";
+export { digestKeyVersions as digestVersions } from "../shared/digest.js";
+export { remoteChanged } from "../shared/guard.js";
+export { KEY_TAG } from "../shared/managed.js";
+
+/** `managed-by=envsync` in the AWS SDK's tag shape (shared/managed.ts). */
+export const MANAGED_TAG = { Key: MANAGED_BY.key, Value: MANAGED_BY.value } as const;
 
 /** Options read from an AWS remote's query string. */
 export interface AwsOptions {
@@ -291,35 +294,4 @@ export function toEnvsyncError(e: unknown, display: string, what: string): Envsy
 export function redact(message: string): string {
   const hidden = message.replace(/'[^']*'/g, "'…'").replace(/"[^"]*"/g, '"…"');
   return hidden.length > 300 ? `${hidden.slice(0, 300)}…` : hidden;
-}
-
-/** A digest of per-key versions: the informational version of a per-key remote. */
-export function digestVersions(keyVersions: ReadonlyMap<string, string>): string | null {
-  if (keyVersions.size === 0) return null;
-  const h = createHash("sha256");
-  for (const k of [...keyVersions.keys()].sort()) h.update(`${k}\0${keyVersions.get(k) ?? ""}\0`);
-  return `keys:${h.digest("hex").slice(0, 16)}`;
-}
-
-/** The REMOTE_CHANGED error of a per-key write guard. */
-export function remoteChanged(display: string, keys: readonly string[]): EnvsyncError {
-  const shown = keys.slice(0, 5).join(", ") + (keys.length > 5 ? `, … (${keys.length} keys)` : "");
-  return new EnvsyncError(
-    "REMOTE_CHANGED",
-    `${display} changed since it was read (${shown}); nothing was written.`,
-    {
-      hint: "Someone else wrote in between. Run the command again: envsync reads the new state and merges it.",
-    },
-  );
-}
-
-/** The values a change set produces from `base`. */
-export function applyChanges(
-  base: ReadonlyMap<string, string>,
-  changes: ChangeSet,
-): Map<string, string> {
-  const next = new Map(base);
-  for (const k of changes.delete) next.delete(k);
-  for (const [k, v] of changes.set) next.set(k, v);
-  return next;
 }

@@ -1,10 +1,10 @@
 /**
- * AWS Secrets Manager stores (SPEC §1, §6):
+ * AWS Secrets Manager stores (docs/DESIGN.md, "Remotes", "Store rules"):
  * - `aws-sm://NAME?region=R`: bundle, one secret holding a JSON object of all keys;
  * - `aws-sm://PREFIX/*?region=R`: per-key, secret `PREFIX/KEY` per key, tagged
  *   `managed-by=envsync` and `envsync-key=KEY`.
  * The SDK is imported statically here: the registry's dynamic import of this file
- * is the lazy-loading boundary (SPEC §9).
+ * is the lazy-loading boundary (docs/DESIGN.md, "Start-up").
  */
 import {
   BatchGetSecretValueCommand,
@@ -41,6 +41,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../types.js";
+import { guardKeys } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
   CallCounter,
@@ -56,7 +57,7 @@ import {
   type CountsCalls,
 } from "./common.js";
 
-/** Secrets Manager's limit on one secret value (SPEC §6). */
+/** Secrets Manager's limit on one secret value (docs/DESIGN.md, "Store rules"). */
 export const SM_MAX_VALUE_BYTES = 65_536;
 /** Allowed characters of a secret name. */
 export const SM_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]+$/;
@@ -214,8 +215,8 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
 
     async write(changes, expected): Promise<WriteResult> {
       const next = applyChanges(expected.values, changes);
-      checkBundleSize(next, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`);
-      const text = bundleJson(next);
+      checkBundleSize(next, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`, expected.values);
+      const text = bundleJson(next, expected.values);
       let writeCalls = 0;
       let from = expected.version;
       if (from === null) {
@@ -325,7 +326,14 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
         }
         token = r.NextToken;
       } while (token);
-      return out.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+      // Newest first; versions created in the same second are told apart by their
+      // staging labels (AWSCURRENT is newer than AWSPREVIOUS, both newer than the rest).
+      const rank = (v: VersionInfo): number =>
+        v.current ? 2 : (v.state ?? "").includes("AWSPREVIOUS") ? 1 : 0;
+      return out.sort(
+        (a, b) =>
+          (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0) || rank(b) - rank(a),
+      );
     },
 
     async readVersion(id) {
@@ -537,22 +545,19 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
 
       // Guard: every touched key still has the version read, and is ours.
       const current = await describeKeys(touched);
-      const moved: string[] = [];
-      for (const key of touched) {
-        const cur = current.get(key);
-        if (cur && !cur.managed) {
-          throw new EnvsyncError(
-            "NAME",
-            `The secret ${nameOf(key)} exists without the tag managed-by=envsync; envsync does not touch it.`,
-            {
-              hint: "Rename the key, choose another prefix, or tag that secret managed-by=envsync if envsync should manage it.",
-            },
-          );
-        }
-        const live = cur && !cur.deleted ? (cur.version ?? undefined) : undefined;
-        if (live !== expected.keyVersions.get(key)) moved.push(key);
-      }
-      if (moved.length > 0) throw remoteChanged(display, moved);
+      guardKeys(
+        touched.map((key) => {
+          const cur = current.get(key);
+          return {
+            key,
+            name: nameOf(key),
+            foreign: cur !== undefined && !cur.managed,
+            version: cur && !cur.deleted ? cur.version : null,
+          };
+        }),
+        expected.keyVersions,
+        display,
+      );
 
       type Op = { key: string; kind: "create" | "restore" | "put" | "delete"; value?: string };
       const ops: Op[] = [];

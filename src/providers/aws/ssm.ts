@@ -1,9 +1,9 @@
 /**
- * AWS SSM Parameter Store, per-key (SPEC §1, §6): `aws-ssm://PATH/*?region=R` keeps
+ * AWS SSM Parameter Store, per-key (docs/DESIGN.md, "Remotes", "Store rules"): `aws-ssm://PATH/*?region=R` keeps
  * each key as a `SecureString` parameter `/PATH/KEY`. Reads use GetParametersByPath
  * (recursive, decrypted, paged); writes touch only changed keys, guarded by each
  * parameter's `Version`. The SDK is imported statically: the registry's dynamic
- * import of this file is the lazy-loading boundary (SPEC §9).
+ * import of this file is the lazy-loading boundary (docs/DESIGN.md, "Start-up").
  */
 import {
   DeleteParametersCommand,
@@ -28,6 +28,7 @@ import type {
   StoreRules,
   WriteResult,
 } from "../types.js";
+import { guardKeys } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
   CallCounter,
@@ -43,7 +44,7 @@ import {
   type CountsCalls,
 } from "./common.js";
 
-/** Standard-tier parameter value limit (SPEC §6). */
+/** Standard-tier parameter value limit (docs/DESIGN.md, "Store rules"). */
 export const SSM_MAX_VALUE_BYTES = 4096;
 /** Allowed characters of a parameter name. */
 export const SSM_NAME_PATTERN = /^[A-Za-z0-9_.\-/]+$/;
@@ -203,18 +204,28 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
 
     async read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
       // Parameters under the path without the managed-by=envsync tag are left alone,
-      // as in Secrets Manager. GetParametersByPath returns no tags, so the managed names
-      // come from DescribeParameters: for every name without a base (the path listed
-      // beside the values, ⌈n/50⌉ calls), else only for the names the base does not know
-      // (⌈new/50⌉ calls, none when nothing is new): the AWS CLI's ⌈n/10⌉ calls in all.
+      // as in Secrets Manager. GetParametersByPath returns no tags. Without a base, the
+      // managed names come first (DescribeParameters, path + tag filters, ⌈n/50⌉
+      // sequential pages), then their values by name (GetParameters, 10 a call, in
+      // parallel): ⌈n/50⌉ + ⌈n/10⌉ calls but only ⌈n/50⌉ + ⌈n/10/concurrency⌉ round
+      // trips. With a base, the values by path (⌈n/10⌉ sequential pages, the AWS CLI's
+      // calls) and the tags only of the names the base does not know (⌈new/50⌉ calls).
       const known = hint.knownKeys ?? new Set<string>();
       let params: Parameter[];
       let managed: Set<string>;
       if (known.size === 0) {
-        [managed, params] = await Promise.all([
-          managedNames({ Key: "Path", Option: "Recursive", Values: [path] }),
-          readByPath(),
-        ]);
+        managed = await managedNames({ Key: "Path", Option: "Recursive", Values: [path] });
+        const pages = await mapLimit(
+          chunk([...managed], SSM_BATCH),
+          context.concurrency,
+          async (Names) =>
+            (
+              await send("GetParameters", () =>
+                client.send(new GetParametersCommand({ Names, WithDecryption: true })),
+              )
+            ).Parameters ?? [],
+        );
+        params = pages.flat();
       } else {
         params = await readByPath();
         managed = new Set<string>();
@@ -267,18 +278,17 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
             managed.add(n);
         },
       );
-      const foreign = existing.find((k) => !managed.has(nameOf(k)));
-      if (foreign !== undefined) {
-        throw new EnvsyncError(
-          "NAME",
-          `The parameter ${nameOf(foreign)} exists without the tag managed-by=envsync; envsync does not touch it.`,
-          {
-            hint: "Rename the key, choose another path, or tag that parameter managed-by=envsync if envsync should manage it.",
-          },
-        );
-      }
-      const moved = touched.filter((k) => current.get(k) !== expected.keyVersions.get(k));
-      if (moved.length > 0) throw remoteChanged(display, moved);
+      guardKeys(
+        touched.map((key) => ({
+          key,
+          name: nameOf(key),
+          foreign: current.has(key) && !managed.has(nameOf(key)),
+          version: current.get(key) ?? null,
+        })),
+        expected.keyVersions,
+        display,
+        { item: "parameter", mark: "tag" },
+      );
 
       let writeCalls = 0;
       const written = new Map<string, string>();

@@ -1,7 +1,7 @@
 /**
  * Azure Key Vault store (`azure-kv://`), on the official `@azure/keyvault-secrets`
  * client with `DefaultAzureCredential`. Loaded only through the registry's dynamic
- * import, so the SDK stays out of `--help` and `file:` commands (SPEC §9).
+ * import, so the SDK stays out of `--help` and `file:` commands (docs/DESIGN.md, "Start-up").
  *
  * - `azure-kv://VAULT/SECRET`: bundle, one secret holding a JSON object.
  * - `azure-kv://VAULT/PREFIX*`: per-key, one secret per key under reversible names
@@ -11,7 +11,7 @@
  * again under a name held in the deleted state is recovered first, then set. Purge
  * happens only when asked (`WriteOptions.purge`).
  */
-import { createHash } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import {
   SecretClient,
@@ -34,20 +34,32 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../types.js";
+import { applyChanges } from "../shared/changes.js";
+import { digestKeyVersions } from "../shared/digest.js";
+import { guardKeys, remoteChanged } from "../shared/guard.js";
+import { isManagedTags, KEY_TAG, MANAGED_BY } from "../shared/managed.js";
+import { commitLog, NO_PARENT, type CommitLog } from "../shared/version-log.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import { azureCodeOf, statusOf, toEnvsyncError } from "./errors.js";
 import { decodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js";
 import { mapPagesLimit } from "./pipeline.js";
 import { isLoopbackVault, parseAzureTarget, type AzureTarget } from "./target.js";
 
-/** Key Vault's limit on one secret value (SPEC §6). */
+/** Key Vault's limit on one secret value (docs/DESIGN.md, "Store rules"). */
 export const AZURE_MAX_VALUE_BYTES = 25_600;
 /** Tag every envsync secret carries; secrets without it are never touched. */
-export const MANAGED_TAG = "managed-by";
+export const MANAGED_TAG = MANAGED_BY.key;
 /** Value of {@link MANAGED_TAG}. */
-export const MANAGED_VALUE = "envsync";
-/** Tag holding the original key of a per-key secret. */
-export const KEY_TAG = "envsync-key";
+export const MANAGED_VALUE = MANAGED_BY.value;
+export { KEY_TAG } from "../shared/managed.js";
+/** Tag of a bundle version: the version it was written on top of (shared/version-log.ts). */
+export const PARENT_TAG = "envsync-parent";
+/** Tag of a bundle version: its writer's random tiebreak. */
+export const NONCE_TAG = "envsync-nonce";
+/** Margin over Key Vault's 1-second stamps before a winner trusts the version order, ms. */
+const CLOCK_MARGIN_MS = 500;
+/** How many times a losing writer re-writes the committed content on top. */
+const SUPERSEDE_ATTEMPTS = 3;
 
 /** How often soft-delete and recover pollers look again, ms (the SDK's default is 2 s). */
 const POLL_MS = 250;
@@ -66,8 +78,7 @@ const RULES: StoreRules = {
     "0-9a-zA-Z-, at most 127 characters, case-insensitive (per-key names are mapped reversibly)",
 };
 
-const isManaged = (tags: Readonly<Record<string, string>> | undefined): boolean =>
-  tags?.[MANAGED_TAG] === MANAGED_VALUE;
+const isManaged = isManagedTags;
 
 const empty = (): RemoteSnapshot => ({
   exists: false,
@@ -75,24 +86,6 @@ const empty = (): RemoteSnapshot => ({
   version: null,
   keyVersions: new Map(),
 });
-
-/** Digest of per-key versions: the per-key layout's informational version. */
-function versionDigest(keyVersions: ReadonlyMap<string, string>): string | null {
-  if (keyVersions.size === 0) return null;
-  const h = createHash("sha256");
-  for (const k of [...keyVersions.keys()].sort()) h.update(`${k}\0${keyVersions.get(k)}\n`);
-  return h.digest("hex").slice(0, 32);
-}
-
-function remoteChanged(display: string, what: string): EnvsyncError {
-  return new EnvsyncError(
-    "REMOTE_CHANGED",
-    `${what} in ${display} changed since envsync read it; nothing was written.`,
-    {
-      hint: "Run the command again: envsync will read the other change and merge it.",
-    },
-  );
-}
 
 /**
  * Tag numbering the versions envsync writes to a bundle (the current one's plus one):
@@ -353,31 +346,107 @@ class BundleStore implements Store {
     const current = await this.calls.getOrNull(this.name);
     const currentVersion = current?.properties.version ?? null;
     if (currentVersion !== expected.version)
-      throw remoteChanged(this.display, `The secret ${this.name}`);
-    const next = current
+      throw remoteChanged(this.display, ["the bundle's version"]);
+    const read = current
       ? parseBundleJson(current.value ?? "", this.display)
       : new Map<string, string>();
-    for (const [k, v] of changes.set) next.set(k, v);
-    for (const k of changes.delete) next.delete(k);
+    const next = applyChanges(read, changes);
     this.validate(next, changes);
     let writeCalls = 0;
-    if (!current && (await this.calls.getDeletedOrNull(this.name))) {
-      // The name is held by a soft-deleted secret: a plain set would get 409.
+    let parent = currentVersion ?? NO_PARENT;
+    const deleted = current ? null : await this.calls.getDeletedOrNull(this.name);
+    if (deleted) {
+      // The name is held by a soft-deleted secret: a plain set would get 409. Its
+      // versions come back, so the new version goes on top of its last one.
       await this.calls.recover(this.name);
       writeCalls++;
+      parent = deleted.properties.version ?? NO_PARENT;
     }
     const tags = {
       ...(current?.properties.tags ?? {}),
-      [MANAGED_TAG]: MANAGED_VALUE,
       [SEQ_TAG]: String(seqOf(current?.properties) + 1),
     };
-    const written = await this.calls.set(this.name, bundleJson(next), tags, "application/json");
-    writeCalls++;
-    return { version: written.properties.version ?? null, writeCalls };
+    const text = bundleJson(next, read);
+    const recovered = { calls: 0 };
+    let written = await this.setVersion(text, tags, parent, recovered);
+    writeCalls += 1 + recovered.calls;
+    // setSecret has no compare-and-swap: the version list decides (shared/version-log.ts).
+    let log = await this.log();
+    if (!log.committed.has(written) && parent === NO_PARENT && recovered.calls > 0) {
+      // Read as absent while a deletion was still settling: the set recovered the old
+      // versions under ours. Write once more on top of their head.
+      written = await this.setVersion(text, tags, log.head ?? NO_PARENT);
+      writeCalls++;
+      log = await this.log();
+    }
+    if (log.committed.has(written)) {
+      // Key Vault stamps versions to the second: a sibling written later in the same
+      // second could still sort first. Decide once that second is over (plus a margin
+      // for clock skew); a later second always sorts after ours.
+      const created = log.created.get(written) ?? 0;
+      const wait = created + 1000 + CLOCK_MARGIN_MS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      log = await this.log();
+      if (log.committed.has(written)) return { version: written, writeCalls };
+    }
+    // Lost: leave no reader on a version that dropped a committed change. The newest
+    // version gets the committed head's content again (disabling the newest version
+    // would make the secret unreadable: 403 SecretDisabled).
+    for (let i = 0; i < SUPERSEDE_ATTEMPTS && log.head !== null; i++) {
+      // What readers get is the version Key Vault serves, not an order we infer.
+      const served = (await this.calls.getOrNull(this.name))?.properties.version;
+      if (served === undefined || log.committed.has(served)) break;
+      const head = await this.calls.call(`version ${log.head} of ${this.name}`, () =>
+        this.calls.client.getSecret(this.name, { ...this.calls.opts(), version: log.head! }),
+      );
+      const tags = {
+        ...(head.properties.tags ?? {}),
+        [SEQ_TAG]: String(seqOf(head.properties) + 1),
+      };
+      await this.setVersion(head.value ?? "", tags, log.head);
+      writeCalls++;
+      log = await this.log();
+    }
+    throw remoteChanged(this.display, ["the bundle's version"]);
   }
 
-  async listVersions(): Promise<VersionInfo[]> {
-    const props = await this.calls.call(`versions of ${this.name}`, async () => {
+  /** Writes a version tagged with the version it goes on top of and a nonce. */
+  private async setVersion(
+    text: string,
+    tags: Record<string, string>,
+    parent: string,
+    recovered?: { calls: number },
+  ): Promise<string> {
+    const s = await this.calls.set(
+      this.name,
+      text,
+      {
+        ...tags,
+        [MANAGED_TAG]: MANAGED_VALUE,
+        [PARENT_TAG]: parent,
+        [NONCE_TAG]: randomBytes(8).toString("hex"),
+      },
+      "application/json",
+      recovered,
+    );
+    return s.properties.version ?? "";
+  }
+
+  /** Every version of the bundle with its recorded parent, walked in creation order. */
+  private async log(): Promise<CommitLog> {
+    const props = await this.versionProperties();
+    return commitLog(
+      props.map((p) => ({
+        id: p.version ?? "",
+        created: p.createdOn?.getTime() ?? 0,
+        parent: p.tags?.[PARENT_TAG],
+        nonce: p.tags?.[NONCE_TAG],
+      })),
+    );
+  }
+
+  private versionProperties(): Promise<SecretProperties[]> {
+    return this.calls.call(`versions of ${this.name}`, async () => {
       const out: SecretProperties[] = [];
       for await (const p of this.calls.client.listPropertiesOfSecretVersions(
         this.name,
@@ -386,6 +455,10 @@ class BundleStore implements Store {
         out.push(p);
       return out;
     });
+  }
+
+  async listVersions(): Promise<VersionInfo[]> {
+    const props = await this.versionProperties();
     const current = await this.calls.getOrNull(this.name);
     return props.sort(newestFirst).map((p) => ({
       id: p.version ?? "",
@@ -422,6 +495,8 @@ interface Found {
   readonly version: string | null;
   readonly value: string | undefined;
   readonly softDeleted: boolean;
+  /** Held by a secret (live or soft-deleted) without managed-by=envsync. */
+  readonly foreign: boolean;
 }
 
 /** Per-key layout: one secret per key under `PREFIX`, names mapped reversibly. */
@@ -522,7 +597,7 @@ class PerKeyStore implements Store {
     return {
       exists: items.length > 0,
       values,
-      version: versionDigest(keyVersions),
+      version: digestKeyVersions(keyVersions),
       keyVersions,
       ...(notes.length > 0 ? { notes } : {}),
     };
@@ -553,30 +628,28 @@ class PerKeyStore implements Store {
       const name = names.get(key) as string;
       const cur = await this.calls.getOrNull(name);
       if (cur) {
-        if (!isManaged(cur.properties.tags)) throw this.notOurs(key, name);
+        const foreign = !isManaged(cur.properties.tags);
         const owner = cur.properties.tags?.[KEY_TAG];
-        if (owner !== undefined && owner !== key) throw this.heldByOther(key, name);
+        if (!foreign && owner !== undefined && owner !== key) throw this.heldByOther(key, name);
         return {
           key,
           name,
           version: cur.properties.version ?? null,
           value: cur.value,
           softDeleted: false,
+          foreign,
         };
       }
       if (changes.set.has(key)) {
         const deleted = await this.calls.getDeletedOrNull(name);
         if (deleted) {
-          if (!isManaged(deleted.properties.tags)) throw this.notOurs(key, name);
-          return { key, name, version: null, value: undefined, softDeleted: true };
+          const foreign = !isManaged(deleted.properties.tags);
+          return { key, name, version: null, value: undefined, softDeleted: true, foreign };
         }
       }
-      return { key, name, version: null, value: undefined, softDeleted: false };
+      return { key, name, version: null, value: undefined, softDeleted: false, foreign: false };
     });
-    const moved = found.filter((f) => f.version !== (expected.keyVersions.get(f.key) ?? null));
-    if (moved.length > 0) {
-      throw remoteChanged(this.display, `The key(s) ${moved.map((f) => f.key).join(", ")}`);
-    }
+    guardKeys(found, expected.keyVersions, this.display);
 
     // Phase two: write changed keys only, recovering soft-deleted names first.
     let writeCalls = 0;
@@ -605,7 +678,7 @@ class PerKeyStore implements Store {
     const after = new Map(expected.keyVersions);
     for (const f of deletes) after.delete(f.key);
     for (const [k, v] of written) after.set(k, v);
-    return { version: versionDigest(after), keyVersions: written, writeCalls };
+    return { version: digestKeyVersions(after), keyVersions: written, writeCalls };
   }
 
   private heldByOther(key: string, name: string): EnvsyncError {
@@ -614,16 +687,6 @@ class PerKeyStore implements Store {
       `The key ${key} maps to the secret "${name}" in ${this.display}, which envsync keeps for another key (a remote with an overlapping prefix).`,
       {
         hint: "Use prefixes that do not overlap, e.g. app-dev- and app-prod- rather than app- and app-dev-.",
-      },
-    );
-  }
-
-  private notOurs(key: string, name: string): EnvsyncError {
-    return new EnvsyncError(
-      "NAME",
-      `The key ${key} maps to the secret "${name}" in ${this.display}, which exists without the ${MANAGED_TAG}=${MANAGED_VALUE} tag; envsync never touches such secrets.`,
-      {
-        hint: "Rename the key, choose another prefix, or tag the secret managed-by=envsync if envsync should own it.",
       },
     );
   }

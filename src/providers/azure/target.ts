@@ -1,5 +1,5 @@
 /**
- * Interprets the target of an `azure-kv://` URI (SPEC §1): which vault, which
+ * Interprets the target of an `azure-kv://` URI (docs/DESIGN.md, "Remotes"): which vault, which
  * layout, which secret or prefix. Pure, so it is unit-tested without the SDK.
  */
 import { EnvsyncError } from "../../errors.js";

@@ -24,18 +24,16 @@ import type {
   WriteResult,
 } from "../types.js";
 import type { RemoteUri } from "../uri.js";
+import { decryptValue, encryptValue, newKeypair } from "./keys.js";
 import {
-  decryptValue,
   ENCRYPTED_PREFIX,
-  encryptValue,
   findPrivateKeys,
   isKeyMaterial,
   keyNames,
   keysFilePath,
-  newKeypair,
   type KeyNames,
   type PrivateKeys,
-} from "./keys.js";
+} from "./names.js";
 
 const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 

@@ -12,7 +12,8 @@ import { EnvsyncError, ioError } from "../../errors.js";
 import { applyChanges, formatDotenv, parseDocument } from "../../dotenv/index.js";
 import { danglingLinkError, mkdirPrivate, writeFileAtomic } from "../../state/atomic-write.js";
 import { lockWaitFromEnv, withFileLock } from "../../state/lock.js";
-import { bundleJson, checkNames, parseBundleJson } from "../rules.js";
+import { checkNames, parseBundleJson } from "../rules.js";
+import { encodeBundle } from "../shared/json-bundle.js";
 import type {
   ChangeSet,
   ProviderModule,
@@ -125,7 +126,9 @@ class FileStore implements Store {
   }
 
   private encode(current: string | null, next: Map<string, string>, changes: ChangeSet): string {
-    if (this.json) return JSON.stringify(JSON.parse(bundleJson(next)), null, 2) + "\n";
+    // The lossless codec: keys not changed keep their exact JSON text and type.
+    if (this.json)
+      return encodeBundle(next, current === null ? undefined : this.decode(current), 2) + "\n";
     if (current === null) return formatDotenv(next);
     return applyChanges(parseDocument(current, { filename: this.path }).doc, changes);
   }
@@ -169,7 +172,7 @@ class FileStore implements Store {
     return withLock(
       this.path,
       async () => {
-        await pauseHoldingLock(this.ctx);
+        await this.ctx.hooks?.holdingLock?.();
         const current = await readOrNull(this.path, this.display);
         const version = current === null ? null : contentVersion(current);
         if (version !== expected.version) {
@@ -216,25 +219,6 @@ class FileStore implements Store {
     const text = await this.history.read(id, contentVersion);
     return { exists: true, values: this.decode(text), version: id, keyVersions: new Map() };
   }
-}
-
-/**
- * ENVSYNC_PAUSE_HOLDING_LOCK=ms holds a write while it holds the remote's lock (for
- * tests of live and stale locks); SIGUSR2 ends the pause early. Prints a marker line.
- */
-async function pauseHoldingLock(ctx: StoreContext): Promise<void> {
-  const ms = Number(ctx.env.ENVSYNC_PAUSE_HOLDING_LOCK ?? 0);
-  if (!(ms > 0)) return;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      process.removeListener("SIGUSR2", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    process.once("SIGUSR2", done);
-    ctx.logger.warn(`pausing ${ms} ms holding the lock (ENVSYNC_PAUSE_HOLDING_LOCK)`);
-  });
 }
 
 /** Builds a file store; the path resolves against the working copy. */

@@ -115,16 +115,21 @@ export class FileHistory {
     version: (text: string) => string,
   ): Promise<VersionInfo[]> {
     const out: VersionInfo[] = [];
+    const saved = (await this.names()).sort().reverse();
     if (current !== null) {
       const st = await stat(this.path).catch(() => null);
+      // The file's mtime comes from the kernel's coarse clock and may lag the moment
+      // the previous content was saved (Date.now()); the current content is never older.
+      const lastSaved = Number(saved[0] === undefined ? NaN : ENTRY.exec(saved[0])![1]);
+      const ms = Math.max(st ? st.mtime.getTime() : 0, Number.isFinite(lastSaved) ? lastSaved : 0);
       out.push({
         id: version(current),
-        createdAt: st ? st.mtime : null,
+        createdAt: ms > 0 ? new Date(ms) : null,
         keyCount: safeCount(countKeys, current),
         current: true,
       });
     }
-    for (const name of (await this.names()).sort().reverse()) {
+    for (const name of saved) {
       const text = await this.verified(name);
       if (text === null) continue; // cut short or altered: never offered
       const ms = Number(ENTRY.exec(name)![1]);

@@ -35,6 +35,8 @@ export interface GsmApi {
   ): Promise<void>;
   /** AddSecretVersion: returns the new version's name. */
   addSecretVersion(parent: string, data: Buffer): Promise<string>;
+  /** DisableSecretVersion: the version stays listed but can no longer be accessed. */
+  disableSecretVersion(name: string): Promise<void>;
   /** DeleteSecret (the secret and all its versions). */
   deleteSecret(name: string): Promise<void>;
   /** Closes the gRPC channel. */
@@ -161,6 +163,10 @@ export function createGsmApi(
       await start();
       const [v] = await client.addSecretVersion({ parent, payload: { data } }, opts);
       return v.name ?? "";
+    },
+    async disableSecretVersion(name) {
+      await start();
+      await client.disableSecretVersion({ name }, opts);
     },
     async deleteSecret(name) {
       await start();

@@ -34,6 +34,8 @@ import type {
   WriteResult,
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
+import { applyChanges } from "../shared/changes.js";
+import { guardKeys } from "../shared/guard.js";
 import { createGsmApi, type GsmApi } from "./api.js";
 import { Grpc, grpcCode, toEnvsyncError } from "./errors.js";
 import {
@@ -59,10 +61,10 @@ export const ENDPOINT_ENV = "ENVSYNC_GCP_SM_ENDPOINT";
 
 /** A version as read: which one was served, the newest one, and the payload. */
 interface ReadVersion {
-  /** The payload, or null when every version is disabled or destroyed. */
-  readonly data: Buffer | null;
-  /** Version id served (newest enabled), or null with `data`. */
-  readonly served: string | null;
+  /** The payload. */
+  readonly data: Buffer;
+  /** Version id served (the newest enabled one). */
+  readonly served: string;
   /** Newest version id whatever its state (guards writes). */
   readonly newest: string;
 }
@@ -130,8 +132,8 @@ class GsmBase {
    * Reads the newest enabled version of a secret. `latest` names the newest version
    * whatever its state; when that one is disabled or destroyed (FAILED_PRECONDITION)
    * the versions are listed and the newest enabled one is read, with a note.
-   * Returns null when the secret or any version is missing; `data: null` when every
-   * version is disabled or destroyed.
+   * Returns null when the secret is missing or has no version (NOT_FOUND is confirmed
+   * by listing); throws NOT_FOUND (exit 1) when every version is disabled or destroyed.
    */
   protected async readLatestEnabled(
     secretId: string,
@@ -145,21 +147,26 @@ class GsmBase {
       const id = versionIdOf(res.name) ?? "";
       return { data: res.data, served: id, newest: id };
     } catch (e) {
-      if (grpcCode(e) === Grpc.NOT_FOUND) return null;
-      if (grpcCode(e) !== Grpc.FAILED_PRECONDITION) throw e;
+      // NOT_FOUND alone does not prove absence (a secret whose versions are all
+      // destroyed may answer it too): the version list below confirms it.
+      if (grpcCode(e) !== Grpc.NOT_FOUND && grpcCode(e) !== Grpc.FAILED_PRECONDITION) throw e;
     }
     const versions = await this.listVersionStates(secretId).catch((e: unknown) => {
       if (grpcCode(e) === Grpc.NOT_FOUND) return [];
       throw e;
     });
     const { newest, newestEnabled } = pickVersions(versions);
+    // No secret, or a secret without any version yet: absent.
     if (newest === null) return null;
     const newestState = versions.find((v) => v.id === newest)?.state.toLowerCase() ?? "unavailable";
     if (newestEnabled === null) {
-      notes.push(
-        `gcp-sm: ${secretId} has no enabled version (the latest, ${newest}, is ${newestState}).`,
+      throw new EnvsyncError(
+        "NOT_FOUND",
+        `${this.display}: the secret ${secretId} has no enabled version (the latest, ${newest}, is ${newestState}); envsync will not treat it as absent.`,
+        {
+          hint: `Enable a version (\`gcloud secrets versions enable VERSION --secret ${secretId} --project ${this.target.project}\`), add one, or delete the secret if its keys should go.`,
+        },
       );
-      return { data: null, served: null, newest };
     }
     const res = await this.call("AccessSecretVersion", () =>
       this.api.accessSecretVersion(`${name}/versions/${newestEnabled}`),
@@ -226,6 +233,8 @@ export class GsmBundleStore extends GsmBase implements Store {
     nameRule: "any key (one JSON object per secret)",
   };
   private readonly secretId: string;
+  /** Newest version id as read → the version served then (the newest enabled one). */
+  private readonly served = new Map<string, string>();
 
   constructor(
     api: GsmApi,
@@ -243,11 +252,7 @@ export class GsmBundleStore extends GsmBase implements Store {
       const got = await this.readLatestEnabled(this.secretId, notes);
       if (got === null)
         return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
-      if (got.data === null) {
-        throw new EnvsyncError("NOT_FOUND", `${this.display} has no enabled version to read.`, {
-          hint: `Enable one (\`gcloud secrets versions enable VERSION --secret ${this.secretId} --project ${this.target.project}\`) or add one in the console; envsync will not treat the bundle as empty.`,
-        });
-      }
+      this.served.set(got.newest, got.served);
       const values = parseBundleJson(got.data.toString("utf8"), this.display);
       return { exists: true, values, version: got.newest, keyVersions: new Map(), notes };
     });
@@ -271,36 +276,78 @@ export class GsmBundleStore extends GsmBase implements Store {
       const start = this.calls;
       if (changes.set.size === 0 && changes.delete.length === 0)
         return { version: expected.version, writeCalls: 0 };
-      const next = new Map(expected.values);
-      for (const [k, v] of changes.set) next.set(k, v);
-      for (const k of changes.delete) next.delete(k);
+      const next = applyChanges(expected.values, changes);
       this.validate(next);
+      const read = expected.version;
       const current = await this.newestVersion(this.secretId);
-      if (current !== expected.version) {
-        throw new EnvsyncError(
-          "REMOTE_CHANGED",
-          `${this.display} changed since it was read (version ${expected.version ?? "none"} → ${current ?? "none"}).`,
-          {
-            hint: "Nothing was written. Run the command again to merge the other change.",
-          },
-        );
-      }
+      if (current !== read) throw this.changed(read, current);
       if (current === null) await this.createSecret(this.secretId, {});
-      const name = await this.call("AddSecretVersion", () =>
-        this.api.addSecretVersion(
-          this.secretName(this.secretId),
-          Buffer.from(bundleJson(next), "utf8"),
-        ),
-      );
-      const version = versionIdOf(name);
-      // Versions are numbered in order: a gap means someone added one between the check and the write.
-      if (version !== null && current !== null && Number(version) !== Number(current) + 1) {
-        this.ctx.logger.warn(
-          `gcp-sm: another version of ${this.display} was added while envsync wrote version ${version}; check \`envsync history\`.`,
-        );
-      }
-      return { version, writeCalls: this.calls - start };
+      const served = read === null ? null : (this.served.get(read) ?? read);
+      const version = await this.addVersion(bundleJson(next, expected.values));
+      if (await this.committed(version, read, served))
+        return { version, writeCalls: this.calls - start };
+      await this.withdraw(version, read);
+      throw this.changed(read, version);
     });
+  }
+
+  private changed(read: string | null, now: string | null): EnvsyncError {
+    return new EnvsyncError(
+      "REMOTE_CHANGED",
+      `${this.display} changed since it was read (version ${read ?? "none"} → ${now ?? "none"}); nothing was written that a reader takes as current.`,
+      { hint: "Run the command again to merge the other change." },
+    );
+  }
+
+  private async addVersion(text: string): Promise<string> {
+    const name = await this.call("AddSecretVersion", () =>
+      this.api.addSecretVersion(this.secretName(this.secretId), Buffer.from(text, "utf8")),
+    );
+    return versionIdOf(name) ?? "";
+  }
+
+  /**
+   * AddSecretVersion has no compare-and-swap, so the order Google gives versions
+   * decides (docs/RELIABILITY.md): a version commits when it is the one right after
+   * the newest version read and the version served at that read is still enabled.
+   * Every writer of the same read computes the same answer from the same list; the
+   * others exit 5 and disable their version.
+   */
+  private async committed(
+    version: string,
+    read: string | null,
+    served: string | null,
+  ): Promise<boolean> {
+    if (Number(version) !== Number(read ?? 0) + 1) return false;
+    if (served === null) return true;
+    const versions = await this.listVersionStates(this.secretId);
+    return versions.some((v) => v.id === served && v.state === "ENABLED");
+  }
+
+  /**
+   * A losing version is disabled, so readers (envsync reads the newest enabled
+   * version) never take it. When it was the newest version, the newest enabled
+   * content is added again on top, so other tools reading `versions/latest` keep
+   * working; that copy commits by the same rule or is disabled too.
+   */
+  private async withdraw(version: string, read: string | null): Promise<void> {
+    await this.disable(version);
+    const versions = await this.listVersionStates(this.secretId);
+    const { newest, newestEnabled } = pickVersions(versions);
+    // Only the version that won our read is known to be committed: copy nothing else.
+    if (newest !== version || newestEnabled === null) return;
+    if (Number(newestEnabled) !== Number(read ?? 0) + 1) return;
+    const res = await this.call("AccessSecretVersion", () =>
+      this.api.accessSecretVersion(`${this.secretName(this.secretId)}/versions/${newestEnabled}`),
+    );
+    const copy = await this.addVersion(res.data.toString("utf8"));
+    if (!(await this.committed(copy, version, newestEnabled))) await this.disable(copy);
+  }
+
+  private async disable(version: string): Promise<void> {
+    await this.call("DisableSecretVersion", () =>
+      this.api.disableSecretVersion(`${this.secretName(this.secretId)}/versions/${version}`),
+    );
   }
 
   listVersions(): Promise<VersionInfo[]> {
@@ -381,14 +428,7 @@ export class GsmPerKeyStore extends GsmBase implements Store {
       const keyVersions = new Map<string, string>();
       for (const { key, got } of read) {
         if (got === null) continue;
-        // Guard writes by the newest version even when nothing could be read.
         keyVersions.set(key, got.newest);
-        if (got.data === null) {
-          notes.push(
-            `gcp-sm: ${key} is treated as absent: every version of ${this.idOf(key)} is disabled or destroyed.`,
-          );
-          continue;
-        }
         values.set(key, got.data.toString("utf8"));
       }
       return {
@@ -455,28 +495,17 @@ export class GsmPerKeyStore extends GsmBase implements Store {
         const newest = secret ? await this.newestVersion(id) : null;
         return { key, foreign: false, exists: secret !== null, newest };
       });
-      const foreign = states.filter((s) => s.foreign).map((s) => this.idOf(s.key));
-      if (foreign.length > 0) {
-        throw new EnvsyncError(
-          "NAME",
-          `${foreign.join(", ")} in project ${this.target.project} ${foreign.length === 1 ? "exists" : "exist"} without the label managed-by=envsync.`,
-          {
-            hint: "envsync never touches secrets it does not manage. Rename the key, use another prefix, or add the label managed-by=envsync to the secret if it should be managed.",
-          },
-        );
-      }
-      const moved = states
-        .filter((s) => s.newest !== (expected.keyVersions.get(s.key) ?? null))
-        .map((s) => s.key);
-      if (moved.length > 0) {
-        throw new EnvsyncError(
-          "REMOTE_CHANGED",
-          `${moved.join(", ")} changed in ${this.display} since ${moved.length === 1 ? "it was" : "they were"} read.`,
-          {
-            hint: "Nothing was written. Run the command again to merge the other change.",
-          },
-        );
-      }
+      guardKeys(
+        states.map((s) => ({
+          key: s.key,
+          name: this.idOf(s.key),
+          foreign: s.foreign,
+          version: s.newest,
+        })),
+        expected.keyVersions,
+        this.display,
+        { item: "secret", mark: "label" },
+      );
       const exists = new Map(states.map((s) => [s.key, s.exists]));
 
       const written = new Map<string, string>();

@@ -3,19 +3,19 @@
  * `endpoint=` option, version names and the choice of the version to read.
  * No SDK imports here, so these are unit-tested without a client.
  */
-import { createHash } from "node:crypto";
 import { EnvsyncError } from "../../errors.js";
+import { KEY_TAG, MANAGED_BY } from "../shared/managed.js";
 
-/** Secret ids: letters, digits, `_` and `-`, at most 255 characters (SPEC §6). */
+/** Secret ids: letters, digits, `_` and `-`, at most 255 characters (docs/DESIGN.md, "Store rules"). */
 export const SECRET_ID_RULE = /^[A-Za-z0-9_-]+$/;
 /** Longest secret id. */
 export const SECRET_ID_MAX = 255;
 /** Largest payload of one secret version, bytes. */
 export const MAX_PAYLOAD_BYTES = 65_536;
 /** Label put on every secret envsync creates; per-key reads and writes only touch secrets with it. */
-export const MANAGED_LABEL = { key: "managed-by", value: "envsync" } as const;
+export const MANAGED_LABEL = MANAGED_BY;
 /** Annotation holding the original key name of a per-key secret. */
-export const KEY_ANNOTATION = "envsync-key";
+export const KEY_ANNOTATION = KEY_TAG;
 
 /** What a `gcp-sm://` target names. */
 export type GcpTarget =
@@ -156,14 +156,7 @@ export function pickVersions(versions: readonly VersionState[]): {
   return { newest, newestEnabled };
 }
 
-/** Informational version of a per-key remote: a digest of every key's version. */
-export function digestKeyVersions(keyVersions: ReadonlyMap<string, string>): string | null {
-  if (keyVersions.size === 0) return null;
-  const h = createHash("sha256");
-  for (const k of [...keyVersions.keys()].sort())
-    h.update(`${k}\u0000${keyVersions.get(k) ?? ""}\u0000`);
-  return h.digest("hex").slice(0, 16);
-}
+export { digestKeyVersions } from "../shared/digest.js";
 
 /** A secret as listed, reduced to what the per-key layout needs. */
 export interface ListedSecret {

@@ -62,31 +62,27 @@ export async function findIdentities(
   if (env.SOPS_AGE_KEY !== undefined) add("$SOPS_AGE_KEY", env.SOPS_AGE_KEY);
   else looked.push("$SOPS_AGE_KEY");
   if (env.SOPS_AGE_KEY_FILE !== undefined) {
-    const text = await readKeyFile(env.SOPS_AGE_KEY_FILE, "SOPS_AGE_KEY_FILE");
-    add(`$SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE})`, text ?? "");
+    // As SOPS: a key file that cannot be read is reported, and the other locations still count.
+    const text = await readKeyFile(env.SOPS_AGE_KEY_FILE);
+    if (typeof text === "string") add(`$SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE})`, text);
+    else looked.push(`$SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE}: cannot be read, ${text.code})`);
   } else looked.push("$SOPS_AGE_KEY_FILE");
   if (env.SOPS_AGE_KEY_CMD !== undefined && env.SOPS_AGE_KEY_CMD.trim() !== "") {
     add("$SOPS_AGE_KEY_CMD", await runKeyCommand(env.SOPS_AGE_KEY_CMD, env));
   }
   for (const file of defaultKeyFiles(env)) {
-    const text = await readKeyFile(file, null);
-    if (text === null) looked.push(file);
-    else add(file, text);
+    const text = await readKeyFile(file);
+    if (typeof text === "string") add(file, text);
+    else looked.push(text.code === "ENOENT" ? file : `${file} (cannot be read, ${text.code})`);
   }
   return { keys, sources, looked };
 }
 
-async function readKeyFile(path: string, variable: string | null): Promise<string | null> {
+async function readKeyFile(path: string): Promise<string | { code: string }> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && variable === null) return null;
-    throw new EnvsyncError(
-      "AUTH",
-      `Cannot read the age key file ${path}${variable ? ` (from $${variable})` : ""} (${code ?? "error"}).`,
-      { cause: e, hint: "Point SOPS_AGE_KEY_FILE at your age key file (age-keygen -o keys.txt)." },
-    );
+    return { code: (e as NodeJS.ErrnoException).code ?? "error" };
   }
 }
 

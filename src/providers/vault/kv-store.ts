@@ -30,6 +30,7 @@ import { displayUri, type RemoteUri } from "../uri.js";
 import { VaultClient, VaultHttpError } from "./client.js";
 import { isCasMismatch, toEnvsyncError } from "./errors.js";
 import {
+  checkParams,
   contentVersion,
   digestKeyVersions,
   encodePath,
@@ -654,6 +655,7 @@ export function createVaultStore(
   ctx: StoreContext,
   client: VaultClient,
 ): VaultBundleStore | VaultPerKeyStore {
+  checkParams(uri.params);
   const target = parseVaultTarget(uri.target);
   const kv = parseKvParam(uri.params.get("kv"));
   const display = displayUri(uri);
@@ -681,6 +683,7 @@ export function createVaultClient(uri: RemoteUri, ctx: StoreContext): VaultClien
 
 /** Builds the store for a `vault://` URI (the registry's entry point). */
 export function createStore(uri: RemoteUri, ctx: StoreContext): Store {
+  checkParams(uri.params);
   parseKvParam(uri.params.get("kv"));
   return createVaultStore(uri, ctx, createVaultClient(uri, ctx));
 }

@@ -59,6 +59,17 @@ export function parseVaultTarget(target: string): VaultTarget {
   return { host, segments, layout: perKey ? "per-key" : "bundle" };
 }
 
+const PARAMS = new Set(["endpoint", "tls", "kv", "namespace"]);
+
+/** Refuses query parameters a `vault://` URI does not know (exit 2), so a typo is never ignored. */
+export function checkParams(params: URLSearchParams): void {
+  for (const k of params.keys())
+    if (!PARAMS.has(k))
+      throw new EnvsyncError("URI", `Unknown parameter "${k}" in a vault:// remote.`, {
+        hint: "vault:// knows endpoint=URL, tls=true|false, kv=1|2 and namespace=NS.",
+      });
+}
+
 /** The KV engine version, when the URI fixes it with `kv=1|2` (otherwise detected). */
 export function parseKvParam(value: string | null): 1 | 2 | null {
   if (value === null || value === "") return null;

@@ -146,7 +146,7 @@ const table: Row[] = [
   ["empty value is a value", "sync", { K: "" }, { K: "x" }, { K: "x" }, "push-update"],
 ];
 
-describe("merge: SPEC §3 table", () => {
+describe('merge: the table of docs/DESIGN.md, "Sync semantics"', () => {
   it.each(table)("%s", (_name, mode, local, remote, base, expected, onConflict, prune) => {
     const plan = merge({
       mode,

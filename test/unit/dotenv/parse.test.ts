@@ -99,8 +99,8 @@ describe("parse: same as dotenv.parse", () => {
 });
 
 /**
- * Deliberate differences (b): inside double quotes envsync resolves the escapes SPEC §2
- * lists (`\n \r \t \" \\`); dotenv 16.6 resolves only `\n` and `\r` and keeps the others
+ * Deliberate differences (b): inside double quotes envsync resolves the escapes that
+ * docs/DESIGN.md, "The local file" lists (`\n \r \t \" \\`); dotenv 16.6 resolves only `\n` and `\r` and keeps the others
  * as written. Columns: input, envsync's value of A, dotenv's value of A.
  */
 const escapeDifferences: [string, string, string][] = [

@@ -104,6 +104,7 @@ function memoryApi(): GsmApi & {
       s.versions.push(data);
       return `${parent}/versions/${s.versions.length}`;
     }),
+    disableSecretVersion: wrap("disable", () => undefined),
     deleteSecret: wrap("delete", (name: string) => {
       get(name);
       secrets.delete(name);
@@ -171,13 +172,16 @@ describe("gcp-sm store logic", () => {
     expect(api.calls.access).toBe(4);
   });
 
-  it("bundle write: one guard call and one add (plus create the first time)", async () => {
+  it("bundle write: one guard call, one add and one version list to confirm the order (create instead of the list the first time)", async () => {
     const api = memoryApi();
     const s = createGsmStore(uri("p/bundle"), ctx(4), api);
     const first = await s.write(set({ A: "1" }), await s.read());
     expect(first.writeCalls).toBe(3);
-    const second = await s.write(set({ A: "2" }), await s.read());
-    expect(second).toEqual({ version: "2", writeCalls: 2 });
+    const snap = await s.read();
+    api.calls = {};
+    const second = await s.write(set({ A: "2" }), snap);
+    expect(second).toEqual({ version: "2", writeCalls: 3 });
+    expect(api.calls.listVersions).toBe(1);
     expect((await s.write(set({}), await s.read())).writeCalls).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 /** The pure parts of the Vault store: targets, addresses, booleans, names. One line a case. */
 import { describe, expect, it } from "vitest";
 import {
+  checkParams,
   KEY_NAME_RULE,
   parseGoBool,
   parseKvParam,
@@ -126,5 +127,19 @@ describe("small parsers", () => {
     ["ünï", false],
   ])("key %j allowed: %s", (k, ok) => {
     expect(KEY_NAME_RULE.test(k)).toBe(ok);
+  });
+});
+
+describe("checkParams", () => {
+  it.each(["endpoint=http://x:1", "tls=false&kv=2", "namespace=team", ""])(
+    "%s is accepted",
+    (q) => {
+      expect(() => checkParams(new URLSearchParams(q))).not.toThrow();
+    },
+  );
+  it.each(["region=us-east-1", "colour=red", "kv=2&token=x"])("%s is exit 2", (q) => {
+    expect(() => checkParams(new URLSearchParams(q))).toThrow(
+      expect.objectContaining({ exitCode: 2 }) as Error,
+    );
   });
 });

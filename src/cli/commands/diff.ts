@@ -1,0 +1,31 @@
+/** `envsync diff`: commander registration; rendering is render.ts's. */
+import type { Command } from "commander";
+import { ExitCode } from "../../errors.js";
+import { diff } from "../../ops/sync.js";
+import { renderDiff } from "../render.js";
+import type { CommandDeps } from "./types.js";
+
+/** Registers `diff`. */
+export function registerDiff(program: Command, deps: CommandDeps): void {
+  deps
+    .shared(
+      program
+        .command("diff")
+        .description("local vs remote (and vs base): added, removed, changed, conflicts"),
+    )
+    .option("--show-values", "print the values that differ")
+    .option("--exit-code", "exit 3 when there are differences")
+    .action(
+      deps.wrap(async (o) => {
+        const out = deps.out();
+        const d = await diff({
+          ...deps.common(o),
+          logger: out.logger,
+          ...(o.expand ? { expand: true } : {}),
+          ...(o.showValues ? { showValues: true } : {}),
+        });
+        renderDiff(out, d, o.showValues === true);
+        return o.exitCode && !d.inAgreement ? ExitCode.DIFFERENCES : ExitCode.OK;
+      }),
+    );
+}
