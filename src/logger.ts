@@ -2,6 +2,7 @@
  * Logging for envsync: everything goes to stderr, never a value. Commands receive a
  * {@link Logger} rather than writing to the console, so tests can capture it.
  */
+import { redactText } from "./redact.js";
 
 /** Verbosity: quiet shows only errors, verbose adds debug lines. */
 export type LogLevel = "quiet" | "normal" | "verbose";
@@ -23,8 +24,10 @@ export interface Logger {
 /** Creates a logger writing to `write` (stderr by default). */
 export function createLogger(
   level: LogLevel = "normal",
-  write: (line: string) => void = (line) => process.stderr.write(line + "\n"),
+  sink: (line: string) => void = (line) => process.stderr.write(line + "\n"),
 ): Logger {
+  // URL credentials never reach a log line, whoever built it (SDK messages included).
+  const write = (line: string): void => sink(redactText(line));
   return {
     level,
     debug: (m) => {

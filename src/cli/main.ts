@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { EnvsyncError, ExitCode, fromSystemError, isEnvsyncError } from "../errors.js";
 import type { OnConflict } from "../core/merge.js";
+import { redactText, safeErrorText } from "../redact.js";
 import type { CommonOptions } from "../ops/session.js";
 import { createOutput, type Output } from "./output.js";
 import { registerCommands, type CliOptions } from "./commands/index.js";
@@ -126,26 +127,29 @@ function report(err: unknown, out: Output): number {
     : (fromSystemError(err) ??
       new EnvsyncError(
         "PROVIDER",
-        `Unexpected error: ${err instanceof Error ? err.message : String(err)}`,
+        `Unexpected error: ${err instanceof SyntaxError ? "malformed data" : err instanceof Error ? err.message : String(err)}`,
         {
           cause: err,
           hint: "Run again with --verbose for details; if it persists, report it.",
         },
       ));
+  // URL credentials never reach the output, whatever built the message.
+  const message = redactText(e.message);
+  const hint = e.hint === undefined ? undefined : redactText(e.hint);
   if (out.json)
     out.result({
       ok: false,
-      error: { code: e.code, exitCode: e.exitCode, message: e.message, hint: e.hint ?? null },
+      error: { code: e.code, exitCode: e.exitCode, message, hint: hint ?? null },
     });
-  process.stderr.write(`${out.c.red(`error [${e.code}]`)} ${e.message}\n`);
-  if (e.hint) process.stderr.write(`  ${out.c.dim("hint:")} ${e.hint}\n`);
+  process.stderr.write(`${out.c.red(`error [${e.code}]`)} ${message}\n`);
+  if (hint) process.stderr.write(`  ${out.c.dim("hint:")} ${hint}\n`);
   if (out.verbose) {
     let cause: unknown = e.cause ?? (e === err ? undefined : err);
     while (cause instanceof Error) {
-      process.stderr.write(`  caused by: ${cause.stack ?? cause.message}\n`);
+      process.stderr.write(`  caused by: ${safeErrorText(cause)}\n`);
       cause = cause.cause;
     }
-    if (!e.cause) process.stderr.write(`${e.stack ?? ""}\n`);
+    if (!e.cause) process.stderr.write(`${safeErrorText(e)}\n`);
   }
   return e.exitCode;
 }

@@ -34,6 +34,7 @@ export function renderSync(out: Output, r: SyncResult): void {
       applied: r.applied,
       counts: r.counts,
       remoteVersion: r.remoteVersion,
+      notices: r.notices,
       plan: r.plan.entries
         .filter((e) => e.action !== "none")
         .map((e) => ({
@@ -97,6 +98,7 @@ export function renderDiff(out: Output, d: DiffResult, showValues: boolean): voi
       inAgreement: d.inAgreement,
       inSync: d.inSync,
       entries: d.entries,
+      notices: d.notices,
     });
     return;
   }
@@ -107,6 +109,14 @@ export function renderDiff(out: Output, d: DiffResult, showValues: boolean): voi
     out.line(
       out.c.yellow("the remote does not exist yet: `envsync push` or `envsync sync` creates it"),
     );
+  }
+  // The notices were printed on stderr as the remote was read; the summary says them too.
+  const unmanaged = d.notices.filter((n) => n.code === "UNMANAGED");
+  if (d.entries.length === 0 && unmanaged.length > 0) {
+    out.line(
+      `the ${d.inSync} synced keys agree, but not in agreement: ${unmanaged.map((n) => n.message).join(" ")}`,
+    );
+    return;
   }
   if (d.inAgreement) {
     out.line(`in agreement (${d.inSync} keys)`);

@@ -23,6 +23,7 @@ import type { RemoteSnapshot, Store } from "../providers/types.js";
 import { applyPlan, touches, withStore } from "./apply.js";
 import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
 import { portabilityWarnings } from "../dotenv/quote.js";
+import { withRemoteNotices, type RemoteNotice } from "./remote-notices.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
 /** Options of {@link sync}, {@link push}, {@link pull}. */
@@ -70,6 +71,8 @@ export interface SyncResult {
   readonly remoteVersion: string | null;
   /** Remote write API calls made. */
   readonly remoteWriteCalls: number;
+  /** What the remote holds that was not synced (foreign entries, keys .env cannot hold). */
+  readonly notices: readonly RemoteNotice[];
 }
 
 /** Everything read before planning. */
@@ -80,6 +83,8 @@ interface Loaded {
   remote: RemoteSnapshot;
   base: Map<string, string> | null;
   hash: (key: string, value: string) => string;
+  /** What the read left out (foreign entries, keys .env cannot hold). */
+  notices: RemoteNotice[];
 }
 
 const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -108,8 +113,15 @@ async function load(
   session.logger.debug(`reading ${session.remoteDisplay}`);
   opts.onProgress?.("reading-remote", localValues.size);
   const entry = session.base.get(session.fileLabel, session.remoteDisplay);
-  const remote = await store.read(entry ? { knownKeys: new Set(Object.keys(entry.keys)) } : {});
+  const read = await withRemoteNotices(
+    session,
+    store,
+    await store.read(entry ? { knownKeys: new Set(Object.keys(entry.keys)) } : {}),
+  );
+  const remote = read.snapshot;
+  const notices = read.notices;
   for (const n of remote.notes ?? []) session.logger.debug(n);
+  for (const n of notices) session.logger.warn(`note: ${n.message}`);
   // Reading never creates the HMAC key (diff/check write nothing); without a key
   // there is no base, and the hash is only needed once something is written.
   const hash = session.base.hasher(false) ?? session.base.lazyHasher();
@@ -117,7 +129,7 @@ async function load(
   session.logger.debug(
     `local: ${localValues.size} keys; remote: ${remote.values.size} keys (version ${remote.version ?? "none"}); base: ${base ? `${base.size} keys` : "none (first sync)"}`,
   );
-  return { session, local, localValues, remote, base, hash };
+  return { session, local, localValues, remote, base, hash, notices };
 }
 
 function planLoaded(
@@ -352,6 +364,7 @@ async function runOn(
     counts,
     remoteVersion: done.version,
     remoteWriteCalls: done.writeCalls,
+    notices: loaded.notices,
   };
 }
 
@@ -393,8 +406,13 @@ export interface DiffResult {
   /** Keys that differ (in-sync keys are left out). */
   readonly entries: readonly DiffEntry[];
   readonly inSync: number;
-  /** True when local and remote hold the same keys and values. */
+  /**
+   * True when local and remote hold the same keys and values, and nothing under the
+   * remote's prefix was made by other tools (see notices).
+   */
   readonly inAgreement: boolean;
+  /** What the remote holds that was not compared (foreign entries, keys .env cannot hold). */
+  readonly notices: readonly RemoteNotice[];
 }
 
 /** Local vs remote (and vs base): what differs and what `sync` would do. */
@@ -427,6 +445,7 @@ export async function diff(opts: SyncOptions & { showValues?: boolean } = {}): P
     hasBase: loaded.base !== null,
     entries,
     inSync,
-    inAgreement: entries.length === 0,
+    inAgreement: entries.length === 0 && !loaded.notices.some((n) => n.code === "UNMANAGED"),
+    notices: loaded.notices,
   };
 }

@@ -16,6 +16,9 @@ export const BIN =
   process.env.ENVSYNC_TEST_BIN ??
   resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli/bin.js");
 
+/** `scheme://user:password@` with a password that is not the mask. */
+const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^\s/@:*]+:(?!\*\*\*@)[^\s/@]+@/i;
+
 /** Result of one CLI run. */
 export interface CliResult {
   code: number | null;
@@ -65,6 +68,18 @@ export function runCli(
               reject(new Error(`canary value leaked into ${where} of envsync ${args.join(" ")}`));
               return;
             }
+          }
+        }
+      }
+      // URL credentials (`scheme://user:pass@`) are redacted in every message.
+      if (!mayShowValues(args)) {
+        for (const [where, text] of [
+          ["stdout", stdout],
+          ["stderr", stderr],
+        ] as const) {
+          if (URL_CREDENTIALS.test(text)) {
+            reject(new Error(`URL credentials leaked into ${where} of envsync ${args.join(" ")}`));
+            return;
           }
         }
       }

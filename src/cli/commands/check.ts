@@ -26,10 +26,18 @@ export function registerCheck(program: Command, deps: CommandDeps): void {
             command: "check",
             inAgreement: d.inAgreement,
             differing: d.entries.map((e) => ({ key: e.key, status: e.status })),
+            notices: d.notices,
           });
         else if (d.inAgreement)
           out.line(`in agreement: ${d.file} ⇄ ${d.remote} (${d.inSync} keys)`);
-        else {
+        else if (d.entries.length === 0) {
+          process.stderr.write(
+            `not in agreement: ${d.notices
+              .filter((n) => n.code === "UNMANAGED")
+              .map((n) => n.message)
+              .join(" ")}\n`,
+          );
+        } else {
           process.stderr.write(
             `not in agreement: ${d.entries.length} key(s) differ: ${d.entries.map((e) => e.key).join(", ")}\n`,
           );

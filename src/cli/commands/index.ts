@@ -1,6 +1,7 @@
 /** Registers every command: each is one file of this folder. */
 import type { Command } from "commander";
 import { registerCheck } from "./check.js";
+import { registerAdopt } from "./adopt.js";
 import { registerCopy } from "./copy.js";
 import { registerDiff } from "./diff.js";
 import { registerDoctor } from "./doctor.js";
@@ -26,4 +27,5 @@ export function registerCommands(program: Command, deps: CommandDeps): void {
   registerCopy(program, deps);
   registerHistory(program, deps);
   registerDoctor(program, deps);
+  registerAdopt(program, deps);
 }

@@ -33,11 +33,19 @@ const KNOWN_PARAMS = new Set(["region", "profile", "endpoint"]);
 /** Reads `region`, `profile` and `endpoint` from the URI; unknown parameters are exit 2. */
 export function parseAwsOptions(uri: RemoteUri, display: string): AwsOptions {
   for (const k of uri.params.keys()) {
-    if (!KNOWN_PARAMS.has(k)) {
+    // unmanaged=read and (SSM) case=upper: src/providers/foreign.ts, key-case.ts.
+    const extra = k === "unmanaged" || (k === "case" && uri.scheme === "aws-ssm");
+    if (!KNOWN_PARAMS.has(k) && !extra) {
       throw new EnvsyncError("URI", `Unknown parameter "${k}" in ${display}.`, {
-        hint: "AWS remotes accept region=, profile= and endpoint=.",
+        hint: "AWS remotes accept region=, profile=, endpoint= and unmanaged=read (aws-ssm also case=upper).",
       });
     }
+  }
+  const unmanaged = uri.params.get("unmanaged");
+  if (unmanaged !== null && unmanaged !== "read") {
+    throw new EnvsyncError("URI", `unmanaged=${unmanaged} in ${display} is not known.`, {
+      hint: "Use unmanaged=read to read what other tools made under the prefix without adopting it.",
+    });
   }
   const region = uri.params.get("region") ?? undefined;
   const profile = uri.params.get("profile") ?? undefined;

@@ -17,6 +17,7 @@ import {
 import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
 import { checkNames, checkValueSizes } from "../rules.js";
+import { keyCaseOf, keyFromName, nameFromKey } from "../key-case.js";
 import type {
   ChangeSet,
   ProviderModule,
@@ -100,9 +101,12 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
   calls.attach(client);
   const send = makeSend(context, display);
   const base = `${path}/`;
-  const nameOf = (key: string): string => base + key;
+  const kc = keyCaseOf(uri, display);
+  const nameOf = (key: string): string => base + nameFromKey(key, kc);
   const keyOf = (name: string): string | undefined =>
-    name.startsWith(base) && name.length > base.length ? name.slice(base.length) : undefined;
+    name.startsWith(base) && name.length > base.length
+      ? keyFromName(name.slice(base.length), kc)
+      : undefined;
 
   const validate = (_next: ReadonlyMap<string, string>, changes: ChangeSet): void => {
     checkNames(

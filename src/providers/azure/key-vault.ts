@@ -284,7 +284,8 @@ class VaultCalls {
 }
 
 /** Builds the SDK client: DefaultAzureCredential, no SDK retries (envsync retries). */
-function makeClient(vaultUrl: string, ctx: StoreContext): SecretClient {
+/** The SDK client of a vault (also used by foreign.ts). */
+export function makeClient(vaultUrl: string, ctx: StoreContext): SecretClient {
   const extra: Record<string, unknown> = { ...(ctx.clientOptions?.["azure-kv"] ?? {}) };
   // Tests may inject a credential; users always get DefaultAzureCredential.
   const credential =

@@ -3,7 +3,7 @@
  * layout, which secret or prefix. Pure, so it is unit-tested without the SDK.
  */
 import { EnvsyncError } from "../../errors.js";
-import type { RemoteUri } from "../uri.js";
+import { displayUri, type RemoteUri } from "../uri.js";
 import { VAULT_NAME_MAX, VAULT_NAME_PATTERN } from "./names.js";
 
 /** Where and what an `azure-kv://` remote is. */
@@ -67,16 +67,18 @@ export function parseAzureTarget(uri: RemoteUri): AzureTarget {
     rest = slash === -1 ? "" : t.slice(slash + 1);
   }
   const endpoint = uri.params.get("endpoint");
-  const vaultUrl = vaultUrlOf(endpoint ?? vault, uri.raw);
+  const vaultUrl = vaultUrlOf(endpoint ?? vault, displayUri(uri));
   if (rest === "") {
-    throw new EnvsyncError("URI", `The remote "${uri.raw}" names no secret.`, { hint: usage });
+    throw new EnvsyncError("URI", `The remote "${displayUri(uri)}" names no secret.`, {
+      hint: usage,
+    });
   }
   if (rest.endsWith("*")) {
     const prefix = rest.slice(0, -1);
     if (!PREFIX_PATTERN.test(prefix) || prefix.length >= VAULT_NAME_MAX) {
       throw new EnvsyncError(
         "URI",
-        `The prefix "${prefix}" in "${uri.raw}" is not allowed in Key Vault names.`,
+        `The prefix "${prefix}" in "${displayUri(uri)}" is not allowed in Key Vault names.`,
         {
           hint: "A prefix may hold only 0-9, a-z, A-Z and -, e.g. azure-kv://myvault/app-dev-*.",
         },
@@ -87,7 +89,7 @@ export function parseAzureTarget(uri: RemoteUri): AzureTarget {
   if (!VAULT_NAME_PATTERN.test(rest)) {
     throw new EnvsyncError(
       "URI",
-      `The secret name "${rest}" in "${uri.raw}" is not a Key Vault name.`,
+      `The secret name "${rest}" in "${displayUri(uri)}" is not a Key Vault name.`,
       {
         hint: "Secret names hold only 0-9, a-z, A-Z and -, at most 127 characters; end the name with * for the per-key layout.",
       },

@@ -9,12 +9,16 @@ import { readText, tilde } from "../credential-files.js";
 import type { CredentialsFinding, Environ, ProviderHooks } from "../types.js";
 import type { RemoteUri } from "../uri.js";
 import { parseGcpTarget } from "./target.js";
+import { redactUrl } from "../../redact.js";
 
 /** Google Application Default Credentials, as far as they can be seen without calling Google. */
 function gcpCredentials(uri: RemoteUri, env: Environ, home: string): CredentialsFinding {
   const endpoint = uri.params.get("endpoint");
   if (endpoint?.startsWith("http://"))
-    return { found: true, source: `none needed: plain-text emulator endpoint ${endpoint}` };
+    return {
+      found: true,
+      source: `none needed: plain-text emulator endpoint ${redactUrl(endpoint)}`,
+    };
   const describe = (path: string, label: string): CredentialsFinding => {
     const text = readText(path);
     if (text === null)

@@ -15,6 +15,7 @@
  * so a store encodes `next` against the values it read.
  */
 import { EnvsyncError } from "../../errors.js";
+import { jsonErrorLocation } from "../../redact.js";
 
 /** JSON kind of one top-level value. */
 export type JsonKind = "string" | "number" | "boolean" | "null" | "object" | "array";
@@ -100,8 +101,17 @@ export function decodeBundle(text: string, display: string): Map<string, string>
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (cause) {
-    throw notObject(display, cause);
+  } catch {
+    // The engine's message quotes the text (a secret): say where, never what.
+    const { line, column } = jsonErrorLocation(text);
+    throw new EnvsyncError(
+      "PARSE",
+      `The secret ${display} does not hold a JSON object (invalid JSON at line ${line}, column ${column}).`,
+      {
+        hint: "envsync bundles are one JSON object. Point the remote at another secret, or use the per-key layout (PREFIX/*).",
+        location: { file: display, line, column },
+      },
+    );
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
     throw notObject(display);

@@ -343,7 +343,7 @@ export const emulator: Emulator = {
 interface StoredVersion {
   readonly id: string;
   readonly value: string;
-  readonly tags: Record<string, string> | undefined;
+  tags: Record<string, string> | undefined;
   readonly contentType: string | undefined;
   readonly created: number;
   updated: number;
@@ -633,8 +633,15 @@ function serve(opts: {
       if (method === "PATCH" && sub !== undefined) {
         const v = s.versions.find((x) => x.id === sub);
         if (!v) throw notFound(`${rawName}/${sub}`);
-        const b = (body ?? {}) as { attributes?: { enabled?: unknown } };
+        const b = (body ?? {}) as { attributes?: { enabled?: unknown }; tags?: unknown };
         if (typeof b.attributes?.enabled === "boolean") v.enabled = b.attributes.enabled;
+        // Update Secret replaces the version's tags when the body has them (Azure REST).
+        if (b.tags !== undefined && b.tags !== null && typeof b.tags === "object") {
+          const tags = b.tags as Record<string, string>;
+          if (Object.keys(tags).length > MAX_TAGS)
+            throw new HttpError(400, "BadParameter", "Too many tags.");
+          v.tags = tags;
+        }
         v.updated = createdAt(key);
         return [200, bundle(s, v, false)];
       }

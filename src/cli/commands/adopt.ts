@@ -1,0 +1,66 @@
+/** `envsync adopt`: list (dry run) or take over (`--yes`) what other tools made under the prefix. */
+import type { Command } from "commander";
+import { ExitCode } from "../../errors.js";
+import type { AdoptResult } from "../../ops/adopt.js";
+import type { Output } from "../output.js";
+import type { CommandDeps } from "./types.js";
+
+/** Prints the entries found and what was done (names only, never values). */
+export function renderAdopt(out: Output, r: AdoptResult): void {
+  if (out.json) {
+    out.result({
+      ok: true,
+      command: "adopt",
+      remote: r.remote,
+      where: r.where,
+      dryRun: r.dryRun,
+      adopted: r.adopted,
+      entries: r.entries,
+    });
+    return;
+  }
+  const n = r.entries.length;
+  out.line(out.c.bold(`adopt ${r.remote}${r.dryRun ? " (dry run)" : ""}`));
+  if (n === 0) {
+    out.line(`nothing to adopt: every ${r.noun.replace(/s$/, "")} under ${r.where} is envsync's`);
+    return;
+  }
+  const width = Math.max(...r.entries.map((e) => e.name.length));
+  for (const e of r.entries) {
+    const note = e.dotenvKey ? `→ ${e.key}` : out.c.yellow("(not a .env key: will be skipped)");
+    out.line(`  ${e.name.padEnd(width)}  ${note}`);
+  }
+  if (r.dryRun)
+    out.line(
+      `dry run: ${n} ${r.noun} under ${r.where} made by other tools; \`envsync adopt --yes\` tags them managed-by=envsync (values unchanged)`,
+    );
+  else
+    out.line(
+      `done: ${r.adopted} ${r.noun} tagged managed-by=envsync; \`envsync pull\` now reads them`,
+    );
+}
+
+/** Registers `adopt`. */
+export function registerAdopt(program: Command, deps: CommandDeps): void {
+  deps
+    .shared(
+      program
+        .command("adopt")
+        .description(
+          "take over what other tools made under a per-key remote's prefix (dry run; --yes tags them)",
+        ),
+    )
+    .action(
+      deps.wrap(async (o) => {
+        const out = deps.out();
+        const { adopt } = await import("../../ops/adopt.js");
+        const r = await adopt({
+          ...deps.common(o),
+          logger: out.logger,
+          ...(o.yes ? { yes: true } : {}),
+        });
+        renderAdopt(out, r);
+        return ExitCode.OK;
+      }),
+    );
+}

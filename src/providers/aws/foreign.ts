@@ -1,0 +1,173 @@
+/**
+ * Foreign entries of the AWS per-key remotes: SSM parameters and Secrets Manager
+ * secrets under the prefix without the tag `managed-by=envsync` (made by the AWS CLI,
+ * chamber, Terraform…). Listing costs metadata calls only (DescribeParameters, 50 per
+ * call; ListSecrets, 100 per call); reading uses GetParameters (10) and
+ * BatchGetSecretValue (20); adopting tags each entry (AddTagsToResource, TagResource).
+ */
+import {
+  BatchGetSecretValueCommand,
+  ListSecretsCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+  type SecretListEntry,
+} from "@aws-sdk/client-secrets-manager";
+import {
+  AddTagsToResourceCommand,
+  DescribeParametersCommand,
+  GetParametersCommand,
+  SSMClient,
+} from "@aws-sdk/client-ssm";
+import type { ForeignAccess, ForeignEntry } from "../foreign.js";
+import { keyCaseOf, keyFromName } from "../key-case.js";
+import { chunk, mapLimit } from "../parallel.js";
+import type { StoreContext } from "../types.js";
+import { displayUri, parseRemoteUri } from "../uri.js";
+import { KEY_TAG, MANAGED_TAG, clientConfig, makeSend, parseAwsOptions } from "./common.js";
+import { parseSmTarget } from "./secrets-manager.js";
+import { parseSsmTarget } from "./ssm.js";
+
+const isManaged = (
+  tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined,
+): boolean => (tags ?? []).some((t) => t.Key === MANAGED_TAG.Key && t.Value === MANAGED_TAG.Value);
+
+/** The foreign-entry access of an `aws-ssm://` or per-key `aws-sm://` remote (null for a bundle). */
+export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
+  const uri = parseRemoteUri(raw);
+  const display = displayUri(uri);
+  const options = parseAwsOptions(uri, display);
+  const send = makeSend(context, display);
+  if (uri.scheme === "aws-ssm") {
+    const path = parseSsmTarget(uri.target, display);
+    const kc = keyCaseOf(uri, display);
+    const base = `${path}/`;
+    const client = new SSMClient(clientConfig(options, context, "aws-ssm"));
+    const describe = async (filters: { Key: string; Option: string; Values: string[] }[]) => {
+      const out = new Set<string>();
+      let token: string | undefined;
+      do {
+        const r = await send("DescribeParameters", () =>
+          client.send(
+            new DescribeParametersCommand({
+              ParameterFilters: filters,
+              MaxResults: 50,
+              NextToken: token,
+            }),
+          ),
+        );
+        for (const p of r.Parameters ?? []) if (p.Name) out.add(p.Name);
+        token = r.NextToken;
+      } while (token);
+      return out;
+    };
+    return {
+      noun: "parameters",
+      where: base,
+      async list() {
+        const pathFilter = { Key: "Path", Option: "Recursive", Values: [path] };
+        const [all, managed] = await Promise.all([
+          describe([pathFilter]),
+          describe([
+            pathFilter,
+            { Key: `tag:${MANAGED_TAG.Key}`, Option: "Equals", Values: [MANAGED_TAG.Value] },
+          ]),
+        ]);
+        return [...all]
+          .filter((n) => !managed.has(n) && n.startsWith(base))
+          .sort()
+          .map((name) => ({ name, key: keyFromName(name.slice(base.length), kc) }));
+      },
+      async read(entries) {
+        const byName = new Map(entries.map((e) => [e.name, e.key]));
+        const out = new Map<string, string>();
+        await mapLimit(chunk([...byName.keys()], 10), context.concurrency, async (Names) => {
+          const r = await send("GetParameters", () =>
+            client.send(new GetParametersCommand({ Names, WithDecryption: true })),
+          );
+          for (const p of r.Parameters ?? []) {
+            const key = p.Name === undefined ? undefined : byName.get(p.Name);
+            if (key !== undefined && p.Value !== undefined) out.set(key, p.Value);
+          }
+        });
+        return out;
+      },
+      async adopt(entries) {
+        await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+          await send("AddTagsToResource", () =>
+            client.send(
+              new AddTagsToResourceCommand({
+                ResourceType: "Parameter",
+                ResourceId: e.name,
+                Tags: [{ ...MANAGED_TAG }],
+              }),
+            ),
+          );
+        });
+      },
+      close: () => Promise.resolve(client.destroy()),
+    };
+  }
+  const t = parseSmTarget(uri.target, display);
+  if (t.layout !== "per-key") return null;
+  const base = `${t.prefix}/`;
+  const client = new SecretsManagerClient(clientConfig(options, context, "aws-sm"));
+  return {
+    noun: "secrets",
+    where: base,
+    async list() {
+      const listed: SecretListEntry[] = [];
+      let token: string | undefined;
+      do {
+        const r = await send("ListSecrets", () =>
+          client.send(
+            new ListSecretsCommand({
+              Filters: [{ Key: "name", Values: [base] }],
+              MaxResults: 100,
+              NextToken: token,
+            }),
+          ),
+        );
+        listed.push(...(r.SecretList ?? []));
+        token = r.NextToken;
+      } while (token);
+      return listed
+        .filter(
+          (e) =>
+            e.Name !== undefined &&
+            e.Name.startsWith(base) &&
+            e.Name.length > base.length &&
+            !e.DeletedDate &&
+            !isManaged(e.Tags),
+        )
+        .map((e) => ({ name: e.Name!, key: e.Name!.slice(base.length) }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+    },
+    async read(entries) {
+      const byName = new Map(entries.map((e) => [e.name, e.key]));
+      const out = new Map<string, string>();
+      await mapLimit(chunk([...byName.keys()], 20), context.concurrency, async (ids) => {
+        const r = await send("BatchGetSecretValue", () =>
+          client.send(new BatchGetSecretValueCommand({ SecretIdList: ids })),
+        );
+        for (const v of r.SecretValues ?? []) {
+          const key = v.Name === undefined ? undefined : byName.get(v.Name);
+          if (key !== undefined && v.SecretString !== undefined) out.set(key, v.SecretString);
+        }
+      });
+      return out;
+    },
+    async adopt(entries) {
+      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+        await send("TagResource", () =>
+          client.send(
+            new TagResourceCommand({
+              SecretId: e.name,
+              Tags: [{ ...MANAGED_TAG }, { Key: KEY_TAG, Value: e.key }],
+            }),
+          ),
+        );
+      });
+    },
+    close: () => Promise.resolve(client.destroy()),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Foreign entries of a per-key Google Secret Manager remote: secrets whose id starts
+ * with the prefix but lack the label `managed-by=envsync` (made by `gcloud`, Terraform,
+ * the console). Listing reads metadata (ListSecrets); reading accesses each one's
+ * `latest` version. Adopting is not offered on Google yet: the label is set with
+ * `gcloud secrets update ID --update-labels=managed-by=envsync`.
+ */
+import { EnvsyncError } from "../../errors.js";
+import type { ForeignAccess, ForeignEntry } from "../foreign.js";
+import { mapLimit } from "../parallel.js";
+import type { StoreContext } from "../types.js";
+import { displayUri, parseRemoteUri } from "../uri.js";
+import { createGsmApi } from "./api.js";
+import { toEnvsyncError } from "./errors.js";
+import { ENDPOINT_ENV } from "./secret-manager.js";
+import {
+  KEY_ANNOTATION,
+  MANAGED_LABEL,
+  parseEndpoint,
+  parseGcpTarget,
+  secretIdOf,
+} from "./target.js";
+
+/** The foreign-entry access of a per-key `gcp-sm://` remote (null for a bundle). */
+export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
+  const uri = parseRemoteUri(raw);
+  const display = displayUri(uri);
+  const target = parseGcpTarget(uri.target);
+  if (target.layout !== "per-key") return null;
+  const endpoint = parseEndpoint(uri.params.get("endpoint") ?? context.env[ENDPOINT_ENV]);
+  const api = createGsmApi(
+    endpoint,
+    context.clientOptions?.["gcp-sm"] ?? {},
+    context.requestTimeoutMs,
+  );
+  const parent = `projects/${target.project}`;
+  const guard = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toEnvsyncError(e, action, display, target.project);
+    }
+  };
+  return {
+    noun: "secrets",
+    where: `${target.prefix}* in project ${target.project}`,
+    async list() {
+      const out: ForeignEntry[] = [];
+      let token = "";
+      do {
+        const page = await guard("list", () => api.listSecrets(parent, token));
+        for (const s of page.secrets) {
+          const id = secretIdOf(s.name);
+          if (!id.startsWith(target.prefix) || id.length === target.prefix.length) continue;
+          if (s.labels[MANAGED_LABEL.key] === MANAGED_LABEL.value) continue;
+          out.push({
+            name: id,
+            key: s.annotations[KEY_ANNOTATION] ?? id.slice(target.prefix.length),
+          });
+        }
+        token = page.next;
+      } while (token !== "");
+      return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+    },
+    async read(entries) {
+      const out = new Map<string, string>();
+      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+        const v = await guard("read", () =>
+          api.accessSecretVersion(`${parent}/secrets/${e.name}/versions/latest`),
+        );
+        out.set(e.key, v.data.toString("utf8"));
+      });
+      return out;
+    },
+    adopt() {
+      return Promise.reject(
+        new EnvsyncError("USAGE", `envsync adopt cannot tag secrets on ${display} yet.`, {
+          hint: "Label each one yourself: gcloud secrets update ID --update-labels=managed-by=envsync (then envsync reads it).",
+        }),
+      );
+    },
+    close: () => api.close(),
+  };
+}
