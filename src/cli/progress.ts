@@ -4,7 +4,7 @@
  * only once an operation has run for a moment, so quick commands print nothing and
  * pay nothing. Prompts pause it (a spinner and a prompt cannot share the line).
  */
-import type { Ora } from "ora";
+import type { default as OraFactory, Ora } from "ora";
 import { EnvsyncError } from "../errors.js";
 import type { Output } from "./output.js";
 
@@ -41,7 +41,14 @@ export function createProgress(out: Output, opts: ProgressOptions = {}): Progres
   let stopped = false;
 
   const show = async (): Promise<void> => {
-    const { default: ora } = await import("ora");
+    // ora is ESM-only: from the CommonJS build, `require` of it (Node's require(esm))
+    // comes back wrapped once more, so its default export may sit one level deeper.
+    const mod = (await import("ora")) as { default: unknown };
+    const ora = (
+      typeof mod.default === "function"
+        ? mod.default
+        : (mod.default as { default: unknown }).default
+    ) as typeof OraFactory;
     if (stopped || paused) return;
     spinner ??= ora({
       stream: process.stderr,

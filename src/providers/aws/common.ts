@@ -86,10 +86,6 @@ export function clientConfig(
   context: StoreContext,
   scheme: string,
 ): Record<string, unknown> {
-  // The SDK prints a multi-line NodeVersionSupportWarning on stderr for Node < 22 on
-  // every run; envsync supports Node 20, so keep stderr for envsync's own lines
-  // (a user who sets the variable themselves keeps their choice).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const timeout = context.requestTimeoutMs;
   return {
     maxAttempts: 1,
