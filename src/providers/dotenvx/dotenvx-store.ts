@@ -7,13 +7,13 @@
  * file atomically under a lock after checking its content hash (exit 5 when it moved).
  * Backups are the file's encrypted bytes; nothing decrypted is ever written to disk.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { EnvsyncError } from "../../errors.js";
 import { parseDocument } from "../../dotenv/index.js";
 import { model, type Entry } from "../../dotenv/parser.js";
 import { writeFileAtomic } from "../../state/atomic-write.js";
-import { contentVersion, withLock } from "../file/file-store.js";
+import { contentVersion, readOrNull, withLock } from "../file/file-store.js";
 import { checkNames } from "../rules.js";
 import type {
   ChangeSet,
@@ -47,19 +47,6 @@ interface Parsed {
   readonly publicKey: string | null;
   /** Key → the entry that wins (the last definition), key material excluded. */
   readonly winners: ReadonlyMap<string, Entry>;
-}
-
-async function readOrNull(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return null;
-    throw new EnvsyncError("IO", `Cannot read ${path} (${code ?? "error"}).`, {
-      cause: e,
-      hint: "Check that the file is readable by you.",
-    });
-  }
 }
 
 /** The text of a dotenvx value token: double quotes as dotenvx writes, single when `$` would expand. */
@@ -160,7 +147,7 @@ class DotenvxStore implements Store {
   }
 
   async read(): Promise<RemoteSnapshot> {
-    const text = await readOrNull(this.path);
+    const text = await readOrNull(this.path, this.path);
     if (text === null)
       return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
     const p = this.parse(text);
@@ -199,7 +186,7 @@ class DotenvxStore implements Store {
     this.validate(changes.set);
     await mkdir(dirname(this.path), { recursive: true });
     return withLock(this.path, async () => {
-      const current = await readOrNull(this.path);
+      const current = await readOrNull(this.path, this.path);
       const version = current === null ? null : contentVersion(current);
       if (version !== expected.version) {
         throw new EnvsyncError("REMOTE_CHANGED", `${this.display} changed since it was read.`, {
@@ -245,7 +232,7 @@ class DotenvxStore implements Store {
     }
     const pair = newKeypair();
     const keysPath = keysFilePath(this.path);
-    const before = await readOrNull(keysPath);
+    const before = await readOrNull(keysPath, keysPath);
     const header =
       "#/------------------!DOTENV_PRIVATE_KEYS!-------------------/\n" +
       "#/ private decryption keys. DO NOT commit to source control /\n" +

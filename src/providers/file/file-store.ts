@@ -44,9 +44,10 @@ function kindOf(st: Stats): string {
 /**
  * Reads a file, or null when it does not exist. Only a regular file is read: a
  * FIFO, socket, device or folder given as a `file:` remote is refused at once (exit
- * 2) instead of blocking or streaming forever; it is opened without blocking.
+ * 2) instead of blocking or streaming forever; it is opened without blocking. The other
+ * stores kept in a local file (sops:, dotenvx:) read through it too.
  */
-async function readOrNull(path: string, display: string): Promise<string | null> {
+export async function readOrNull(path: string, display: string): Promise<string | null> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);

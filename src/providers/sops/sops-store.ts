@@ -11,11 +11,11 @@
  * written to disk.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { EnvsyncError } from "../../errors.js";
 import { writeFileAtomic } from "../../state/atomic-write.js";
-import { contentVersion, withLock } from "../file/file-store.js";
+import { contentVersion, readOrNull, withLock } from "../file/file-store.js";
 import type {
   ChangeSet,
   ProviderModule,
@@ -71,19 +71,6 @@ interface Opened {
   readonly values: Map<string, string>;
   readonly complex: readonly string[];
   readonly mac: string;
-}
-
-async function readOrNull(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return null;
-    throw new EnvsyncError("IO", `Cannot read ${path} (${code ?? "error"}).`, {
-      cause: e,
-      hint: "Check that the file is readable by you.",
-    });
-  }
 }
 
 /** SOPS's `shouldBeEncrypted` (getsops/sops `sops.go`). */
@@ -405,7 +392,7 @@ class SopsStore implements Store {
   }
 
   async read(): Promise<RemoteSnapshot> {
-    const text = await readOrNull(this.path);
+    const text = await readOrNull(this.path, this.path);
     if (text === null)
       return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
     const opened = await this.open(text);
@@ -480,7 +467,7 @@ class SopsStore implements Store {
   async write(changes: ChangeSet, expected: RemoteSnapshot): Promise<WriteResult> {
     await mkdir(dirname(this.path), { recursive: true });
     return withLock(this.path, async () => {
-      const current = await readOrNull(this.path);
+      const current = await readOrNull(this.path, this.path);
       const version = current === null ? null : contentVersion(current);
       if (version !== expected.version) {
         throw new EnvsyncError("REMOTE_CHANGED", `${this.display} changed since it was read.`, {
