@@ -54,7 +54,7 @@ export async function run(): Promise<BenchRow[]> {
         const snap = await s.read();
         if (snap.values.size !== KEYS)
           throw new Error(`read ${snap.values.size} keys, expected ${KEYS}`);
-        ourCalls = s.calls.total();
+        ourCalls = s.calls.made();
         await s.close?.();
       },
       5,
@@ -86,8 +86,8 @@ export async function run(): Promise<BenchRow[]> {
       set.set(`KEY_${String(i).padStart(4, "0")}`, `changed-${i}`);
     s.calls.reset();
     await s.write({ set, delete: [] }, snap);
-    const writes = s.calls.total("PutSecretValue", "CreateSecret", "DeleteSecret", "RestoreSecret");
-    const guardReads = s.calls.total("ListSecrets");
+    const writes = s.calls.made("PutSecretValue", "CreateSecret", "DeleteSecret", "RestoreSecret");
+    const guardReads = s.calls.made("ListSecrets");
     await s.close?.();
 
     const speed = base.median / ours.median;

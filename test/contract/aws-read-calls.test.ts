@@ -50,14 +50,14 @@ describe("aws-ssm read calls (moto)", () => {
     const known = await s.read({ knownKeys: new Set(mine.keys()) });
     expect(known.values).toEqual(mine);
     // 26 parameters: 3 pages of 10; one DescribeParameters for the one name not in the base.
-    expect(s.calls.total("GetParametersByPath")).toBe(3);
-    expect(s.calls.total("DescribeParameters")).toBe(1);
+    expect(s.calls.made("GetParametersByPath")).toBe(3);
+    expect(s.calls.made("DescribeParameters")).toBe(1);
 
     s.calls.reset();
     const cold = await s.read();
     expect(cold.values).toEqual(mine);
     expect(cold.version).toBe(known.version);
-    expect(s.calls.total("DescribeParameters")).toBeGreaterThan(0);
+    expect(s.calls.made("DescribeParameters")).toBeGreaterThan(0);
 
     // A key the base knows but that no longer exists is simply absent.
     s.calls.reset();
@@ -73,7 +73,7 @@ describe("aws-ssm read calls (moto)", () => {
     await s.write({ set: mine, delete: [] }, await s.read());
     s.calls.reset();
     expect((await s.read({ knownKeys: new Set(mine.keys()) })).values).toEqual(mine);
-    expect(s.calls.total("DescribeParameters")).toBe(0);
+    expect(s.calls.made("DescribeParameters")).toBe(0);
     await s.close?.();
   });
 });
@@ -105,8 +105,8 @@ describe("aws-sm per-key read calls (moto)", () => {
     s.calls.reset();
     const snap = await s.read();
     expect(snap.values).toEqual(mine);
-    expect(s.calls.total("ListSecrets")).toBe(1);
-    expect(s.calls.total("BatchGetSecretValue")).toBe(3);
+    expect(s.calls.made("ListSecrets")).toBe(1);
+    expect(s.calls.made("BatchGetSecretValue")).toBe(3);
     raw.destroy();
     await s.close?.();
   });

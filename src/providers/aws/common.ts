@@ -120,9 +120,15 @@ interface MiddlewareClient {
   };
 }
 
-/** Counts the SDK requests a client sends, by command name (tests and the bench). */
+/**
+ * Counts the SDK requests a client sends, by command name (tests and the bench). Every
+ * HTTP attempt counts; attempts that were retries (a reset connection, a throttle) are
+ * also counted apart, so {@link CallCounter.made} gives the calls the design makes,
+ * whatever the network did.
+ */
 export class CallCounter {
   readonly #counts = new Map<string, number>();
+  readonly #retries = new Map<string, number>();
 
   /** Installs the counter on a client's middleware stack (one count per HTTP attempt). */
   attach(client: unknown): void {
@@ -148,9 +154,27 @@ export class CallCounter {
     return n;
   }
 
+  /** Attempts that repeated a failed one, over the named commands (all when none). */
+  retries(...commands: string[]): number {
+    let n = 0;
+    for (const [k, v] of this.#retries) if (commands.length === 0 || commands.includes(k)) n += v;
+    return n;
+  }
+
+  /** Calls made over the named commands, retries not counted: `total - retries`. */
+  made(...commands: string[]): number {
+    return this.total(...commands) - this.retries(...commands);
+  }
+
+  /** Records that `command` is about to be sent again after a failure. */
+  retried(command: string): void {
+    this.#retries.set(command, (this.#retries.get(command) ?? 0) + 1);
+  }
+
   /** Forgets the counts. */
   reset(): void {
     this.#counts.clear();
+    this.#retries.clear();
   }
 }
 
@@ -164,15 +188,18 @@ export interface CountsCalls {
 export function makeSend(
   context: StoreContext,
   display: string,
+  counter?: CallCounter,
 ): <T>(what: string, fn: () => Promise<T>) => Promise<T> {
   return async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await withRetry(() => fn(), {
         policy: context.retry ?? {},
-        onRetry: (attempt, delayMs, error) =>
+        onRetry: (attempt, delayMs, error) => {
+          counter?.retried(what);
           context.logger.debug(
             `${display}: ${what} failed (${errorName(error)}); retry ${attempt} in ${delayMs} ms`,
-          ),
+          );
+        },
       });
     } catch (e) {
       throw toEnvsyncError(e, display, what);

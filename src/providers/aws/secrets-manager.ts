@@ -648,7 +648,13 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
   const client = new SecretsManagerClient(clientConfig(options, context, "aws-sm"));
   const calls = new CallCounter();
   calls.attach(client);
-  const shared: Shared = { client, send: makeSend(context, display), calls, display, context };
+  const shared: Shared = {
+    client,
+    send: makeSend(context, display, calls),
+    calls,
+    display,
+    context,
+  };
   return target.layout === "bundle"
     ? createBundleStore(shared, target.name)
     : createPerKeyStore(shared, target.prefix);

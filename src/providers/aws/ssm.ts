@@ -99,7 +99,7 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
   const client = new SSMClient(clientConfig(options, context, "aws-ssm"));
   const calls = new CallCounter();
   calls.attach(client);
-  const send = makeSend(context, display);
+  const send = makeSend(context, display, calls);
   const base = `${path}/`;
   const kc = keyCaseOf(uri, display);
   const nameOf = (key: string): string => base + nameFromKey(key, kc);

@@ -75,6 +75,9 @@ describe("AWS retries", () => {
     expect(snap.version).toBe("v1");
     expect(seen).toEqual(Array(3).fill("secretsmanager.GetSecretValue"));
     expect(s.calls.total()).toBe(3);
+    // Two of the three attempts were retries: the design made one call.
+    expect(s.calls.retries("GetSecretValue")).toBe(2);
+    expect(s.calls.made()).toBe(1);
   });
 
   it("gives up after maxAttempts with a NETWORK error", async () => {
