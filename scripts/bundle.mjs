@@ -51,7 +51,7 @@ const EXTERNAL = [
   "ora",
 ];
 /** Built-ins required only on some paths: proxied so start-up does not load them. */
-const LAZY_BUILTINS = ["child_process", "readline"];
+const LAZY_BUILTINS = ["child_process", "readline", "crypto", "os", "fs/promises"];
 /** Packages only some paths use (config files, export): each is a chunk of its own. */
 const LAZY_PACKAGES = ["yaml"];
 const lazyPackage = new RegExp(`^(${LAZY_PACKAGES.join("|")})$`);
@@ -300,3 +300,10 @@ try {
 } finally {
   rmSync(train, { recursive: true, force: true });
 }
+
+// 5. The help texts bin.js prints for `--help` and `NAME --help` without loading the core
+//    (helpTexts in src/cli/main.ts: the same commander definitions, at a fixed width).
+writeFileSync(
+  join(out, "help.json"),
+  JSON.stringify(requireHere(join(out, "core.cjs")).helpTexts()),
+);

@@ -1,7 +1,7 @@
 /**
  * The envsync executable (bundled by scripts/bundle.mjs into dist/cli/bin.js, which
- * loads the rest from dist/cli/core.cjs with its code cache). `--version` is answered before anything else
- * is loaded; everything else goes through `main`, and this is the only place that ends
+ * loads the rest from dist/cli/core.cjs with its code cache). `--version` and `--help` (of the
+ * bare command or of one command) are answered before anything else is loaded; everything else goes through `main`, and this is the only place that ends
  * the process with a code.
  */
 import { readFileSync } from "node:fs";
@@ -10,11 +10,40 @@ import { requireWithCodeCache } from "./code-cache.js";
 import type { main as Main } from "./main.js";
 
 const argv = process.argv.slice(2);
+
+/**
+ * The help `envsync --help` or `envsync NAME --help` prints, from dist/cli/help.json
+ * (written by the build from the core's own commander definitions, see `helpTexts`
+ * in main.ts); undefined for any other argv, or without that file (commander answers).
+ */
+function builtHelp(args: readonly string[]): string | undefined {
+  const isHelp = (a: string | undefined): boolean => a === "--help" || a === "-h";
+  const name =
+    args.length === 1 && isHelp(args[0])
+      ? ""
+      : args.length === 2 && isHelp(args[1]) && !args[0]!.startsWith("-")
+        ? args[0]!
+        : undefined;
+  if (name === undefined) return undefined;
+  try {
+    const texts = JSON.parse(readFileSync(new URL("help.json", import.meta.url), "utf8")) as Record<
+      string,
+      string
+    >;
+    return Object.hasOwn(texts, name) ? texts[name] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const help = builtHelp(argv);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
     version: string;
   };
   process.stdout.write(`${pkg.version}\n`);
+} else if (help !== undefined) {
+  process.stdout.write(help);
 } else {
   // The AWS SDK prints a multi-line NodeVersionSupportWarning on stderr for Node < 22;
   // envsync supports Node 20, so the CLI keeps stderr for its own lines (a user who set

@@ -2,13 +2,14 @@
  * argv → options → library call → rendering. Every failure becomes an exit code
  * here (typed errors carry theirs); `bin.ts` ends the process with it.
  */
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { EnvsyncError, ExitCode, fromSystemError, isEnvsyncError } from "../errors.js";
 import type { OnConflict } from "../core/merge.js";
 import { redactText, safeErrorText } from "../redact.js";
 import type { CommonOptions } from "../ops/session.js";
 import { createOutput, type Output } from "./output.js";
-import { registerCommands, type CliOptions } from "./commands/index.js";
+import { registerCommand, registerCommands, type CliOptions } from "./commands/index.js";
 import { testHooks } from "../test-hooks.js";
 import { checkNumber, NUMBER_SETTINGS, type NumberSetting } from "../config/settings.js";
 import { schemes } from "../providers/registry.js";
@@ -154,18 +155,28 @@ function report(err: unknown, out: Output): number {
   return e.exitCode;
 }
 
-/** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  let out = createOutput({});
-  let code: number = ExitCode.OK;
+/** What an action leaves for {@link main}: the output it used and its exit code. */
+interface RunState {
+  out: Output;
+  code: number;
+}
+
+/**
+ * The commander program. With `only` naming a command, only that command is built (a
+ * run of `envsync diff …` parses diff's options and nothing else); otherwise every
+ * command, the bare command's options and `--version` are.
+ */
+function buildProgram(state: RunState, only?: string): Command {
   const program = new Command("envsync")
     .description("Keep .env files in agreement with cloud secret stores (three-way sync).")
-    .version(await version(), "-V, --version")
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
       writeOut: (s) => process.stdout.write(s),
     })
+    // One width whatever the terminal: the help bin.js prints without loading this
+    // module (dist/cli/help.json, written by the build from helpTexts) is the same text.
+    .configureHelp({ helpWidth: HELP_WIDTH })
     .showSuggestionAfterError(true);
   program.addOption(
     new Option(
@@ -179,20 +190,49 @@ export async function main(argv: string[]): Promise<number> {
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
       const o: RawOptions = { ...program.opts(), ...cmd.opts() };
-      out = createOutput(o);
-      code = await fn(o, cmd);
+      state.out = createOutput(o);
+      state.code = await fn(o, cmd);
     };
 
-  registerCommands(program, {
+  const deps = {
     shared,
-    common: (o: CliOptions) => common(o, () => out),
-    wrap: (fn) => wrap((o, cmd) => fn(o as CliOptions, cmd)),
-    out: () => out,
-  });
+    common: (o: CliOptions) => common(o, () => state.out),
+    wrap: (fn: (o: CliOptions, cmd: Command) => Promise<number>) =>
+      wrap((o, cmd) => fn(o as CliOptions, cmd)),
+    out: () => state.out,
+  };
+  if (only === undefined || !registerCommand(program, deps, only)) {
+    program.version(packageVersion(), "-V, --version");
+    registerCommands(program, deps);
+  }
+  return program;
+}
 
+/** Width of help texts, in columns. */
+const HELP_WIDTH = 80;
+
+/**
+ * The help of the bare command (key "") and of each command (key: its name), as
+ * `envsync --help` and `envsync NAME --help` print them. The build writes them to
+ * dist/cli/help.json, which bin.js prints without loading the core.
+ */
+export function helpTexts(): Record<string, string> {
+  const program = buildProgram({ out: createOutput({}), code: ExitCode.OK });
+  return {
+    "": program.helpInformation(),
+    ...Object.fromEntries(program.commands.map((c) => [c.name(), c.helpInformation()])),
+  };
+}
+
+/** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const state: RunState = { out: createOutput({}), code: ExitCode.OK };
+  // A command named first is built alone; anything else (options first, `help`, a typo
+  // commander suggests a fix for) gets the whole program.
+  const program = buildProgram(state, argv[0]);
   try {
     await program.parseAsync(argv, { from: "user" });
-    return code;
+    return state.code;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (
@@ -209,14 +249,14 @@ export async function main(argv: string[]): Promise<number> {
         });
       return ExitCode.USAGE;
     }
-    return report(err, out);
+    return report(err, state.out);
   }
 }
 
-async function version(): Promise<string> {
-  const { readFile } = await import("node:fs/promises");
-  const pkg = JSON.parse(
-    await readFile(new URL("../../package.json", import.meta.url), "utf8"),
-  ) as { version: string };
+/** The version in package.json. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }

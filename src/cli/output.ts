@@ -41,6 +41,7 @@ export function createOutput(opts: OutputOptions, env: NodeJS.ProcessEnv = proce
     !json;
   const c = pc.createColors(colorOk);
   const level: LogLevel = quiet ? "quiet" : verbose ? "verbose" : "normal";
+  let interactive: boolean | undefined;
   return {
     json,
     quiet,
@@ -53,6 +54,10 @@ export function createOutput(opts: OutputOptions, env: NodeJS.ProcessEnv = proce
     result: (obj) => {
       process.stdout.write(JSON.stringify(obj, null, 2) + "\n");
     },
-    interactive: process.stdin.isTTY === true && process.stderr.isTTY === true && env.CI !== "true",
+    // Asked only when a prompt may be needed: opening stdin to check it costs start-up.
+    get interactive(): boolean {
+      return (interactive ??=
+        env.CI !== "true" && process.stdin.isTTY === true && process.stderr.isTTY === true);
+    },
   };
 }

@@ -31,8 +31,7 @@ export interface ProgressOptions {
 
 /** A spinner on stderr when at a TTY without --json/--quiet; otherwise {@link noProgress}. */
 export function createProgress(out: Output, opts: ProgressOptions = {}): Progress {
-  const tty = opts.isTTY ?? process.stderr.isTTY === true;
-  if (!tty || out.json || out.quiet) return noProgress;
+  if (opts.isTTY === false || out.json || out.quiet) return noProgress;
   const delay = opts.delayMs ?? 300;
   let text = "";
   let spinner: Ora | null = null;
@@ -41,6 +40,9 @@ export function createProgress(out: Output, opts: ProgressOptions = {}): Progres
   let stopped = false;
 
   const show = async (): Promise<void> => {
+    // The terminal check waits for the delay too: a quick command never opens stderr's
+    // stream for it.
+    if (!(opts.isTTY ?? process.stderr.isTTY === true)) return;
     // ora is ESM-only: from the CommonJS build, `require` of it (Node's require(esm))
     // comes back wrapped once more, so its default export may sit one level deeper.
     const mod = (await import("ora")) as { default: unknown };

@@ -4,7 +4,6 @@
  * change since it was read.
  */
 import { open } from "node:fs/promises";
-import { createHash } from "node:crypto";
 import { constants } from "node:fs";
 import { EnvsyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -17,11 +16,9 @@ export interface LocalFile {
   readonly exists: boolean;
   readonly values: Map<string, string>;
   readonly doc: DotenvDocument | null;
-  /** Hash of the bytes read (null when absent), to detect edits before writing. */
-  readonly version: string | null;
+  /** The text read (null when absent), to detect edits before writing. */
+  readonly text: string | null;
 }
-
-const hashOf = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 async function readText(path: string, displayName = path): Promise<string | null> {
   let bytes: Buffer;
@@ -99,13 +96,13 @@ export async function readLocal(
   displayName = path,
 ): Promise<LocalFile> {
   const text = await readText(path, displayName);
-  if (text === null) return { path, exists: false, values: new Map(), doc: null, version: null };
+  if (text === null) return { path, exists: false, values: new Map(), doc: null, text: null };
   const parsed = parseDocument(text, { filename: displayName });
   for (const w of parsed.warnings) logger.warn(`warning: ${w.message}`);
-  return { path, exists: true, values: parsed.values, doc: parsed.doc, version: hashOf(text) };
+  return { path, exists: true, values: parsed.values, doc: parsed.doc, text };
 }
 
-/** Writes changes into the local file (format-preserving), guarded by the version read. */
+/** Writes changes into the local file (format-preserving), guarded by the text read. */
 export async function writeLocal(
   local: LocalFile,
   changes: { set: ReadonlyMap<string, string>; delete: readonly string[] },
@@ -113,7 +110,7 @@ export async function writeLocal(
   backupDir: string,
 ): Promise<void> {
   const now = await readText(local.path);
-  if ((now === null ? null : hashOf(now)) !== local.version) {
+  if (now !== local.text) {
     throw new EnvsyncError("REMOTE_CHANGED", `${local.path} changed while envsync was running.`, {
       hint: "Nothing was written locally. Run the command again.",
     });

@@ -52,7 +52,7 @@ export async function withRemoteNotices(
   snapshot: RemoteSnapshot,
 ): Promise<{ snapshot: RemoteSnapshot; notices: RemoteNotice[] }> {
   const notices: RemoteNotice[] = [];
-  let values = new Map(snapshot.values);
+  let values: ReadonlyMap<string, string> = snapshot.values;
   if (store.layout === "per-key") {
     const access = await openForeign(session.remote, session.storeContext);
     if (access) {
@@ -63,7 +63,9 @@ export async function withRemoteNotices(
           const n = `${entries.length} ${entries.length === 1 ? access.noun.replace(/s$/, "") : access.noun}`;
           if (parseRemoteUri(session.remote).params.get("unmanaged") === "read") {
             const read = await access.read(entries);
-            for (const [k, v] of read) if (!values.has(k)) values.set(k, v);
+            const merged = new Map(values);
+            for (const [k, v] of read) if (!merged.has(k)) merged.set(k, v);
+            values = merged;
             notices.push({
               code: "UNMANAGED_READ",
               message: `${n} under ${access.where} made by other tools ${entries.length === 1 ? "was" : "were"} read without adopting them (read-only: envsync will not change them; \`envsync adopt\` takes them over): ${list(names)}`,
@@ -82,7 +84,8 @@ export async function withRemoteNotices(
       }
     }
   }
-  const skipped = [...values.keys()].filter((k) => !DOTENV_KEY.test(k));
+  const skipped: string[] = [];
+  for (const k of values.keys()) if (!DOTENV_KEY.test(k)) skipped.push(k);
   if (skipped.length > 0) {
     values = new Map([...values].filter(([k]) => DOTENV_KEY.test(k)));
     notices.push({

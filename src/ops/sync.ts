@@ -25,6 +25,7 @@ import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
 import { portabilityWarnings } from "../dotenv/quote.js";
 import { withRemoteNotices, type RemoteNotice } from "./remote-notices.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
+import type { BaseEntry } from "../state/base-state.js";
 
 /** Options of {@link sync}, {@link push}, {@link pull}. */
 export interface SyncOptions extends CommonOptions {
@@ -82,12 +83,21 @@ interface Loaded {
   localValues: Map<string, string>;
   remote: RemoteSnapshot;
   base: Map<string, string> | null;
+  /** The base as stored (null before the first sync). */
+  entry: BaseEntry | null;
   hash: (key: string, value: string) => string;
   /** What the read left out (foreign entries, keys .env cannot hold). */
   notices: RemoteNotice[];
 }
 
 const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Whether two maps hold the same keys with the same values (in any order). */
+function sameValues(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
 
 /** The local side; read first, so a malformed .env stops us before any network call. */
 async function readLocalSide(
@@ -126,10 +136,11 @@ async function load(
   // there is no base, and the hash is only needed once something is written.
   const hash = session.base.hasher(false) ?? session.base.lazyHasher();
   const base = entry ? new Map(Object.entries(entry.keys)) : null;
-  session.logger.debug(
-    `local: ${localValues.size} keys; remote: ${remote.values.size} keys (version ${remote.version ?? "none"}); base: ${base ? `${base.size} keys` : "none (first sync)"}`,
-  );
-  return { session, local, localValues, remote, base, hash, notices };
+  if (session.logger.level === "verbose")
+    session.logger.debug(
+      `local: ${localValues.size} keys; remote: ${remote.values.size} keys (version ${remote.version ?? "none"}); base: ${base ? `${base.size} keys` : "none (first sync)"}`,
+    );
+  return { session, local, localValues, remote, base, entry, hash, notices };
 }
 
 function planLoaded(
@@ -291,7 +302,9 @@ async function runOn(
     conflicts: first.entries.filter((e) => e.action === "conflict").length,
   };
   const del = changes.remote.delete;
-  const confirmDeletions = opts.confirmDeletions;
+  // Read only when there are deletions: the CLI's prompt callbacks are lazy (a terminal
+  // check opens stdin).
+  const confirmDeletions = del.length > 0 ? opts.confirmDeletions : undefined;
   const done = await applyPlan(
     { store, read: remote, changes: { set: changes.remote.set, delete: del } },
     {
@@ -343,15 +356,28 @@ async function runOn(
         );
         await writeLocal(local, changes.local, nextLocal, session.base.backupDir);
       },
-      // The base hashes what was compared (expanded values with --expand).
-      record: (remoteVersion) =>
-        session.base.set({
+      // The base hashes what was compared (expanded values with --expand). When both
+      // sides end equal and their digest and version are the recorded ones, the base
+      // is already this one: nothing is hashed key by key, nothing is rewritten.
+      record: async (remoteVersion) => {
+        const agreed = sameValues(nextLocal, nextRemote)
+          ? session.base.digest(nextLocal)
+          : undefined;
+        if (
+          agreed !== undefined &&
+          loaded.entry?.agreed === agreed &&
+          loaded.entry.remoteVersion === remoteVersion
+        )
+          return;
+        await session.base.set({
           file: session.fileLabel,
           remote: session.remoteDisplay,
           remoteVersion,
           keys: Object.fromEntries(nextBase(loaded.base, nextLocal, nextRemote, loaded.hash)),
+          ...(agreed !== undefined ? { agreed } : {}),
           updatedAt: new Date().toISOString(),
-        }),
+        });
+      },
     },
   );
   return {

@@ -23,7 +23,14 @@ export interface BaseEntry {
   readonly remoteVersion: string | null;
   /** Key → keyed hash of the agreed value. */
   readonly keys: Record<string, string>;
-  /** ISO time of the last sync. */
+  /**
+   * When both sides held exactly the same keys and values after that sync: one keyed
+   * hash of them all, in order ({@link BaseStore.digest}). A later sync that ends with
+   * both sides equal to the same values finds the base unchanged by comparing this one
+   * hash, instead of hashing every key and rewriting the state file.
+   */
+  readonly agreed?: string;
+  /** ISO time of the last sync that changed this entry. */
   readonly updatedAt: string;
 }
 
@@ -136,6 +143,17 @@ export class BaseStore {
     if (!k) return null;
     return (key, value) =>
       createHmac("sha256", k).update(key).update("\0").update(value).digest("base64url");
+  }
+
+  /**
+   * One keyed hash of a whole set of values, in their order: each key and value
+   * preceded by its length, so no two different sets (or orders) read the same.
+   * Creates the key like {@link hasher}.
+   */
+  digest(values: ReadonlyMap<string, string>): string {
+    const parts: string[] = [];
+    for (const [k, v] of values) parts.push(`${k.length}:${k}${v.length}:${v}`);
+    return createHmac("sha256", this.hmacKey(true)!).update(parts.join("")).digest("base64url");
   }
 
   /** A hasher that creates the key only when first called (after a write decision). */

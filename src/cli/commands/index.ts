@@ -29,3 +29,31 @@ export function registerCommands(program: Command, deps: CommandDeps): void {
   registerDoctor(program, deps);
   registerAdopt(program, deps);
 }
+
+/** Each command name and the function that registers it (with its siblings, if any). */
+const BY_NAME: Record<string, (program: Command, deps: CommandDeps) => void> = {
+  init: registerInit,
+  sync: (p, d) => registerSync(p, d, ["sync"]),
+  push: (p, d) => registerSync(p, d, ["push"]),
+  pull: (p, d) => registerSync(p, d, ["pull"]),
+  diff: registerDiff,
+  check: registerCheck,
+  run: registerRun,
+  export: registerExport,
+  copy: registerCopy,
+  history: registerHistory,
+  rollback: registerHistory,
+  doctor: registerDoctor,
+  adopt: registerAdopt,
+};
+
+/**
+ * Adds only the command `name` to `program` (a run of one command builds one command's
+ * options, not all of them); false when `name` is not a command of this folder.
+ */
+export function registerCommand(program: Command, deps: CommandDeps, name: string): boolean {
+  const register = Object.hasOwn(BY_NAME, name) ? BY_NAME[name] : undefined;
+  if (!register) return false;
+  register(program, deps);
+  return true;
+}

@@ -84,9 +84,18 @@ async function runSync(
     ...(o.yes !== undefined ? { yes: o.yes } : {}),
     ...(o.expand !== undefined ? { expand: o.expand } : {}),
     ...(o.purge !== undefined ? { purge: o.purge } : {}),
-    ...pausePrompts(progress, interactions(out)),
     onProgress: syncProgress(progress),
   };
+  // The prompts are looked up only when a deletion or a conflict needs one (whether a
+  // terminal is there to ask is a check of stdin, which costs start-up). Not
+  // enumerable: a copy of the options (the settings' flags) does not ask for them.
+  let prompts: ReturnType<typeof interactions> | undefined;
+  const lazyPrompts = (): ReturnType<typeof interactions> =>
+    (prompts ??= pausePrompts(progress, interactions(out)));
+  Object.defineProperties(opts, {
+    confirmDeletions: { get: () => lazyPrompts().confirmDeletions },
+    decideConflict: { get: () => lazyPrompts().decideConflict },
+  });
   const fn = mode === "sync" ? sync : mode === "push" ? push : pull;
   let r;
   try {
@@ -129,9 +138,13 @@ export function registerSyncRoot(program: Command, deps: CommandDeps): void {
   );
 }
 
-/** Registers `sync`, `push` and `pull`. */
-export function registerSync(program: Command, deps: CommandDeps): void {
-  for (const mode of ["sync", "push", "pull"] as const) {
+/** Registers `sync`, `push` and `pull` (or those of `modes`). */
+export function registerSync(
+  program: Command,
+  deps: CommandDeps,
+  modes: readonly ("sync" | "push" | "pull")[] = ["sync", "push", "pull"],
+): void {
+  for (const mode of modes) {
     const desc = {
       sync: "three-way merge of the local file and the remote",
       push: "make the remote take the local values",

@@ -138,10 +138,16 @@ class FileStore implements Store {
     const text = await readOrNull(this.path, this.display);
     if (text === null)
       return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
+    const values = this.decode(text);
+    // Hashed on first read of the version (a write guard, the base): diff and check,
+    // which write nothing, never hash the file nor load node:crypto.
+    let version: string | undefined;
     return {
       exists: true,
-      values: this.decode(text),
-      version: contentVersion(text),
+      values,
+      get version(): string {
+        return (version ??= contentVersion(text));
+      },
       keyVersions: new Map(),
     };
   }
