@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { requireWithCodeCache } from "./code-cache.js";
+import { writeStdout } from "./std-write.js";
 import type { main as Main } from "./main.js";
 
 const argv = process.argv.slice(2);
@@ -41,9 +42,9 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
     version: string;
   };
-  process.stdout.write(`${pkg.version}\n`);
+  writeStdout(`${pkg.version}\n`);
 } else if (help !== undefined) {
-  process.stdout.write(help);
+  writeStdout(help);
 } else {
   // The AWS SDK prints a multi-line NodeVersionSupportWarning on stderr for Node < 22;
   // envsync supports Node 20, so the CLI keeps stderr for its own lines (a user who set

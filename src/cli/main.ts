@@ -9,6 +9,7 @@ import type { OnConflict } from "../core/merge.js";
 import { redactText, safeErrorText } from "../redact.js";
 import type { CommonOptions } from "../ops/session.js";
 import { createOutput, type Output } from "./output.js";
+import { writeStderr } from "./std-write.js";
 import { registerCommand, registerCommands, type CliOptions } from "./commands/index.js";
 import { testHooks } from "../test-hooks.js";
 import { checkNumber, NUMBER_SETTINGS, type NumberSetting } from "../config/settings.js";
@@ -142,15 +143,15 @@ function report(err: unknown, out: Output): number {
       ok: false,
       error: { code: e.code, exitCode: e.exitCode, message, hint: hint ?? null },
     });
-  process.stderr.write(`${out.c.red(`error [${e.code}]`)} ${message}\n`);
-  if (hint) process.stderr.write(`  ${out.c.dim("hint:")} ${hint}\n`);
+  writeStderr(`${out.c.red(`error [${e.code}]`)} ${message}\n`);
+  if (hint) writeStderr(`  ${out.c.dim("hint:")} ${hint}\n`);
   if (out.verbose) {
     let cause: unknown = e.cause ?? (e === err ? undefined : err);
     while (cause instanceof Error) {
-      process.stderr.write(`  caused by: ${safeErrorText(cause)}\n`);
+      writeStderr(`  caused by: ${safeErrorText(cause)}\n`);
       cause = cause.cause;
     }
-    if (!e.cause) process.stderr.write(`${safeErrorText(e)}\n`);
+    if (!e.cause) writeStderr(`${safeErrorText(e)}\n`);
   }
   return e.exitCode;
 }

@@ -5,6 +5,7 @@
  */
 import pc from "picocolors";
 import { createLogger, type Logger, type LogLevel } from "../logger.js";
+import { writeStderr, writeStdout } from "./std-write.js";
 
 /** Global CLI switches that shape output. */
 export interface OutputOptions {
@@ -47,12 +48,12 @@ export function createOutput(opts: OutputOptions, env: NodeJS.ProcessEnv = proce
     quiet,
     verbose,
     c,
-    logger: createLogger(level),
+    logger: createLogger(level, (line) => writeStderr(line + "\n")),
     line: (text) => {
-      if (!json && !quiet) process.stdout.write(text + "\n");
+      if (!json && !quiet) writeStdout(text + "\n");
     },
     result: (obj) => {
-      process.stdout.write(JSON.stringify(obj, null, 2) + "\n");
+      writeStdout(JSON.stringify(obj, null, 2) + "\n");
     },
     // Asked only when a prompt may be needed: opening stdin to check it costs start-up.
     get interactive(): boolean {

@@ -3,8 +3,7 @@
  * back format-preserving, atomically, with a backup, after checking it did not
  * change since it was read.
  */
-import { open } from "node:fs/promises";
-import { constants } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { EnvsyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { applyChanges, formatDotenv, parseDocument, type DotenvDocument } from "../dotenv/index.js";
@@ -24,15 +23,16 @@ async function readText(path: string, displayName = path): Promise<string | null
   let bytes: Buffer;
   try {
     // Opened without blocking and checked to be a regular file: a FIFO or a device in
-    // place of .env would otherwise hang or stream forever.
-    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // place of .env would otherwise hang or stream forever. Synchronous calls: one
+    // small file, read before anything else runs (node:fs/promises costs start-up).
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      if (!(await handle.stat()).isFile()) {
+      if (!fstatSync(fd).isFile()) {
         throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
       }
-      bytes = await handle.readFile();
+      bytes = readFileSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

@@ -113,6 +113,16 @@ async function readLocalSide(
   return { local, localValues };
 }
 
+/** The keys the base knows, as a read hint: built only for a store that asks (SSM). */
+function knownKeysOf(entry: BaseEntry): { readonly knownKeys: ReadonlySet<string> } {
+  let known: ReadonlySet<string> | undefined;
+  return {
+    get knownKeys() {
+      return (known ??= new Set(Object.keys(entry.keys)));
+    },
+  };
+}
+
 async function load(
   opts: SyncOptions,
   session: Session,
@@ -126,7 +136,7 @@ async function load(
   const read = await withRemoteNotices(
     session,
     store,
-    await store.read(entry ? { knownKeys: new Set(Object.keys(entry.keys)) } : {}),
+    await store.read(entry ? knownKeysOf(entry) : {}),
   );
   const remote = read.snapshot;
   const notices = read.notices;
@@ -289,10 +299,10 @@ async function runOn(
   }
   const p = await settleConflicts(first, onConflict, opts, loaded);
   const changes = planChanges(p, localValues, remote.values);
-  const nextRemote = applyToMap(remote.values, changes.remote);
-  const nextLocal = applyToMap(localValues, changes.local);
   const remoteTouched = touches(changes.remote);
   const localTouched = touches(changes.local);
+  const nextRemote = remoteTouched ? applyToMap(remote.values, changes.remote) : remote.values;
+  const nextLocal = localTouched ? applyToMap(localValues, changes.local) : localValues;
   guardMassDeletion(mode, opts, session, loaded, changes.local.delete.length);
   const counts = {
     pushed: changes.remote.set.size,

@@ -146,14 +146,14 @@ export class BaseStore {
   }
 
   /**
-   * One keyed hash of a whole set of values, in their order: each key and value
-   * preceded by its length, so no two different sets (or orders) read the same.
-   * Creates the key like {@link hasher}.
+   * One keyed hash of a whole set of values, in their order: of the JSON text of its
+   * keys and of its values (two arrays of strings), so no two different sets (or
+   * orders) read the same. Creates the key like {@link hasher}.
    */
   digest(values: ReadonlyMap<string, string>): string {
-    const parts: string[] = [];
-    for (const [k, v] of values) parts.push(`${k.length}:${k}${v.length}:${v}`);
-    return createHmac("sha256", this.hmacKey(true)!).update(parts.join("")).digest("base64url");
+    return createHmac("sha256", this.hmacKey(true)!)
+      .update(JSON.stringify([[...values.keys()], [...values.values()]]))
+      .digest("base64url");
   }
 
   /** A hasher that creates the key only when first called (after a write decision). */

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { ExitCode } from "../../errors.js";
 import { diff } from "../../ops/sync.js";
+import { writeStderr } from "../std-write.js";
 import type { CommandDeps } from "./types.js";
 
 /** Registers `check`. */
@@ -31,17 +32,17 @@ export function registerCheck(program: Command, deps: CommandDeps): void {
         else if (d.inAgreement)
           out.line(`in agreement: ${d.file} ⇄ ${d.remote} (${d.inSync} keys)`);
         else if (d.entries.length === 0) {
-          process.stderr.write(
+          writeStderr(
             `not in agreement: ${d.notices
               .filter((n) => n.code === "UNMANAGED")
               .map((n) => n.message)
               .join(" ")}\n`,
           );
         } else {
-          process.stderr.write(
+          writeStderr(
             `not in agreement: ${d.entries.length} key(s) differ: ${d.entries.map((e) => e.key).join(", ")}\n`,
           );
-          process.stderr.write("  hint: run `envsync diff` to see how, `envsync sync` to fix\n");
+          writeStderr("  hint: run `envsync diff` to see how, `envsync sync` to fix\n");
         }
         return d.inAgreement ? ExitCode.OK : ExitCode.DIFFERENCES;
       }),

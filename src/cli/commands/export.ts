@@ -2,6 +2,7 @@
 import { Option, type Command } from "commander";
 import { ExitCode } from "../../errors.js";
 import { EXPORT_FORMATS, type ExportFormat } from "../../ops/export-formats.js";
+import { writeStdout } from "../std-write.js";
 import type { CommandDeps } from "./types.js";
 
 /** Registers `export`. */
@@ -63,7 +64,7 @@ export function registerExport(program: Command, deps: CommandDeps): void {
             output: r.text,
           });
         // The export is the result the user asked for: printed even with --quiet.
-        else process.stdout.write(r.text);
+        else writeStdout(r.text);
         out.logger.debug(
           `exported ${r.keys.length} key(s) from ${r.source === "local" ? r.file : r.remote}`,
         );

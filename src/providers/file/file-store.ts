@@ -5,8 +5,8 @@
  * the file atomically (with a backup), so concurrent writers are detected (exit 5).
  */
 import { createHash } from "node:crypto";
-import { constants, type Stats } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from "node:fs";
+import { stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { EnvsyncError, ioError } from "../../errors.js";
 import { applyChanges, formatDotenv, parseDocument } from "../../dotenv/index.js";
@@ -48,9 +48,10 @@ function kindOf(st: Stats): string {
  * stores kept in a local file (sops:, dotenvx:) read through it too.
  */
 export async function readOrNull(path: string, display: string): Promise<string | null> {
-  let handle;
+  // Synchronous calls: one file, and node:fs/promises costs start-up.
+  let fd: number;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
@@ -64,13 +65,13 @@ export async function readOrNull(path: string, display: string): Promise<string 
     throw ioError(path, "read", e);
   }
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) throw notRegular(display, st);
-    return await handle.readFile("utf8");
+    return readFileSync(fd, "utf8");
   } catch (e) {
     throw ioError(path, "read", e);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
