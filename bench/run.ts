@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: runs every `bench/*.bench.ts` module (or those named on the command
- * line: `npm run bench -- startup parse`), prints one side-by-side table and writes it
- * to docs/BENCHMARKS.md with the command, the machine and the date.
+ * line: `npm run bench -- startup parse`), prints one side-by-side table and every goal
+ * marked met or missed with its figure, and writes both to docs/BENCHMARKS.md with the
+ * command, the machine, the date and the load average before and after the run.
  */
 import { readdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem, type, release } from "node:os";
+import { cpus, loadavg, totalmem, type, release } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BenchModule, BenchRow } from "./types.js";
@@ -16,6 +17,7 @@ const modules = readdirSync(here)
   .filter((f) => only.length === 0 || only.includes(f.replace(/\.bench\.ts$/, "")))
   .sort();
 
+const loadBefore = loadavg();
 const rows: BenchRow[] = [];
 const failures: string[] = [];
 for (const f of modules) {
@@ -39,10 +41,24 @@ const table = [
   ),
 ].join("\n");
 
+// Every goal, met or missed, with the figure it was judged on.
+const goals = rows.filter((r) => r.met !== undefined);
+const missed = goals.filter((r) => !r.met).length;
+const goalLines = [
+  `Goals: ${goals.length - missed} met, ${missed} missed${failures.length ? `; ${failures.length} module(s) failed, their goals unmeasured` : ""}.`,
+  "",
+  ...goals.map(
+    (r) =>
+      `- ${r.met ? "met" : "**missed**"}: ${r.name}: ${r.ratio} (goal ${r.goal}); envsync ${r.ours}`,
+  ),
+].join("\n");
+
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 const machine = `${type()} ${release()}, ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const date = new Date().toISOString();
-process.stdout.write(`\n${table}\n\n`);
+const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(", ");
+const loadLine = `load average (1, 5, 15 min) ${load(loadBefore)} at the start, ${load(loadavg())} at the end, on ${cpus().length} cores`;
+process.stdout.write(`\n${table}\n\n${goalLines}\n\n`);
 if (failures.length)
   process.stdout.write(`failed modules:\n${failures.map((f) => `- ${f}`).join("\n")}\n`);
 
@@ -61,9 +77,12 @@ if (only.length === 0 || process.env.ENVSYNC_BENCH_WRITE === "1") {
     "",
     `- Date: ${date}`,
     `- Machine: ${machine}`,
+    `- Load: ${loadLine}`,
     `- Command: \`${command}\`${only.length ? ` (ENVSYNC_BENCH_WRITE=1: only the modules named ran; \`npm run bench\` runs all)` : ""}`,
     "",
     table,
+    "",
+    goalLines,
     "",
     ...(failures.length
       ? ["Modules that failed in this run:", "", ...failures.map((f) => `- ${f}`), ""]

@@ -57,7 +57,9 @@ export async function withRemoteNotices(
     const access = await openForeign(session.remote, session.storeContext);
     if (access) {
       try {
-        const entries = (await access.list()).filter((e) => !values.has(e.key));
+        // What the read already saw costs no listing calls.
+        const listed = snapshot.foreign ?? (await access.list());
+        const entries = listed.filter((e) => !values.has(e.key));
         if (entries.length > 0) {
           const names = entries.map((e) => e.name);
           const n = `${entries.length} ${entries.length === 1 ? access.noun.replace(/s$/, "") : access.noun}`;

@@ -4,6 +4,7 @@
  * `SecretsClient`: read everything with a version, write a change set guarded by
  * the version read, describe the store's limits, list versions where it keeps them.
  */
+import type { ForeignEntry } from "./foreign.js";
 import type { Logger } from "../logger.js";
 import type { RemoteUri } from "./uri.js";
 
@@ -32,6 +33,12 @@ export interface RemoteSnapshot {
   readonly keyVersions: ReadonlyMap<string, string>;
   /** Store-specific notes worth a `--verbose` line (e.g. a GCP fallback version). */
   readonly notes?: readonly string[];
+  /**
+   * Per-key reads that saw every entry under the prefix: those envsync does not manage,
+   * as the store's foreign access would list them (src/providers/foreign.ts), so the
+   * notices need no listing calls of their own. Absent when the read cannot tell.
+   */
+  readonly foreign?: readonly ForeignEntry[];
 }
 
 /** Changes to apply to a remote: keys to set (add or update) and keys to delete. */

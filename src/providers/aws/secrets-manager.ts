@@ -21,6 +21,7 @@ import {
   type SecretListEntry,
 } from "@aws-sdk/client-secrets-manager";
 import { randomUUID } from "node:crypto";
+import type { ForeignEntry } from "../foreign.js";
 import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
 import {
@@ -403,18 +404,26 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
   const readByList = async (): Promise<{
     values: Map<string, string>;
     versions: Map<string, string>;
+    foreign: ForeignEntry[];
   }> => {
-    const listed = await listAll(
-      [
-        { Key: "name", Values: [base] },
-        { Key: "tag-key", Values: [MANAGED_TAG.Key] },
-        { Key: "tag-value", Values: [MANAGED_TAG.Value] },
-      ],
-      false,
-    );
+    // Listed by prefix alone (the tags come with each entry): the secrets other tools
+    // made under it are seen too, so the notices need no listing of their own.
+    const listed = await listAll([{ Key: "name", Values: [base] }], false);
     const names = listed
       .filter((e) => e.Name && keyOf(e.Name) !== undefined && isManaged(e.Tags) && !e.DeletedDate)
       .map((e) => e.Name as string);
+    // As src/providers/aws/foreign.ts lists them.
+    const foreign = listed
+      .filter(
+        (e) =>
+          e.Name !== undefined &&
+          e.Name.startsWith(base) &&
+          e.Name.length > base.length &&
+          !e.DeletedDate &&
+          !isManaged(e.Tags),
+      )
+      .map((e) => ({ name: e.Name!, key: e.Name!.slice(base.length) }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
     const values = new Map<string, string>();
     const versions = new Map<string, string>();
     await mapLimit(chunk(names, BATCH_SIZE), context.concurrency, async (ids) => {
@@ -423,7 +432,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
       );
       collect(r.SecretValues, r.Errors, values, versions);
     });
-    return { values, versions };
+    return { values, versions, foreign };
   };
 
   const collect = (
@@ -525,12 +534,13 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     calls: s.calls,
 
     async read() {
-      const { values, versions } = await readByList();
+      const { values, versions, foreign } = await readByList();
       return {
         exists: values.size > 0,
         values,
         version: digestVersions(versions),
         keyVersions: versions,
+        foreign,
       };
     },
 

@@ -204,37 +204,30 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
 
     async read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
       // Parameters under the path without the managed-by=envsync tag are left alone,
-      // as in Secrets Manager. GetParametersByPath returns no tags. Without a base, the
-      // managed names come first (DescribeParameters, path + tag filters, ⌈n/50⌉
-      // sequential pages), then their values by name (GetParameters, 10 a call, in
-      // parallel): ⌈n/50⌉ + ⌈n/10⌉ calls but only ⌈n/50⌉ + ⌈n/10/concurrency⌉ round
-      // trips. With a base, the values by path (⌈n/10⌉ sequential pages, the AWS CLI's
-      // calls) and the tags only of the names the base does not know (⌈new/50⌉ calls).
+      // as in Secrets Manager. GetParametersByPath (⌈n/10⌉ sequential pages, the AWS
+      // CLI's calls) returns every parameter under the path but no tags. Without a base,
+      // the managed names come from DescribeParameters (path + tag filters, ⌈n/50⌉
+      // pages, side by side with the values): ⌈n/10⌉ + ⌈n/50⌉ calls. With a base, only
+      // the names the base does not know are asked (⌈new/50⌉ calls). Either way the read
+      // has seen every name under the path and which are envsync's, so the entries made
+      // by other tools come with it (`foreign`) and cost no listing of their own.
       const known = hint.knownKeys ?? new Set<string>();
       let params: Parameter[];
       let managed: Set<string>;
       if (known.size === 0) {
-        managed = await managedNames({ Key: "Path", Option: "Recursive", Values: [path] });
-        const pages = await mapLimit(
-          chunk([...managed], SSM_BATCH),
-          context.concurrency,
-          async (Names) =>
-            (
-              await send("GetParameters", () =>
-                client.send(new GetParametersCommand({ Names, WithDecryption: true })),
-              )
-            ).Parameters ?? [],
-        );
-        params = pages.flat();
+        [params, managed] = await Promise.all([
+          readByPath(),
+          managedNames({ Key: "Path", Option: "Recursive", Values: [path] }),
+        ]);
       } else {
         params = await readByPath();
         managed = new Set<string>();
         const unknown: string[] = [];
         for (const p of params) {
-          const key = p.Name === undefined ? undefined : keyOf(p.Name);
-          if (key === undefined) continue;
-          if (known.has(key)) managed.add(p.Name as string);
-          else unknown.push(p.Name as string);
+          if (p.Name === undefined) continue;
+          const key = keyOf(p.Name);
+          if (key !== undefined && known.has(key)) managed.add(p.Name);
+          else unknown.push(p.Name);
         }
         await mapLimit(chunk(unknown, DESCRIBE_BATCH), context.concurrency, async (names) => {
           for (const n of await managedNames({ Key: "Name", Option: "Equals", Values: names }))
@@ -249,11 +242,18 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
         values.set(key, p.Value);
         if (p.Version !== undefined) versions.set(key, String(p.Version));
       }
+      const foreign = params
+        .flatMap((p) =>
+          p.Name !== undefined && !managed.has(p.Name) && p.Name.startsWith(base) ? [p.Name] : [],
+        )
+        .sort()
+        .map((name) => ({ name, key: keyFromName(name.slice(base.length), kc) }));
       return {
         exists: values.size > 0,
         values,
         version: digestVersions(versions),
         keyVersions: versions,
+        foreign,
       };
     },
 
