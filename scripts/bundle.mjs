@@ -152,17 +152,17 @@ for (const [chunk, pkgs] of Object.entries(PACKAGE_CHUNKS)) {
   const loaded = requireHere(file);
   for (const p of pkgs) packageExports[p] = Object.keys(loaded[p]);
 }
-/** In a chunk, a lazily loaded package is read from the chunk file beside it. */
+/**
+ * In a chunk, a lazily loaded package is asked of the host (which loads its chunk once,
+ * with its code cache): chunks never require files themselves, so they also load from
+ * the standalone binary's embedded assets (scripts/build-binary.mjs).
+ */
 const packageChunks = {
   name: "package-chunks",
   setup(b) {
     b.onResolve({ filter: lazyPackage }, (a) => ({ path: a.path, namespace: "package-chunk" }));
-    b.onResolve({ filter: /^\.\/[\w-]+\.cjs$/, namespace: "package-chunk" }, (a) => ({
-      path: a.path,
-      external: true,
-    }));
     b.onLoad({ filter: /.*/, namespace: "package-chunk" }, (a) => ({
-      contents: `module.exports = require(${JSON.stringify(`./${packageChunk[a.path]}.cjs`)})[${JSON.stringify(a.path)}];`,
+      contents: `module.exports = __envsyncHost(${JSON.stringify(`package:${packageChunk[a.path]}`)})[${JSON.stringify(a.path)}];`,
       loader: "js",
     }));
   },
@@ -218,7 +218,7 @@ const loader = [
     (m) => `  ${JSON.stringify(m)}: () => require(${JSON.stringify(join(src, m))}),`,
   ),
   `};`,
-  `const hostModule = (id) => host[id]();`,
+  `const hostModule = (id) => id.startsWith("package:") ? exports.loadPackage(id.slice(8)) : host[id]();`,
   `const loaded = {};`,
   `const file = (name) => join(__dirname, "chunks", name + ".cjs");`,
   `exports.load = (name) => (loaded[name] ??= requireWithCodeCache(file(name))(hostModule));`,
