@@ -13,6 +13,10 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          // A backstop, not a measure: some unit tests run bash, sh or git, and on a
+          // 2-core machine with a CPU hog beside the suite one spawn can take seconds
+          // (scripts/stress-test.sh). No assertion depends on how long a test takes.
+          testTimeout: 60_000,
         },
       },
       {
