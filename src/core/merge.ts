@@ -55,8 +55,14 @@ export interface Plan {
   readonly entries: readonly PlanEntry[];
 }
 
-/** The base as the merge sees it: key → keyed hash of the agreed value. */
-export type BaseHashes = ReadonlyMap<string, string>;
+/**
+ * The base as the merge sees it: key → keyed hash of the agreed value. A Map will do;
+ * only lookups and the size are used.
+ */
+export interface BaseHashes {
+  get(key: string): string | undefined;
+  readonly size: number;
+}
 
 /** Inputs of {@link merge}. */
 export interface MergeInput {
@@ -73,8 +79,11 @@ export interface MergeInput {
   readonly onConflict?: OnConflict;
 }
 
-const sortedUnion = (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string[] =>
-  [...new Set([...a.keys(), ...b.keys()])].sort();
+function sortedUnion(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string[] {
+  const keys = [...a.keys()];
+  for (const k of b.keys()) if (!a.has(k)) keys.push(k);
+  return keys.sort();
+}
 
 /** Computes the plan: the three-way merge for `sync`, a one-way overwrite for `push`/`pull`. */
 export function merge(input: MergeInput): Plan {

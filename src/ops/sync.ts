@@ -15,6 +15,7 @@ import {
   unresolved,
   type Mode,
   type OnConflict,
+  type BaseHashes,
   type Plan,
   type PlanEntry,
 } from "../core/merge.js";
@@ -82,7 +83,7 @@ interface Loaded {
   local: LocalFile;
   localValues: Map<string, string>;
   remote: RemoteSnapshot;
-  base: Map<string, string> | null;
+  base: BaseHashes | null;
   /** The base as stored (null before the first sync). */
   entry: BaseEntry | null;
   hash: (key: string, value: string) => string;
@@ -111,6 +112,17 @@ async function readLocalSide(
     ? expandValues(local.values, opts.environ ?? process.env)
     : local.values;
   return { local, localValues };
+}
+
+/** The stored hashes, looked up in the state's own object (no copy of every entry). */
+function baseView(keys: Readonly<Record<string, string>>): BaseHashes {
+  let size: number | undefined;
+  return {
+    get: (key) => (Object.hasOwn(keys, key) ? keys[key] : undefined),
+    get size() {
+      return (size ??= Object.keys(keys).length);
+    },
+  };
 }
 
 /** The keys the base knows, as a read hint: built only for a store that asks (SSM). */
@@ -145,7 +157,7 @@ async function load(
   // Reading never creates the HMAC key (diff/check write nothing); without a key
   // there is no base, and the hash is only needed once something is written.
   const hash = session.base.hasher(false) ?? session.base.lazyHasher();
-  const base = entry ? new Map(Object.entries(entry.keys)) : null;
+  const base = entry ? baseView(entry.keys) : null;
   if (session.logger.level === "verbose")
     session.logger.debug(
       `local: ${localValues.size} keys; remote: ${remote.values.size} keys (version ${remote.version ?? "none"}); base: ${base ? `${base.size} keys` : "none (first sync)"}`,
@@ -219,8 +231,9 @@ function guardMassDeletion(
   loaded: Loaded,
   localDeletions: number,
 ): void {
+  if (loaded.remote.values.size > 0 || localDeletions === 0) return;
   const recorded = loaded.base?.size ?? 0;
-  if (recorded === 0 || loaded.remote.values.size > 0 || localDeletions === 0) return;
+  if (recorded === 0) return;
   if (opts.yes || opts.dryRun) return;
   throw new EnvsyncError(
     "NEEDS_CONFIRMATION",
@@ -370,9 +383,11 @@ async function runOn(
       // sides end equal and their digest and version are the recorded ones, the base
       // is already this one: nothing is hashed key by key, nothing is rewritten.
       record: async (remoteVersion) => {
-        const agreed = sameValues(nextLocal, nextRemote)
-          ? session.base.digest(nextLocal)
-          : undefined;
+        // Nothing changes and every key is in sync: both sides hold the same values.
+        const equal =
+          (!remoteTouched && !localTouched && p.entries.every((e) => e.status === "in-sync")) ||
+          sameValues(nextLocal, nextRemote);
+        const agreed = equal ? session.base.digest(nextLocal) : undefined;
         if (
           agreed !== undefined &&
           loaded.entry?.agreed === agreed &&
