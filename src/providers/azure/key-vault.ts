@@ -37,6 +37,7 @@ import type {
 import { applyChanges } from "../shared/changes.js";
 import { digestKeyVersions } from "../shared/digest.js";
 import { guardKeys, remoteChanged } from "../shared/guard.js";
+import type { ForeignEntry } from "../foreign.js";
 import { isManagedTags, KEY_TAG, MANAGED_BY } from "../shared/managed.js";
 import { commitLog, NO_PARENT, type CommitLog } from "../shared/version-log.js";
 import { displayUri, type RemoteUri } from "../uri.js";
@@ -523,12 +524,14 @@ class PerKeyStore implements Store {
    */
   private async list(
     emit: (items: readonly Listed[]) => void,
-  ): Promise<{ skipped: number; disabled: number }> {
+  ): Promise<{ skipped: number; disabled: number; foreign: ForeignEntry[] }> {
     const prefix = this.prefix.toLowerCase();
     const seen = new Set<string>();
     return this.calls.call("listing secrets", async () => {
-      let skipped = 0;
       let disabled = 0;
+      // The secrets other tools made, as src/providers/azure/foreign.ts lists them (by
+      // name: a retried listing sees them again).
+      const foreign = new Map<string, ForeignEntry>();
       const pages = this.calls.client
         .listPropertiesOfSecrets(this.calls.opts())
         .byPage({ maxPageSize: PAGE_SIZE });
@@ -537,7 +540,8 @@ class PerKeyStore implements Store {
         for (const p of page) {
           if (!p.name.toLowerCase().startsWith(prefix)) continue;
           if (!isManaged(p.tags)) {
-            skipped++;
+            const rest = p.name.slice(this.prefix.length);
+            foreign.set(p.name, { name: p.name, key: decodeKey(rest) ?? rest });
             continue;
           }
           const key = this.keyOf(p);
@@ -552,7 +556,11 @@ class PerKeyStore implements Store {
         }
         if (items.length > 0) emit(items);
       }
-      return { skipped, disabled };
+      return {
+        skipped: foreign.size,
+        disabled,
+        foreign: [...foreign.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+      };
     });
   }
 
@@ -570,7 +578,11 @@ class PerKeyStore implements Store {
   }
 
   async read(): Promise<RemoteSnapshot> {
-    let counts = { skipped: 0, disabled: 0 };
+    let counts: { skipped: number; disabled: number; foreign: ForeignEntry[] } = {
+      skipped: 0,
+      disabled: 0,
+      foreign: [],
+    };
     // Reads start while later pages are still being listed.
     const { items, results: secrets } = await mapPagesLimit<Listed, KeyVaultSecret | null>(
       async (emit) => {
@@ -579,7 +591,7 @@ class PerKeyStore implements Store {
       this.concurrency,
       (it) => this.calls.getOrNull(it.name),
     );
-    const { skipped, disabled } = counts;
+    const { skipped, disabled, foreign } = counts;
     const values = new Map<string, string>();
     const keyVersions = new Map<string, string>();
     items.forEach((it, i) => {
@@ -600,6 +612,7 @@ class PerKeyStore implements Store {
       version: digestKeyVersions(keyVersions),
       keyVersions,
       ...(notes.length > 0 ? { notes } : {}),
+      foreign,
     };
   }
 
