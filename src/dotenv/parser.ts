@@ -120,6 +120,34 @@ export function parseDocument(text: string, options: ParseOptions = {}): ParsedD
   return scan(text, options.filename ?? ".env", null)!;
 }
 
+/** What {@link parseValues} returns: the values and the warnings, no document. */
+export interface ParsedValues {
+  readonly values: Map<string, string>;
+  readonly warnings: DotenvWarning[];
+}
+
+/** Thrown inside {@link scan} in values-only mode at the first duplicate key. */
+class Duplicate extends Error {}
+
+/**
+ * The values and warnings of `.env` text, as {@link parseDocument} gives them, without
+ * the lossless document (for reads that write nothing back: less to allocate). A file
+ * with a duplicate key is read again by {@link parseDocument} for its warning.
+ *
+ * @throws EnvsyncError "PARSE", as {@link parseDocument}.
+ */
+export function parseValues(text: string, options: ParseOptions = {}): ParsedValues {
+  const file = options.filename ?? ".env";
+  let parsed: ParsedDotenv;
+  try {
+    parsed = scan(text, file, null, true)!;
+  } catch (e) {
+    if (!(e instanceof Duplicate)) throw e;
+    parsed = scan(text, file, null)!;
+  }
+  return { values: parsed.values, warnings: parsed.warnings };
+}
+
 /**
  * Parses `.env` text into a plain object, the shape `dotenv.parse` returns (last
  * duplicate wins, values literal, no expansion).
@@ -140,14 +168,17 @@ export function parse(text: string, options: ParseOptions = {}): Record<string, 
 const SIMPLE_LINE = /([A-Za-z_][A-Za-z0-9_.-]*)=((?:[^\s#"'`][^\s#]*)?)(?=\n|$)/y;
 
 /**
- * The one scanner behind both entry points. With `record`, it only assigns values into
- * it (the fast path of {@link parse}); without, it builds the map, the lossless model
- * and the warnings. Both paths accept and reject exactly the same texts.
+ * The one scanner behind the entry points. With `record`, it only assigns values into
+ * it (the fast path of {@link parse}); with `valuesOnly`, it builds the map alone and
+ * throws {@link Duplicate} at a duplicate key (see {@link parseValues}); otherwise it
+ * builds the map, the lossless model and the warnings. All accept and reject exactly the
+ * same texts.
  */
 function scan(
   text: string,
   file: string,
   record: Record<string, string> | null,
+  valuesOnly = false,
 ): ParsedDotenv | null {
   const values = new Map<string, string>();
   const entries: Entry[] = [];
@@ -170,6 +201,12 @@ function scan(
     const { key, value, line: keyLine } = entry;
     if (record !== null) {
       record[key] = value;
+      return;
+    }
+    if (valuesOnly) {
+      const size = values.size;
+      values.set(key, value);
+      if (values.size === size) throw new Duplicate();
       return;
     }
     entries.push(entry);

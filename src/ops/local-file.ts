@@ -6,7 +6,13 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { EnvsyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { applyChanges, formatDotenv, parseDocument, type DotenvDocument } from "../dotenv/index.js";
+import {
+  applyChanges,
+  formatDotenv,
+  parseDocument,
+  parseValues,
+  type DotenvDocument,
+} from "../dotenv/index.js";
 import { danglingLinkError, writeFileAtomic } from "../state/atomic-write.js";
 
 /** The local file as read. */
@@ -97,9 +103,20 @@ export async function readLocal(
 ): Promise<LocalFile> {
   const text = await readText(path, displayName);
   if (text === null) return { path, exists: false, values: new Map(), doc: null, text: null };
-  const parsed = parseDocument(text, { filename: displayName });
+  // The values now; the lossless document only when a write needs it (same text, same
+  // reading: parseValues and parseDocument share one scanner).
+  const parsed = parseValues(text, { filename: displayName });
   for (const w of parsed.warnings) logger.warn(`warning: ${w.message}`);
-  return { path, exists: true, values: parsed.values, doc: parsed.doc, text };
+  let doc: DotenvDocument | undefined;
+  return {
+    path,
+    exists: true,
+    values: parsed.values,
+    get doc(): DotenvDocument {
+      return (doc ??= parseDocument(text, { filename: displayName }).doc);
+    },
+    text,
+  };
 }
 
 /** Writes changes into the local file (format-preserving), guarded by the text read. */

@@ -205,35 +205,28 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
     async read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
       // Parameters under the path without the managed-by=envsync tag are left alone,
       // as in Secrets Manager. GetParametersByPath (⌈n/10⌉ sequential pages, the AWS
-      // CLI's calls) returns every parameter under the path but no tags. Without a base,
-      // the managed names come from DescribeParameters (path + tag filters, ⌈n/50⌉
-      // pages, side by side with the values): ⌈n/10⌉ + ⌈n/50⌉ calls. With a base, only
-      // the names the base does not know are asked (⌈new/50⌉ calls). Either way the read
-      // has seen every name under the path and which are envsync's, so the entries made
-      // by other tools come with it (`foreign`) and cost no listing of their own.
+      // CLI's calls) returns every parameter under the path but no tags; the names the
+      // base does not know (all of them without a base) are then asked in parallel
+      // (DescribeParameters by name and tag, 50 a call): ⌈n/10⌉ + ⌈unknown/50⌉ calls,
+      // ⌈n/10⌉ + ⌈unknown/50/concurrency⌉ round trips. (A path + tag DescribeParameters
+      // chain would cost as many calls, all in sequence; ListTagsForResource, one per
+      // name.) The read has seen every name under the path and which are envsync's, so
+      // the entries made by other tools come with it (`foreign`), with no listing of
+      // their own.
       const known = hint.knownKeys ?? new Set<string>();
-      let params: Parameter[];
-      let managed: Set<string>;
-      if (known.size === 0) {
-        [params, managed] = await Promise.all([
-          readByPath(),
-          managedNames({ Key: "Path", Option: "Recursive", Values: [path] }),
-        ]);
-      } else {
-        params = await readByPath();
-        managed = new Set<string>();
-        const unknown: string[] = [];
-        for (const p of params) {
-          if (p.Name === undefined) continue;
-          const key = keyOf(p.Name);
-          if (key !== undefined && known.has(key)) managed.add(p.Name);
-          else unknown.push(p.Name);
-        }
-        await mapLimit(chunk(unknown, DESCRIBE_BATCH), context.concurrency, async (names) => {
-          for (const n of await managedNames({ Key: "Name", Option: "Equals", Values: names }))
-            managed.add(n);
-        });
+      const params = await readByPath();
+      const managed = new Set<string>();
+      const unknown: string[] = [];
+      for (const p of params) {
+        if (p.Name === undefined) continue;
+        const key = keyOf(p.Name);
+        if (key !== undefined && known.has(key)) managed.add(p.Name);
+        else unknown.push(p.Name);
       }
+      await mapLimit(chunk(unknown, DESCRIBE_BATCH), context.concurrency, async (names) => {
+        for (const n of await managedNames({ Key: "Name", Option: "Equals", Values: names }))
+          managed.add(n);
+      });
       const values = new Map<string, string>();
       const versions = new Map<string, string>();
       for (const p of params) {

@@ -9,7 +9,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } f
 import { stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { EnvsyncError, ioError } from "../../errors.js";
-import { applyChanges, formatDotenv, parseDocument } from "../../dotenv/index.js";
+import { applyChanges, formatDotenv, parseDocument, parseValues } from "../../dotenv/index.js";
 import { danglingLinkError, mkdirPrivate, writeFileAtomic } from "../../state/atomic-write.js";
 import { lockWaitFromEnv, withFileLock } from "../../state/lock.js";
 import { checkNames, parseBundleJson } from "../rules.js";
@@ -122,7 +122,7 @@ class FileStore implements Store {
 
   private decode(text: string): Map<string, string> {
     if (this.json) return parseBundleJson(text, this.display);
-    const parsed = parseDocument(text, { filename: this.path });
+    const parsed = parseValues(text, { filename: this.path });
     for (const w of parsed.warnings) this.ctx.logger.warn(`warning: ${w.message}`);
     return parsed.values;
   }

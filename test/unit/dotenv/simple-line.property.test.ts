@@ -3,11 +3,12 @@
  * line with its character loop; a file holding a `\r` takes the loop for every line.
  * Both must read the same text the same way: each generated LF-only text is parsed as
  * is and with a comment line ending in `\r` appended (which adds no entry), and the two
- * results (values, entries with their offsets, warnings, or the error) must agree.
+ * results (values, entries with their offsets, warnings, or the error) must agree. The
+ * values-only reading (`parseValues`) agrees with the document's.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { model, parseDocument, parse } from "../../../src/dotenv/parser.js";
+import { model, parseDocument, parse, parseValues } from "../../../src/dotenv/parser.js";
 import { backslashSoup, dialectDoc, tokenSoup } from "./arbitraries.js";
 
 /** The outcome of parsing `text`: the document's entries and values, or the error. */
@@ -81,6 +82,31 @@ describe("plain lines read by the regular expression and by the loop", () => {
         const a = outcome(text);
         const b = outcome(viaLoop(text));
         expect(b).toEqual(a);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it.each([
+    ["dialect documents", dialectDoc],
+    ["token soup", tokenSoup],
+    ["plain and near-plain lines, duplicates included", simpleish],
+  ] as const)("parseValues gives parseDocument's values, warnings or error on %s", (_n, arb) => {
+    const run = (f: () => unknown): unknown => {
+      try {
+        return f();
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+    fc.assert(
+      fc.property(arb, (text) => {
+        expect(run(() => parseValues(text))).toEqual(
+          run(() => {
+            const r = parseDocument(text);
+            return { values: r.values, warnings: r.warnings };
+          }),
+        );
       }),
       { numRuns: 400 },
     );
