@@ -178,10 +178,18 @@ export interface SeedFlags {
   readonly vaultUrl?: string;
 }
 
-/** Where External Secrets Operator reads a remote: one bundle secret, or one secret per key. */
+/**
+ * Where External Secrets Operator reads a remote: one bundle secret, or one secret per
+ * key. `property` names the field of each per-key secret that holds the value, for
+ * stores whose secrets are maps (Vault's `value`); absent, the secret is the value.
+ */
 export type EsoRemoteRef =
   | { readonly layout: "bundle"; readonly key: string }
-  | { readonly layout: "per-key"; readonly names: ReadonlyMap<string, string> };
+  | {
+      readonly layout: "per-key";
+      readonly names: ReadonlyMap<string, string>;
+      readonly property?: string;
+    };
 
 /** What a store can do, for one remote (the layout decides some of it). */
 export interface Capabilities {
