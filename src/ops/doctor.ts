@@ -1,7 +1,8 @@
 /**
  * `envsync doctor`: checks, in order, the config, the remote URI, where credentials
  * would come from, that the store answers a read, what can be said about write
- * permission without writing, that the local file parses, and that git ignores the
+ * permission without writing, the provider's own online checks (`diagnose` hook: a
+ * token's TTL, what it may do), that the local file parses, and that git ignores the
  * local file and `.envsync/`. Each finding has a status and advice; nothing is
  * written anywhere. Credentials are located the way each cloud SDK's chain looks for
  * them (environment variables and well-known files), without calling the cloud; the
@@ -31,6 +32,8 @@ export type DoctorCheck =
   | "credentials"
   | "reachable"
   | "write"
+  | "token"
+  | "permissions"
   | "local-file"
   | "gitignore";
 
@@ -359,6 +362,21 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
     } finally {
       await store?.close?.();
     }
+    // The provider's own online checks (token TTL, what the credential may do), run even
+    // when the read failed: they often say why.
+    const hooks = hooksOf(uri);
+    if (hooks.diagnose)
+      try {
+        const diagnoses = await hooks.diagnose(uri, session.storeContext);
+        // The store's own answer on permissions replaces "write permission not checked".
+        if (diagnoses.some((d) => d.check === "permissions")) {
+          const i = findings.findIndex((f) => f.check === "write" && f.status === "info");
+          if (i !== -1) findings.splice(i, 1);
+        }
+        for (const d of diagnoses) add(d);
+      } catch (e) {
+        add(failOf("permissions", e, "could not ask the store what the credential may do: "));
+      }
   }
 
   // 6. local file

@@ -191,6 +191,19 @@ export type EsoRemoteRef =
       readonly property?: string;
     };
 
+/**
+ * One online finding of {@link ProviderHooks.diagnose}: what the server says about the
+ * credential itself (`token`) and what it may do on the remote (`permissions`). Never a
+ * secret: no token, no value.
+ */
+export interface Diagnosis {
+  readonly check: "token" | "permissions";
+  readonly status: "ok" | "warn" | "fail" | "info";
+  readonly message: string;
+  /** What to do next (absent when nothing needs doing). */
+  readonly advice?: string;
+}
+
 /** What a store can do, for one remote (the layout decides some of it). */
 export interface Capabilities {
   /** Keeps versions envsync can list and restore (`history`, `rollback`). */
@@ -229,6 +242,12 @@ export interface ProviderHooks {
    * store really writes (it may load the provider's own modules). Absent: ESO cannot.
    */
   remoteRef?(uri: RemoteUri, keys: readonly string[]): Promise<EsoRemoteRef>;
+  /**
+   * `doctor`, online checks (skipped with `--offline`): asks the server about the
+   * credential (e.g. its TTL) and what it may do on `uri` (e.g. Vault's
+   * `sys/capabilities-self`), without writing. May load the provider's own modules.
+   */
+  diagnose?(uri: RemoteUri, context: StoreContext): Promise<readonly Diagnosis[]>;
   /** For stores kept in a local file: its path (doctor checks it is writable; export names manifests after it). */
   localPath?(uri: RemoteUri, cwd: string): string;
 }

@@ -2,7 +2,8 @@
  * What the Vault / OpenBao provider tells envsync besides how to open a store: where
  * the token would come from (as the vault CLI looks, without calling the server), the
  * seed flags, External Secrets Operator references, capabilities. No network, no I/O
- * beyond checking that ~/.vault-token exists.
+ * beyond checking that ~/.vault-token exists — except `diagnose` (doctor's online
+ * checks), which loads the store module lazily and asks the server.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -66,6 +67,10 @@ export const vaultHooks: ProviderHooks = {
         ? `vault:///${path}?endpoint=${encodeURIComponent(seed.vaultUrl)}`
         : `vault:///${path}`;
     },
+  },
+  async diagnose(uri, context) {
+    const { diagnoseRemote } = await import("./kv-store.js");
+    return diagnoseRemote(uri, context);
   },
   remoteRef(uri, keys) {
     // ESO's Vault provider: a SecretStore with `path: MOUNT` (`version: v2`, or v1 for a
