@@ -77,10 +77,15 @@ const readText = (p: string): string | null => {
  * from environment variables and well-known files only: the provider's
  * `credentials()` hook; stores without one need none.
  */
-export function detectCredentials(uri: RemoteUri, env: Environ, home: string): CredentialsFinding {
+export function detectCredentials(
+  uri: RemoteUri,
+  env: Environ,
+  home: string,
+  cwd: string = process.cwd(),
+): CredentialsFinding {
   const hooks = hooksOf(uri);
   return (
-    hooks.credentials?.(uri, env, home) ?? {
+    hooks.credentials?.(uri, env, home, cwd) ?? {
       found: true,
       source: `none needed for ${uri.scheme}: remotes`,
     }
@@ -328,7 +333,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
 
   // 3. credentials
   const { uri } = resolveUri(session.remote);
-  const creds = detectCredentials(uri, env, home);
+  const creds = detectCredentials(uri, env, home, session.storeContext.cwd);
   add({
     check: "credentials",
     status: creds.found ? "ok" : "warn",

@@ -226,9 +226,11 @@ export interface ProviderHooks {
   capabilities?(uri: RemoteUri): Capabilities;
   /**
    * `doctor`: where credentials would come from, seen from environment variables and
-   * well-known files only (never a network call). Absent: the store needs none.
+   * well-known files only (never a network call). `cwd` is the folder relative remote
+   * paths resolve against (the config's folder, as for the store). Absent: the store
+   * needs none.
    */
-  credentials?(uri: RemoteUri, env: Environ, home: string): CredentialsFinding;
+  credentials?(uri: RemoteUri, env: Environ, home: string, cwd: string): CredentialsFinding;
   /**
    * The seed flags as a URI of this provider. `cloud` is the `--cloud` value it answers
    * to; `need(value, flag)` returns the value or throws the usage error naming the flag.

@@ -9,6 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { generateIdentity, identityToRecipient } from "age-encryption";
 import { describe, expect, it } from "vitest";
 import { newKeypair } from "../../src/providers/dotenvx/keys.js";
 import { canary, runCli, tempDir, type CliResult } from "./helpers.js";
@@ -119,5 +120,34 @@ describe("doctor on a dotenvx: remote", () => {
     writeFileSync(join(root, ".gitignore"), ".env\n.envsync/\n");
     const { by } = await doctor(root, [secret, privateKey]);
     expect(by("credentials")?.advice).toMatch(/\.env\.keys is not git-ignored/);
+  });
+});
+
+describe("doctor on a sops: remote from a sub-folder", () => {
+  it("checks the recipients of the file named relative to envsync.yaml", async () => {
+    const root = tempDir("envsync-sops-doctor-");
+    const identity = await generateIdentity();
+    writeFileSync(join(root, "keys.txt"), `${identity}\n`);
+    writeFileSync(
+      join(root, ".sops.yaml"),
+      `creation_rules:\n  - path_regex: \\.enc\\.\n    age: ${await identityToRecipient(identity)}\n`,
+    );
+    writeFileSync(
+      join(root, "envsync.yaml"),
+      'environments:\n  dev:\n    remote: "sops:secrets.enc.env"\n',
+    );
+    const env = { SOPS_AGE_KEY_FILE: join(root, "keys.txt") };
+    writeFileSync(join(root, "seed.json"), JSON.stringify({ A: "1" }));
+    const c = await runCli(["copy", "file:seed.json", "sops:secrets.enc.env"], {
+      cwd: root,
+      env: { HOME: root, ...env },
+    });
+    expect(c.code, c.stderr).toBe(0);
+    const sub = join(root, "app", "src");
+    mkdirSync(sub, { recursive: true });
+    const { by } = await doctor(sub, [identity], env);
+    expect(by("credentials")).toMatchObject({ status: "ok" });
+    expect(by("credentials")?.message).toContain("is a recipient");
+    expect(by("reachable")).toMatchObject({ status: "ok" });
   });
 });
