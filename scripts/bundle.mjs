@@ -3,10 +3,16 @@
 //
 //   bin.js          the launcher: answers --version alone, else requires core.cjs
 //   core.cjs        everything `--help` and the file: commands run
+//   lib.cjs         the library (`import { sync } from "envsync"`), same chunks
 //   chunks/*.cjs    loaded on first use: the YAML + schema parser of envsync.yaml
-//                   (config), `yaml` itself, one per store with its provider code
-//                   (aws, gcp, azure, vault, dotenvx, sops)
+//                   (config), `yaml` itself, the prompts and spinner (ui), one per
+//                   store with its provider code and its SDK bundled in (aws, gcp,
+//                   azure, vault, dotenvx, sops)
 //   *.cache         V8 code caches of the above, from a training run at the end
+//
+// Every package is bundled: the published package has no runtime dependencies
+// (scripts/third-party-notices.mjs lists the licences of what is bundled, from the
+// list of bundled files this script writes to dist/cli.inputs.json).
 //
 // A module that belongs to a chunk is replaced in core.cjs by a small proxy whose
 // exports are getters: the first property read requires the chunk (the "lazy require"
@@ -39,22 +45,29 @@ const CHUNKS = {
   dotenvx: ["providers/dotenvx/"],
   sops: ["providers/sops/"],
 };
-/** Packages left out of the chunks (resolved from node_modules at run time). */
-const EXTERNAL = [
-  "@aws-sdk/*",
-  "@smithy/*",
-  "@google-cloud/*",
-  "google-gax",
-  "@grpc/*",
-  "@azure/*",
-  "@inquirer/*",
-  "ora",
-];
+/**
+ * The SDKs are bundled into their provider's chunk, so the built CLI needs no
+ * node_modules. ENVSYNC_BUNDLE_EXTERNAL_SDKS=1 builds the former layout instead
+ * (SDKs resolved from node_modules at run time), which the bench measures beside the
+ * bundled one (bench/fixed-cost.bench.ts).
+ */
+const EXTERNAL =
+  process.env.ENVSYNC_BUNDLE_EXTERNAL_SDKS === "1"
+    ? ["@aws-sdk/*", "@smithy/*", "@google-cloud/*", "google-gax", "@grpc/*", "@azure/*"]
+    : [];
 /** Built-ins required only on some paths: proxied so start-up does not load them. */
 const LAZY_BUILTINS = ["child_process", "readline"];
-/** Packages only some paths use (config files, export): each is a chunk of its own. */
-const LAZY_PACKAGES = ["yaml"];
-const lazyPackage = new RegExp(`^(${LAZY_PACKAGES.join("|")})$`);
+/**
+ * Packages only some paths use, in chunks of their own: yaml (config files, export),
+ * and the prompts and the spinner (ui: only at a terminal).
+ */
+const PACKAGE_CHUNKS = { yaml: ["yaml"], ui: ["@inquirer/prompts", "ora"] };
+const LAZY_PACKAGES = Object.values(PACKAGE_CHUNKS).flat();
+const packageChunk = Object.fromEntries(
+  Object.entries(PACKAGE_CHUNKS).flatMap(([chunk, pkgs]) => pkgs.map((p) => [p, chunk])),
+);
+const escapeRe = (x) => x.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const lazyPackage = new RegExp(`^(${LAZY_PACKAGES.map(escapeRe).join("|")})$`);
 
 const rel = (abs) => relative(src, abs).split(sep).join("/");
 /** A store's hooks (credentials check, seed flags…) are asked by the core at start-up. */
@@ -107,22 +120,51 @@ const common = {
   external: EXTERNAL,
   define,
   logLevel: "warning",
+  metafile: true,
+};
+/** Every input file that put bytes into an output, over all the builds below. */
+const bundledInputs = new Set();
+const bundle = async (options) => {
+  const r = await build(options);
+  for (const o of Object.values(r.metafile.outputs))
+    for (const [file, i] of Object.entries(o.inputs))
+      if (i.bytesInOutput > 0) bundledInputs.add(file);
+  return r;
 };
 
-// 1. Chunks. The lazily loaded packages first, as they are.
-for (const pkg of LAZY_PACKAGES) {
-  await build({
+// 1. Chunks. The lazily loaded packages first, as they are: a chunk's exports are
+//    its packages' module objects by name.
+/** The export names of each lazily loaded package (read from its built chunk). */
+const packageExports = {};
+for (const [chunk, pkgs] of Object.entries(PACKAGE_CHUNKS)) {
+  const file = join(out, "chunks", `${chunk}.cjs`);
+  await bundle({
     ...common,
-    stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root },
-    outfile: join(out, "chunks", `${pkg}.cjs`),
+    stdin: {
+      contents: pkgs
+        .map((p) => `exports[${JSON.stringify(p)}] = require(${JSON.stringify(p)});`)
+        .join("\n"),
+      resolveDir: root,
+    },
+    outfile: file,
     banner: { js: `${buildLine}\n${banner}` },
   });
+  const loaded = requireHere(file);
+  for (const p of pkgs) packageExports[p] = Object.keys(loaded[p]);
 }
-/** In a chunk, a lazily loaded package is the chunk file beside it. */
+/**
+ * In a chunk, a lazily loaded package is asked of the host (which loads its chunk once,
+ * with its code cache): chunks never require files themselves, so they also load from
+ * the standalone binary's embedded assets (scripts/build-binary.mjs).
+ */
 const packageChunks = {
   name: "package-chunks",
   setup(b) {
-    b.onResolve({ filter: lazyPackage }, (a) => ({ path: `./${a.path}.cjs`, external: true }));
+    b.onResolve({ filter: lazyPackage }, (a) => ({ path: a.path, namespace: "package-chunk" }));
+    b.onLoad({ filter: /.*/, namespace: "package-chunk" }, (a) => ({
+      contents: `module.exports = __envsyncHost(${JSON.stringify(`package:${packageChunk[a.path]}`)})[${JSON.stringify(a.path)}];`,
+      loader: "js",
+    }));
   },
 };
 
@@ -136,7 +178,7 @@ for (const name of Object.keys(CHUNKS)) {
     await Promise.all(mods.map(async (m) => [m, await exportsOf(m)])),
   );
   const entry = mods.map((m, i) => `export * as m${i} from ${JSON.stringify(join(src, m))};`);
-  await build({
+  await bundle({
     ...common,
     stdin: { contents: entry.join("\n"), resolveDir: src, sourcefile: `chunk-${name}.js` },
     outfile: join(out, "chunks", `${name}.cjs`),
@@ -176,7 +218,7 @@ const loader = [
     (m) => `  ${JSON.stringify(m)}: () => require(${JSON.stringify(join(src, m))}),`,
   ),
   `};`,
-  `const hostModule = (id) => host[id]();`,
+  `const hostModule = (id) => id.startsWith("package:") ? exports.loadPackage(id.slice(8)) : host[id]();`,
   `const loaded = {};`,
   `const file = (name) => join(__dirname, "chunks", name + ".cjs");`,
   `exports.load = (name) => (loaded[name] ??= requireWithCodeCache(file(name))(hostModule));`,
@@ -192,9 +234,10 @@ const proxy = (load, names) =>
     ),
   ].join("\n");
 
-await build({
+await bundle({
   ...common,
-  entryPoints: { core: join(src, "cli", "main.ts") },
+  // core: the CLI; lib: the library (`import … from "envsync"`), sharing the chunks.
+  entryPoints: { core: join(src, "cli", "main.ts"), lib: join(src, "index.ts") },
   outdir: out,
   outExtension: { ".js": ".cjs" },
   banner: { js: `${buildLine}\n${banner}` },
@@ -237,8 +280,8 @@ await build({
         }));
         b.onLoad({ filter: /.*/, namespace: "lazy-package" }, (a) => ({
           contents: proxy(
-            `require("envsync:chunk-loader").loadPackage(${JSON.stringify(a.path)})`,
-            Object.keys(requireHere(a.path)),
+            `require("envsync:chunk-loader").loadPackage(${JSON.stringify(packageChunk[a.path])})[${JSON.stringify(a.path)}]`,
+            packageExports[a.path],
           ),
           loader: "js",
         }));
@@ -260,7 +303,7 @@ await build({
 });
 
 // 3. The launcher.
-await build({
+await bundle({
   ...common,
   entryPoints: { bin: join(src, "cli", "bin.ts") },
   outdir: out,
@@ -275,17 +318,49 @@ await build({
   ],
 });
 
+// The files bundled, for scripts/third-party-notices.mjs (not shipped).
+writeFileSync(`${out}.inputs.json`, JSON.stringify([...bundledInputs].sort(), null, 1) + "\n");
+
 // dist/ is ESM ("type": "module"); the CLI folder is CommonJS.
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
 
-// 4. Code caches (src/cli/code-cache.ts): a training run of a file: diff with an
-//    envsync.yaml, which loads the core, the config parser and yaml, writes the bytecode
-//    V8 compiled for them beside each file.
+// 4. Code caches (src/cli/code-cache.ts): training runs write the bytecode V8 compiled
+//    beside each file they loaded. First one run per cloud store against a closed port
+//    (it loads the store's chunk with its SDK, builds the client, fails to connect),
+//    then a file: diff with an envsync.yaml, which loads the core, the config parser and
+//    yaml; it runs last, so the core's cache is the one of the local commands.
 const train = mkdtempSync(join(tmpdir(), "envsync-train-"));
+const closed = "http://127.0.0.1:9";
+const providerRuns = [
+  `aws-sm://x?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
+  `gcp-sm://p/s?endpoint=${closed}`,
+  "azure-kv://127.0.0.1:9/s",
+  "vault:///secret/x",
+];
+const trainingEnv = {
+  ...process.env,
+  ENVSYNC_BUILD_WRITE_CODE_CACHE: "1",
+  NO_COLOR: "1",
+  AWS_ACCESS_KEY_ID: "training",
+  AWS_SECRET_ACCESS_KEY: "training",
+  AWS_EC2_METADATA_DISABLED: "true",
+  VAULT_ADDR: closed,
+  VAULT_TOKEN: "training",
+};
 try {
   const lines = Array.from({ length: 200 }, (_, i) => `KEY_${i}=value-${i}`);
   writeFileSync(join(train, ".env"), lines.join("\n") + "\n");
+  for (const remote of providerRuns) {
+    const r = spawnSync(
+      process.execPath,
+      [join(out, "bin.js"), "diff", "-r", remote, "--retries", "0"],
+      { cwd: train, env: trainingEnv, encoding: "utf8", timeout: 120_000 },
+    );
+    // Exit 1 (cannot connect) is the expected end; anything else is a broken chunk.
+    if (r.status !== 1 || !/NETWORK/.test(r.stderr))
+      throw new Error(`training run on ${remote} failed (${r.status}): ${r.stderr}`);
+  }
   writeFileSync(join(train, "remote.env"), [...lines.slice(1), "NEW=1"].join("\n") + "\n");
   writeFileSync(
     join(train, "envsync.yaml"),
@@ -293,7 +368,7 @@ try {
   );
   const r = spawnSync(process.execPath, [join(out, "bin.js"), "diff"], {
     cwd: train,
-    env: { ...process.env, ENVSYNC_BUILD_WRITE_CODE_CACHE: "1", NO_COLOR: "1" },
+    env: trainingEnv,
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`training run failed (${r.status}): ${r.stderr}`);

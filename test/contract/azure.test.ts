@@ -363,7 +363,7 @@ describe("azure-kv errors users meet", () => {
       {
         env,
         encoding: "utf8",
-        timeout: 55_000,
+        timeout: 110_000,
       },
     );
     const result = JSON.parse(out.trim().split("\n").pop() ?? "{}") as {

@@ -16,6 +16,14 @@ export const BIN =
   process.env.ENVSYNC_TEST_BIN ??
   resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/cli/bin.js");
 
+/**
+ * The command line that runs `envsync ARGS`: `node BIN ARGS` for the script build, `BIN
+ * ARGS` when ENVSYNC_TEST_BIN names a standalone executable (`npm run build:binary`).
+ */
+export function binCommand(args: readonly string[]): [string, string[]] {
+  return /\.[cm]?js$/.test(BIN) ? [process.execPath, [BIN, ...args]] : [BIN, [...args]];
+}
+
 /** `scheme://user:password@` with a password that is not the mask. */
 const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^\s/@:*]+:(?!\*\*\*@)[^\s/@]+@/i;
 
@@ -42,7 +50,7 @@ export function runCli(
   return new Promise((resolvePromise, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...opts.env };
     delete env.CI_FORCE_TTY;
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(...binCommand(args), {
       cwd: opts.cwd,
       env: env,
       stdio: ["pipe", "pipe", "pipe"],
@@ -233,7 +241,7 @@ export function startCli(
   opts: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number },
 ): RunningCli {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...opts.env };
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(...binCommand(args), {
     cwd: opts.cwd,
     env,
     stdio: ["ignore", "pipe", "pipe"],
