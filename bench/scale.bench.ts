@@ -32,9 +32,9 @@ interface Measured {
 
 /**
  * Per-command limit; the whole process group is killed when it runs out. Past the goal
- * the row is missed anyway: 3 minutes bounds the run (the figure then reads "stopped").
+ * the row is missed anyway: 2.5 minutes bounds the run (the figure then reads "stopped").
  */
-const LIMIT_MS = Number(process.env.ENVSYNC_BENCH_SCALE_LIMIT_MS ?? 180_000);
+const LIMIT_MS = Number(process.env.ENVSYNC_BENCH_SCALE_LIMIT_MS ?? 150_000);
 
 function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Measured> {
   const t0 = process.hrtime.bigint();
