@@ -24,7 +24,7 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { build } from "esbuild";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -55,6 +55,41 @@ const EXTERNAL =
   process.env.ENVSYNC_BUNDLE_EXTERNAL_SDKS === "1"
     ? ["@aws-sdk/*", "@smithy/*", "@google-cloud/*", "google-gax", "@grpc/*", "@azure/*"]
     : [];
+/**
+ * The names of built-in `mod` that src imports by name (its proxy defines only these:
+ * each importer's copy of them costs start-up); all of them when some file takes the
+ * module whole (`import * as`, a default or a dynamic import).
+ */
+function builtinNames(mod) {
+  const all = Object.keys(requireHere(`node:${mod}`));
+  const spec = `"(?:node:)?${mod.replace("/", "\\/")}"`;
+  const named = new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*${spec}`, "g");
+  const whole = new RegExp(
+    `import\\s+(?:\\*\\s+as\\s+\\w+|\\w+)\\s+from\\s*${spec}|import\\(\\s*${spec}|require\\(\\s*${spec}`,
+  );
+  const used = new Set();
+  const files = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? files(join(dir, e.name))
+        : e.name.endsWith(".ts")
+          ? [join(dir, e.name)]
+          : [],
+    );
+  for (const f of files(src)) {
+    const text = readFileSync(f, "utf8");
+    if (whole.test(text)) return all;
+    for (const m of text.matchAll(named))
+      for (const part of m[1].split(",")) {
+        const name = part
+          .trim()
+          .replace(/^type\s+/, "")
+          .split(/\s+as\s+/)[0];
+        if (name && !/^type\s/.test(part.trim())) used.add(name);
+      }
+  }
+  return all.filter((n) => used.has(n));
+}
 /** Built-ins required only on some paths: proxied so start-up does not load them. */
 const LAZY_BUILTINS = ["child_process", "readline", "crypto", "os", "fs/promises"];
 /**
@@ -291,10 +326,7 @@ await bundle({
             : { path: a.path.replace(/^node:/, ""), namespace: "lazy-builtin" },
         );
         b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (a) => ({
-          contents: proxy(
-            `require(${JSON.stringify(`node:${a.path}`)})`,
-            Object.keys(requireHere(`node:${a.path}`)),
-          ),
+          contents: proxy(`require(${JSON.stringify(`node:${a.path}`)})`, builtinNames(a.path)),
           loader: "js",
         }));
       },
