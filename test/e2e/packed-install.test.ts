@@ -6,14 +6,16 @@
  * scenario per store on its emulator, all run by the installed CLI, far from this
  * tree's node_modules.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { requireEnv } from "../harness/require-env.js";
 import { assertNoCanary, canary, tempDir } from "./helpers.js";
 
+const execFileAsync = promisify(execFile);
 const root = resolve(import.meta.dirname, "..", "..");
 const MAX_INSTALLED_BYTES = 20 * 2 ** 20;
 const canaries: string[] = [];
@@ -29,14 +31,21 @@ function bytesUnder(dir: string): number {
   return n;
 }
 
-function npm(args: string[], cwd: string, cache: string): string {
-  const r = spawnSync("npm", args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: "false" },
-  });
-  if (r.status !== 0) throw new Error(`npm ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
+/** Runs npm (asynchronously: a blocked test worker misses the run's heartbeats). */
+async function npm(args: string[], cwd: string, cache: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync("npm", args, {
+      cwd,
+      encoding: "utf8",
+      maxBuffer: 64 * 2 ** 20,
+      env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: "false" },
+    });
+    return stdout;
+  } catch (e) {
+    throw new Error(
+      `npm ${args.join(" ")} failed: ${(e as { stderr?: string }).stderr ?? String(e)}`,
+    );
+  }
 }
 
 let bin = "";
@@ -82,7 +91,7 @@ async function initAndSync(uri: string, dotenv: string): Promise<string> {
   return dir;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!existsSync(join(root, "dist", "cli", "bin.js")))
     throw new Error("dist/cli is missing: run `npm run build` first (npm test does).");
   const work = tempDir("envsync-packed-");
@@ -90,18 +99,18 @@ beforeAll(() => {
   // --ignore-scripts: pack the tree as built; `prepare` would rebuild dist/ under the
   // other test files running now.
   const packed = JSON.parse(
-    npm(["pack", "--ignore-scripts", "--json", "--pack-destination", work], root, cache),
+    await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", work], root, cache),
   ) as { filename: string }[];
   app = join(work, "app");
-  spawnSync("mkdir", [app]);
+  mkdirSync(app);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", version: "1.0.0" }));
-  npm(
+  await npm(
     ["install", "--offline", "--no-audit", "--no-fund", join(work, packed[0]!.filename)],
     app,
     cache,
   );
   bin = join(app, "node_modules", ".bin", "envsync");
-}, 120_000);
+}, 600_000);
 
 describe("the packed package installed into an empty folder", () => {
   it("installs exactly one package, under 20 MB, with its licence notices", () => {
