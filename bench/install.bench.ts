@@ -231,9 +231,30 @@ function measure(): BenchRow[] {
       ),
     );
   }
+  // Cold `npx` from the tarball itself: an empty npm cache each run, so npx unpacks the
+  // package before it runs it (what a first `npx ./envsync-X.tgz` costs a user).
+  const fromTarball: number[] = [];
+  for (let i = 0; i < INSTALLS + 2; i++) {
+    const cache = mkdtempSync(join(work, "npx-cache-"));
+    const t0 = process.hrtime.bigint();
+    npm(["exec", "--yes", "--offline", "--package", afterTgz, "--", "envsync", "--version"], cwd, {
+      npm_config_cache: cache,
+    });
+    fromTarball.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const cold = stats(fromTarball);
+  rows.push({
+    name: "cold `npx --package ./envsync-X.tgz envsync --version`, empty npm cache: wall time",
+    ours: fmt(cold),
+    baseline: "–",
+    ratio: "–",
+    goal: "≤ 5 s",
+    met: cold.median <= 5000,
+    note: "npx unpacks the tarball into its cache first; npx's own start-up included",
+  });
   const npx = stats(r["npx --version"]!.map((s) => s.wall_ms));
   rows.push({
-    name: "cold `npx envsync --version` in the folder the tarball was installed into: wall time",
+    name: "`npx envsync --version` in the folder the tarball was installed into: wall time",
     ours: fmt(npx),
     baseline: "–",
     ratio: "–",
