@@ -37,7 +37,7 @@ export async function adopt(opts: AdoptOptions = {}): Promise<AdoptResult> {
   if (!access) {
     throw new EnvsyncError(
       "USAGE",
-      `${session.remoteDisplay} has no entries envsync could adopt: adopt works on per-key AWS and Azure remotes (aws-ssm://PATH/*, aws-sm://PREFIX/*, azure-kv://VAULT/PREFIX*).`,
+      `${session.remoteDisplay} has no entries envsync could adopt: adopt works on per-key AWS, Google and Azure remotes (aws-ssm://PATH/*, aws-sm://PREFIX/*, gcp-sm://PROJECT/PREFIX*, azure-kv://VAULT/PREFIX*).`,
       { hint: "Point --remote at the prefix the other tool wrote, e.g. aws-ssm://myapp/*." },
     );
   }

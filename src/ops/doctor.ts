@@ -1,7 +1,8 @@
 /**
  * `envsync doctor`: checks, in order, the config, the remote URI, where credentials
  * would come from, that the store answers a read, what can be said about write
- * permission without writing, that the local file parses, and that git ignores the
+ * permission without writing, the provider's own online checks (`diagnose` hook: a
+ * token's TTL, what it may do), that the local file parses, and that git ignores the
  * local file and `.envsync/`. Each finding has a status and advice; nothing is
  * written anywhere. Credentials are located the way each cloud SDK's chain looks for
  * them (environment variables and well-known files), without calling the cloud; the
@@ -31,6 +32,8 @@ export type DoctorCheck =
   | "credentials"
   | "reachable"
   | "write"
+  | "token"
+  | "permissions"
   | "local-file"
   | "gitignore";
 
@@ -74,10 +77,15 @@ const readText = (p: string): string | null => {
  * from environment variables and well-known files only: the provider's
  * `credentials()` hook; stores without one need none.
  */
-export function detectCredentials(uri: RemoteUri, env: Environ, home: string): CredentialsFinding {
+export function detectCredentials(
+  uri: RemoteUri,
+  env: Environ,
+  home: string,
+  cwd: string = process.cwd(),
+): CredentialsFinding {
   const hooks = hooksOf(uri);
   return (
-    hooks.credentials?.(uri, env, home) ?? {
+    hooks.credentials?.(uri, env, home, cwd) ?? {
       found: true,
       source: `none needed for ${uri.scheme}: remotes`,
     }
@@ -325,7 +333,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
 
   // 3. credentials
   const { uri } = resolveUri(session.remote);
-  const creds = detectCredentials(uri, env, home);
+  const creds = detectCredentials(uri, env, home, session.storeContext.cwd);
   add({
     check: "credentials",
     status: creds.found ? "ok" : "warn",
@@ -359,6 +367,21 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
     } finally {
       await store?.close?.();
     }
+    // The provider's own online checks (token TTL, what the credential may do), run even
+    // when the read failed: they often say why.
+    const hooks = hooksOf(uri);
+    if (hooks.diagnose)
+      try {
+        const diagnoses = await hooks.diagnose(uri, session.storeContext);
+        // The store's own answer on permissions replaces "write permission not checked".
+        if (diagnoses.some((d) => d.check === "permissions")) {
+          const i = findings.findIndex((f) => f.check === "write" && f.status === "info");
+          if (i !== -1) findings.splice(i, 1);
+        }
+        for (const d of diagnoses) add(d);
+      } catch (e) {
+        add(failOf("permissions", e, "could not ask the store what the credential may do: "));
+      }
   }
 
   // 6. local file

@@ -255,7 +255,8 @@ export const EXTERNAL_SECRET_API_VERSION = "external-secrets.io/v1";
  * An External Secrets Operator `ExternalSecret` (`external-secrets.io/v1`) that makes
  * a Kubernetes Secret of the same keys from the same remote envsync writes: bundle
  * layouts with `dataFrom: [{extract: {key}}]`, per-key layouts with one `data` entry
- * per key (`secretKey` the env key, `remoteRef.key` the store's name for it).
+ * per key (`secretKey` the env key, `remoteRef.key` the store's name for it, and
+ * `remoteRef.property` the field holding the value when the store keeps maps).
  */
 export function toExternalSecret(ref: EsoRemoteRef, o: ExternalSecretOptions): string {
   checkManifest(o);
@@ -273,7 +274,9 @@ export function toExternalSecret(ref: EsoRemoteRef, o: ExternalSecretOptions): s
     const data: unknown[] = [];
     for (const [key, name] of sortedValues(ref.names)) {
       checkDataKey("external-secret", key);
-      data.push({ secretKey: key, remoteRef: { key: name } });
+      const remoteRef =
+        ref.property === undefined ? { key: name } : { key: name, property: ref.property };
+      data.push({ secretKey: key, remoteRef });
     }
     spec.data = data;
   }

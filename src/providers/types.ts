@@ -178,10 +178,31 @@ export interface SeedFlags {
   readonly vaultUrl?: string;
 }
 
-/** Where External Secrets Operator reads a remote: one bundle secret, or one secret per key. */
+/**
+ * Where External Secrets Operator reads a remote: one bundle secret, or one secret per
+ * key. `property` names the field of each per-key secret that holds the value, for
+ * stores whose secrets are maps (Vault's `value`); absent, the secret is the value.
+ */
 export type EsoRemoteRef =
   | { readonly layout: "bundle"; readonly key: string }
-  | { readonly layout: "per-key"; readonly names: ReadonlyMap<string, string> };
+  | {
+      readonly layout: "per-key";
+      readonly names: ReadonlyMap<string, string>;
+      readonly property?: string;
+    };
+
+/**
+ * One online finding of {@link ProviderHooks.diagnose}: what the server says about the
+ * credential itself (`token`) and what it may do on the remote (`permissions`). Never a
+ * secret: no token, no value.
+ */
+export interface Diagnosis {
+  readonly check: "token" | "permissions";
+  readonly status: "ok" | "warn" | "fail" | "info";
+  readonly message: string;
+  /** What to do next (absent when nothing needs doing). */
+  readonly advice?: string;
+}
 
 /** What a store can do, for one remote (the layout decides some of it). */
 export interface Capabilities {
@@ -205,9 +226,11 @@ export interface ProviderHooks {
   capabilities?(uri: RemoteUri): Capabilities;
   /**
    * `doctor`: where credentials would come from, seen from environment variables and
-   * well-known files only (never a network call). Absent: the store needs none.
+   * well-known files only (never a network call). `cwd` is the folder relative remote
+   * paths resolve against (the config's folder, as for the store). Absent: the store
+   * needs none.
    */
-  credentials?(uri: RemoteUri, env: Environ, home: string): CredentialsFinding;
+  credentials?(uri: RemoteUri, env: Environ, home: string, cwd: string): CredentialsFinding;
   /**
    * The seed flags as a URI of this provider. `cloud` is the `--cloud` value it answers
    * to; `need(value, flag)` returns the value or throws the usage error naming the flag.
@@ -221,6 +244,12 @@ export interface ProviderHooks {
    * store really writes (it may load the provider's own modules). Absent: ESO cannot.
    */
   remoteRef?(uri: RemoteUri, keys: readonly string[]): Promise<EsoRemoteRef>;
+  /**
+   * `doctor`, online checks (skipped with `--offline`): asks the server about the
+   * credential (e.g. its TTL) and what it may do on `uri` (e.g. Vault's
+   * `sys/capabilities-self`), without writing. May load the provider's own modules.
+   */
+  diagnose?(uri: RemoteUri, context: StoreContext): Promise<readonly Diagnosis[]>;
   /** For stores kept in a local file: its path (doctor checks it is writable; export names manifests after it). */
   localPath?(uri: RemoteUri, cwd: string): string;
 }

@@ -266,7 +266,7 @@ describe("aws-sm per-key call counts (moto)", () => {
     expect(after.values.get("KEY_0100")).toBe("changed-100");
     expect(after.values.get("KEY_0101")).toBe("value-101");
     await s.close?.();
-  }, 120_000);
+  });
 });
 
 describe("aws-ssm specifics (moto)", () => {

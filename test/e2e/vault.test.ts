@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { baoApi, VAULT_ADDR_VAR, VAULT_TOKEN_VAR } from "../harness/emulators/openbao.js";
 import { requireEnv } from "../harness/require-env.js";
 import {
@@ -204,7 +205,7 @@ describe("vault through the provider hooks (seed flags, doctor, ESO export)", ()
     expect(none.stdout + none.stderr).toMatch(/vault login/);
   });
 
-  it("export --format external-secret: a bundle manifest for ESO's Vault provider; per-key is refused (exit 2)", async () => {
+  it("export --format external-secret: bundle → dataFrom.extract; per-key → key PREFIX/KEY with property value", async () => {
     const path = `e2e-${rand()}/eso`;
     const dir = workdir(`vault:///secret/${path}`, { A: guard.make("A") });
     expect((await cli(["push"], dir)).code).toBe(0);
@@ -215,14 +216,29 @@ describe("vault through the provider hooks (seed flags, doctor, ESO export)", ()
     expect(eso.code, eso.stderr).toBe(0);
     expect(eso.stdout).toMatch(/kind: ExternalSecret/);
     expect(eso.stdout).toMatch(/dataFrom:\n\s+- extract:\n\s+key: e2e-[0-9a-f]+\/eso/);
-    const pk = workdir(`vault:///secret/${path}-pk/*`, { B: guard.make("B") });
+    const pk = workdir(`vault:///secret/${path}-pk/*`, { B: guard.make("B"), C: guard.make("C") });
     expect((await cli(["push"], pk)).code).toBe(0);
-    const refused = await cli(
+    const perKey = await cli(
       ["export", "--format", "external-secret", "--secret-store", "vault-backend"],
       pk,
     );
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/property: value/);
+    expect(perKey.code, perKey.stderr).toBe(0);
+    const doc = parseYaml(perKey.stdout) as {
+      spec: { data: { secretKey: string; remoteRef: { key: string; property: string } }[] };
+    };
+    expect(doc.spec.data).toEqual(
+      ["B", "C"].map((k) => ({
+        secretKey: k,
+        remoteRef: { key: `${path}-pk/${k}`, property: "value" },
+      })),
+    );
+    // What ESO would read: the `value` field of the secret at that path in the mount.
+    for (const { secretKey, remoteRef } of doc.spec.data) {
+      const data = await secretData(remoteRef.key);
+      expect(data?.[remoteRef.property]).toBe(
+        readFileSync(join(pk, ".env"), "utf8").match(new RegExp(`^${secretKey}=(.*)$`, "m"))?.[1],
+      );
+    }
   });
 });
 

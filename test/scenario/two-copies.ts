@@ -32,8 +32,11 @@ import {
 
 /** Options of {@link runTwoCopiesScenario}. */
 export interface ScenarioOptions {
-  /** Environment every CLI run gets (e.g. credentials); the harness's is inherited. */
-  readonly env?: Record<string, string | undefined>;
+  /**
+   * Environment every CLI run and the in-process remote reads get (e.g. credentials), or
+   * a function returning it (read when a test runs); the harness's is inherited.
+   */
+  readonly env?: Record<string, string | undefined> | (() => Record<string, string | undefined>);
 }
 
 /** Registers the two-working-copies story for one store under `name`. */
@@ -49,8 +52,10 @@ export function runTwoCopiesScenario(
     return c;
   };
 
+  const extraEnv = (): Record<string, string | undefined> =>
+    typeof options.env === "function" ? options.env() : (options.env ?? {});
   async function cli(cwd: string, args: string[]): Promise<CliResult> {
-    const r = await runCli(args, { cwd, env: options.env ?? {} });
+    const r = await runCli(args, { cwd, env: extraEnv() });
     assertNoCanary(canaries, {
       [`stdout of envsync ${args.join(" ")}`]: r.stdout,
       [`stderr of envsync ${args.join(" ")}`]: r.stderr,
@@ -71,7 +76,7 @@ export function runTwoCopiesScenario(
   async function remoteValues(uri: string): Promise<Record<string, string>> {
     const store = await openStore(uri, {
       cwd: process.cwd(),
-      env: process.env,
+      env: { ...process.env, ...extraEnv() },
       logger: silentLogger,
       concurrency: 8,
     });
@@ -198,7 +203,7 @@ export function runTwoCopiesScenario(
       await ok(B, ["sync"]);
       // Both change X (per-key stores guard each key they touch) and each adds a key.
       writeFileSync(join(A, ".env"), "X=from-a\nY=1\nFROM_A=1\n");
-      const run = startPaused(["sync"], { cwd: A, env: options.env ?? {} });
+      const run = startPaused(["sync"], { cwd: A, env: extraEnv() });
       await run.ready;
       writeFileSync(join(B, ".env"), "X=from-b\nY=1\nFROM_B=1\n");
       await ok(B, ["sync"]);

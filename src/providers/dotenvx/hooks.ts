@@ -101,6 +101,6 @@ export function dotenvxCredentials(uri: RemoteUri, env: Environ, cwd: string): C
 export const dotenvxHooks: ProviderHooks = {
   example: "dotenvx:PATH (a dotenvx-encrypted .env file)",
   capabilities: () => ({ versions: false, softDelete: false, compareAndSwap: true }),
-  credentials: (uri, env) => dotenvxCredentials(uri, env, process.cwd()),
+  credentials: (uri, env, _home, cwd) => dotenvxCredentials(uri, env, cwd),
   localPath: (uri, cwd) => resolve(cwd, uri.target),
 };

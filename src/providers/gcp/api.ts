@@ -24,8 +24,13 @@ export interface GsmApi {
     parent: string,
     pageToken: string,
   ): Promise<{ secrets: ListedSecret[]; next: string }>;
-  /** GetSecret: labels and annotations. */
+  /** GetSecret: labels, annotations and etag. */
   getSecret(name: string): Promise<ListedSecret>;
+  /**
+   * UpdateSecret with `update_mask: labels`: replaces the secret's labels with `labels`,
+   * only if its etag is still `etag` (FAILED_PRECONDITION otherwise). Versions are untouched.
+   */
+  updateSecretLabels(name: string, labels: Record<string, string>, etag: string): Promise<void>;
   /** CreateSecret with automatic replication. */
   createSecret(
     parent: string,
@@ -143,6 +148,7 @@ export function createGsmApi(
           name: s.name ?? "",
           labels: { ...s.labels },
           annotations: { ...s.annotations },
+          ...(s.etag ? { etag: s.etag } : {}),
         })),
         next: res?.nextPageToken ?? "",
       };
@@ -150,7 +156,22 @@ export function createGsmApi(
     async getSecret(name) {
       await start();
       const [s] = await client.getSecret({ name }, opts);
-      return { name: s.name ?? name, labels: { ...s.labels }, annotations: { ...s.annotations } };
+      return {
+        name: s.name ?? name,
+        labels: { ...s.labels },
+        annotations: { ...s.annotations },
+        ...(s.etag ? { etag: s.etag } : {}),
+      };
+    },
+    async updateSecretLabels(name, labels, etag) {
+      await start();
+      await client.updateSecret(
+        {
+          secret: { name, labels, ...(etag ? { etag } : {}) },
+          updateMask: { paths: ["labels"] },
+        },
+        opts,
+      );
     },
     async createSecret(parent, secretId, labels, annotations) {
       await start();

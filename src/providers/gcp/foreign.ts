@@ -2,16 +2,16 @@
  * Foreign entries of a per-key Google Secret Manager remote: secrets whose id starts
  * with the prefix but lack the label `managed-by=envsync` (made by `gcloud`, Terraform,
  * the console). Listing reads metadata (ListSecrets); reading accesses each one's
- * `latest` version. Adopting is not offered on Google yet: the label is set with
- * `gcloud secrets update ID --update-labels=managed-by=envsync`.
+ * `latest` version. Adopting adds the label with UpdateSecret (`update_mask: labels`,
+ * the secret's other labels kept), guarded by the secret's etag: a label change made
+ * meanwhile by someone else is re-read and kept, never overwritten.
  */
-import { EnvsyncError } from "../../errors.js";
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
 import { displayUri, parseRemoteUri } from "../uri.js";
 import { createGsmApi } from "./api.js";
-import { toEnvsyncError } from "./errors.js";
+import { grpcCode, toEnvsyncError } from "./errors.js";
 import { ENDPOINT_ENV } from "./secret-manager.js";
 import {
   KEY_ANNOTATION,
@@ -20,6 +20,9 @@ import {
   parseGcpTarget,
   secretIdOf,
 } from "./target.js";
+
+/** Tries of GetSecret + UpdateSecret when the etag moved in between. */
+const ETAG_ATTEMPTS = 5;
 
 /** The foreign-entry access of a per-key `gcp-sm://` remote (null for a bundle). */
 export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
@@ -72,12 +75,26 @@ export function openForeign(raw: string, context: StoreContext): ForeignAccess |
       });
       return out;
     },
-    adopt() {
-      return Promise.reject(
-        new EnvsyncError("USAGE", `envsync adopt cannot tag secrets on ${display} yet.`, {
-          hint: "Label each one yourself: gcloud secrets update ID --update-labels=managed-by=envsync (then envsync reads it).",
-        }),
-      );
+    async adopt(entries) {
+      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+        const name = `${parent}/secrets/${e.name}`;
+        // GetSecret then UpdateSecret with its etag: a concurrent label edit makes the
+        // update fail (FAILED_PRECONDITION) and it is redone on the fresh labels.
+        for (let attempt = 1; ; attempt++) {
+          const s = await guard("read the labels of", () => api.getSecret(name));
+          if (s.labels[MANAGED_LABEL.key] === MANAGED_LABEL.value) return;
+          const labels = { ...s.labels, [MANAGED_LABEL.key]: MANAGED_LABEL.value };
+          try {
+            await api.updateSecretLabels(name, labels, s.etag ?? "");
+            return;
+          } catch (err) {
+            // FAILED_PRECONDITION (9): the etag moved since GetSecret.
+            const moved = grpcCode(err) === 9;
+            if (moved && attempt < ETAG_ATTEMPTS) continue;
+            throw toEnvsyncError(err, "label", display, target.project);
+          }
+        }
+      });
     },
     close: () => api.close(),
   };

@@ -163,6 +163,8 @@ export interface ListedSecret {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
+  /** The secret's etag (quoted, AIP-154), when the server sends one. */
+  readonly etag?: string;
 }
 
 /**

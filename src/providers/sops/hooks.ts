@@ -128,6 +128,6 @@ export function sopsCredentials(uri: RemoteUri, env: Environ, cwd: string): Cred
 export const sopsHooks: ProviderHooks = {
   example: "sops:PATH (SOPS with age; .env, .json, .yaml)",
   capabilities: () => ({ versions: false, softDelete: false, compareAndSwap: true }),
-  credentials: (uri, env) => sopsCredentials(uri, env, process.cwd()),
+  credentials: (uri, env, _home, cwd) => sopsCredentials(uri, env, cwd),
   localPath: (uri, cwd) => resolve(cwd, uri.target),
 };

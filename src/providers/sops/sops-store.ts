@@ -446,22 +446,45 @@ class SopsStore implements Store {
     void next;
   }
 
-  /** A value token for `key` in this file: encrypted unless the rules leave it plain. */
+  /**
+   * A value token for `key` in this file: encrypted unless the rules leave it plain
+   * (`encrypt` overrides the rules' answer). Keys left plain are noted for the warning.
+   */
   private token(
     key: string,
     value: string,
     rules: CryptRules,
     dataKey: Uint8Array,
     stack: readonly (readonly string[])[],
+    encrypt?: boolean,
   ): string {
-    if (shouldEncrypt(rules, [key], stack, false)) {
+    this.plainRules = rules;
+    if (encrypt ?? shouldEncrypt(rules, [key], stack, false)) {
       const enc = encryptValue(value, dataKey, aadOf([key]));
       if (this.format === "json") return JSON.stringify(enc);
       if (this.format === "yaml") return enc === "" ? '""' : enc;
       return enc;
     }
+    this.leftPlain.push(key);
     if (this.format === "dotenv") return value.replaceAll("\n", "\\n");
     return JSON.stringify(value);
+  }
+
+  /** Keys the last write stored unencrypted because of the file's rules, and those rules. */
+  private leftPlain: string[] = [];
+  private plainRules: CryptRules = {};
+
+  /** Says which keys a rule left unencrypted (names only), as sops would store them. */
+  private warnPlain(): void {
+    const rules = this.plainRules;
+    if (this.leftPlain.length === 0) return;
+    const which = Object.entries(rules)
+      .filter(([k, v]) => k !== "mac_only_encrypted" && typeof v === "string")
+      .map(([k, v]) => `${k} ${String(v)}`)
+      .join(", ");
+    this.ctx.logger.warn(
+      `${this.display}: ${[...new Set(this.leftPlain)].sort().join(", ")} stored unencrypted: the file's SOPS rule (${which}) leaves ${this.leftPlain.length === 1 ? "it" : "them"} in plain text, as sops does.`,
+    );
   }
 
   async write(changes: ChangeSet, expected: RemoteSnapshot): Promise<WriteResult> {
@@ -474,11 +497,13 @@ class SopsStore implements Store {
           hint: "Nothing was written. Run the command again: envsync merges the other change.",
         });
       }
+      this.leftPlain = [];
       const text =
         current === null ? await this.create(changes) : await this.update(current, changes);
       await writeFileAtomic(this.path, text, {
         backupDir: join(this.ctx.cwd, ".envsync", "backups"),
       });
+      this.warnPlain();
       return { version: contentVersion(text), writeCalls: 1 };
     });
   }
@@ -491,6 +516,9 @@ class SopsStore implements Store {
     const edits: { start: number; end: number; text: string }[] = [];
     let inserted = "";
     const trailingComments = this.format === "dotenv" ? commentsBefore(doc) : [];
+    const commentRules =
+      meta.rules.unencrypted_comment_regex !== undefined ||
+      meta.rules.encrypted_comment_regex !== undefined;
     for (const [key, value] of changes.set) {
       const e = doc.top.get(key);
       if (e === undefined) {
@@ -502,7 +530,13 @@ class SopsStore implements Store {
       }
       if (opened.values.get(key) === value) continue;
       const leaf = e.leaf === null ? undefined : doc.leaves[e.leaf];
-      let tok = this.token(key, value, meta.rules, dataKey, leaf?.stack ?? []);
+      // YAML and JSON leaves carry no comment stack: under comment rules an existing key
+      // keeps the state sops gave it (the comment that decided it is still above it).
+      const keep =
+        commentRules && this.format !== "dotenv"
+          ? leaf?.value.kind === "string" && looksEncrypted(leaf.value.text)
+          : undefined;
+      let tok = this.token(key, value, meta.rules, dataKey, leaf?.stack ?? [], keep);
       if (doc.text.slice(e.valueRange[0], e.valueRange[1]).endsWith("\n")) tok += "\n";
       edits.push({ start: e.valueRange[0], end: e.valueRange[1], text: tok });
     }

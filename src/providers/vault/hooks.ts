@@ -2,14 +2,14 @@
  * What the Vault / OpenBao provider tells envsync besides how to open a store: where
  * the token would come from (as the vault CLI looks, without calling the server), the
  * seed flags, External Secrets Operator references, capabilities. No network, no I/O
- * beyond checking that ~/.vault-token exists.
+ * beyond checking that ~/.vault-token exists — except `diagnose` (doctor's online
+ * checks), which loads the store module lazily and asks the server.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { EnvsyncError } from "../../errors.js";
 import type { CredentialsFinding, Environ, ProviderHooks } from "../types.js";
 import type { RemoteUri } from "../uri.js";
-import { parseKvParam, parseVaultTarget, resolveAddress } from "./target.js";
+import { parseKvParam, parseVaultTarget, resolveAddress, VALUE_FIELD } from "./target.js";
 
 /** Where the token would come from, in the order the store looks (never the token itself). */
 export function vaultCredentials(uri: RemoteUri, env: Environ, home: string): CredentialsFinding {
@@ -68,20 +68,22 @@ export const vaultHooks: ProviderHooks = {
         : `vault:///${path}`;
     },
   },
-  remoteRef(uri) {
+  async diagnose(uri, context) {
+    const { diagnoseRemote } = await import("./kv-store.js");
+    return diagnoseRemote(uri, context);
+  },
+  remoteRef(uri, keys) {
+    // ESO's Vault provider: a SecretStore with `path: MOUNT` (`version: v2`, or v1 for a
+    // KV v1 mount) reads a secret by its path inside the mount (the URI's segments after
+    // the first). Per-key secrets hold their value in the `value` field.
     const t = parseVaultTarget(uri.target);
-    if (t.layout === "per-key")
-      return Promise.reject(
-        new EnvsyncError(
-          "USAGE",
-          "An ExternalSecret for a Vault per-key remote needs `property: value` on each remoteRef, which this manifest writer does not emit.",
-          {
-            hint: "Export the bundle layout (vault://HOST/MOUNT/PATH), which ESO's Vault provider reads with dataFrom.extract, or use --format k8s-secret.",
-          },
-        ),
-      );
-    // ESO's Vault provider: a SecretStore with `path: MOUNT` and `version: v2` reads the
-    // secret by its path inside the mount (the first segment of the URI).
-    return Promise.resolve({ layout: "bundle", key: t.segments.slice(1).join("/") });
+    const inMount = t.segments.slice(1).join("/");
+    if (t.layout === "bundle") return Promise.resolve({ layout: "bundle", key: inMount });
+    const prefix = inMount === "" ? "" : `${inMount}/`;
+    return Promise.resolve({
+      layout: "per-key",
+      names: new Map(keys.map((k) => [k, `${prefix}${k}`])),
+      property: VALUE_FIELD,
+    });
   },
 };

@@ -13,11 +13,12 @@
  *   and each write re-reads first — a weaker guard (a write can land between the
  *   re-read and ours), documented in docs/providers/vault.md.
  */
-import { EnvsyncError } from "../../errors.js";
+import { EnvsyncError, isEnvsyncError } from "../../errors.js";
 import { mapLimit } from "../parallel.js";
 import { checkBundleSize, checkNames, checkValueSizes, parseBundleJson } from "../rules.js";
 import type {
   ChangeSet,
+  Diagnosis,
   RemoteSnapshot,
   Store,
   StoreContext,
@@ -28,6 +29,14 @@ import type {
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import { VaultClient, VaultHttpError } from "./client.js";
+import {
+  capabilitiesFrom,
+  pathsOf,
+  permissionsDiagnosis,
+  rejectedTokenDiagnosis,
+  requirements,
+  tokenDiagnosis,
+} from "./diagnose.js";
 import { isCasMismatch, toEnvsyncError } from "./errors.js";
 import {
   checkParams,
@@ -246,6 +255,56 @@ class VaultBase {
         );
       throw e;
     }
+  }
+
+  /**
+   * `doctor`'s online checks: the token (`auth/token/lookup-self`) and what it may do
+   * on this remote (`sys/capabilities-self`). Reads metadata only; writes nothing.
+   */
+  async diagnose(): Promise<Diagnosis[]> {
+    let lookup;
+    try {
+      lookup = await this.client.request("GET", "auth/token/lookup-self");
+    } catch (e) {
+      const source = this.client.tokenSource ?? "the environment";
+      if (e instanceof VaultHttpError && e.status === 403)
+        return [rejectedTokenDiagnosis(source, this.client.address)];
+      const err = isEnvsyncError(e)
+        ? e
+        : toEnvsyncError(e, {
+            action: "look up the token for",
+            display: this.display,
+            address: this.client.address,
+            mount: this.target.segments[0] ?? "",
+            path: "auth/token/lookup-self",
+          });
+      return [
+        {
+          check: "token",
+          status: "fail",
+          message: err.message,
+          ...(err.hint ? { advice: err.hint } : {}),
+        },
+      ];
+    }
+    const source = this.client.tokenSource ?? "the environment";
+    const out: Diagnosis[] = [tokenDiagnosis(obj(lookup.body?.data), source)];
+    const l = await this.guarded("locate", () => this.locate());
+    const target = { mount: l.mount, rel: l.rel, kv: l.kv, layout: this.target.layout };
+    const paths = pathsOf(requirements(target));
+    try {
+      const r = await this.client.request("POST", "sys/capabilities-self", { paths });
+      out.push(permissionsDiagnosis(target, capabilitiesFrom(r.body, paths), this.display));
+    } catch (e) {
+      out.push({
+        check: "permissions",
+        status: "warn",
+        message: `could not ask what the token may do (sys/capabilities-self answered ${e instanceof VaultHttpError ? `HTTP ${e.status}` : "with an error"})`,
+        advice:
+          "The default policy allows sys/capabilities-self; a token without it can still work. `vault token capabilities PATH` answers the same question.",
+      });
+    }
+    return out;
   }
 
   async close(): Promise<void> {
@@ -686,4 +745,15 @@ export function createStore(uri: RemoteUri, ctx: StoreContext): Store {
   checkParams(uri.params);
   parseKvParam(uri.params.get("kv"));
   return createVaultStore(uri, ctx, createVaultClient(uri, ctx));
+}
+
+/** `doctor`'s online checks for a `vault://` URI (the `diagnose` hook's body). */
+export async function diagnoseRemote(uri: RemoteUri, ctx: StoreContext): Promise<Diagnosis[]> {
+  checkParams(uri.params);
+  const store = createVaultStore(uri, ctx, createVaultClient(uri, ctx));
+  try {
+    return await store.diagnose();
+  } finally {
+    await store.close();
+  }
 }

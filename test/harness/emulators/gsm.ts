@@ -144,6 +144,8 @@ interface StoredSecret {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   versions: StoredVersion[];
+  /** As Google: a quoted string, new at creation and at every UpdateSecret (AIP-154). */
+  etag: string;
 }
 
 const MAX_PAYLOAD = 65_536;
@@ -159,6 +161,17 @@ function now(): Timestamp {
 function fail(code: grpc.status, details: string): grpc.ServiceError {
   return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
 }
+
+let etagSeq = 0;
+/** A fresh etag, quoted as Google's are (`"…"`). */
+function newEtag(): string {
+  etagSeq += 1;
+  return `"${Date.now().toString(16)}${etagSeq.toString(16).padStart(6, "0")}"`;
+}
+
+/** Google's label rule: lower-case key starting with a letter, ≤ 63 characters; values ≤ 63. */
+const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;
+const LABEL_VALUE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
 
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -206,7 +219,14 @@ function serve(port: number, latencyMs: number, maxPage: number, seed: string): 
     const [project = "", prefix = "", count = "0"] = seed.split(":");
     for (let i = 0; i < Number(count); i++) {
       const name = `projects/${project}/secrets/${prefix}${String(i).padStart(5, "0")}`;
-      secrets.set(name, { name, createTime: now(), labels: {}, annotations: {}, versions: [] });
+      secrets.set(name, {
+        name,
+        createTime: now(),
+        labels: {},
+        annotations: {},
+        versions: [],
+        etag: newEtag(),
+      });
     }
   }
 
@@ -234,6 +254,7 @@ function serve(port: number, latencyMs: number, maxPage: number, seed: string): 
     labels: s.labels,
     annotations: s.annotations,
     replication: { automatic: {} },
+    etag: s.etag,
   });
   const versionMsg = (s: StoredSecret, v: StoredVersion): Record<string, unknown> => ({
     name: `${s.name}/versions/${v.id}`,
@@ -300,8 +321,47 @@ function serve(port: number, latencyMs: number, maxPage: number, seed: string): 
         labels: { ...body.labels },
         annotations: { ...body.annotations },
         versions: [],
+        etag: newEtag(),
       };
       secrets.set(name, s);
+      return secretMsg(s);
+    },
+    // As Google: `update_mask` is required and names the fields replaced (a map field is
+    // replaced whole); a given etag must be the current one (FAILED_PRECONDITION, HTTP
+    // 400, otherwise); every update makes a new etag. Versions do not change the secret's.
+    UpdateSecret: (req) => {
+      const body = (req.secret ?? {}) as {
+        name?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+        etag?: string;
+      };
+      const paths = ((req.updateMask ?? {}) as { paths?: string[] }).paths ?? [];
+      if (paths.length === 0)
+        throw fail(grpc.status.INVALID_ARGUMENT, "Field [update_mask] is required.");
+      const s = secretOf(String(body.name ?? ""));
+      for (const p of paths)
+        if (p !== "labels" && p !== "annotations")
+          throw fail(
+            grpc.status.INVALID_ARGUMENT,
+            `The update_mask path [${p}] is invalid or not supported.`,
+          );
+      if (body.etag && body.etag !== s.etag)
+        throw fail(
+          grpc.status.FAILED_PRECONDITION,
+          `The etag provided for Secret [${s.name}] does not match the current etag.`,
+        );
+      if (paths.includes("labels")) {
+        const labels = { ...body.labels };
+        if (Object.keys(labels).length > 64)
+          throw fail(grpc.status.INVALID_ARGUMENT, "A secret may have at most 64 labels.");
+        for (const [k, v] of Object.entries(labels))
+          if (!LABEL_KEY.test(k) || !LABEL_VALUE.test(v))
+            throw fail(grpc.status.INVALID_ARGUMENT, `Invalid label [${k}].`);
+        s.labels = labels;
+      }
+      if (paths.includes("annotations")) s.annotations = { ...body.annotations };
+      s.etag = newEtag();
       return secretMsg(s);
     },
     GetSecret: (req) => secretMsg(secretOf(String(req.name))),

@@ -214,7 +214,7 @@ describe("shell", () => {
         { numRuns: 15 },
       );
       expect(existsSync(join(cwd, "PWNED"))).toBe(false);
-    }, 120_000);
+    }, 300_000);
   }
 
   it.each([

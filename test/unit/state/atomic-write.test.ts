@@ -206,5 +206,5 @@ describe("writeFileAtomic under SIGKILL", () => {
       expect(c === "a".repeat(size) || c === "b".repeat(size)).toBe(true);
       if (isPosix) expect(await mode(p)).toBe(0o600);
     }
-  }, 120_000);
+  }, 300_000);
 });

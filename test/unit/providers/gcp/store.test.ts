@@ -104,6 +104,9 @@ function memoryApi(): GsmApi & {
       s.versions.push(data);
       return `${parent}/versions/${s.versions.length}`;
     }),
+    updateSecretLabels: wrap("updateLabels", (name: string, labels: Record<string, string>) => {
+      get(name).labels = labels;
+    }),
     disableSecretVersion: wrap("disable", () => undefined),
     deleteSecret: wrap("delete", (name: string) => {
       get(name);

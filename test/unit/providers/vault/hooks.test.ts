@@ -78,11 +78,16 @@ describe("vault capabilities and ESO references", () => {
       key: "myapp/dev",
     });
   });
-  it("a per-key remote is refused with what to use instead (exit 2)", async () => {
-    await expect(
-      vaultHooks.remoteRef?.(uri("vault://h/secret/myapp/*"), ["A"]),
-    ).rejects.toMatchObject({
-      exitCode: 2,
+  it.each([
+    ["vault://h/secret/myapp/*", ["A", "B"], ["myapp/A", "myapp/B"]],
+    ["vault://h/kv/team/app/*?kv=1", ["A"], ["team/app/A"]],
+    ["vault://h/secret/*", ["A"], ["A"]],
+  ])("per-key %s: each key's path inside the mount, property value", async (u, keys, names) => {
+    const ref = await vaultHooks.remoteRef?.(uri(u), keys);
+    expect(ref).toEqual({
+      layout: "per-key",
+      names: new Map(keys.map((k, i) => [k, names[i]])),
+      property: "value",
     });
   });
 });
