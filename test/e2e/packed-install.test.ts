@@ -144,6 +144,37 @@ describe("the packed package installed into an empty folder", () => {
     expect(r.stdout).toContain('"A"');
   });
 
+  it("its published types check without skipLibCheck (they name no bundled package)", async () => {
+    writeFileSync(
+      join(app, "use.ts"),
+      'import { sync, parse, type SyncOptions } from "envsync";\n' +
+        'const o: SyncOptions = { remote: "file:x.env" };\n' +
+        "export const r = sync(o);\nexport const v: Record<string, string> = parse('A=1');\n",
+    );
+    writeFileSync(
+      join(app, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          typeRoots: [join(root, "node_modules", "@types")],
+          types: ["node"],
+        },
+        files: ["use.ts"],
+      }),
+    );
+    const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+    const r = await execFileAsync(process.execPath, [tsc, "-p", app]).catch(
+      (e: { stdout?: string; message?: string }) => ({
+        stdout: `tsc failed: ${e.stdout ?? ""} ${e.message ?? ""}`,
+      }),
+    );
+    expect(r.stdout).toBe("");
+  });
+
   it("init + sync on a file: remote: a second copy gets the values", async () => {
     const team = tempDir("envsync-packed-remote-");
     const remote = `file:${join(team, "shared.env")}`;
