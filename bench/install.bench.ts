@@ -14,6 +14,7 @@
 import { spawnSync } from "node:child_process";
 import {
   cpSync,
+  rmSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -150,11 +151,16 @@ const packages = (app: string): number =>
 
 /** Runs the install rows. */
 export function run(): Promise<BenchRow[]> {
-  return Promise.resolve(measure());
+  const work = mkdtempSync(join(tmpdir(), "envsync-bench-install-"));
+  try {
+    return Promise.resolve(measure(work));
+  } finally {
+    // Several installs of the former layout (about 100 MB each) and a 110 MB binary.
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
-function measure(): BenchRow[] {
-  const work = mkdtempSync(join(tmpdir(), "envsync-bench-install-"));
+function measure(work: string): BenchRow[] {
   const afterTgz = pack(root, work);
   const beforeTgz = pack(formerPackage(work), work);
   const after = installs(afterTgz, work, "empty");

@@ -8,10 +8,18 @@
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireEnv } from "../harness/require-env.js";
 import { assertNoCanary, canary, tempDir } from "./helpers.js";
 
@@ -50,6 +58,7 @@ async function npm(args: string[], cwd: string, cache: string): Promise<string> 
 
 let bin = "";
 let app = "";
+let work = "";
 
 /** Runs the installed CLI (through the .bin link, as `npx envsync` would). */
 function envsync(
@@ -94,7 +103,7 @@ async function initAndSync(uri: string, dotenv: string): Promise<string> {
 beforeAll(async () => {
   if (!existsSync(join(root, "dist", "cli", "bin.js")))
     throw new Error("dist/cli is missing: run `npm run build` first (npm test does).");
-  const work = tempDir("envsync-packed-");
+  work = tempDir("envsync-packed-");
   const cache = join(work, "npm-cache");
   // --ignore-scripts: pack the tree as built; `prepare` would rebuild dist/ under the
   // other test files running now.
@@ -111,6 +120,9 @@ beforeAll(async () => {
   );
   bin = join(app, "node_modules", ".bin", "envsync");
 }, 600_000);
+
+// The tarball, its install and the npm cache (about 35 MB) are not left behind.
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the packed package installed into an empty folder", () => {
   it("installs exactly one package, under 20 MB, with its licence notices", () => {
