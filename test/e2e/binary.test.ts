@@ -2,10 +2,10 @@
  * The standalone binary (issue 18): `scripts/build-binary.mjs` builds it from dist/cli
  * (Node's single executable application), then the e2e files of
  * vitest.binary.config.ts run against it (ENVSYNC_TEST_BIN), on this run's emulators.
- * What runs is the subset named there (14 files: the main job on file:, every cloud
- * store, the encrypted-file stores, local state, export, copy, history, doctor, --json,
- * truthful output), not the whole e2e suite: that would not fit the suite's time budget
- * twice.
+ * What runs is the subset named there (19 files: the main job on file:, every cloud
+ * store, the encrypted-file stores, local state, export, copy, history, doctor, SIGINT
+ * mid-write, --json, truthful output…), not the whole e2e suite: the slow fault,
+ * hostile-input and concurrency files would not fit the suite's time budget twice.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
