@@ -5,7 +5,10 @@ import { defineConfig } from "vitest/config";
  * test/e2e/binary.test.ts inside the integration project: the emulators are that run's
  * (their variables are inherited), ENVSYNC_TEST_BIN names the binary. A representative
  * subset that fits the suite's time budget: the main job on file:, every cloud store,
- * both encrypted-file stores, --json and the truthful-output checks.
+ * both encrypted-file stores, local state, export, copy, history, doctor, cloud seed
+ * flags, JSON bundles, base guards, SIGINT mid-write, --json and the truthful-output
+ * checks (19 files; left out: the slow fault, hostile-input and concurrency files, and
+ * those that start `node BIN` themselves). The interrupt file needs toxiproxy running.
  * ENVSYNC_BINARY_E2E=all runs every e2e file that drives the CLI through the helpers.
  */
 const SUBSET = [
@@ -18,6 +21,16 @@ const SUBSET = [
   "vault",
   "dotenvx",
   "sops",
+  "local-state",
+  "commands-export",
+  "commands-copy",
+  "commands-history",
+  "commands-doctor",
+  "commands-cloud",
+  "json-bundle",
+  "base-guards",
+  "sops-migration",
+  "interrupt",
 ].map((f) => `test/e2e/${f}.test.ts`);
 
 /** Files that start `node BIN` themselves (a preload, a shell line): not for a binary. */

@@ -40,10 +40,32 @@ const configSchema = z.strictObject({
   environments: z.record(nonEmpty(), environmentSchema),
 });
 
+// The types are spelled out, not inferred from the schemas: the published declarations
+// must not name zod, which is bundled and not a dependency (docs/DESIGN.md, "Packaging").
+// `schemaMatches` below fails to compile when a schema and its type drift apart.
 /** One environment of envsync.yaml. */
-export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export interface EnvironmentConfig {
+  file?: string | undefined;
+  remote: string;
+  "on-conflict"?: "remote" | "local" | "prompt" | "fail" | undefined;
+  prune?: boolean | undefined;
+  expand?: boolean | undefined;
+}
 /** The whole envsync.yaml. */
-export type Config = z.infer<typeof configSchema>;
+export interface Config {
+  default?: string | undefined;
+  concurrency?: number | undefined;
+  retries?: number | undefined;
+  timeout?: number | undefined;
+  "retry-budget"?: number | undefined;
+  environments: Record<string, EnvironmentConfig>;
+}
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatches: [
+  Same<z.infer<typeof environmentSchema>, EnvironmentConfig>,
+  Same<z.infer<typeof configSchema>, Config>,
+] = [true, true];
+void schemaMatches;
 
 /** Parses and validates config text; errors name `file:line` and the key path. */
 export function parseConfig(text: string, path: string): Config {

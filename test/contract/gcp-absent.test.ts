@@ -7,7 +7,7 @@
  * is injected over the real client, the rest is the emulator's own behaviour.
  */
 import { randomBytes } from "node:crypto";
-import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
+import type { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { isEnvsyncError } from "../../src/errors.js";
@@ -17,9 +17,9 @@ import { createGsmStore } from "../../src/providers/gcp/secret-manager.js";
 import { parseEndpoint } from "../../src/providers/gcp/target.js";
 import type { ChangeSet, Store, StoreContext } from "../../src/providers/types.js";
 import { parseRemoteUri } from "../../src/providers/uri.js";
-import { requireEnv } from "../harness/require-env.js";
+import { gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
 
-const endpoint = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
+const endpoint = gsmEndpoint;
 const ctx: StoreContext = { cwd: process.cwd(), env: {}, logger: silentLogger, concurrency: 4 };
 const project = (): string => `envsync-abs-${randomBytes(5).toString("hex")}`;
 const set = (o: Record<string, string>): ChangeSet => ({
@@ -27,21 +27,9 @@ const set = (o: Record<string, string>): ChangeSet => ({
   delete: [],
 });
 
-let raw: SecretManagerServiceClient | undefined;
-function admin(): SecretManagerServiceClient {
-  if (!raw) {
-    const [host = "", port = ""] = endpoint().split(":");
-    raw = new SecretManagerServiceClient({
-      apiEndpoint: host,
-      port: Number(port),
-      sslCreds: grpc.credentials.createInsecure(),
-    });
-  }
-  return raw;
-}
-afterAll(async () => {
-  await raw?.close();
-});
+const gsm = gsmAdmin();
+const admin = (): SecretManagerServiceClient => gsm.client();
+afterAll(() => gsm.close());
 
 /** The real client; `latestNotFound` makes `versions/latest` answer NOT_FOUND. */
 function open(target: string, latestNotFound = false): Store {

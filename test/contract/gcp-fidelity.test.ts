@@ -6,7 +6,7 @@
  * page of the size the real service serves (25,000).
  */
 import { randomBytes } from "node:crypto";
-import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
+import type { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logger.js";
@@ -17,16 +17,10 @@ import type { StoreContext } from "../../src/providers/types.js";
 import { parseRemoteUri } from "../../src/providers/uri.js";
 import type { RunningEmulator } from "../harness/common.js";
 import { REAL_MAX_PAGE, startGsm } from "../harness/emulators/gsm.js";
+import { gsmClientOn } from "../support/gsm-admin.js";
 
 const freshProject = (): string => `envsync-f-${randomBytes(5).toString("hex")}`;
-const clientOn = (endpoint: string): SecretManagerServiceClient => {
-  const [host = "", port = ""] = endpoint.split(":");
-  return new SecretManagerServiceClient({
-    apiEndpoint: host,
-    port: Number(port),
-    sslCreds: grpc.credentials.createInsecure(),
-  });
-};
+const clientOn = gsmClientOn;
 const versionIdOf = (name: string | null | undefined): string => name?.split("/").pop() ?? "";
 
 // Always envsync's own stand-in (even where the Go emulator is installed): it is what

@@ -8,39 +8,26 @@
  * fresh project id.
  */
 import { randomBytes } from "node:crypto";
-import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
-import * as grpc from "@grpc/grpc-js";
+import type { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { afterAll, describe, expect, it } from "vitest";
 import { isEnvsyncError } from "../../src/errors.js";
 import { silentLogger } from "../../src/logger.js";
 import { createStore } from "../../src/providers/gcp/secret-manager.js";
 import type { ChangeSet, Store, StoreContext } from "../../src/providers/types.js";
 import { parseRemoteUri } from "../../src/providers/uri.js";
-import { requireEnv } from "../harness/require-env.js";
 import { runStoreContract } from "./store-contract.js";
+import { gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
 
-const endpoint = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
+const endpoint = gsmEndpoint;
 const ctx: StoreContext = { cwd: process.cwd(), env: {}, logger: silentLogger, concurrency: 8 };
 const freshProject = (): string => `envsync-t-${randomBytes(5).toString("hex")}`;
 const open = (target: string): Store =>
   createStore(parseRemoteUri(`gcp-sm://${target}?endpoint=http://${endpoint()}`), ctx);
 
 /** A raw client on the emulator, to act as "someone else" (console, gcloud). */
-let raw: SecretManagerServiceClient | undefined;
-function admin(): SecretManagerServiceClient {
-  if (!raw) {
-    const [host = "", port = ""] = endpoint().split(":");
-    raw = new SecretManagerServiceClient({
-      apiEndpoint: host,
-      port: Number(port),
-      sslCreds: grpc.credentials.createInsecure(),
-    });
-  }
-  return raw;
-}
-afterAll(async () => {
-  await raw?.close();
-});
+const gsm = gsmAdmin();
+const admin = (): SecretManagerServiceClient => gsm.client();
+afterAll(() => gsm.close());
 
 const targets = new WeakMap<Store, string>();
 function fresh(target: (project: string) => string): () => Promise<Store> {

@@ -2,27 +2,30 @@
  * The standalone binary (issue 18): `scripts/build-binary.mjs` builds it from dist/cli
  * (Node's single executable application), then the e2e files of
  * vitest.binary.config.ts run against it (ENVSYNC_TEST_BIN), on this run's emulators.
- * What runs is the subset named there (the main job on file:, every cloud store, the
- * encrypted-file stores, --json, truthful output), not the whole e2e suite: that one
- * would not fit the suite's time budget twice.
+ * What runs is the subset named there (19 files: the main job on file:, every cloud
+ * store, the encrypted-file stores, local state, export, copy, history, doctor, SIGINT
+ * mid-write, --json, truthful output…), not the whole e2e suite: the slow fault,
+ * hostile-input and concurrency files would not fit the suite's time budget twice.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
 import { rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.js";
 
+const execFileAsync = promisify(execFile);
 const root = resolve(import.meta.dirname, "..", "..");
 let binary = "";
 
-beforeAll(() => {
+beforeAll(async () => {
   binary = join(tempDir("envsync-binary-"), "envsync");
-  const r = spawnSync(process.execPath, [join(root, "scripts", "build-binary.mjs"), binary], {
+  // Asynchronous: a blocked test worker misses the run's heartbeats.
+  await execFileAsync(process.execPath, [join(root, "scripts", "build-binary.mjs"), binary], {
     cwd: root,
-    encoding: "utf8",
+    maxBuffer: 64 * 2 ** 20,
   });
-  if (r.status !== 0) throw new Error(`build-binary failed (${r.status}): ${r.stderr}`);
-}, 300_000);
+}, 600_000);
 
 // The binary is a copy of node (about 110 MB): not left behind in the temp folder.
 afterAll(() => rmSync(dirname(binary), { recursive: true, force: true }));

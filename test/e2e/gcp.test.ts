@@ -8,14 +8,13 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
-import * as grpc from "@grpc/grpc-js";
+import type { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { afterAll, describe, expect, it } from "vitest";
-import { requireEnv } from "../harness/require-env.js";
 import { runTwoCopiesScenario } from "../scenario/two-copies.js";
 import { assertNoCanary, canary, runCli, tempDir, type CliResult } from "./helpers.js";
+import { gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
 
-const endpoint = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
+const endpoint = gsmEndpoint;
 const freshProject = (): string => `envsync-e2e-${randomBytes(5).toString("hex")}`;
 const canaries: string[] = [];
 
@@ -25,21 +24,9 @@ function mkCanary(label: string): string {
   return c;
 }
 
-let raw: SecretManagerServiceClient | undefined;
-function admin(): SecretManagerServiceClient {
-  if (!raw) {
-    const [host = "", port = ""] = endpoint().split(":");
-    raw = new SecretManagerServiceClient({
-      apiEndpoint: host,
-      port: Number(port),
-      sslCreds: grpc.credentials.createInsecure(),
-    });
-  }
-  return raw;
-}
-afterAll(async () => {
-  await raw?.close();
-});
+const gsm = gsmAdmin();
+const admin = (): SecretManagerServiceClient => gsm.client();
+afterAll(() => gsm.close());
 
 const parseEnv = (text: string): Record<string, string> => {
   const out: Record<string, string> = {};

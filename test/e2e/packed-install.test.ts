@@ -6,14 +6,24 @@
  * scenario per store on its emulator, all run by the installed CLI, far from this
  * tree's node_modules.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireEnv } from "../harness/require-env.js";
 import { assertNoCanary, canary, tempDir } from "./helpers.js";
 
+const execFileAsync = promisify(execFile);
 const root = resolve(import.meta.dirname, "..", "..");
 const MAX_INSTALLED_BYTES = 20 * 2 ** 20;
 const canaries: string[] = [];
@@ -29,18 +39,26 @@ function bytesUnder(dir: string): number {
   return n;
 }
 
-function npm(args: string[], cwd: string, cache: string): string {
-  const r = spawnSync("npm", args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: "false" },
-  });
-  if (r.status !== 0) throw new Error(`npm ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
+/** Runs npm (asynchronously: a blocked test worker misses the run's heartbeats). */
+async function npm(args: string[], cwd: string, cache: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync("npm", args, {
+      cwd,
+      encoding: "utf8",
+      maxBuffer: 64 * 2 ** 20,
+      env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: "false" },
+    });
+    return stdout;
+  } catch (e) {
+    throw new Error(
+      `npm ${args.join(" ")} failed: ${(e as { stderr?: string }).stderr ?? String(e)}`,
+    );
+  }
 }
 
 let bin = "";
 let app = "";
+let work = "";
 
 /** Runs the installed CLI (through the .bin link, as `npx envsync` would). */
 function envsync(
@@ -82,26 +100,29 @@ async function initAndSync(uri: string, dotenv: string): Promise<string> {
   return dir;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!existsSync(join(root, "dist", "cli", "bin.js")))
     throw new Error("dist/cli is missing: run `npm run build` first (npm test does).");
-  const work = tempDir("envsync-packed-");
+  work = tempDir("envsync-packed-");
   const cache = join(work, "npm-cache");
   // --ignore-scripts: pack the tree as built; `prepare` would rebuild dist/ under the
   // other test files running now.
   const packed = JSON.parse(
-    npm(["pack", "--ignore-scripts", "--json", "--pack-destination", work], root, cache),
+    await npm(["pack", "--ignore-scripts", "--json", "--pack-destination", work], root, cache),
   ) as { filename: string }[];
   app = join(work, "app");
-  spawnSync("mkdir", [app]);
+  mkdirSync(app);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", version: "1.0.0" }));
-  npm(
+  await npm(
     ["install", "--offline", "--no-audit", "--no-fund", join(work, packed[0]!.filename)],
     app,
     cache,
   );
   bin = join(app, "node_modules", ".bin", "envsync");
-}, 120_000);
+}, 600_000);
+
+// The tarball, its install and the npm cache (about 35 MB) are not left behind.
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the packed package installed into an empty folder", () => {
   it("installs exactly one package, under 20 MB, with its licence notices", () => {
@@ -133,6 +154,37 @@ describe("the packed package installed into an empty folder", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("function");
     expect(r.stdout).toContain('"A"');
+  });
+
+  it("its published types check without skipLibCheck (they name no bundled package)", async () => {
+    writeFileSync(
+      join(app, "use.ts"),
+      'import { sync, parse, type SyncOptions } from "envsync";\n' +
+        'const o: SyncOptions = { remote: "file:x.env" };\n' +
+        "export const r = sync(o);\nexport const v: Record<string, string> = parse('A=1');\n",
+    );
+    writeFileSync(
+      join(app, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          typeRoots: [join(root, "node_modules", "@types")],
+          types: ["node"],
+        },
+        files: ["use.ts"],
+      }),
+    );
+    const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+    const r = await execFileAsync(process.execPath, [tsc, "-p", app]).catch(
+      (e: { stdout?: string; message?: string }) => ({
+        stdout: `tsc failed: ${e.stdout ?? ""} ${e.message ?? ""}`,
+      }),
+    );
+    expect(r.stdout).toBe("");
   });
 
   it("init + sync on a file: remote: a second copy gets the values", async () => {

@@ -10,28 +10,18 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
-import * as grpc from "@grpc/grpc-js";
+import type { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
-import { requireEnv } from "../harness/require-env.js";
+import { gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
 import { runCli, tempDir, type CliResult } from "./helpers.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const endpoint = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
+const endpoint = gsmEndpoint;
 
-let admin: SecretManagerServiceClient | undefined;
-const adminClient = (): SecretManagerServiceClient => {
-  const [host = "", port = ""] = endpoint().split(":");
-  return (admin ??= new SecretManagerServiceClient({
-    apiEndpoint: host,
-    port: Number(port),
-    sslCreds: grpc.credentials.createInsecure(),
-  }));
-};
-afterAll(async () => {
-  await admin?.close();
-});
+const gsm = gsmAdmin();
+const adminClient = (): SecretManagerServiceClient => gsm.client();
+afterAll(() => gsm.close());
 
 async function ok(cwd: string, args: string[]): Promise<CliResult> {
   const r = await runCli(args, { cwd });

@@ -7,29 +7,16 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
-import * as grpc from "@grpc/grpc-js";
+import type { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
-import { requireEnv } from "../harness/require-env.js";
 import { runCli, tempDir } from "../e2e/helpers.js";
+import { gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
 
-const endpoint = (): string => requireEnv("ENVSYNC_TEST_GSM_ENDPOINT", "gsm");
-let raw: SecretManagerServiceClient | undefined;
-function admin(): SecretManagerServiceClient {
-  if (!raw) {
-    const [host = "", port = ""] = endpoint().split(":");
-    raw = new SecretManagerServiceClient({
-      apiEndpoint: host,
-      port: Number(port),
-      sslCreds: grpc.credentials.createInsecure(),
-    });
-  }
-  return raw;
-}
-afterAll(async () => {
-  await raw?.close();
-});
+const endpoint = gsmEndpoint;
+const gsm = gsmAdmin();
+const admin = (): SecretManagerServiceClient => gsm.client();
+afterAll(() => gsm.close());
 
 describe("secrets other tools made under a Google per-key prefix", () => {
   it("are noted, check does not pass, unmanaged=read reads them, adopt lists them", async () => {

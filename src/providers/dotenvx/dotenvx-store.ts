@@ -7,13 +7,13 @@
  * file atomically under a lock after checking its content hash (exit 5 when it moved).
  * Backups are the file's encrypted bytes; nothing decrypted is ever written to disk.
  */
-import { mkdir } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { EnvsyncError } from "../../errors.js";
 import { parseDocument } from "../../dotenv/index.js";
 import { model, type Entry } from "../../dotenv/parser.js";
 import { writeFileAtomic } from "../../state/atomic-write.js";
-import { contentVersion, readOrNull, withLock } from "../file/file-store.js";
+import { readOrNull } from "../file/file-store.js";
+import { EncryptedFileStore } from "../shared/encrypted-file.js";
 import { checkNames } from "../rules.js";
 import type {
   ChangeSet,
@@ -54,21 +54,15 @@ function token(cipher: string, plain: string): string {
   return plain.includes("$") ? `'${cipher}'` : `"${cipher}"`;
 }
 
-class DotenvxStore implements Store {
+class DotenvxStore extends EncryptedFileStore implements Store {
   readonly scheme = "dotenvx";
-  readonly layout = "file" as const;
-  readonly display: string;
   readonly rules: Store["rules"] = {
     maxValueBytes: Number.POSITIVE_INFINITY,
     nameRule: "dotenv keys: [A-Za-z_][A-Za-z0-9_.-]*, not DOTENV_PUBLIC_KEY*/DOTENV_PRIVATE_KEY*",
   };
 
-  constructor(
-    readonly path: string,
-    private readonly ctx: StoreContext,
-    raw: string,
-  ) {
-    this.display = raw;
+  constructor(path: string, ctx: StoreContext, raw: string) {
+    super(path, raw, ctx);
   }
 
   private parse(text: string): Parsed {
@@ -146,19 +140,10 @@ class DotenvxStore implements Store {
     return values;
   }
 
-  async read(): Promise<RemoteSnapshot> {
-    const text = await readOrNull(this.path, this.path);
-    if (text === null)
-      return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
+  protected async decode(text: string): Promise<Map<string, string>> {
     const p = this.parse(text);
     const encrypted = [...p.winners.values()].some((e) => e.value.startsWith(ENCRYPTED_PREFIX));
-    const keys = await this.privateKeys(p, encrypted);
-    return {
-      exists: true,
-      values: this.decryptAll(p, keys),
-      version: contentVersion(text),
-      keyVersions: new Map(),
-    };
+    return this.decryptAll(p, await this.privateKeys(p, encrypted));
   }
 
   validate(next: ReadonlyMap<string, string>): void {
@@ -182,28 +167,17 @@ class DotenvxStore implements Store {
     );
   }
 
-  async write(changes: ChangeSet, expected: RemoteSnapshot): Promise<WriteResult> {
+  override write(changes: ChangeSet, expected: RemoteSnapshot): Promise<WriteResult> {
     this.validate(changes.set);
-    await mkdir(dirname(this.path), { recursive: true });
-    return withLock(this.path, async () => {
-      const current = await readOrNull(this.path, this.path);
-      const version = current === null ? null : contentVersion(current);
-      if (version !== expected.version) {
-        throw new EnvsyncError("REMOTE_CHANGED", `${this.display} changed since it was read.`, {
-          hint: "Nothing was written. Run the command again: envsync merges the other change.",
-        });
-      }
-      const p = current === null ? null : this.parse(current);
-      const publicKey = p?.publicKey ?? (await this.ensureKeypair(p));
-      const text =
-        p === null || p.publicKey === null
-          ? this.fresh(p, publicKey, changes)
-          : await this.splice(p, publicKey, changes);
-      await writeFileAtomic(this.path, text, {
-        backupDir: join(this.ctx.cwd, ".envsync", "backups"),
-      });
-      return { version: contentVersion(text), writeCalls: 1 };
-    });
+    return super.write(changes, expected);
+  }
+
+  protected async encode(current: string | null, changes: ChangeSet): Promise<string> {
+    const p = current === null ? null : this.parse(current);
+    const publicKey = p?.publicKey ?? (await this.ensureKeypair(p));
+    return p === null || p.publicKey === null
+      ? this.fresh(p, publicKey, changes)
+      : this.splice(p, publicKey, changes);
   }
 
   /**

@@ -10,7 +10,7 @@ import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
 import { displayUri, parseRemoteUri } from "../uri.js";
-import { createGsmApi } from "./api.js";
+import { createGsmApi, type GsmApi } from "./api.js";
 import { grpcCode, toEnvsyncError } from "./errors.js";
 import { ENDPOINT_ENV } from "./secret-manager.js";
 import {
@@ -27,15 +27,26 @@ const ETAG_ATTEMPTS = 5;
 /** The foreign-entry access of a per-key `gcp-sm://` remote (null for a bundle). */
 export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
   const uri = parseRemoteUri(raw);
-  const display = displayUri(uri);
-  const target = parseGcpTarget(uri.target);
-  if (target.layout !== "per-key") return null;
+  if (parseGcpTarget(uri.target).layout !== "per-key") return null;
   const endpoint = parseEndpoint(uri.params.get("endpoint") ?? context.env[ENDPOINT_ENV]);
   const api = createGsmApi(
     endpoint,
     context.clientOptions?.["gcp-sm"] ?? {},
     context.requestTimeoutMs,
   );
+  return openForeignWith(raw, context, api);
+}
+
+/** {@link openForeign} over an existing {@link GsmApi} (tests inject a wrapped one). */
+export function openForeignWith(
+  raw: string,
+  context: StoreContext,
+  api: GsmApi,
+): ForeignAccess | null {
+  const uri = parseRemoteUri(raw);
+  const display = displayUri(uri);
+  const target = parseGcpTarget(uri.target);
+  if (target.layout !== "per-key") return null;
   const parent = `projects/${target.project}`;
   const guard = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {

@@ -11,19 +11,10 @@
  * written to disk.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { EnvsyncError } from "../../errors.js";
-import { writeFileAtomic } from "../../state/atomic-write.js";
-import { contentVersion, readOrNull, withLock } from "../file/file-store.js";
-import type {
-  ChangeSet,
-  ProviderModule,
-  RemoteSnapshot,
-  Store,
-  StoreContext,
-  WriteResult,
-} from "../types.js";
+import { EncryptedFileStore } from "../shared/encrypted-file.js";
+import type { ChangeSet, ProviderModule, Store, StoreContext } from "../types.js";
 import type { RemoteUri } from "../uri.js";
 import { decryptDataKey, encryptDataKey, findIdentities, recipientOf } from "./age-keys.js";
 import {
@@ -137,21 +128,19 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-class SopsStore implements Store {
+class SopsStore extends EncryptedFileStore implements Store {
   readonly scheme = "sops";
-  readonly layout = "file" as const;
-  readonly display: string;
   readonly rules: Store["rules"];
   /** What the last read saw (for validate, which runs between read and write). */
   private seen: { complex: readonly string[]; rules: CryptRules } = { complex: [], rules: {} };
 
   constructor(
-    readonly path: string,
+    path: string,
     readonly format: SopsFormat,
-    private readonly ctx: StoreContext,
+    ctx: StoreContext,
     raw: string,
   ) {
-    this.display = raw;
+    super(path, raw, ctx);
     this.rules = {
       maxValueBytes: Number.POSITIVE_INFINITY,
       nameRule:
@@ -391,17 +380,8 @@ class SopsStore implements Store {
     return opened;
   }
 
-  async read(): Promise<RemoteSnapshot> {
-    const text = await readOrNull(this.path, this.path);
-    if (text === null)
-      return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
-    const opened = await this.open(text);
-    return {
-      exists: true,
-      values: opened.values,
-      version: contentVersion(text),
-      keyVersions: new Map(),
-    };
+  protected async decode(text: string): Promise<Map<string, string>> {
+    return (await this.open(text)).values;
   }
 
   validate(next: ReadonlyMap<string, string>, changes: ChangeSet): void {
@@ -487,25 +467,13 @@ class SopsStore implements Store {
     );
   }
 
-  async write(changes: ChangeSet, expected: RemoteSnapshot): Promise<WriteResult> {
-    await mkdir(dirname(this.path), { recursive: true });
-    return withLock(this.path, async () => {
-      const current = await readOrNull(this.path, this.path);
-      const version = current === null ? null : contentVersion(current);
-      if (version !== expected.version) {
-        throw new EnvsyncError("REMOTE_CHANGED", `${this.display} changed since it was read.`, {
-          hint: "Nothing was written. Run the command again: envsync merges the other change.",
-        });
-      }
-      this.leftPlain = [];
-      const text =
-        current === null ? await this.create(changes) : await this.update(current, changes);
-      await writeFileAtomic(this.path, text, {
-        backupDir: join(this.ctx.cwd, ".envsync", "backups"),
-      });
-      this.warnPlain();
-      return { version: contentVersion(text), writeCalls: 1 };
-    });
+  protected encode(current: string | null, changes: ChangeSet): Promise<string> {
+    this.leftPlain = [];
+    return current === null ? this.create(changes) : this.update(current, changes);
+  }
+
+  protected override afterWrite(): void {
+    this.warnPlain();
   }
 
   /** The new text of an existing file: changed tokens spliced in, then lastmodified and the MAC. */

@@ -1,0 +1,42 @@
+/**
+ * envsync's native decryption of dotenvx values agrees with eciesjs (the library dotenvx
+ * uses) on every value eciesjs encrypts, and refuses what the key does not open.
+ */
+import { decrypt, encrypt, PrivateKey } from "eciesjs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decryptValue } from "../../../../src/providers/dotenvx/keys.js";
+
+const sk = new PrivateKey();
+const token = (value: string): string =>
+  `encrypted:${Buffer.from(encrypt(sk.publicKey.toHex(true), new TextEncoder().encode(value))).toString("base64")}`;
+
+describe("dotenvx decryption with Node's crypto", () => {
+  it("reads back exactly what eciesjs encrypted, as eciesjs does", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (value) => {
+        const t = token(value);
+        const ours = decryptValue([sk.toHex()], t);
+        const theirs = new TextDecoder().decode(
+          decrypt(sk.toHex(), Buffer.from(t.slice("encrypted:".length), "base64")),
+        );
+        expect(ours).toEqual({ value });
+        expect(theirs).toBe(value);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("another key, a flipped byte or a bad key is refused; the right key among several opens it", () => {
+    const t = token("secret");
+    const other = new PrivateKey().toHex();
+    expect(decryptValue([other], t)).toEqual({ failure: "wrong-key" });
+    expect(decryptValue(["not-hex"], t)).toEqual({ failure: "wrong-key" });
+    expect(decryptValue([other, sk.toHex()], t)).toEqual({ value: "secret" });
+    const bytes = Buffer.from(t.slice("encrypted:".length), "base64");
+    bytes[bytes.length - 1]! ^= 1;
+    expect(decryptValue([sk.toHex()], `encrypted:${bytes.toString("base64")}`)).toEqual({
+      failure: "wrong-key",
+    });
+  });
+});
