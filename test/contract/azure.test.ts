@@ -5,7 +5,8 @@
  * (`azure-kv://URL/SECRET`) and per-key (`azure-kv://URL/PREFIX*`). Credentials come
  * through DefaultAzureCredential's managed identity leg (IDENTITY_ENDPOINT).
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -340,7 +341,7 @@ describe("azure-kv errors users meet", () => {
     }
   });
 
-  it("maps a missing credential to AUTH naming az login, managed identity and AZURE_*", () => {
+  it("maps a missing credential to AUTH naming az login, managed identity and AZURE_*", async () => {
     // In a fresh process: the identity library keeps the managed identity source it
     // found in module state, so the chain must be built where none was ever seen.
     const env: Record<string, string> = {};
@@ -357,14 +358,11 @@ describe("azure-kv errors users meet", () => {
       });
       try { await s.read(); console.log(JSON.stringify({ ok: true })); }
       catch (e) { console.log(JSON.stringify({ code: e.code, exitCode: e.exitCode, hint: e.hint })); }`;
-    const out = execFileSync(
+    // Asynchronous: a blocked test worker misses Vitest's own messages under load.
+    const { stdout: out } = await promisify(execFile)(
       process.execPath,
       ["--import", "tsx", "--input-type=module", "-e", script],
-      {
-        env,
-        encoding: "utf8",
-        timeout: 110_000,
-      },
+      { env, encoding: "utf8", timeout: 110_000 },
     );
     const result = JSON.parse(out.trim().split("\n").pop() ?? "{}") as {
       code?: string;

@@ -5,10 +5,11 @@
  * base64 decoding of Secret data. Generated values (fast-check) plus a table of the
  * values that break naive quoting.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import dotenv from "dotenv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -181,14 +182,24 @@ describe("yaml", () => {
   it("writes {} for no keys", () => expect(parseYaml(toYaml(new Map()))).toEqual({}));
 });
 
-/** Evaluates `text` in `shell` and prints each key's value NUL-terminated. */
-function evalIn(shell: "bash" | "sh", text: string, keys: string[], cwd: string): string[] {
+/**
+ * Evaluates `text` in `shell` and prints each key's value NUL-terminated. Asynchronous:
+ * a synchronous spawn loop blocked the test worker for over a minute under stress-ng,
+ * and Vitest's worker then reported a time-out of its own messages.
+ */
+async function evalIn(
+  shell: "bash" | "sh",
+  text: string,
+  keys: string[],
+  cwd: string,
+): Promise<string[]> {
   const script = `eval "$1"\nprintf '%s\\0' ${keys.map((k) => `"$${k}"`).join(" ")}`;
-  const outText = execFileSync(shell, ["-c", script, "envsync-test", text], {
+  const { stdout } = await promisify(execFile)(shell, ["-c", script, "envsync-test", text], {
     cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-  }).toString("utf8");
-  return outText.split("\0").slice(0, keys.length);
+    encoding: "utf8",
+  });
+  return stdout.split("\0").slice(0, keys.length);
 }
 
 describe("shell", () => {
@@ -200,16 +211,18 @@ describe("shell", () => {
   it("finds bash and sh to test with", () => expect(shells).toEqual(["bash", "sh"]));
 
   for (const shell of ["bash", "sh"] as const) {
-    it(`${shell}: eval gives back every value exactly and runs nothing`, () => {
+    it(`${shell}: eval gives back every value exactly and runs nothing`, async () => {
       const keys = [...nastyMap.keys()].sort();
-      expect(evalIn(shell, toShell(nastyMap), keys, cwd)).toEqual(keys.map((k) => nastyMap.get(k)));
+      expect(await evalIn(shell, toShell(nastyMap), keys, cwd)).toEqual(
+        keys.map((k) => nastyMap.get(k)),
+      );
       expect(existsSync(join(cwd, "PWNED"))).toBe(false);
     });
-    it(`${shell}: generated values survive eval`, () => {
-      fc.assert(
-        fc.property(valuesArb, (m) => {
+    it(`${shell}: generated values survive eval`, async () => {
+      await fc.assert(
+        fc.asyncProperty(valuesArb, async (m) => {
           const keys = [...m.keys()].sort();
-          expect(evalIn(shell, toShell(m), keys, cwd)).toEqual(keys.map((k) => m.get(k)));
+          expect(await evalIn(shell, toShell(m), keys, cwd)).toEqual(keys.map((k) => m.get(k)));
         }),
         { numRuns: 15 },
       );
