@@ -6,7 +6,7 @@
  * scenario per store on its emulator, all run by the installed CLI, far from this
  * tree's node_modules.
  */
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import {
   existsSync,
@@ -22,6 +22,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireEnv } from "../harness/require-env.js";
 import { assertNoCanary, canary, tempDir } from "./helpers.js";
+import { type ProcessResult, runProcess } from "../support/run-process.js";
 
 const execFileAsync = promisify(execFile);
 const root = resolve(import.meta.dirname, "..", "..");
@@ -61,32 +62,14 @@ let app = "";
 let work = "";
 
 /** Runs the installed CLI (through the .bin link, as `npx envsync` would). */
-function envsync(
+async function envsync(
   args: string[],
   cwd: string,
   env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(bin, args, {
-      cwd,
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", fail);
-    child.on("close", (code) => {
-      try {
-        assertNoCanary(canaries, { [`output of envsync ${args.join(" ")}`]: stdout + stderr });
-      } catch (e) {
-        fail(e instanceof Error ? e : new Error(String(e)));
-        return;
-      }
-      done({ code, stdout, stderr });
-    });
-  });
+): Promise<ProcessResult> {
+  const r = await runProcess(bin, args, { cwd, env: { ...process.env, NO_COLOR: "1", ...env } });
+  assertNoCanary(canaries, { [`output of envsync ${args.join(" ")}`]: r.stdout + r.stderr });
+  return r;
 }
 
 const ok = (r: { code: number | null; stderr: string }): void => expect(r.code, r.stderr).toBe(0);

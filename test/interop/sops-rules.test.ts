@@ -10,7 +10,6 @@
  *   entry is encrypted or not as `sops -e` would have it;
  * - envsync warns (key names only) when a rule leaves a value it writes unencrypted.
  */
-import { spawn } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -19,28 +18,16 @@ import { silentLogger } from "../../src/logger.js";
 import { openStore } from "../../src/providers/registry.js";
 import { runCli, tempDir } from "../e2e/helpers.js";
 import { sopsTools, type SopsTools } from "../harness/tools/sops.js";
+import { type ProcessResult, runProcess } from "../support/run-process.js";
 
 let tools: SopsTools;
 let keyFile: string;
 let recipient: string;
 
-function run(
-  cmd: string,
-  args: string[],
-  dir: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(cmd, args, {
-      cwd: dir,
-      env: { ...process.env, HOME: dir, SOPS_AGE_KEY_FILE: keyFile },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
+function run(cmd: string, args: string[], dir: string): Promise<ProcessResult> {
+  return runProcess(cmd, args, {
+    cwd: dir,
+    env: { ...process.env, HOME: dir, SOPS_AGE_KEY_FILE: keyFile },
   });
 }
 

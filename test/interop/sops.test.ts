@@ -10,12 +10,12 @@
  * - a file tampered after encryption is refused by both (envsync: exit 1 naming it).
  * The round-trip table is printed at the end (docs/providers/sops.md quotes it).
  */
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sopsTools, type SopsTools } from "../harness/tools/sops.js";
 import { runCli, tempDir } from "../e2e/helpers.js";
+import { type ProcessResult, runProcess } from "../support/run-process.js";
 import { AWKWARD_VALUES } from "./awkward-values.js";
 
 const VALUES: Record<string, string> = Object.fromEntries(
@@ -36,19 +36,10 @@ function run(
   args: string[],
   dir: string,
   env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(cmd, args, {
-      cwd: dir,
-      env: { ...process.env, HOME: dir, SOPS_AGE_KEY_FILE: keyFile, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
+): Promise<ProcessResult> {
+  return runProcess(cmd, args, {
+    cwd: dir,
+    env: { ...process.env, HOME: dir, SOPS_AGE_KEY_FILE: keyFile, ...env },
   });
 }
 
