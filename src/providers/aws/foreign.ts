@@ -24,12 +24,8 @@ import { chunk, mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
 import { displayUri, parseRemoteUri } from "../uri.js";
 import { KEY_TAG, MANAGED_TAG, clientConfig, makeSend, parseAwsOptions } from "./common.js";
-import { parseSmTarget } from "./secrets-manager.js";
+import { foreignSecrets, parseSmTarget } from "./secrets-manager.js";
 import { parseSsmTarget } from "./ssm.js";
-
-const isManaged = (
-  tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined,
-): boolean => (tags ?? []).some((t) => t.Key === MANAGED_TAG.Key && t.Value === MANAGED_TAG.Value);
 
 /** The foreign-entry access of an `aws-ssm://` or per-key `aws-sm://` remote (null for a bundle). */
 export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
@@ -130,17 +126,7 @@ export function openForeign(raw: string, context: StoreContext): ForeignAccess |
         listed.push(...(r.SecretList ?? []));
         token = r.NextToken;
       } while (token);
-      return listed
-        .filter(
-          (e) =>
-            e.Name !== undefined &&
-            e.Name.startsWith(base) &&
-            e.Name.length > base.length &&
-            !e.DeletedDate &&
-            !isManaged(e.Tags),
-        )
-        .map((e) => ({ name: e.Name!, key: e.Name!.slice(base.length) }))
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
+      return foreignSecrets(listed, base);
     },
     async read(entries) {
       const byName = new Map(entries.map((e) => [e.name, e.key]));

@@ -115,6 +115,24 @@ export function isManaged(
   return (tags ?? []).some((t) => t.Key === MANAGED_TAG.Key && t.Value === MANAGED_TAG.Value);
 }
 
+/**
+ * The secrets under `base` that another tool made (listed, not scheduled for deletion,
+ * without the managed-by tag), by name: what `envsync adopt` offers to take over.
+ */
+export function foreignSecrets(listed: readonly SecretListEntry[], base: string): ForeignEntry[] {
+  return listed
+    .filter(
+      (e) =>
+        e.Name !== undefined &&
+        e.Name.startsWith(base) &&
+        e.Name.length > base.length &&
+        !e.DeletedDate &&
+        !isManaged(e.Tags),
+    )
+    .map((e) => ({ name: e.Name!, key: e.Name!.slice(base.length) }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
 type Send = ReturnType<typeof makeSend>;
 
 interface Shared {
@@ -412,18 +430,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     const names = listed
       .filter((e) => e.Name && keyOf(e.Name) !== undefined && isManaged(e.Tags) && !e.DeletedDate)
       .map((e) => e.Name as string);
-    // As src/providers/aws/foreign.ts lists them.
-    const foreign = listed
-      .filter(
-        (e) =>
-          e.Name !== undefined &&
-          e.Name.startsWith(base) &&
-          e.Name.length > base.length &&
-          !e.DeletedDate &&
-          !isManaged(e.Tags),
-      )
-      .map((e) => ({ name: e.Name!, key: e.Name!.slice(base.length) }))
-      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const foreign = foreignSecrets(listed, base);
     const values = new Map<string, string>();
     const versions = new Map<string, string>();
     await mapLimit(chunk(names, BATCH_SIZE), context.concurrency, async (ids) => {
