@@ -20,7 +20,7 @@ export interface Output {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
-  readonly c: ReturnType<typeof pc.createColors>;
+  readonly c: Colors;
   readonly logger: Logger;
   /** A result line on stdout (suppressed with --json and --quiet). */
   line(text: string): void;
@@ -29,6 +29,27 @@ export interface Output {
   /** True when both stdin and stderr are terminals (prompts possible). */
   readonly interactive: boolean;
 }
+
+/** The colours the CLI paints with. */
+export type Colors = Pick<
+  ReturnType<typeof pc.createColors>,
+  "isColorSupported" | "red" | "yellow" | "cyan" | "green" | "bold" | "dim"
+>;
+
+/**
+ * Colours off: every painter returns its text. Built here so that picocolors (a lazy
+ * chunk, scripts/bundle.mjs) is loaded only when colours are on: loading it reads
+ * `process.stdout.isTTY`, which builds the stdout stream.
+ */
+const PLAIN: Colors = {
+  isColorSupported: false,
+  red: String,
+  yellow: String,
+  cyan: String,
+  green: String,
+  bold: String,
+  dim: String,
+};
 
 /** Builds the output for a run. */
 export function createOutput(opts: OutputOptions, env: NodeJS.ProcessEnv = process.env): Output {
@@ -40,7 +61,7 @@ export function createOutput(opts: OutputOptions, env: NodeJS.ProcessEnv = proce
     !("NO_COLOR" in env && env.NO_COLOR !== "") &&
     process.stderr.isTTY === true &&
     !json;
-  const c = pc.createColors(colorOk);
+  const c = colorOk ? pc.createColors(true) : PLAIN;
   const level: LogLevel = quiet ? "quiet" : verbose ? "verbose" : "normal";
   let interactive: boolean | undefined;
   return {
