@@ -239,19 +239,21 @@ function scan(
       if (m !== null && m[1] !== "__proto__") {
         const key = m[1]!;
         const end = SIMPLE_LINE.lastIndex;
-        const valueStart = i + key.length + 1;
-        add({
-          key,
-          value: m[2]!,
-          line,
-          start: i,
-          valueStart,
-          valueEnd: end,
-          end,
-          next: end >= n ? end : end + 1,
-          quote: 0,
-          exported: false,
-        });
+        // parse() keeps only the value: no entry is built for it.
+        if (record !== null) record[key] = m[2]!;
+        else
+          add({
+            key,
+            value: m[2]!,
+            line,
+            start: i,
+            valueStart: i + key.length + 1,
+            valueEnd: end,
+            end,
+            next: end >= n ? end : end + 1,
+            quote: 0,
+            exported: false,
+          });
         if (end >= n) break;
         if (eol === "") eol = "\n";
         i = end + 1;
@@ -405,19 +407,21 @@ function scan(
         value = text.slice(valueStart, valueEnd);
       }
 
-      add({
-        key,
-        value,
-        line: keyLine,
-        start: lineStart,
-        valueStart,
-        valueEnd,
-        end: p,
-        next:
-          p >= n ? p : text.charCodeAt(p) === CR && text.charCodeAt(p + 1) === LF ? p + 2 : p + 1,
-        quote,
-        exported,
-      });
+      if (record !== null) record[key] = value;
+      else
+        add({
+          key,
+          value,
+          line: keyLine,
+          start: lineStart,
+          valueStart,
+          valueEnd,
+          end: p,
+          next:
+            p >= n ? p : text.charCodeAt(p) === CR && text.charCodeAt(p + 1) === LF ? p + 2 : p + 1,
+          quote,
+          exported,
+        });
     }
 
     // p is at the line break or the end of the text.
