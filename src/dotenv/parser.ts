@@ -196,19 +196,21 @@ function scan(
   let line = 1;
   let i = 0;
 
-  /** Records one definition: into `record`, or the map, the model and the warnings. */
-  const add = (entry: Entry): void => {
-    const { key, value, line: keyLine } = entry;
+  /** parse() and parseValues() keep only the values: no entry of the model is built. */
+  const light = record !== null || valuesOnly;
+  const put = (key: string, value: string): void => {
     if (record !== null) {
       record[key] = value;
       return;
     }
-    if (valuesOnly) {
-      const size = values.size;
-      values.set(key, value);
-      if (values.size === size) throw new Duplicate();
-      return;
-    }
+    const size = values.size;
+    values.set(key, value);
+    if (values.size === size) throw new Duplicate();
+  };
+
+  /** Records one definition into the map, the model and the warnings. */
+  const add = (entry: Entry): void => {
+    const { key, value, line: keyLine } = entry;
     entries.push(entry);
     const size = values.size;
     values.set(key, value);
@@ -239,8 +241,7 @@ function scan(
       if (m !== null && m[1] !== "__proto__") {
         const key = m[1]!;
         const end = SIMPLE_LINE.lastIndex;
-        // parse() keeps only the value: no entry is built for it.
-        if (record !== null) record[key] = m[2]!;
+        if (light) put(key, m[2]!);
         else
           add({
             key,
@@ -407,7 +408,7 @@ function scan(
         value = text.slice(valueStart, valueEnd);
       }
 
-      if (record !== null) record[key] = value;
+      if (light) put(key, value);
       else
         add({
           key,
