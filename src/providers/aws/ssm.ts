@@ -226,7 +226,8 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
       // (DescribeParameters by name and tag, 50 a call): ⌈n/10⌉ + ⌈unknown/50⌉ calls,
       // ⌈n/10⌉ + ⌈unknown/50/concurrency⌉ round trips. (A path + tag DescribeParameters
       // chain would cost as many calls, all in sequence; ListTagsForResource, one per
-      // name.) The read has seen every name under the path and which are envsync's, so
+      // name; the options measured are in docs/BENCHMARKS.md, "What stops the missed
+      // goals".) The read has seen every name under the path and which are envsync's, so
       // the entries made by other tools come with it (`foreign`), with no listing of
       // their own.
       const known = hint.knownKeys ?? new Set<string>();
