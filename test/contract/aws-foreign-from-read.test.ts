@@ -4,12 +4,19 @@
  * notices need no listing calls), for SSM with and without the base's keys and for
  * Secrets Manager; against moto, with foreign entries made by the SDK.
  */
-import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { describe, expect, it } from "vitest";
 import { openForeign } from "../../src/providers/foreign.js";
 import { openStore } from "../../src/providers/registry.js";
-import { motoContext, numberedKeys, onMoto, rawClientConfig, uid } from "../support/moto.js";
+import {
+  createForeignSecrets,
+  motoContext,
+  numberedKeys,
+  onMoto,
+  rawClientConfig,
+  uid,
+} from "../support/moto.js";
 
 async function listed(uri: string): Promise<unknown> {
   const access = await openForeign(onMoto(uri), motoContext);
@@ -52,14 +59,7 @@ describe("foreign entries from the read (moto)", () => {
     const mine = numberedKeys(7);
     await s.write({ set: mine, delete: [] }, await s.read());
     const raw = new SecretsManagerClient(rawClientConfig());
-    await raw.send(new CreateSecretCommand({ Name: `${prefix}/FOREIGN`, SecretString: "x" }));
-    await raw.send(
-      new CreateSecretCommand({
-        Name: `${prefix}/OTHER_TOOL`,
-        SecretString: "y",
-        Tags: [{ Key: "managed-by", Value: "someone-else" }],
-      }),
-    );
+    await createForeignSecrets(raw, prefix);
     raw.destroy();
 
     const expected = await listed(uri);

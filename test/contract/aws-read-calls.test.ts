@@ -5,14 +5,16 @@
  * which moto answers by reading every secret on every page. Ownership still holds:
  * untagged parameters and secrets stay out of the values.
  */
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
+import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { describe, expect, it } from "vitest";
-import { numberedKeys, openOnMoto, rawClientConfig, uid } from "../support/moto.js";
+import {
+  createForeignSecrets,
+  numberedKeys,
+  openOnMoto,
+  rawClientConfig,
+  uid,
+} from "../support/moto.js";
 
 describe("aws-ssm read calls (moto)", () => {
   it("with the base's keys: GetParametersByPath pages only, tags only for new names", async () => {
@@ -65,17 +67,7 @@ describe("aws-sm per-key read calls (moto)", () => {
     await s.write({ set: mine, delete: [] }, await s.read());
     const raw = new SecretsManagerClient(rawClientConfig());
     // Untagged, tagged by someone else, and one of ours scheduled for deletion: all out.
-    await raw.send(new CreateSecretCommand({ Name: `${prefix}/FOREIGN`, SecretString: "x" }));
-    await raw.send(
-      new CreateSecretCommand({
-        Name: `${prefix}/OTHER_TOOL`,
-        SecretString: "y",
-        Tags: [
-          { Key: "managed-by", Value: "someone-else" },
-          { Key: "owner", Value: "envsync" },
-        ],
-      }),
-    );
+    await createForeignSecrets(raw, prefix);
     await raw.send(
       new DeleteSecretCommand({ SecretId: `${prefix}/KEY_044`, RecoveryWindowInDays: 7 }),
     );

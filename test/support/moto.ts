@@ -5,6 +5,7 @@
  * itself would not create.
  */
 import { randomUUID } from "node:crypto";
+import { CreateSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { silentLogger } from "../../src/logger.js";
 import type { CountsCalls } from "../../src/providers/aws/common.js";
 import { openStore } from "../../src/providers/registry.js";
@@ -44,3 +45,24 @@ export const openOnMoto = async (
 /** `n` keys `KEY_000…` with values `v0…`. */
 export const numberedKeys = (n: number): Map<string, string> =>
   new Map(Array.from({ length: n }, (_, i) => [`KEY_${String(i).padStart(3, "0")}`, `v${i}`]));
+
+/**
+ * Two secrets another tool made under `prefix`: `FOREIGN`, untagged, and `OTHER_TOOL`,
+ * tagged `managed-by=someone-else` (and `owner=envsync`, a look-alike tag).
+ */
+export async function createForeignSecrets(
+  client: SecretsManagerClient,
+  prefix: string,
+): Promise<void> {
+  await client.send(new CreateSecretCommand({ Name: `${prefix}/FOREIGN`, SecretString: "x" }));
+  await client.send(
+    new CreateSecretCommand({
+      Name: `${prefix}/OTHER_TOOL`,
+      SecretString: "y",
+      Tags: [
+        { Key: "managed-by", Value: "someone-else" },
+        { Key: "owner", Value: "envsync" },
+      ],
+    }),
+  );
+}
