@@ -38,6 +38,7 @@ const SCRIPT_ONLY = [
   "binary",
   "packed-install",
   "lazy-load",
+  "lazy-streams",
   "commands-prompts",
   "commands-run",
   "hostile",
