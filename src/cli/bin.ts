@@ -37,6 +37,18 @@ function builtHelp(args: readonly string[]): string | undefined {
   }
 }
 
+/**
+ * True when nothing would keep the process alive after `main` has settled: no ref'd
+ * handle, timer or request (an unfinished write to a pipe is a request) and no
+ * `beforeExit` listener. Node would then end at once anyway, but only after running
+ * the V8 tasks it still holds (typically an idle-time scavenge of a heap that is about
+ * to be dropped: ≈ 1.5 ms of a no-op `sync`); ending here skips that work. `exit`
+ * listeners (lock and temp-file clean-up, the code cache) run either way.
+ */
+function nothingPending(): boolean {
+  return process.getActiveResourcesInfo().length === 0 && process.listenerCount("beforeExit") === 0;
+}
+
 const help = builtHelp(argv);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -61,5 +73,6 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   // Not awaited at the top level: the bundle is CommonJS.
   void main(argv).then((code) => {
     process.exitCode = code;
+    if (nothingPending()) process.exit(code);
   });
 }
