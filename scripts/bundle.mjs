@@ -367,7 +367,8 @@ writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + 
 //    beside each file they loaded. First one run per cloud store against a closed port
 //    (it loads the store's chunk with its SDK, builds the client, fails to connect),
 //    then a file: diff with an envsync.yaml, which loads the core, the config parser and
-//    yaml; it runs last, so the core's cache is the one of the local commands.
+//    yaml, followed in the same process by a first and a no-op sync; it runs last, so
+//    the core's cache is the one of the local commands.
 const train = mkdtempSync(join(tmpdir(), "envsync-train-"));
 const closed = "http://127.0.0.1:9";
 const providerRuns = [
@@ -404,9 +405,13 @@ try {
     join(train, "envsync.yaml"),
     "default: dev\nenvironments:\n  dev:\n    remote: file:remote.env\n",
   );
+  // diff, then in the same process a first sync (it writes both sides and the base)
+  // and a second one (the no-op: both sides and the base read, nothing written), so
+  // the core's cache holds the bytecode of all three paths (src/cli/bin.ts,
+  // trainingThen); without the syncs, their code is compiled at every run.
   const r = spawnSync(process.execPath, [join(out, "bin.js"), "diff"], {
     cwd: train,
-    env: trainingEnv,
+    env: { ...trainingEnv, ENVSYNC_BUILD_TRAIN_THEN: JSON.stringify([["sync"], ["sync"]]) },
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`training run failed (${r.status}): ${r.stderr}`);

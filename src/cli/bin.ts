@@ -49,6 +49,18 @@ function nothingPending(): boolean {
   return process.getActiveResourcesInfo().length === 0 && process.listenerCount("beforeExit") === 0;
 }
 
+/**
+ * The build's last training run (scripts/bundle.mjs) runs several commands in one
+ * process, so that the core's code cache (written at exit, see code-cache.ts) holds the
+ * bytecode of each of them: `ENVSYNC_BUILD_TRAIN_THEN` is a JSON list of further argv,
+ * run in order after the first, read only with `ENVSYNC_BUILD_WRITE_CODE_CACHE=1`.
+ */
+function trainingThen(): string[][] {
+  const then = process.env.ENVSYNC_BUILD_TRAIN_THEN;
+  if (process.env.ENVSYNC_BUILD_WRITE_CODE_CACHE !== "1" || !then) return [];
+  return JSON.parse(then) as string[][];
+}
+
 const help = builtHelp(argv);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -70,8 +82,13 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   const { main } = requireWithCodeCache(fileURLToPath(new URL("core.cjs", import.meta.url))) as {
     main: typeof Main;
   };
+  const runAll = async (): Promise<number> => {
+    let code = await main(argv);
+    for (const more of trainingThen()) code = Math.max(code, await main(more));
+    return code;
+  };
   // Not awaited at the top level: the bundle is CommonJS.
-  void main(argv).then((code) => {
+  void runAll().then((code) => {
     process.exitCode = code;
     if (nothingPending()) process.exit(code);
   });
