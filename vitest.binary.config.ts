@@ -11,9 +11,11 @@ import { defineConfig, type TestProjectConfiguration } from "vitest/config";
  * its workers as ENVSYNC_TEST_BIN, and starts the emulators it shares with the
  * integration project; a failing file fails `npm test` like any other.
  *
- * The concurrency files run fewer rounds here (the point is that the binary behaves;
+ * The concurrency and fault files run less here (the point is that the binary behaves;
  * the statistics come from the source pass): concurrent-start 1 round per case instead
- * of 3, concurrent at most 3 rounds per writer instead of 8 to 50.
+ * of 3, concurrent at most 3 rounds per writer instead of 8 to 50, and the fault matrix
+ * every fault in one phase per store and operation, the phase rotating (108 cases, not
+ * 324; every store, operation, phase and fault still meets).
  *
  * Alone: `ENVSYNC_EMULATORS=… npx vitest run --project binary` (after `npm run build`).
  */
@@ -42,6 +44,7 @@ export const binaryProject: TestProjectConfiguration = {
       ENVSYNC_TEST_BIN: BINARY,
       ENVSYNC_CONCURRENCY_ROUNDS: "1",
       ENVSYNC_CONCURRENT_MAX_ROUNDS: "3",
+      ENVSYNC_FAULTS_SAMPLE: "1",
     },
     // Backstops for hangs, as in the integration project.
     testTimeout: 300_000,
