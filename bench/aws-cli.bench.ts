@@ -143,7 +143,7 @@ export async function run(): Promise<BenchRow[]> {
           ...(goals ? { met: callRatio <= 1.1 && w.median <= 1 } : {}),
           note:
             store === "ssm"
-              ? "calls counted by a proxy in front of moto: every call of the command, the notice about other tools' parameters included (it comes with the read). moto pages DescribeParameters by 10 whatever MaxResults says; AWS takes 50 names a call, so there a fresh copy makes 101 + 20 = 121 calls (1.2×: the ownership check), a pull after a sync 101"
+              ? "calls counted by a proxy in front of moto: every call of the command, the notice about other tools' parameters included (it comes with the read). moto pages DescribeParameters by 10 whatever MaxResults says; AWS takes 50 names a call, so there a fresh copy makes at least 101 + 20 = 121 calls (1.2×: the ownership check; filtered pages are best effort), a pull after a sync 101"
               : "AWS: ⌈n/100⌉ ListSecrets + ⌈n/20⌉ parallel BatchGetSecretValue = 60 calls, 14 round trips at concurrency 16; the CLI's filtered batch read: 51 calls there (20 a page), all sequential; moto returns it in one page",
         });
       }

@@ -4,7 +4,7 @@
  * marked met or missed with its figure, and writes both to docs/BENCHMARKS.md with the
  * command, the machine, the date and the load average before and after the run.
  */
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, type, release } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -62,6 +62,9 @@ process.stdout.write(`\n${table}\n\n${goalLines}\n\n`);
 if (failures.length)
   process.stdout.write(`failed modules:\n${failures.map((f) => `- ${f}`).join("\n")}\n`);
 
+/** The heading of the hand-written part of docs/BENCHMARKS.md that a run keeps. */
+const NOTES_HEADING = "## What stops the missed goals";
+
 // A full run writes docs/BENCHMARKS.md; a partial one too with ENVSYNC_BENCH_WRITE=1,
 // naming the modules it ran (the other rows are then not in the file).
 const command = only.length ? `npm run bench -- ${only.join(" ")}` : "npm run bench";
@@ -88,7 +91,12 @@ if (only.length === 0 || process.env.ENVSYNC_BENCH_WRITE === "1") {
       ? ["Modules that failed in this run:", "", ...failures.map((f) => `- ${f}`), ""]
       : []),
   ].join("\n");
-  writeFileSync(join(here, "..", "docs", "BENCHMARKS.md"), doc);
+  // The hand-written analysis under NOTES_HEADING (what stops each missed goal) is kept.
+  const target = join(here, "..", "docs", "BENCHMARKS.md");
+  const previous = existsSync(target) ? readFileSync(target, "utf8") : "";
+  const notesAt = previous.indexOf(NOTES_HEADING);
+  const notes = notesAt >= 0 ? `\n${previous.slice(notesAt)}` : "";
+  writeFileSync(target, doc + notes);
   process.stderr.write("bench: wrote docs/BENCHMARKS.md\n");
 }
 if (failures.length) process.exitCode = 1;

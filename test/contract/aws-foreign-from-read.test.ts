@@ -4,31 +4,22 @@
  * notices need no listing calls), for SSM with and without the base's keys and for
  * Secrets Manager; against moto, with foreign entries made by the SDK.
  */
-import { randomUUID } from "node:crypto";
-import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "../../src/logger.js";
 import { openForeign } from "../../src/providers/foreign.js";
 import { openStore } from "../../src/providers/registry.js";
-import type { StoreContext } from "../../src/providers/types.js";
-import { requireEnv } from "../harness/require-env.js";
-
-const endpoint = (): string => requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto");
-const context: StoreContext = {
-  cwd: process.cwd(),
-  env: process.env,
-  logger: silentLogger,
-  concurrency: 8,
-};
-const uid = (): string => randomUUID().slice(0, 8);
-const full = (uri: string): string =>
-  `${uri}?region=us-east-1&endpoint=${encodeURIComponent(endpoint())}`;
-const keys = (n: number): Map<string, string> =>
-  new Map(Array.from({ length: n }, (_, i) => [`KEY_${String(i).padStart(3, "0")}`, `v${i}`]));
+import {
+  createForeignSecrets,
+  motoContext,
+  numberedKeys,
+  onMoto,
+  rawClientConfig,
+  uid,
+} from "../support/moto.js";
 
 async function listed(uri: string): Promise<unknown> {
-  const access = await openForeign(full(uri), context);
+  const access = await openForeign(onMoto(uri), motoContext);
   try {
     return await access!.list();
   } finally {
@@ -40,10 +31,10 @@ describe("foreign entries from the read (moto)", () => {
   it("aws-ssm: the read's foreign entries are the listing's, with and without a base", async () => {
     const path = `/envsync-test/ssm-foreign-${uid()}`;
     const uri = `aws-ssm:/${path}/*`;
-    const s = await openStore(full(uri), context);
-    const mine = keys(12);
+    const s = await openStore(onMoto(uri), motoContext);
+    const mine = numberedKeys(12);
     await s.write({ set: mine, delete: [] }, await s.read());
-    const raw = new SSMClient({ endpoint: endpoint(), region: "us-east-1" });
+    const raw = new SSMClient(rawClientConfig());
     for (const name of ["FOREIGN_B", "FOREIGN_A", "nested/DEEP", "1ST"])
       await raw.send(
         new PutParameterCommand({ Name: `${path}/${name}`, Value: "x", Type: "String" }),
@@ -64,18 +55,11 @@ describe("foreign entries from the read (moto)", () => {
   it("aws-sm per-key: the read's foreign entries are the listing's", async () => {
     const prefix = `envsync-test/sm-foreign-${uid()}`;
     const uri = `aws-sm://${prefix}/*`;
-    const s = await openStore(full(uri), context);
-    const mine = keys(7);
+    const s = await openStore(onMoto(uri), motoContext);
+    const mine = numberedKeys(7);
     await s.write({ set: mine, delete: [] }, await s.read());
-    const raw = new SecretsManagerClient({ endpoint: endpoint(), region: "us-east-1" });
-    await raw.send(new CreateSecretCommand({ Name: `${prefix}/FOREIGN`, SecretString: "x" }));
-    await raw.send(
-      new CreateSecretCommand({
-        Name: `${prefix}/OTHER_TOOL`,
-        SecretString: "y",
-        Tags: [{ Key: "managed-by", Value: "someone-else" }],
-      }),
-    );
+    const raw = new SecretsManagerClient(rawClientConfig());
+    await createForeignSecrets(raw, prefix);
     raw.destroy();
 
     const expected = await listed(uri);

@@ -5,43 +5,24 @@
  * which moto answers by reading every secret on every page. Ownership still holds:
  * untagged parameters and secrets stay out of the values.
  */
-import { randomUUID } from "node:crypto";
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
+import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "../../src/logger.js";
-import type { CountsCalls } from "../../src/providers/aws/common.js";
-import { openStore } from "../../src/providers/registry.js";
-import type { Store, StoreContext } from "../../src/providers/types.js";
-import { requireEnv } from "../harness/require-env.js";
-
-const endpoint = (): string => requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto");
-const context: StoreContext = {
-  cwd: process.cwd(),
-  env: process.env,
-  logger: silentLogger,
-  concurrency: 8,
-};
-const uid = (): string => randomUUID().slice(0, 8);
-const open = async (uri: string): Promise<Store & CountsCalls> =>
-  (await openStore(
-    `${uri}?region=us-east-1&endpoint=${encodeURIComponent(endpoint())}`,
-    context,
-  )) as Store & CountsCalls;
-const keys = (n: number): Map<string, string> =>
-  new Map(Array.from({ length: n }, (_, i) => [`KEY_${String(i).padStart(3, "0")}`, `v${i}`]));
+import {
+  createForeignSecrets,
+  numberedKeys,
+  openOnMoto,
+  rawClientConfig,
+  uid,
+} from "../support/moto.js";
 
 describe("aws-ssm read calls (moto)", () => {
   it("with the base's keys: GetParametersByPath pages only, tags only for new names", async () => {
     const path = `/envsync-test/ssm-calls-${uid()}`;
-    const s = await open(`aws-ssm:/${path}/*`);
-    const mine = keys(25);
+    const s = await openOnMoto(`aws-ssm:/${path}/*`);
+    const mine = numberedKeys(25);
     await s.write({ set: mine, delete: [] }, await s.read());
-    const raw = new SSMClient({ endpoint: endpoint(), region: "us-east-1" });
+    const raw = new SSMClient(rawClientConfig());
     await raw.send(
       new PutParameterCommand({ Name: `${path}/FOREIGN`, Value: "x", Type: "String" }),
     );
@@ -68,8 +49,8 @@ describe("aws-ssm read calls (moto)", () => {
   });
 
   it("a read whose names the base all knows makes no DescribeParameters call", async () => {
-    const s = await open(`aws-ssm://envsync-test/ssm-calls-${uid()}/*`);
-    const mine = keys(10);
+    const s = await openOnMoto(`aws-ssm://envsync-test/ssm-calls-${uid()}/*`);
+    const mine = numberedKeys(10);
     await s.write({ set: mine, delete: [] }, await s.read());
     s.calls.reset();
     expect((await s.read({ knownKeys: new Set(mine.keys()) })).values).toEqual(mine);
@@ -81,22 +62,12 @@ describe("aws-ssm read calls (moto)", () => {
 describe("aws-sm per-key read calls (moto)", () => {
   it("lists the prefix and fetches by id: ⌈n/100⌉ ListSecrets + ⌈n/20⌉ BatchGetSecretValue", async () => {
     const prefix = `envsync-test/sm-calls-${uid()}`;
-    const s = await open(`aws-sm://${prefix}/*`);
-    const mine = keys(45);
+    const s = await openOnMoto(`aws-sm://${prefix}/*`);
+    const mine = numberedKeys(45);
     await s.write({ set: mine, delete: [] }, await s.read());
-    const raw = new SecretsManagerClient({ endpoint: endpoint(), region: "us-east-1" });
+    const raw = new SecretsManagerClient(rawClientConfig());
     // Untagged, tagged by someone else, and one of ours scheduled for deletion: all out.
-    await raw.send(new CreateSecretCommand({ Name: `${prefix}/FOREIGN`, SecretString: "x" }));
-    await raw.send(
-      new CreateSecretCommand({
-        Name: `${prefix}/OTHER_TOOL`,
-        SecretString: "y",
-        Tags: [
-          { Key: "managed-by", Value: "someone-else" },
-          { Key: "owner", Value: "envsync" },
-        ],
-      }),
-    );
+    await createForeignSecrets(raw, prefix);
     await raw.send(
       new DeleteSecretCommand({ SecretId: `${prefix}/KEY_044`, RecoveryWindowInDays: 7 }),
     );

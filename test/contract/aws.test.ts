@@ -3,7 +3,6 @@
  * Manager bundle (`aws-sm://NAME`), Secrets Manager per-key (`aws-sm://PREFIX/*`)
  * and SSM Parameter Store (`aws-ssm://PATH/*`). Every test uses its own names.
  */
-import { randomUUID } from "node:crypto";
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
@@ -12,26 +11,13 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { isEnvsyncError } from "../../src/errors.js";
-import { silentLogger } from "../../src/logger.js";
 import type { CountsCalls } from "../../src/providers/aws/common.js";
 import { openStore } from "../../src/providers/registry.js";
-import type { ChangeSet, Store, StoreContext } from "../../src/providers/types.js";
-import { requireEnv } from "../harness/require-env.js";
+import type { ChangeSet, Store } from "../../src/providers/types.js";
+import { motoContext, onMoto, openOnMoto, rawClientConfig, uid } from "../support/moto.js";
 import { runStoreContract } from "./store-contract.js";
 
-const endpoint = (): string => requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto");
-const context: StoreContext = {
-  cwd: process.cwd(),
-  env: process.env,
-  logger: silentLogger,
-  concurrency: 8,
-};
-const uid = (): string => randomUUID().slice(0, 8);
-const withEndpoint = (uri: string): string =>
-  `${uri}?region=us-east-1&endpoint=${encodeURIComponent(endpoint())}`;
-const open = async (uri: string): Promise<Store & CountsCalls> =>
-  (await openStore(withEndpoint(uri), context)) as Store & CountsCalls;
-const twinOf = (uris: WeakMap<Store, string>) => async (s: Store) => open(uris.get(s)!);
+const twinOf = (uris: WeakMap<Store, string>) => async (s: Store) => openOnMoto(uris.get(s)!);
 
 const changes = (set: Record<string, string>, del: string[] = []): ChangeSet => ({
   set: new Map(Object.entries(set)),
@@ -39,8 +25,7 @@ const changes = (set: Record<string, string>, del: string[] = []): ChangeSet => 
 });
 
 /** A raw SDK client on moto, for arranging states envsync itself would not create. */
-const rawSm = (): SecretsManagerClient =>
-  new SecretsManagerClient({ endpoint: endpoint(), region: "us-east-1" });
+const rawSm = (): SecretsManagerClient => new SecretsManagerClient(rawClientConfig());
 
 async function errorOf(p: Promise<unknown> | (() => unknown)): Promise<unknown> {
   try {
@@ -55,7 +40,7 @@ const bundleUris = new WeakMap<Store, string>();
 runStoreContract("aws-sm bundle (moto)", {
   async fresh() {
     const uri = `aws-sm://envsync-test/bundle-${uid()}`;
-    const s = await open(uri);
+    const s = await openOnMoto(uri);
     bundleUris.set(s, uri);
     return s;
   },
@@ -66,7 +51,7 @@ const perKeyUris = new WeakMap<Store, string>();
 runStoreContract("aws-sm per-key (moto)", {
   async fresh() {
     const uri = `aws-sm://envsync-test/pk-${uid()}/*`;
-    const s = await open(uri);
+    const s = await openOnMoto(uri);
     perKeyUris.set(s, uri);
     return s;
   },
@@ -81,7 +66,7 @@ const ssmUris = new WeakMap<Store, string>();
 runStoreContract("aws-ssm (moto)", {
   async fresh() {
     const uri = `aws-ssm://envsync-test/ssm-${uid()}/*`;
-    const s = await open(uri);
+    const s = await openOnMoto(uri);
     ssmUris.set(s, uri);
     return s;
   },
@@ -97,7 +82,7 @@ describe("aws-sm bundle specifics (moto)", () => {
     const name = `envsync-test/notjson-${uid()}`;
     const raw = rawSm();
     await raw.send(new CreateSecretCommand({ Name: name, SecretString: "CANARY_not_json" }));
-    const s = await open(`aws-sm://${name}`);
+    const s = await openOnMoto(`aws-sm://${name}`);
     const err = await errorOf(s.read());
     expect(isEnvsyncError(err, "PARSE")).toBe(true);
     expect((err as { exitCode: number }).exitCode).toBe(2);
@@ -109,7 +94,7 @@ describe("aws-sm bundle specifics (moto)", () => {
   // moto enforces no size limit (AWS: 65,536 bytes), so only envsync's own check can
   // make this fail; the call count shows nothing reached the store.
   it("refuses a bundle over 65,536 bytes in write too, before any call, suggesting per-key", async () => {
-    const s = await open(`aws-sm://envsync-test/big-${uid()}`);
+    const s = await openOnMoto(`aws-sm://envsync-test/big-${uid()}`);
     const before = await s.read();
     s.calls.reset();
     const err = await errorOf(s.write(changes({ BIG: "x".repeat(65_536) }), before));
@@ -120,7 +105,7 @@ describe("aws-sm bundle specifics (moto)", () => {
   });
 
   it("lists versions and reads an older one", async () => {
-    const s = await open(`aws-sm://envsync-test/hist-${uid()}`);
+    const s = await openOnMoto(`aws-sm://envsync-test/hist-${uid()}`);
     const w1 = await s.write(changes({ A: "1" }), await s.read());
     await s.write(changes({ A: "2" }), await s.read());
     const versions = await s.listVersions!();
@@ -135,7 +120,7 @@ describe("aws-sm bundle specifics (moto)", () => {
 describe("aws-sm per-key specifics (moto)", () => {
   it("tags each secret managed-by=envsync with the original key name", async () => {
     const prefix = `envsync-test/tags-${uid()}`;
-    const s = await open(`aws-sm://${prefix}/*`);
+    const s = await openOnMoto(`aws-sm://${prefix}/*`);
     await s.write(changes({ API_KEY: "v" }), await s.read());
     const raw = rawSm();
     const d = await raw.send(new DescribeSecretCommand({ SecretId: `${prefix}/API_KEY` }));
@@ -153,7 +138,7 @@ describe("aws-sm per-key specifics (moto)", () => {
     const prefix = `envsync-test/untagged-${uid()}`;
     const raw = rawSm();
     await raw.send(new CreateSecretCommand({ Name: `${prefix}/FOREIGN`, SecretString: "theirs" }));
-    const s = await open(`aws-sm://${prefix}/*`);
+    const s = await openOnMoto(`aws-sm://${prefix}/*`);
     const snap = await s.read();
     expect(snap.values.has("FOREIGN")).toBe(false);
     s.calls.reset();
@@ -171,7 +156,7 @@ describe("aws-sm per-key specifics (moto)", () => {
 
   it("deletes with a recovery window, and re-adding the key restores it first", async () => {
     const prefix = `envsync-test/restore-${uid()}`;
-    const s = await open(`aws-sm://${prefix}/*`);
+    const s = await openOnMoto(`aws-sm://${prefix}/*`);
     await s.write(changes({ A: "1", B: "2" }), await s.read());
     await s.write(changes({}, ["A"]), await s.read());
     const raw = rawSm();
@@ -195,7 +180,7 @@ describe("aws-sm per-key specifics (moto)", () => {
 
   it("purge deletes without a recovery window", async () => {
     const prefix = `envsync-test/purge-${uid()}`;
-    const s = await open(`aws-sm://${prefix}/*`);
+    const s = await openOnMoto(`aws-sm://${prefix}/*`);
     await s.write(changes({ A: "1" }), await s.read());
     await s.write(changes({}, ["A"]), await s.read(), { purge: true });
     const raw = rawSm();
@@ -207,9 +192,9 @@ describe("aws-sm per-key specifics (moto)", () => {
 
   it("a key created by someone else since the read is REMOTE_CHANGED (exit 5)", async () => {
     const prefix = `envsync-test/race-${uid()}`;
-    const s = await open(`aws-sm://${prefix}/*`);
+    const s = await openOnMoto(`aws-sm://${prefix}/*`);
     const stale = await s.read();
-    const other = await open(`aws-sm://${prefix}/*`);
+    const other = await openOnMoto(`aws-sm://${prefix}/*`);
     await other.write(changes({ NEW: "theirs" }), await other.read());
     const err = await errorOf(s.write(changes({ NEW: "mine" }), stale));
     expect(isEnvsyncError(err, "REMOTE_CHANGED")).toBe(true);
@@ -223,7 +208,7 @@ describe("AWS errors users meet (moto)", () => {
   it("an unreachable endpoint is a NETWORK error with a hint, after bounded retries", async () => {
     const s = await openStore(
       "aws-sm://envsync-test/x?region=us-east-1&endpoint=http%3A%2F%2F127.0.0.1%3A9",
-      { ...context, retry: { maxAttempts: 2, maxDelayMs: 10 } },
+      { ...motoContext, retry: { maxAttempts: 2, maxDelayMs: 10 } },
     );
     const err = await errorOf(s.read());
     expect(isEnvsyncError(err, "NETWORK")).toBe(true);
@@ -235,13 +220,13 @@ describe("AWS errors users meet (moto)", () => {
 describe("aws-sm per-key call counts (moto)", () => {
   it("pulls 1,000 keys in 10 + 50 read calls and pushes 10 changed of 1,000 in exactly 10 writes", async () => {
     const uri = `aws-sm://envsync-test/count-${uid()}/*`;
-    const seed = await openStore(withEndpoint(uri), { ...context, concurrency: 16 });
+    const seed = await openStore(onMoto(uri), { ...motoContext, concurrency: 16 });
     const all: Record<string, string> = {};
     for (let i = 0; i < 1000; i++) all[`KEY_${String(i).padStart(4, "0")}`] = `value-${i}`;
     await seed.write(changes(all), await seed.read());
     await seed.close?.();
 
-    const s = await open(uri);
+    const s = await openOnMoto(uri);
     const snap = await s.read();
     expect(snap.values.size).toBe(1000);
     expect(snap.values.get("KEY_0999")).toBe("value-999");
@@ -274,11 +259,11 @@ describe("aws-ssm specifics (moto)", () => {
     const { SSMClient, PutParameterCommand, GetParameterCommand } =
       await import("@aws-sdk/client-ssm");
     const path = `/envsync-test/ssm-untagged-${uid()}`;
-    const raw = new SSMClient({ endpoint: endpoint(), region: "us-east-1" });
+    const raw = new SSMClient(rawClientConfig());
     await raw.send(
       new PutParameterCommand({ Name: `${path}/FOREIGN`, Value: "theirs", Type: "String" }),
     );
-    const s = await open(`aws-ssm:/${path}/*`);
+    const s = await openOnMoto(`aws-ssm:/${path}/*`);
     await s.write(changes({ MINE: "1" }), await s.read());
     const snap = await s.read();
     expect(Object.fromEntries(snap.values)).toEqual({ MINE: "1" });
@@ -295,7 +280,7 @@ describe("aws-ssm specifics (moto)", () => {
 
   it("pushes 10 changed of 100 keys in exactly 10 writes", async () => {
     const uri = `aws-ssm://envsync-test/ssm-count-${uid()}/*`;
-    const s = await open(uri);
+    const s = await openOnMoto(uri);
     const all: Record<string, string> = {};
     for (let i = 0; i < 100; i++) all[`KEY_${String(i).padStart(3, "0")}`] = `value-${i}`;
     await s.write(changes(all), await s.read());

@@ -11,10 +11,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "../../src/logger.js";
-import { openStore } from "../../src/providers/registry.js";
 import { baoApi, VAULT_ADDR_VAR, VAULT_TOKEN_VAR } from "../harness/emulators/openbao.js";
 import { requireEnv } from "../harness/require-env.js";
+import { remoteValues as readRemote } from "../support/remote-values.js";
 import { CanaryGuard, tempDir, type CliResult } from "./helpers.js";
 
 const guard = new CanaryGuard();
@@ -39,19 +38,8 @@ async function cli(args: string[], cwd: string): Promise<CliResult> {
 }
 
 /** What a remote holds, read through the store code (as envsync reads it). */
-async function remoteValues(uri: string, cwd: string): Promise<Record<string, string>> {
-  const store = await openStore(uri, {
-    cwd,
-    env: { ...process.env, ...environment(cwd) },
-    logger: silentLogger,
-    concurrency: 8,
-  });
-  try {
-    return Object.fromEntries([...(await store.read()).values].sort());
-  } finally {
-    await store.close?.();
-  }
-}
+const remoteValues = (uri: string, cwd: string): Promise<Record<string, string>> =>
+  readRemote(uri, { cwd, env: environment(cwd) });
 
 /** A folder with an age key and a `.sops.yaml` whose rule encrypts `*.enc.*` for it. */
 async function project(): Promise<string> {

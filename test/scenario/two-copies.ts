@@ -8,7 +8,7 @@
  *
  * `makeUri` returns a fresh remote for each test, usable from any folder (absolute
  * paths for `file:`). The remote is inspected in-process through the same store code
- * (openStore), so the story holds whatever the store's layout. Every value is a canary:
+ * (test/support/remote-values.ts), so the story holds whatever the store's layout. Every value is a canary:
  * none may reach stdout, stderr or `.envsync/` (backups excepted). Nothing waits on a
  * clock: the concurrent writer is held by ENVSYNC_PAUSE_BEFORE_WRITE and released
  * explicitly once the other writer has finished.
@@ -17,8 +17,6 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
-import { silentLogger } from "../../src/logger.js";
-import { openStore } from "../../src/providers/registry.js";
 import {
   assertNoCanary,
   canary,
@@ -29,6 +27,7 @@ import {
   tempDir,
   type CliResult,
 } from "../e2e/helpers.js";
+import { remoteValues as readRemote } from "../support/remote-values.js";
 
 /** Options of {@link runTwoCopiesScenario}. */
 export interface ScenarioOptions {
@@ -73,19 +72,8 @@ export function runTwoCopiesScenario(
   const edit = (dir: string, change: (text: string) => string): void =>
     writeFileSync(join(dir, ".env"), change(readFileSync(join(dir, ".env"), "utf8")));
 
-  async function remoteValues(uri: string): Promise<Record<string, string>> {
-    const store = await openStore(uri, {
-      cwd: process.cwd(),
-      env: { ...process.env, ...extraEnv() },
-      logger: silentLogger,
-      concurrency: 8,
-    });
-    try {
-      return Object.fromEntries([...(await store.read()).values].sort());
-    } finally {
-      await store.close?.();
-    }
-  }
+  const remoteValues = (uri: string): Promise<Record<string, string>> =>
+    readRemote(uri, { env: extraEnv() });
 
   async function twoCopies(): Promise<{ uri: string; A: string; B: string }> {
     const uri = makeUri();

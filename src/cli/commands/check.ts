@@ -1,8 +1,8 @@
 /** `envsync check`: the CI gate (exit 0 in agreement, 3 not), registration and rendering. */
 import type { Command } from "commander";
 import { ExitCode } from "../../errors.js";
-import { diff } from "../../ops/sync.js";
 import { writeStderr } from "../std-write.js";
+import { diffOf } from "./diff.js";
 import type { CommandDeps } from "./types.js";
 
 /** Registers `check`. */
@@ -16,11 +16,7 @@ export function registerCheck(program: Command, deps: CommandDeps): void {
     .action(
       deps.wrap(async (o) => {
         const out = deps.out();
-        const d = await diff({
-          ...deps.common(o),
-          logger: out.logger,
-          ...(o.expand ? { expand: true } : {}),
-        });
+        const d = await diffOf(deps, o);
         if (out.json)
           out.result({
             ok: true,

@@ -1,9 +1,19 @@
 /** `envsync diff`: commander registration; rendering is render.ts's. */
 import type { Command } from "commander";
 import { ExitCode } from "../../errors.js";
-import { diff } from "../../ops/sync.js";
+import { diff, type DiffResult } from "../../ops/sync.js";
 import { renderDiff } from "../render.js";
-import type { CommandDeps } from "./types.js";
+import type { CliOptions, CommandDeps } from "./types.js";
+
+/** The diff `diff` and `check` show: the shared options, `--expand`, and values when asked. */
+export function diffOf(deps: CommandDeps, o: CliOptions, showValues = false): Promise<DiffResult> {
+  return diff({
+    ...deps.common(o),
+    logger: deps.out().logger,
+    ...(o.expand ? { expand: true } : {}),
+    ...(showValues ? { showValues: true } : {}),
+  });
+}
 
 /** Registers `diff`. */
 export function registerDiff(program: Command, deps: CommandDeps): void {
@@ -18,12 +28,7 @@ export function registerDiff(program: Command, deps: CommandDeps): void {
     .action(
       deps.wrap(async (o) => {
         const out = deps.out();
-        const d = await diff({
-          ...deps.common(o),
-          logger: out.logger,
-          ...(o.expand ? { expand: true } : {}),
-          ...(o.showValues ? { showValues: true } : {}),
-        });
+        const d = await diffOf(deps, o, o.showValues === true);
         renderDiff(out, d, o.showValues === true);
         return o.exitCode && !d.inAgreement ? ExitCode.DIFFERENCES : ExitCode.OK;
       }),

@@ -207,6 +207,9 @@ export function makeSend(
   };
 }
 
+/** The call wrapper {@link makeSend} returns. */
+export type Send = ReturnType<typeof makeSend>;
+
 /** The SDK error's name (`ResourceNotFoundException`, …) or its Node code. */
 export function errorName(e: unknown): string {
   if (e !== null && typeof e === "object") {

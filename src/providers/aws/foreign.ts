@@ -12,12 +12,7 @@ import {
   TagResourceCommand,
   type SecretListEntry,
 } from "@aws-sdk/client-secrets-manager";
-import {
-  AddTagsToResourceCommand,
-  DescribeParametersCommand,
-  GetParametersCommand,
-  SSMClient,
-} from "@aws-sdk/client-ssm";
+import { AddTagsToResourceCommand, GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { keyCaseOf, keyFromName } from "../key-case.js";
 import { chunk, mapLimit } from "../parallel.js";
@@ -25,7 +20,7 @@ import type { StoreContext } from "../types.js";
 import { displayUri, parseRemoteUri } from "../uri.js";
 import { KEY_TAG, MANAGED_TAG, clientConfig, makeSend, parseAwsOptions } from "./common.js";
 import { foreignSecrets, parseSmTarget } from "./secrets-manager.js";
-import { parseSsmTarget } from "./ssm.js";
+import { MANAGED_FILTER, describeNames, parseSsmTarget } from "./ssm.js";
 
 /** The foreign-entry access of an `aws-ssm://` or per-key `aws-sm://` remote (null for a bundle). */
 export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
@@ -38,35 +33,14 @@ export function openForeign(raw: string, context: StoreContext): ForeignAccess |
     const kc = keyCaseOf(uri, display);
     const base = `${path}/`;
     const client = new SSMClient(clientConfig(options, context, "aws-ssm"));
-    const describe = async (filters: { Key: string; Option: string; Values: string[] }[]) => {
-      const out = new Set<string>();
-      let token: string | undefined;
-      do {
-        const r = await send("DescribeParameters", () =>
-          client.send(
-            new DescribeParametersCommand({
-              ParameterFilters: filters,
-              MaxResults: 50,
-              NextToken: token,
-            }),
-          ),
-        );
-        for (const p of r.Parameters ?? []) if (p.Name) out.add(p.Name);
-        token = r.NextToken;
-      } while (token);
-      return out;
-    };
     return {
       noun: "parameters",
       where: base,
       async list() {
         const pathFilter = { Key: "Path", Option: "Recursive", Values: [path] };
         const [all, managed] = await Promise.all([
-          describe([pathFilter]),
-          describe([
-            pathFilter,
-            { Key: `tag:${MANAGED_TAG.Key}`, Option: "Equals", Values: [MANAGED_TAG.Value] },
-          ]),
+          describeNames(client, send, [pathFilter]),
+          describeNames(client, send, [pathFilter, MANAGED_FILTER]),
         ]);
         return [...all]
           .filter((n) => !managed.has(n) && n.startsWith(base))

@@ -53,6 +53,7 @@ import {
   digestVersions,
   isAwsError,
   makeSend,
+  type Send,
   parseAwsOptions,
   remoteChanged,
   type CountsCalls,
@@ -132,8 +133,6 @@ export function foreignSecrets(listed: readonly SecretListEntry[], base: string)
     .map((e) => ({ name: e.Name!, key: e.Name!.slice(base.length) }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
-
-type Send = ReturnType<typeof makeSend>;
 
 interface Shared {
   readonly client: SecretsManagerClient;

@@ -42,6 +42,7 @@ import {
   parseAwsOptions,
   remoteChanged,
   type CountsCalls,
+  type Send,
 } from "./common.js";
 
 /** Standard-tier parameter value limit (docs/DESIGN.md, "Store rules"). */
@@ -60,6 +61,47 @@ export const SSM_BATCH = 10;
 const SSM_WRITE_CONCURRENCY = 3;
 /** DescribeParameters returns at most 50 per page and takes at most 50 filter values. */
 const DESCRIBE_BATCH = 50;
+
+/** One DescribeParameters filter (`Name`, `Path`, `tag:KEY`…). */
+export interface ParameterFilter {
+  readonly Key: string;
+  readonly Option: string;
+  readonly Values: string[];
+}
+
+/** The filter that keeps envsync's own parameters: tag managed-by=envsync. */
+export const MANAGED_FILTER: ParameterFilter = {
+  Key: `tag:${MANAGED_TAG.Key}`,
+  Option: "Equals",
+  Values: [MANAGED_TAG.Value],
+};
+
+/**
+ * Names of the parameters matching every filter: DescribeParameters returns metadata
+ * only, 50 per page on AWS (moto: 10, whatever MaxResults says), pages in sequence.
+ */
+export async function describeNames(
+  client: SSMClient,
+  send: Send,
+  filters: readonly ParameterFilter[],
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  let token: string | undefined;
+  do {
+    const r = await send("DescribeParameters", () =>
+      client.send(
+        new DescribeParametersCommand({
+          ParameterFilters: filters.map((f) => ({ ...f })),
+          MaxResults: DESCRIBE_BATCH,
+          NextToken: token,
+        }),
+      ),
+    );
+    for (const p of r.Parameters ?? []) if (p.Name) out.add(p.Name);
+    token = r.NextToken;
+  } while (token);
+  return out;
+}
 
 /** `PATH/*` (with or without a leading slash) → `/PATH`. */
 export function parseSsmTarget(target: string, display: string): string {
@@ -130,35 +172,9 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
     }
   };
 
-  /**
-   * Names of envsync-managed parameters (tag managed-by=envsync) matching `filter`:
-   * DescribeParameters returns metadata only, 50 per call.
-   */
-  const managedNames = async (filter: {
-    Key: string;
-    Option: string;
-    Values: string[];
-  }): Promise<Set<string>> => {
-    const out = new Set<string>();
-    let token: string | undefined;
-    do {
-      const r = await send("DescribeParameters", () =>
-        client.send(
-          new DescribeParametersCommand({
-            ParameterFilters: [
-              filter,
-              { Key: `tag:${MANAGED_TAG.Key}`, Option: "Equals", Values: [MANAGED_TAG.Value] },
-            ],
-            MaxResults: DESCRIBE_BATCH,
-            NextToken: token,
-          }),
-        ),
-      );
-      for (const p of r.Parameters ?? []) if (p.Name) out.add(p.Name);
-      token = r.NextToken;
-    } while (token);
-    return out;
-  };
+  /** Names of envsync-managed parameters (tag managed-by=envsync) matching `filter`. */
+  const managedNames = (filter: ParameterFilter): Promise<Set<string>> =>
+    describeNames(client, send, [filter, MANAGED_FILTER]);
 
   /** Current versions of the named keys (absent keys are missing from the map). */
   const versionsOf = async (keys: readonly string[]): Promise<Map<string, string>> => {
@@ -210,7 +226,8 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
       // (DescribeParameters by name and tag, 50 a call): ⌈n/10⌉ + ⌈unknown/50⌉ calls,
       // ⌈n/10⌉ + ⌈unknown/50/concurrency⌉ round trips. (A path + tag DescribeParameters
       // chain would cost as many calls, all in sequence; ListTagsForResource, one per
-      // name.) The read has seen every name under the path and which are envsync's, so
+      // name; the options measured are in docs/BENCHMARKS.md, "What stops the missed
+      // goals".) The read has seen every name under the path and which are envsync's, so
       // the entries made by other tools come with it (`foreign`), with no listing of
       // their own.
       const known = hint.knownKeys ?? new Set<string>();
