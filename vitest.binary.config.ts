@@ -20,7 +20,11 @@ import { defineConfig, type TestProjectConfiguration } from "vitest/config";
  * Alone: `ENVSYNC_EMULATORS=… npx vitest run --project binary` (after `npm run build`).
  */
 
-/** E2E files that do not run against the binary, and why. */
+/**
+ * E2E files that do not run against the binary, and why. Within the files that do, one
+ * group of cases is skipped under the binary: start-up-paths' module-loading probes
+ * (they need a `node --import` preload); its help-text and base cases run.
+ */
 export const NOT_FOR_THE_BINARY: Record<string, string> = {
   // The npm package's own module loading (a `node --import` preload counts the
   // modules dist/cli loads); a binary has no node_modules and takes no preload.

@@ -302,6 +302,7 @@ export function matrixTable(all: readonly Row[]): string {
       if (mine.length === 0) continue;
       const cell = (phase: Phase): string => {
         const c = mine.filter((r) => r.phase === phase);
+        if (c.length === 0) return "–"; // not run (ENVSYNC_FAULTS_SAMPLE)
         const exits = [...new Set(c.map((r) => r.exit))].sort().join("/");
         return `${c.filter((r) => r.passed).length}/${c.length} passed (exit ${exits})`;
       };
