@@ -29,6 +29,9 @@ export const NOT_FOR_THE_BINARY: Record<string, string> = {
   // The npm package's own module loading (a `node --import` preload counts the
   // modules dist/cli loads); a binary has no node_modules and takes no preload.
   "lazy-load": "module loading of the npm package (node --import preload)",
+  // Which Node built-ins and bundle files the npm package's start-up loads (`node -r`
+  // preload); a binary takes no preload.
+  "lazy-streams": "start-up loading of the npm package (node -r preload)",
   // Packs the npm tarball and installs it: the npm package, not the binary.
   "packed-install": "the npm tarball and its install",
 };

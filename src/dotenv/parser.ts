@@ -196,19 +196,21 @@ function scan(
   let line = 1;
   let i = 0;
 
-  /** Records one definition: into `record`, or the map, the model and the warnings. */
-  const add = (entry: Entry): void => {
-    const { key, value, line: keyLine } = entry;
+  /** parse() and parseValues() keep only the values: no entry of the model is built. */
+  const light = record !== null || valuesOnly;
+  const put = (key: string, value: string): void => {
     if (record !== null) {
       record[key] = value;
       return;
     }
-    if (valuesOnly) {
-      const size = values.size;
-      values.set(key, value);
-      if (values.size === size) throw new Duplicate();
-      return;
-    }
+    const size = values.size;
+    values.set(key, value);
+    if (values.size === size) throw new Duplicate();
+  };
+
+  /** Records one definition into the map, the model and the warnings. */
+  const add = (entry: Entry): void => {
+    const { key, value, line: keyLine } = entry;
     entries.push(entry);
     const size = values.size;
     values.set(key, value);
@@ -239,19 +241,20 @@ function scan(
       if (m !== null && m[1] !== "__proto__") {
         const key = m[1]!;
         const end = SIMPLE_LINE.lastIndex;
-        const valueStart = i + key.length + 1;
-        add({
-          key,
-          value: m[2]!,
-          line,
-          start: i,
-          valueStart,
-          valueEnd: end,
-          end,
-          next: end >= n ? end : end + 1,
-          quote: 0,
-          exported: false,
-        });
+        if (light) put(key, m[2]!);
+        else
+          add({
+            key,
+            value: m[2]!,
+            line,
+            start: i,
+            valueStart: i + key.length + 1,
+            valueEnd: end,
+            end,
+            next: end >= n ? end : end + 1,
+            quote: 0,
+            exported: false,
+          });
         if (end >= n) break;
         if (eol === "") eol = "\n";
         i = end + 1;
@@ -405,19 +408,21 @@ function scan(
         value = text.slice(valueStart, valueEnd);
       }
 
-      add({
-        key,
-        value,
-        line: keyLine,
-        start: lineStart,
-        valueStart,
-        valueEnd,
-        end: p,
-        next:
-          p >= n ? p : text.charCodeAt(p) === CR && text.charCodeAt(p + 1) === LF ? p + 2 : p + 1,
-        quote,
-        exported,
-      });
+      if (light) put(key, value);
+      else
+        add({
+          key,
+          value,
+          line: keyLine,
+          start: lineStart,
+          valueStart,
+          valueEnd,
+          end: p,
+          next:
+            p >= n ? p : text.charCodeAt(p) === CR && text.charCodeAt(p + 1) === LF ? p + 2 : p + 1,
+          quote,
+          exported,
+        });
     }
 
     // p is at the line break or the end of the text.
