@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { binaryProject } from "./vitest.binary.config.js";
 
 export default defineConfig({
   test: {
@@ -27,6 +28,8 @@ export default defineConfig({
             "test/e2e/**/*.test.ts",
             "test/interop/**/*.test.ts",
           ],
+          // The standalone binary's own file runs in the binary project only.
+          exclude: ["test/e2e/binary.test.ts"],
           environment: "node",
           globalSetup: ["test/harness/global-setup.ts"],
           // A backstop for hangs, not a measure: under stress-ng on 2 cores a test that
@@ -35,6 +38,8 @@ export default defineConfig({
           hookTimeout: 600_000,
         },
       },
+      // The e2e files again, against the standalone binary (vitest.binary.config.ts).
+      binaryProject,
     ],
   },
 });

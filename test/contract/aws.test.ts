@@ -16,6 +16,7 @@ import { openStore } from "../../src/providers/registry.js";
 import type { ChangeSet, Store } from "../../src/providers/types.js";
 import { motoContext, onMoto, openOnMoto, rawClientConfig, uid } from "../support/moto.js";
 import { runStoreContract } from "./store-contract.js";
+import { errorOf } from "../support/error-of.js";
 
 const twinOf = (uris: WeakMap<Store, string>) => async (s: Store) => openOnMoto(uris.get(s)!);
 
@@ -26,15 +27,6 @@ const changes = (set: Record<string, string>, del: string[] = []): ChangeSet => 
 
 /** A raw SDK client on moto, for arranging states envsync itself would not create. */
 const rawSm = (): SecretsManagerClient => new SecretsManagerClient(rawClientConfig());
-
-async function errorOf(p: Promise<unknown> | (() => unknown)): Promise<unknown> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 const bundleUris = new WeakMap<Store, string>();
 runStoreContract("aws-sm bundle (moto)", {

@@ -19,6 +19,7 @@ import { openStore } from "../../src/providers/registry.js";
 import type { ChangeSet, Store, StoreContext } from "../../src/providers/types.js";
 import { requireEnv } from "../harness/require-env.js";
 import { runStoreContract } from "./store-contract.js";
+import { errorOf } from "../support/error-of.js";
 
 const vaultUrl = (): string => requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
 const forbiddenUrl = (): string => requireEnv("ENVSYNC_TEST_KV_FORBIDDEN_URL", "lowkey");
@@ -44,15 +45,6 @@ const raw = (): SecretClient =>
     disableChallengeResourceVerification: true,
     serviceVersion: "7.6",
   });
-
-async function errorOf(p: Promise<unknown> | (() => unknown)): Promise<unknown> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 async function statusOf(p: Promise<unknown>): Promise<number | undefined> {
   const e = (await errorOf(p)) as { statusCode?: number } | undefined;

@@ -12,7 +12,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
-import { assertNoCanary, BIN, canary, runCli, tempDir } from "./helpers.js";
+import { assertNoCanary, binShellLine, canary, runCli, tempDir } from "./helpers.js";
 
 let dir: string;
 let socket: string;
@@ -37,7 +37,7 @@ function start(args: string[], env: Record<string, string> = {}): void {
   // CI=true turns prompts off: a terminal user in CI is what this test simulates, so unset it.
   writeFileSync(
     join(dir, "run.sh"),
-    `env -u CI ${vars} "${process.execPath}" "${BIN}" ${args.join(" ")}\necho "EXIT=$?" > exit-code\nsleep 120\n`,
+    `env -u CI ${vars} ${binShellLine([])} ${args.join(" ")}\necho "EXIT=$?" > exit-code\nsleep 120\n`,
   );
   tmux("new-session", "-d", "-s", "t", "-x", "200", "-y", "50", "-c", dir, "sh run.sh");
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   assertNoCanary,
-  BIN,
+  binCommand,
   canary,
   filesUnder,
   runCli,
@@ -188,7 +188,7 @@ describe("envsync run (file: remote)", () => {
         ? `process.stdout.write("ready\\n"); setInterval(() => {}, 1000);`
         : `process.on(${JSON.stringify(sig)}, (s) => { require("node:fs").writeFileSync(${JSON.stringify(log)}, s); process.exit(${childCode}); });
            process.stdout.write("ready\\n"); setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, [BIN, "run", "--", process.execPath, "-e", script], {
+    const child = spawn(...binCommand(["run", "--", process.execPath, "-e", script]), {
       cwd: dir,
       env: { ...process.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],

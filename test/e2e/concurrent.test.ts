@@ -11,7 +11,8 @@
  * Rounds: 50 per writer on `file:` (push and sync each); 8 per writer (sync) on each
  * emulator store (AWS Secrets Manager bundle and per-key on moto, Google Secret
  * Manager bundle and per-key): each CLI run there loads a cloud SDK (≈1 s of CPU on
- * the 2-core CI machine). The counts are printed at the end.
+ * the 2-core CI machine). The counts are printed at the end. ENVSYNC_CONCURRENT_MAX_ROUNDS
+ * caps every count (the binary pass of vitest.binary.config.ts runs 3).
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -223,8 +224,12 @@ const scenarios: [string, () => string, "push" | "sync", number, Timing][] = [
   ["azure-kv bundle", () => `azure-kv://${vault()}/concurrent-${id()}`, "sync", 8, "interleaved"],
 ];
 
+/** At most this many rounds per writer (unset: the counts above). */
+const maxRounds = Number(process.env.ENVSYNC_CONCURRENT_MAX_ROUNDS ?? Number.POSITIVE_INFINITY);
+
 describe("concurrent writers", () => {
-  for (const [label, uri, mode, rounds, timing] of scenarios) {
+  for (const [label, uri, mode, all, timing] of scenarios) {
+    const rounds = Math.min(all, maxRounds);
     it(
       `${label} ${mode}: ${rounds} ${timing} rounds per writer`,
       () => race(label, uri(), mode, rounds, timing),

@@ -22,6 +22,9 @@
  * so every case is bounded, yet long enough that an unfaulted read on a busy machine
  * does not time out (1.5 s did, under a CPU hog). The table is printed at the end; with
  * ENVSYNC_WRITE_RELIABILITY=1 it is also written into docs/RELIABILITY.md.
+ * ENVSYNC_FAULTS_SAMPLE=1 (the binary pass of vitest.binary.config.ts) runs every fault in
+ * one phase per store and operation, the phase rotating, so every store, operation, phase
+ * and fault still meets, in a third of the cases.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -81,6 +84,8 @@ const STORES: StoreKind[] = [
 const OPS: Op[] = ["push", "pull", "sync"];
 const PHASES: Phase[] = ["before read", "between read and write", "during write"];
 const FAULTS: Fault[] = ["latency", "timeout", "reset_peer", "limit_data"];
+/** One phase per store and operation (rotating) instead of all three: ENVSYNC_FAULTS_SAMPLE=1. */
+const SAMPLE = process.env.ENVSYNC_FAULTS_SAMPLE === "1";
 
 const TOXICS: Record<Fault, ToxicSpec> = {
   latency: { type: "latency", attributes: { latency: 20_000 } }, // 4× the client timeout
@@ -297,6 +302,7 @@ export function matrixTable(all: readonly Row[]): string {
       if (mine.length === 0) continue;
       const cell = (phase: Phase): string => {
         const c = mine.filter((r) => r.phase === phase);
+        if (c.length === 0) return "–"; // not run (ENVSYNC_FAULTS_SAMPLE)
         const exits = [...new Set(c.map((r) => r.exit))].sort().join("/");
         return `${c.filter((r) => r.passed).length}/${c.length} passed (exit ${exits})`;
       };
@@ -344,8 +350,11 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
 describe.concurrent("fault matrix: toxiproxy between the SDK and each emulator store", () => {
   for (const store of STORES) {
     for (const op of OPS) {
-      it(`${store} · ${op}: ${PHASES.length} phases × ${FAULTS.length} faults`, async () => {
-        const cases = PHASES.flatMap((phase) => FAULTS.map((fault) => ({ phase, fault })));
+      const phases = SAMPLE
+        ? [PHASES[(STORES.indexOf(store) + OPS.indexOf(op)) % PHASES.length]!]
+        : PHASES;
+      it(`${store} · ${op}: ${SAMPLE ? phases[0] : `${PHASES.length} phases`} × ${FAULTS.length} faults`, async () => {
+        const cases = phases.flatMap((phase) => FAULTS.map((fault) => ({ phase, fault })));
         const failures: string[] = [];
         await pool(cases, 3, async ({ phase, fault }) => {
           const name = `${store} · ${op} · ${phase} · ${fault}`;

@@ -24,6 +24,15 @@ export function binCommand(args: readonly string[]): [string, string[]] {
   return /\.[cm]?js$/.test(BIN) ? [process.execPath, [BIN, ...args]] : [BIN, [...args]];
 }
 
+/** {@link binCommand} as one shell line, every word single-quoted (tmux, `bash -c`). */
+export function binShellLine(args: readonly string[]): string {
+  const [cmd, argv] = binCommand(args);
+  return [cmd, ...argv].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+}
+
+/** True when ENVSYNC_TEST_BIN names a standalone executable rather than a script. */
+export const IS_BINARY = binCommand([])[0] === BIN;
+
 /** `scheme://user:password@` with a password that is not the mask. */
 const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^\s/@:*]+:(?!\*\*\*@)[^\s/@]+@/i;
 

@@ -29,7 +29,14 @@ import {
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { requireEnv } from "../harness/require-env.js";
-import { BIN, CanaryGuard, hasStackTrace, runCli, tempDir, type CliResult } from "./helpers.js";
+import {
+  binShellLine,
+  CanaryGuard,
+  hasStackTrace,
+  runCli,
+  tempDir,
+  type CliResult,
+} from "./helpers.js";
 
 const guard = new CanaryGuard();
 const S = guard.make("H"); // a canary value used in most files
@@ -396,12 +403,11 @@ function fullDisk(): FullDisk {
     dir,
     how: "ulimit -f 256 (EFBIG)",
     run: (args, cwd) => {
-      const quoted = args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-      const p = spawnSync(
-        "bash",
-        ["-c", `ulimit -f 256; exec "${process.execPath}" "${BIN}" ${quoted}`],
-        { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
-      );
+      const p = spawnSync("bash", ["-c", `ulimit -f 256; exec ${binShellLine(args)}`], {
+        cwd,
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+      });
       const out = { code: p.status, signal: p.signal, stdout: p.stdout, stderr: p.stderr };
       guard.check({ stdout: out.stdout, stderr: out.stderr });
       return Promise.resolve(out);

@@ -4,16 +4,22 @@
  * commander prints from the core's own definitions; `diff` and `check` on a file: remote
  * load no node:crypto; a sync that changes nothing rewrites no state,
  * while a sync after both sides changed alike outside envsync still records the new base.
+ * Against the standalone binary (ENVSYNC_TEST_BIN) the help texts and the base cases run;
+ * the module-loading probes need `node --import` and are the script build's only.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BIN, runCli, tempDir } from "./helpers.js";
+import { BIN, binCommand, IS_BINARY, runCli, tempDir } from "./helpers.js";
 
 const PRELOAD = resolve(import.meta.dirname, "fixtures", "module-log.mjs");
-const HELP = join(dirname(BIN), "help.json");
-const CORE = join(dirname(BIN), "core.cjs");
+/** dist/cli of the CLI under test (the binary embeds the dist/cli it was built from). */
+const DIST = IS_BINARY ? resolve(import.meta.dirname, "..", "..", "dist", "cli") : dirname(BIN);
+const HELP = join(DIST, "help.json");
+const CORE = join(DIST, "core.cjs");
+/** Why the module probes do not run against the binary. */
+const NO_PRELOAD = "a binary takes no `node --import` preload";
 
 function modulesLoaded(args: string[], cwd: string): string[] {
   const log = join(tempDir("envsync-modlog-"), "modules.txt");
@@ -56,16 +62,23 @@ describe("help written at build time", () => {
     [["diff", "--help"]],
     [["sync", "-h"]],
     [["rollback", "--help"]],
-  ])("envsync %j prints commander's text without loading the core", (args) => {
+  ])("envsync %j prints commander's text", (args) => {
     const dir = tempDir();
-    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8" });
+    const r = spawnSync(...binCommand(args), { cwd: dir, encoding: "utf8" });
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(commanderHelp(args));
     expect(r.stdout).toBe(texts[args.length === 1 ? "" : args[0]!]);
-    expect(modulesLoaded(args, dir).filter((m) => m.endsWith("core.cjs"))).toEqual([]);
   });
 
-  it("control: a command's run loads the core (so the probe sees it)", () => {
+  // Not against the binary: a binary takes no `node --import` preload.
+  it.skipIf(IS_BINARY).each([[["--help"]], [["-h"]], [["diff", "--help"]], [["sync", "-h"]]])(
+    "envsync %j does not load the core",
+    (args) => {
+      expect(modulesLoaded(args, tempDir()).filter((m) => m.endsWith("core.cjs"))).toEqual([]);
+    },
+  );
+
+  it.skipIf(IS_BINARY)("control: a command's run loads the core (so the probe sees it)", () => {
     const dir = tempDir();
     writeFileSync(join(dir, ".env"), "A=1\n");
     expect(
@@ -74,7 +87,7 @@ describe("help written at build time", () => {
   });
 });
 
-describe("read-only commands on a file: remote", () => {
+describe.skipIf(IS_BINARY)(`read-only commands on a file: remote (${NO_PRELOAD})`, () => {
   it.each([[["diff"]], [["check"]]])("envsync %j loads no node:crypto", (cmd) => {
     const dir = tempDir();
     writeFileSync(join(dir, ".env"), "A=1\nB=2\n");

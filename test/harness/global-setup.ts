@@ -5,10 +5,40 @@
  * and stops them at the end. An emulator that cannot start fails the run with its
  * install command; nothing is skipped. ENVSYNC_EMULATORS=moto,gsm limits which start
  * (for local runs of one test file).
+ *
+ * The integration and binary projects both name this setup; Vitest runs each project's
+ * setup, so the emulators start once per run (the first call) and stop after the last
+ * project's teardown.
  */
 import { emulators } from "./emulators/index.js";
 
+/** The emulators of this run, shared by the projects that name this setup. */
+interface Shared {
+  users: number;
+  stop: () => Promise<void>;
+  ready: Promise<void>;
+}
+const KEY = Symbol.for("envsync.emulators");
+const registry = globalThis as { [KEY]?: Shared };
+
 export default async function setup(): Promise<() => Promise<void>> {
+  let shared = registry[KEY];
+  if (!shared) {
+    let stop: () => Promise<void> = () => Promise.resolve();
+    const ready = start().then((s) => void (stop = s));
+    shared = registry[KEY] = { users: 0, stop: () => stop(), ready };
+  }
+  shared.users++;
+  const mine = shared;
+  await mine.ready;
+  return async () => {
+    if (--mine.users > 0) return;
+    delete registry[KEY];
+    await mine.stop();
+  };
+}
+
+async function start(): Promise<() => Promise<void>> {
   const wanted = process.env.ENVSYNC_EMULATORS?.split(",").map((s) => s.trim());
   const selected = emulators.filter((e) => !wanted || wanted.includes(e.name));
   const running: { stop(): Promise<void> }[] = [];
