@@ -27,6 +27,8 @@ const PROVIDERS: {
   name: string;
   emulator: Emulator;
   uri: (env: Record<string, string>) => string;
+  /** False for a store with no SDK (Vault speaks HTTP with fetch): both builds are the same code. */
+  sdk?: false;
 }[] = [
   {
     name: "aws-sm",
@@ -51,7 +53,7 @@ const PROVIDERS: {
     emulator: lowkey,
     uri: (e) => `azure-kv://${e.ENVSYNC_TEST_LOWKEY_URL}/fixed-${tag()}`,
   },
-  { name: "vault", emulator: openbao, uri: () => `vault:///secret/fixed-${tag()}` },
+  { name: "vault", emulator: openbao, uri: () => `vault:///secret/fixed-${tag()}`, sdk: false },
 ];
 const tag = (): string => Math.random().toString(36).slice(2, 10);
 
@@ -116,8 +118,11 @@ export async function run(): Promise<BenchRow[]> {
         ours: `${cpu(b)}; ${fmt(above(b))} above \`node -e 0\` (${fmtRatio(pairedRatio(b, r.node!, "cpu_ms"))})`,
         baseline: `${cpu(x)}; ${fmt(above(x))} above \`node -e 0\` (${fmtRatio(pairedRatio(x, r.node!, "cpu_ms"))})`,
         ratio: `${fmtRatio(pairedRatio(x, b, "cpu_ms"))} less`,
-        goal: "bundled ≤ external",
-        met: saved.median >= 0,
+        // A store with no SDK has nothing to bundle: the two builds run the same code, so
+        // the pair can only tie (informational: its fixed cost beside the others).
+        ...(p.sdk === false
+          ? { goal: "– (no SDK: the same code in both builds)" }
+          : { goal: "bundled ≤ external", met: saved.median >= 0 }),
         note: `bundling saved ${fmt(saved)} per command (paired); \`node -e 0\`: ${cpu(r.node!)}`,
       });
     }
