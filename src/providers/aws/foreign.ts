@@ -14,13 +14,13 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { AddTagsToResourceCommand, GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
-import { keyCaseOf, keyFromName } from "../key-case.js";
+import { keyCaseOf } from "../key-case.js";
 import { chunk, mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
 import { displayUri, parseRemoteUri } from "../uri.js";
 import { KEY_TAG, MANAGED_TAG, clientConfig, makeSend, parseAwsOptions } from "./common.js";
 import { foreignSecrets, parseSmTarget } from "./secrets-manager.js";
-import { MANAGED_FILTER, describeNames, parseSsmTarget } from "./ssm.js";
+import { MANAGED_FILTER, describeNames, foreignParameters, parseSsmTarget } from "./ssm.js";
 
 /** The foreign-entry access of an `aws-ssm://` or per-key `aws-sm://` remote (null for a bundle). */
 export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
@@ -42,10 +42,7 @@ export function openForeign(raw: string, context: StoreContext): ForeignAccess |
           describeNames(client, send, [pathFilter]),
           describeNames(client, send, [pathFilter, MANAGED_FILTER]),
         ]);
-        return [...all]
-          .filter((n) => !managed.has(n) && n.startsWith(base))
-          .sort()
-          .map((name) => ({ name, key: keyFromName(name.slice(base.length), kc) }));
+        return foreignParameters(all, managed, base, kc);
       },
       async read(entries) {
         const byName = new Map(entries.map((e) => [e.name, e.key]));

@@ -17,7 +17,8 @@ import {
 import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
 import { checkNames, checkValueSizes } from "../rules.js";
-import { keyCaseOf, keyFromName, nameFromKey } from "../key-case.js";
+import { keyCaseOf, keyFromName, nameFromKey, type KeyCase } from "../key-case.js";
+import type { ForeignEntry } from "../foreign.js";
 import type {
   ChangeSet,
   ProviderModule,
@@ -101,6 +102,22 @@ export async function describeNames(
     token = r.NextToken;
   } while (token);
   return out;
+}
+
+/**
+ * The parameters under `base` that another tool made (not in `managed`), by name, sorted:
+ * what the read reports and `envsync adopt` offers to take over.
+ */
+export function foreignParameters(
+  names: Iterable<string>,
+  managed: ReadonlySet<string>,
+  base: string,
+  kc: KeyCase,
+): ForeignEntry[] {
+  return [...names]
+    .filter((n) => !managed.has(n) && n.startsWith(base))
+    .sort()
+    .map((name) => ({ name, key: keyFromName(name.slice(base.length), kc) }));
 }
 
 /** `PATH/*` (with or without a leading slash) → `/PATH`. */
@@ -252,12 +269,12 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
         values.set(key, p.Value);
         if (p.Version !== undefined) versions.set(key, String(p.Version));
       }
-      const foreign = params
-        .flatMap((p) =>
-          p.Name !== undefined && !managed.has(p.Name) && p.Name.startsWith(base) ? [p.Name] : [],
-        )
-        .sort()
-        .map((name) => ({ name, key: keyFromName(name.slice(base.length), kc) }));
+      const foreign = foreignParameters(
+        params.flatMap((p) => (p.Name === undefined ? [] : [p.Name])),
+        managed,
+        base,
+        kc,
+      );
       return {
         exists: values.size > 0,
         values,
