@@ -9,7 +9,7 @@ import type { OnConflict } from "../core/merge.js";
 import { redactText, safeErrorText } from "../redact.js";
 import type { CommonOptions } from "../ops/session.js";
 import { createOutput, type Output } from "./output.js";
-import { writeStderr } from "./std-write.js";
+import { writeStderr, writeStdout } from "./std-write.js";
 import { registerCommand, registerCommands, type CliOptions } from "./commands/index.js";
 import { testHooks } from "../test-hooks.js";
 import { checkNumber, NUMBER_SETTINGS, type NumberSetting } from "../config/settings.js";
@@ -172,8 +172,9 @@ function buildProgram(state: RunState, only?: string): Command {
     .description("Keep .env files in agreement with cloud secret stores (three-way sync).")
     .exitOverride()
     .configureOutput({
-      writeErr: (s) => process.stderr.write(s),
-      writeOut: (s) => process.stdout.write(s),
+      // Through the same writers as every other line, so the order of the texts is kept.
+      writeErr: writeStderr,
+      writeOut: writeStdout,
     })
     // One width whatever the terminal: the help bin.js prints without loading this
     // module (dist/cli/help.json, written by the build from helpTexts) is the same text.

@@ -57,7 +57,7 @@ const PLAIN: Colors = {
  * (a pipe, a file), the answer is no without building `process.stderr` (its stream
  * modules cost ≈ 1.5 ms of start-up).
  */
-function stderrIsTTY(): boolean {
+export function stderrIsTTY(): boolean {
   try {
     if (!fstatSync(2).isCharacterDevice()) return false;
   } catch {
@@ -90,8 +90,7 @@ export function createOutput(opts: OutputOptions, env: NodeJS.ProcessEnv = proce
     },
     // Asked only when a prompt may be needed: opening stdin to check it costs start-up.
     get interactive(): boolean {
-      return (interactive ??=
-        env.CI !== "true" && process.stdin.isTTY === true && process.stderr.isTTY === true);
+      return (interactive ??= env.CI !== "true" && process.stdin.isTTY === true && stderrIsTTY());
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { default as OraFactory, Ora } from "ora";
 import { EnvsyncError } from "../errors.js";
-import type { Output } from "./output.js";
+import { stderrIsTTY, type Output } from "./output.js";
 
 /** A progress line that can be updated, paused for a prompt, and stopped. */
 export interface Progress {
@@ -42,7 +42,7 @@ export function createProgress(out: Output, opts: ProgressOptions = {}): Progres
   const show = async (): Promise<void> => {
     // The terminal check waits for the delay too: a quick command never opens stderr's
     // stream for it.
-    if (!(opts.isTTY ?? process.stderr.isTTY === true)) return;
+    if (!(opts.isTTY ?? stderrIsTTY())) return;
     // ora is ESM-only: from the CommonJS build, `require` of it (Node's require(esm))
     // comes back wrapped once more, so its default export may sit one level deeper.
     const mod = (await import("ora")) as { default: unknown };
