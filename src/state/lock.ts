@@ -8,8 +8,8 @@
  * and its unfinished temporary files on the way out.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
-import { link, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { link, readFile, rename, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { EnvsyncError, ioError } from "../errors.js";
 
@@ -54,13 +54,7 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on("exit", () => {
     for (const tmp of pending) rmSync(tmp, { force: true });
-    for (const [path, token] of held) {
-      try {
-        if (parseOwner(readFileSync(path, "utf8"))?.token === token) rmSync(path, { force: true });
-      } catch {
-        // already gone
-      }
-    }
+    for (const [path, token] of held) removeIfOurs(path, token);
   });
 }
 
@@ -143,27 +137,41 @@ function staleReason(owner: LockOwner | null, ageMs: number): string | null {
     : null;
 }
 
-/** Tries once to create the lock; true when taken. */
-async function tryTake(path: string, owner: LockOwner): Promise<boolean> {
-  let handle;
+/**
+ * Tries once to create the lock; true when taken. Synchronous on purpose, like the
+ * release: no JavaScript (a SIGINT handler calling `process.exit`) can run between
+ * creating the file, writing its owner and registering it for the exit hook, so an
+ * interrupted run never leaves an empty or unregistered lock behind (an awaited write
+ * here once did). Creating and writing a ~150-byte local file takes microseconds.
+ */
+function tryTake(path: string, owner: LockOwner): boolean {
+  let fd: number;
   try {
-    handle = await open(path, "wx", 0o600);
+    fd = openSync(path, "wx", 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw ioError(path, "create the lock", e);
   }
+  try {
+    writeSync(fd, JSON.stringify(owner) + "\n");
+  } catch (e) {
+    rmSync(path, { force: true });
+    throw ioError(path, "write the lock", e);
+  } finally {
+    closeSync(fd);
+  }
   installExitHook();
   held.set(path, owner.token);
-  try {
-    await handle.writeFile(JSON.stringify(owner) + "\n");
-  } catch (e) {
-    held.delete(path);
-    await handle.close().catch(() => undefined);
-    await rm(path, { force: true });
-    throw ioError(path, "write the lock", e);
-  }
-  await handle.close();
   return true;
+}
+
+/** Removes the lock at `path` if it still holds `token` (someone may have broken it). */
+function removeIfOurs(path: string, token: string): void {
+  try {
+    if (parseOwner(readFileSync(path, "utf8"))?.token === token) rmSync(path, { force: true });
+  } catch {
+    // already gone
+  }
 }
 
 /**
@@ -210,7 +218,7 @@ export async function withFileLock<T>(
   const deadline = Date.now() + waitMs;
   let last: LockOwner | null = null;
   for (;;) {
-    if (await tryTake(lockPath, owner)) break;
+    if (tryTake(lockPath, owner)) break;
     let text: string;
     let ageMs: number;
     try {
@@ -241,14 +249,10 @@ export async function withFileLock<T>(
   try {
     return await fn();
   } finally {
+    // Synchronous, then unregistered: an exit at any moment finds the lock either
+    // still registered (the exit hook removes it) or already gone.
+    removeIfOurs(lockPath, owner.token);
     held.delete(lockPath);
-    try {
-      if (parseOwner(await readFile(lockPath, "utf8"))?.token === owner.token) {
-        await rm(lockPath, { force: true });
-      }
-    } catch {
-      // gone already
-    }
   }
 }
 

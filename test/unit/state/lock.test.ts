@@ -1,6 +1,8 @@
 import { existsSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { isEnvsyncError } from "../../../src/errors.js";
 import { processStart, withFileLock } from "../../../src/state/lock.js";
@@ -73,4 +75,52 @@ describe("withFileLock", () => {
     );
     expect(existsSync(lock)).toBe(true);
   });
+});
+
+const lockModule = pathToFileURL(
+  join(dirname(fileURLToPath(import.meta.url)), "../../../src/state/lock.ts"),
+).href;
+
+/**
+ * A child that takes a lock, holds it for a few event-loop turns and releases it, and
+ * calls process.exit(130) — what the CLI's SIGINT handler does — at event-loop turn
+ * `argv[3]` (counted by a setImmediate chain started before the lock is asked for).
+ * Prints "done" when it got through without being stopped.
+ */
+const exitAtTurnScript = `
+import { withFileLock } from ${JSON.stringify(lockModule)};
+const [lock, at] = process.argv.slice(2);
+let turn = 0;
+const tick = () => { if (++turn === Number(at)) process.exit(130); setImmediate(tick); };
+setImmediate(tick);
+await withFileLock(lock, async () => {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+}, { what: "X" });
+process.stdout.write("done\\n");
+process.exit(0);
+`;
+
+describe("withFileLock and an exit at any moment (SIGINT)", () => {
+  // Found by the stress run: a push stopped by SIGINT while it released its lock
+  // (or while it wrote the owner into a just-created lock file) left the lock behind,
+  // and the next run waited for it. Exiting at every turn of the lock's life in turn
+  // reaches both windows without depending on timing.
+  it("never leaves the lock behind, whichever event-loop turn the exit lands on", () => {
+    const dir = tempDir();
+    const script = join(dir, "exit-at-turn.mjs");
+    writeFileSync(script, exitAtTurnScript);
+    const left: number[] = [];
+    let finished = false;
+    for (let at = 1; at <= 60 && !finished; at++) {
+      const lock = join(dir, `x${at}.lock`);
+      const r = spawnSync(process.execPath, ["--import", "tsx", script, lock, String(at)], {
+        encoding: "utf8",
+      });
+      expect([0, 130], r.stderr).toContain(r.status);
+      finished = r.stdout === "done\n";
+      if (existsSync(lock)) left.push(at);
+    }
+    expect(finished).toBe(true);
+    expect(left).toEqual([]);
+  }, 120_000);
 });
