@@ -3,7 +3,6 @@
  * back format-preserving, atomically, with a backup, after checking it did not
  * change since it was read.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { EnvsyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import {
@@ -13,7 +12,8 @@ import {
   parseValues,
   type DotenvDocument,
 } from "../dotenv/index.js";
-import { danglingLinkError, writeFileAtomic } from "../state/atomic-write.js";
+import { writeFileAtomic } from "../state/atomic-write.js";
+import { NotRegularFileError, readRegularFile } from "../state/read-regular.js";
 
 /** The local file as read. */
 export interface LocalFile {
@@ -26,43 +26,27 @@ export interface LocalFile {
 }
 
 async function readText(path: string, displayName = path): Promise<string | null> {
-  let bytes: Buffer;
+  let bytes: Buffer | null;
   try {
-    // Opened without blocking and checked to be a regular file: a FIFO or a device in
-    // place of .env would otherwise hang or stream forever. Synchronous calls: one
-    // small file, read before anything else runs (node:fs/promises costs start-up).
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      if (!fstatSync(fd).isFile()) {
-        throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
-      }
-      bytes = readFileSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    bytes = await readRegularFile(path);
   } catch (e) {
+    if (e instanceof EnvsyncError) throw e; // a dangling link
     const code = (e as NodeJS.ErrnoException).code;
-    // A dangling symlink is not an absent file (reading it as empty would delete keys).
-    if (code === "ENOENT") {
-      const dangling = await danglingLinkError(path);
-      if (dangling) throw dangling;
-      return null;
-    }
     throw new EnvsyncError(
       "IO",
-      `Cannot read ${path} (${code === "ENOTREG" ? "not a regular file" : (code ?? "error")}).`,
+      `Cannot read ${path} (${e instanceof NotRegularFileError ? `${e.kind}, not a regular file` : (code ?? "error")}).`,
       {
         cause: e,
         hint:
           code === "EACCES"
             ? "Check the file's permissions."
-            : code === "EISDIR" || code === "ENOTREG"
+            : code === "EISDIR" || e instanceof NotRegularFileError
               ? "Point --file at a regular file."
               : "Check the path.",
       },
     );
   }
-  return decodeUtf8(bytes, displayName);
+  return bytes === null ? null : decodeUtf8(bytes, displayName);
 }
 
 /**

@@ -5,12 +5,11 @@
  * the file atomically (with a backup), so concurrent writers are detected (exit 5).
  */
 import { createHash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from "node:fs";
-import { stat } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { EnvsyncError, ioError } from "../../errors.js";
 import { applyChanges, formatDotenv, parseDocument, parseValues } from "../../dotenv/index.js";
-import { danglingLinkError, mkdirPrivate, writeFileAtomic } from "../../state/atomic-write.js";
+import { mkdirPrivate, writeFileAtomic } from "../../state/atomic-write.js";
+import { NotRegularFileError, readRegularFile } from "../../state/read-regular.js";
 import { lockWaitFromEnv, withFileLock } from "../../state/lock.js";
 import { checkNames, parseBundleJson } from "../rules.js";
 import { encodeBundle } from "../shared/json-bundle.js";
@@ -32,53 +31,24 @@ export function contentVersion(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
 
-/** What a path that is not a regular file is, for messages. */
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return "a folder";
-  if (st.isFIFO()) return "a FIFO (named pipe)";
-  if (st.isSocket()) return "a socket";
-  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
-  return "not a regular file";
-}
-
 /**
- * Reads a file, or null when it does not exist. Only a regular file is read: a
- * FIFO, socket, device or folder given as a `file:` remote is refused at once (exit
- * 2) instead of blocking or streaming forever; it is opened without blocking. The other
- * stores kept in a local file (sops:, dotenvx:) read through it too.
+ * Reads a file, or null when it does not exist. Only a regular file is read
+ * (src/state/read-regular.ts): a FIFO, socket, device or folder given as a `file:`
+ * remote is refused at once (exit 2). The other stores kept in a local file (sops:,
+ * dotenvx:) read through it too.
  */
 export async function readOrNull(path: string, display: string): Promise<string | null> {
-  // Synchronous calls: one file, and node:fs/promises costs start-up.
-  let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    return (await readRegularFile(path))?.toString("utf8") ?? null;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") {
-      const dangling = await danglingLinkError(path);
-      if (dangling) throw dangling;
-      return null;
+    if (e instanceof NotRegularFileError) {
+      throw new EnvsyncError("USAGE", `${display} is ${e.kind}, not a regular file.`, {
+        hint: "Point the file: remote at a regular file (it is created on the first push if absent).",
+      });
     }
-    // A socket cannot be opened (ENXIO): say what it is.
-    const st = await stat(path).catch(() => null);
-    if (st && !st.isFile()) throw notRegular(display, st);
+    if (e instanceof EnvsyncError) throw e; // a dangling link
     throw ioError(path, "read", e);
   }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw notRegular(display, st);
-    return readFileSync(fd, "utf8");
-  } catch (e) {
-    throw ioError(path, "read", e);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function notRegular(display: string, st: Stats): EnvsyncError {
-  return new EnvsyncError("USAGE", `${display} is ${kindOf(st)}, not a regular file.`, {
-    hint: "Point the file: remote at a regular file (it is created on the first push if absent).",
-  });
 }
 
 /**
