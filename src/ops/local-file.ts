@@ -40,7 +40,7 @@ async function readText(path: string, displayName = path): Promise<string | null
         hint:
           code === "EACCES"
             ? "Check the file's permissions."
-            : code === "EISDIR" || e instanceof NotRegularFileError
+            : e instanceof NotRegularFileError
               ? "Point --file at a regular file."
               : "Check the path.",
       },

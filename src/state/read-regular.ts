@@ -19,7 +19,6 @@ import { danglingLinkError } from "./atomic-write.js";
 
 /** Thrown by {@link readRegularFile} for a path that is not a regular file. */
 export class NotRegularFileError extends Error {
-  readonly code = "ENOTREG";
   constructor(
     readonly path: string,
     /** What the path is, for messages: "a folder", "a FIFO (named pipe)"… */
