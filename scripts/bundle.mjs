@@ -155,7 +155,7 @@ const common = {
   bundle: true,
   format: "cjs",
   platform: "node",
-  target: "node20",
+  target: "node22",
   // import() of a bundled module becomes a lazy require, never an ESM load.
   supported: { "dynamic-import": false },
   external: EXTERNAL,

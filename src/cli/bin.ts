@@ -70,11 +70,6 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
 } else if (help !== undefined) {
   writeStdout(help);
 } else {
-  // The AWS SDK prints a multi-line NodeVersionSupportWarning on stderr for Node < 22;
-  // envsync supports Node 20, so the CLI keeps stderr for its own lines (a user who set
-  // the variable keeps their choice). Set here, for this process only: the library never
-  // writes process.env.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   process.on("SIGINT", () => {
     process.stderr.write("\ninterrupted: nothing more will be written\n");
     process.exit(130);

@@ -1,7 +1,7 @@
 /**
  * Loads the bundle's CommonJS files (core.cjs, chunks/*.cjs) with V8's code cache, so
- * start-up deserialises bytecode instead of parsing and compiling the source (Node 22
- * has `module.enableCompileCache()`; Node 20, which we support, does not).
+ * start-up deserialises bytecode instead of parsing and compiling the source (unlike
+ * `module.enableCompileCache()`, nothing is written on the user's machine at run time).
  *
  * `npm run build` writes `FILE.cache` beside each file after a training run (see
  * scripts/bundle.mjs); nothing is written at run time. The cache is used only when it
