@@ -12,11 +12,13 @@
 //
 //   node scripts/node-runtimes.mjs            installs every line, prints their paths
 //   node scripts/node-runtimes.mjs 24         installs one line, prints its node's path
+//   node scripts/node-runtimes.mjs --run 24 CMD ARGS…
+//                                             runs CMD with that line's node first on PATH
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -119,10 +121,23 @@ export function nodeRuntime(line) {
   return join(dir, "bin", "node");
 }
 
+/** The environment that makes `node` (PATH, shebangs, npm scripts) the given runtime. */
+export function envWithNode(node, env = process.env) {
+  return { ...env, PATH: `${dirname(node)}:${env.PATH ?? ""}` };
+}
+
 if (resolve(process.argv[1] ?? "") === fileURLToPath(import.meta.url)) {
-  const lines = process.argv.slice(2);
-  for (const line of lines.length ? lines : Object.keys(RUNTIMES)) {
+  const args = process.argv.slice(2);
+  if (args[0] === "--run") {
+    const [, line, cmd, ...rest] = args;
+    if (!line || !cmd)
+      throw new Error("usage: node scripts/node-runtimes.mjs --run LINE CMD [ARGS…]");
+    const r = spawnSync(cmd, rest, { stdio: "inherit", env: envWithNode(nodeRuntime(line)) });
+    if (r.error) throw r.error;
+    process.exit(r.status ?? 1);
+  }
+  for (const line of args.length ? args : Object.keys(RUNTIMES)) {
     const node = nodeRuntime(line);
-    process.stdout.write(lines.length === 1 ? `${node}\n` : `${line}\t${node}\n`);
+    process.stdout.write(args.length === 1 ? `${node}\n` : `${line}\t${node}\n`);
   }
 }

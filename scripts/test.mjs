@@ -21,7 +21,7 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MAIN_LINE, RUNTIMES, nodeRuntime } from "./node-runtimes.mjs";
+import { MAIN_LINE, RUNTIMES, envWithNode, nodeRuntime } from "./node-runtimes.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
@@ -44,11 +44,7 @@ const OTHER_LINE_ENV = {
 
 /** Runs `cmd args` with `node` on PATH first; returns its exit status. */
 function step(node, cmd, args, extraEnv = {}) {
-  const env = {
-    ...process.env,
-    ...extraEnv,
-    PATH: `${dirname(node)}:${process.env.PATH ?? ""}`,
-  };
+  const env = envWithNode(node, { ...process.env, ...extraEnv });
   process.stdout.write(`\n[test] Node ${line(node)}: ${[cmd, ...args].join(" ")}\n`);
   const r = spawnSync(cmd === "node" ? node : cmd, args, { cwd: root, env, stdio: "inherit" });
   if (r.error) throw r.error;
