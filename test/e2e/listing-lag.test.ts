@@ -57,7 +57,10 @@ interface Layout {
   /** The remote without its query (the store's target). */
   readonly target: () => string;
   /** The read by name of `key` under `target`: the operation and whether a body asks for it. */
-  readonly byName: (target: string, key: string) => [string, (body: Record<string, unknown>) => boolean];
+  readonly byName: (
+    target: string,
+    key: string,
+  ) => [string, (body: Record<string, unknown>) => boolean];
 }
 
 const layouts: Layout[] = [
@@ -90,7 +93,8 @@ for (const layout of layouts) {
       const target = layout.target();
       const uri = `${target}${query(reality.endpoint)}`;
       // The truth, read past the proxy (moto is consistent at once).
-      const truth = (): Promise<Record<string, string>> => remoteValues(`${target}${query(moto())}`);
+      const truth = (): Promise<Record<string, string>> =>
+        remoteValues(`${target}${query(moto())}`);
       const root = tempDir("envsync-lag-");
       const A = join(root, "a");
       const B = join(root, "b");
