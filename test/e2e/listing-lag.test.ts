@@ -121,11 +121,11 @@ for (const layout of layouts) {
 
       // A's base knows NEW: the listing leaves it out, the read by name finds it.
       const again = await ok(A, ["sync"]);
+      expect(envOf(A)).toEqual({ KEEP: keep, NEW: fresh });
+      expect(await truth()).toEqual({ KEEP: keep, NEW: fresh });
       expect(again.stderr).toContain(
         "listing incomplete: NEW was missing from the listing but found by name",
       );
-      expect(envOf(A)).toEqual({ KEEP: keep, NEW: fresh });
-      expect(await truth()).toEqual({ KEEP: keep, NEW: fresh });
 
       // The read by name throttled past the budget: reported, and NEW is left alone.
       const [op, asks] = layout.byName(target, "NEW");
