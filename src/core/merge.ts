@@ -33,7 +33,8 @@ export type Status =
   | "conflict"
   | "only-local" // push/pull: present only on the source or target, no base consulted
   | "only-remote"
-  | "differs";
+  | "differs"
+  | "unconfirmed"; // the listing left it out and a read by name could not settle it
 
 /** One line of a plan. */
 export interface PlanEntry {
@@ -77,6 +78,11 @@ export interface MergeInput {
   readonly prune?: boolean;
   /** sync: resolve conflicts now (`remote`/`local`); `prompt`/`fail`/undefined leave them unresolved. */
   readonly onConflict?: OnConflict;
+  /**
+   * Keys whose remote state is unknown (a listing left them out and a read by name could
+   * not confirm them absent): whatever the other sides say, they are left alone.
+   */
+  readonly unconfirmed?: ReadonlySet<string>;
 }
 
 function sortedUnion(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string[] {
@@ -88,9 +94,22 @@ function sortedUnion(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, stri
 /** Computes the plan: the three-way merge for `sync`, a one-way overwrite for `push`/`pull`. */
 export function merge(input: MergeInput): Plan {
   const entries = sortedUnion(input.local, input.remote).map((key) =>
-    input.mode === "sync" ? syncEntry(key, input) : oneWayEntry(key, input),
+    input.unconfirmed?.has(key) && !input.remote.has(key)
+      ? unconfirmedEntry(key)
+      : input.mode === "sync"
+        ? syncEntry(key, input)
+        : oneWayEntry(key, input),
   );
   return { mode: input.mode, entries };
+}
+
+function unconfirmedEntry(key: string): PlanEntry {
+  return {
+    key,
+    action: "none",
+    status: "unconfirmed",
+    reason: "listing incomplete: not confirmed absent on the remote; left alone",
+  };
 }
 
 function syncEntry(key: string, input: MergeInput): PlanEntry {

@@ -39,6 +39,14 @@ export interface RemoteSnapshot {
    * notices need no listing calls of their own. Absent when the read cannot tell.
    */
   readonly foreign?: readonly ForeignEntry[];
+  /**
+   * Keys the base knows that the listing left out and a read by name could not settle
+   * (src/providers/shared/confirm-absent.ts): neither present nor absent, so the merge
+   * leaves them alone on both sides.
+   */
+  readonly unconfirmed?: readonly string[];
+  /** What the read found the listing got wrong, one sentence each (names, never values). */
+  readonly warnings?: readonly string[];
 }
 
 /** Changes to apply to a remote: keys to set (add or update) and keys to delete. */

@@ -34,6 +34,7 @@ import {
 import type {
   ChangeSet,
   ProviderModule,
+  ReadHint,
   RemoteSnapshot,
   Store,
   StoreContext,
@@ -42,6 +43,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../types.js";
+import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { guardKeys } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
@@ -422,6 +424,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     values: Map<string, string>;
     versions: Map<string, string>;
     foreign: ForeignEntry[];
+    listed: Set<string>;
   }> => {
     // Listed by prefix alone (the tags come with each entry): the secrets other tools
     // made under it are seen too, so the notices need no listing of their own.
@@ -438,7 +441,36 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
       );
       collect(r.SecretValues, r.Errors, values, versions);
     });
-    return { values, versions, foreign };
+    return { values, versions, foreign, listed: new Set(names.map((n) => keyOf(n) ?? n)) };
+  };
+
+  /**
+   * Keys a listing left out, asked for by name (BatchGetSecretValue by id, 20 a call):
+   * found, deleted or scheduled for deletion (absent), or not answered (unknown).
+   */
+  const readByName = async (keys: readonly string[]): Promise<Map<string, ByName>> => {
+    const out = new Map<string, ByName>();
+    await mapLimit(chunk(keys, BATCH_SIZE), context.concurrency, async (batch) => {
+      const r = await send("BatchGetSecretValue", () =>
+        client.send(new BatchGetSecretValueCommand({ SecretIdList: batch.map(nameOf) })),
+      );
+      for (const v of r.SecretValues ?? []) {
+        const key = v.Name === undefined ? undefined : keyOf(v.Name);
+        if (key === undefined || v.SecretString === undefined) continue;
+        out.set(key, { state: "found", value: v.SecretString, version: v.VersionId ?? "" });
+      }
+      for (const err of r.Errors ?? []) {
+        const key = err.SecretId === undefined ? undefined : keyOf(err.SecretId);
+        if (key === undefined) continue;
+        out.set(
+          key,
+          err.ErrorCode === "ResourceNotFoundException" || /delet/i.test(err.Message ?? "")
+            ? { state: "absent" }
+            : { state: "unknown", why: `AWS answered ${err.ErrorCode ?? "an error"}` },
+        );
+      }
+    });
+    return out;
   };
 
   const collect = (
@@ -539,14 +571,22 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     rules,
     calls: s.calls,
 
-    async read() {
-      const { values, versions, foreign } = await readByList();
+    async read(hint: ReadHint = {}) {
+      const { values, versions, foreign, listed } = await readByList();
+      // ListSecrets is eventually consistent: a known key it leaves out is asked by name.
+      const confirmed = await confirmMissing(hint.knownKeys, listed, readByName);
+      for (const [key, { value, version }] of confirmed.found) {
+        values.set(key, value);
+        if (version) versions.set(key, version);
+      }
       return {
         exists: values.size > 0,
         values,
         version: digestVersions(versions),
         keyVersions: versions,
         foreign,
+        ...(confirmed.unconfirmed.length > 0 ? { unconfirmed: confirmed.unconfirmed } : {}),
+        ...(confirmed.notes.length > 0 ? { warnings: confirmed.notes } : {}),
       };
     },
 
@@ -561,6 +601,26 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
 
       // Guard: every touched key still has the version read, and is ours.
       const current = await describeKeys(touched);
+      // ListSecrets may not show a secret made in the last minutes: a key read with a
+      // version that the listing leaves out is described by name (the fresher read).
+      await mapLimit(
+        touched.filter((k) => !current.has(k) && expected.keyVersions.has(k)),
+        context.concurrency,
+        async (key) => {
+          try {
+            const d = await send("DescribeSecret", () =>
+              client.send(new DescribeSecretCommand({ SecretId: nameOf(key) })),
+            );
+            current.set(key, {
+              version: currentVersion(d.VersionIdsToStages),
+              deleted: d.DeletedDate !== undefined && d.DeletedDate !== null,
+              managed: isManaged(d.Tags),
+            });
+          } catch (e) {
+            if (!isAwsError(e, "ResourceNotFoundException")) throw e;
+          }
+        },
+      );
       guardKeys(
         touched.map((key) => {
           const cur = current.get(key);

@@ -29,6 +29,7 @@ import type {
   StoreRules,
   WriteResult,
 } from "../types.js";
+import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { guardKeys } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
@@ -206,6 +207,26 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
     return out;
   };
 
+  /** Known keys a listing left out, asked for by name (GetParameters, 10 a call). */
+  const readByName = async (keys: readonly string[]): Promise<Map<string, ByName>> => {
+    const out = new Map<string, ByName>();
+    await mapLimit(chunk(keys, SSM_BATCH), context.concurrency, async (batch) => {
+      const r = await send("GetParameters", () =>
+        client.send(new GetParametersCommand({ Names: batch.map(nameOf), WithDecryption: true })),
+      );
+      for (const p of r.Parameters ?? []) {
+        const key = p.Name === undefined ? undefined : keyOf(p.Name);
+        if (key === undefined || p.Value === undefined) continue;
+        out.set(key, { state: "found", value: p.Value, version: String(p.Version ?? "") });
+      }
+      for (const n of r.InvalidParameters ?? []) {
+        const key = keyOf(n);
+        if (key !== undefined) out.set(key, { state: "absent" });
+      }
+    });
+    return out;
+  };
+
   /** Every parameter under the path, decrypted (10 per page). */
   const readByPath = async (): Promise<Parameter[]> => {
     const out: Parameter[] = [];
@@ -269,6 +290,17 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
         values.set(key, p.Value);
         if (p.Version !== undefined) versions.set(key, String(p.Version));
       }
+      // GetParametersByPath is a listing: a known key it leaves out is asked by name.
+      const listed = new Set<string>();
+      for (const p of params) {
+        const key = p.Name === undefined ? undefined : keyOf(p.Name);
+        if (key !== undefined && managed.has(p.Name ?? "")) listed.add(key);
+      }
+      const confirmed = await confirmMissing(hint.knownKeys, listed, readByName);
+      for (const [key, { value, version }] of confirmed.found) {
+        values.set(key, value);
+        versions.set(key, version);
+      }
       const foreign = foreignParameters(
         params.flatMap((p) => (p.Name === undefined ? [] : [p.Name])),
         managed,
@@ -281,6 +313,8 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
         version: digestVersions(versions),
         keyVersions: versions,
         foreign,
+        ...(confirmed.unconfirmed.length > 0 ? { unconfirmed: confirmed.unconfirmed } : {}),
+        ...(confirmed.notes.length > 0 ? { warnings: confirmed.notes } : {}),
       };
     },
 

@@ -26,6 +26,7 @@ import { systemClock, withRetry, type RetryPolicy } from "../retry.js";
 import { bundleJson, checkBundleSize, checkValueSizes, parseBundleJson } from "../rules.js";
 import type {
   ChangeSet,
+  ReadHint,
   RemoteSnapshot,
   Store,
   StoreContext,
@@ -35,6 +36,7 @@ import type {
   WriteResult,
 } from "../types.js";
 import { applyChanges } from "../shared/changes.js";
+import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { digestKeyVersions } from "../shared/digest.js";
 import { guardKeys, remoteChanged } from "../shared/guard.js";
 import type { ForeignEntry } from "../foreign.js";
@@ -577,7 +579,31 @@ class PerKeyStore implements Store {
     return decodeKey(p.name.slice(this.prefix.length));
   }
 
-  async read(): Promise<RemoteSnapshot> {
+  /**
+   * Known keys the listing left out (or listed disabled), asked for by name: found,
+   * 404 (absent), or 403 SecretDisabled (exists, unreadable: unknown, never absent).
+   */
+  private async readByName(keys: readonly string[]): Promise<Map<string, ByName>> {
+    const out = new Map<string, ByName>();
+    await mapLimit(keys, this.concurrency, async (key) => {
+      if (unmappableReason(key) !== null) return;
+      try {
+        const s = await this.calls.getOrNull(secretNameFor(this.prefix, key));
+        out.set(
+          key,
+          s === null
+            ? { state: "absent" }
+            : { state: "found", value: s.value ?? "", version: s.properties.version ?? "" },
+        );
+      } catch (e) {
+        if (!(e instanceof EnvsyncError) || azureCodeOf(e.cause) !== "SecretDisabled") throw e;
+        out.set(key, { state: "unknown", why: "the secret is disabled (403 SecretDisabled)" });
+      }
+    });
+    return out;
+  }
+
+  async read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
     let counts: { skipped: number; disabled: number; foreign: ForeignEntry[] } = {
       skipped: 0,
       disabled: 0,
@@ -600,6 +626,17 @@ class PerKeyStore implements Store {
       values.set(it.key, s.value ?? "");
       keyVersions.set(it.key, s.properties.version ?? "");
     });
+    // Listings lag behind writes, and a disabled secret is listed but cannot be read:
+    // a known key either leaves out is asked for by name before it may count as deleted.
+    const confirmed = await confirmMissing(
+      hint.knownKeys,
+      new Set(items.map((it) => it.key)),
+      (keys) => this.readByName(keys),
+    );
+    for (const [key, { value, version }] of confirmed.found) {
+      values.set(key, value);
+      keyVersions.set(key, version);
+    }
     const notes: string[] = [];
     if (skipped > 0)
       notes.push(
@@ -613,6 +650,8 @@ class PerKeyStore implements Store {
       keyVersions,
       ...(notes.length > 0 ? { notes } : {}),
       foreign,
+      ...(confirmed.unconfirmed.length > 0 ? { unconfirmed: confirmed.unconfirmed } : {}),
+      ...(confirmed.notes.length > 0 ? { warnings: confirmed.notes } : {}),
     };
   }
 

@@ -41,7 +41,10 @@
  * /control/window?name=S&ms=N` sets the length of S's next windows, `POST
  * /control/settle?name=S` ends its window now, `GET /control/window-hits?name=S` counts
  * answers given from inside a window, `PUT /control/clock?name=S&seconds=T` stamps S's
- * versions with time T (as several writes within one second).
+ * versions with time T (as several writes within one second). Listing lag (as the
+ * cloud documents for listings): `PUT /control/listing-lag?on=1` makes secrets created
+ * from then on missing from the list and secrets deleted still in it, until `POST
+ * /control/listing-settle`; reads by name stay fresh.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -444,6 +447,9 @@ function serve(opts: {
     return c;
   };
   const seconds = (ms: number): number => Math.floor(ms / 1000);
+  // Listing lag (docs/CLOUD-BEHAVIOUR.md): while on, secrets created are missing from
+  // the list and secrets deleted are still in it, until the test settles the listing.
+  const listing = { lag: false, hidden: new Set<string>(), stillListed: new Set<string>() };
 
   function handle(method: string, url: URL, base: string, body: unknown): [number, unknown] {
     const host = url.hostname;
@@ -550,7 +556,18 @@ function serve(opts: {
         .sort((a, b) => a.name.localeCompare(b.name));
 
     if (coll === "secrets" && rawName === undefined && method === "GET") {
-      const items = inPhase("live").map((s) => item(latest(s), `${base}/secrets/${s.name}`));
+      const listed = [...vault.keys()]
+        .map((k) => ({ k, e: entryOf(k) }))
+        .filter(({ k, e }) =>
+          e === undefined
+            ? false
+            : e.phase === "live"
+              ? !listing.hidden.has(`${host}/${k}`)
+              : listing.stillListed.has(`${host}/${k}`),
+        )
+        .map(({ e }) => (e as Entry).secret)
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const items = listed.map((s) => item(latest(s), `${base}/secrets/${s.name}`));
       return [200, page("/secrets", items)];
     }
     if (coll === "deletedsecrets" && rawName === undefined && method === "GET") {
@@ -754,12 +771,23 @@ function serve(opts: {
         return send(res, fault.status, { error: { code: "InjectedFault", message: "injected" } });
       }
       try {
+        // Listing lag: a name made or deleted now changes the list only when settled.
+        const parts = url.pathname.split("/").filter(Boolean);
+        const one =
+          parts[0] === "secrets" && parts.length === 2 ? `${url.hostname}/${secret}` : null;
+        const wasLive = one !== null && vaultOf(url.hostname).get(secret)?.phase === "live";
         const [status, payload] = handle(
           req.method ?? "GET",
           url,
           `https://${req.headers.host ?? ""}`,
           body,
         );
+        if (one !== null && listing.lag && status === 200) {
+          if (req.method === "PUT" && !wasLive && !listing.stillListed.delete(one))
+            listing.hidden.add(one);
+          if (req.method === "DELETE" && wasLive && !listing.hidden.delete(one))
+            listing.stillListed.add(one);
+        }
         send(res, status, payload);
       } catch (e) {
         if (!(e instanceof HttpError)) throw e;
@@ -820,6 +848,15 @@ function serve(opts: {
         c.clockSeconds = Number(url.searchParams.get("seconds") ?? "0");
         return send(res, 200, {});
       }
+    }
+    if (url.pathname === "/control/listing-lag" && req.method === "PUT") {
+      listing.lag = url.searchParams.get("on") === "1";
+      return send(res, 200, { lag: listing.lag });
+    }
+    if (url.pathname === "/control/listing-settle" && req.method === "POST") {
+      listing.hidden.clear();
+      listing.stillListed.clear();
+      return send(res, 200, {});
     }
     if (url.pathname === "/control/latency" && req.method === "PUT") {
       opts.latencyMs = Math.max(0, Number(url.searchParams.get("ms") ?? "0"));

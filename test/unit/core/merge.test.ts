@@ -279,3 +279,45 @@ describe("merge: properties", () => {
     expect(plan.entries[0]?.action).toBe("push-delete");
   });
 });
+
+describe("merge: keys whose remote state a listing could not settle", () => {
+  const unconfirmed = new Set(["K"]);
+  it.each([
+    ["sync, unchanged locally (would be pull-delete)", "sync", { K: "1" }, { K: "1" }],
+    ["sync, changed locally (would be a conflict)", "sync", { K: "2" }, { K: "1" }],
+    ["push (would be push-add)", "push", { K: "1" }, { K: "1" }],
+    ["pull --prune (would be pull-delete)", "pull", { K: "1" }, { K: "1" }],
+  ] as const)("%s: left alone", (_n, mode, local, base) => {
+    const p = merge({
+      mode,
+      local: m(local),
+      remote: m({}),
+      base: b(base),
+      hash,
+      prune: true,
+      unconfirmed,
+    });
+    expect(p.entries).toEqual([
+      {
+        key: "K",
+        action: "none",
+        status: "unconfirmed",
+        reason: "listing incomplete: not confirmed absent on the remote; left alone",
+      },
+    ]);
+    // The base keeps its entry: the next sync still knows the key.
+    expect(nextBase(b(base), m(local), m({}), hash).get("K")).toBe(hash("K", base.K));
+  });
+
+  it("a key the remote does show is merged as usual", () => {
+    const p = merge({
+      mode: "sync",
+      local: m({ K: "1" }),
+      remote: m({ K: "2" }),
+      base: b({ K: "1" }),
+      hash,
+      unconfirmed,
+    });
+    expect(p.entries[0]!.action).toBe("pull-update");
+  });
+});
