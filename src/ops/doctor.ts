@@ -19,6 +19,7 @@ import { hooksOf, resolveUri } from "../providers/registry.js";
 import type { CredentialsFinding, Environ, Store } from "../providers/types.js";
 import type { RemoteUri } from "../providers/uri.js";
 import { readLocal } from "./local-file.js";
+import { refuseStoreFileAsLocal } from "./own-file.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
 /** How a check went: `fail` makes doctor exit 1; `warn` and `info` do not. */
@@ -386,6 +387,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
 
   // 6. local file
   try {
+    refuseStoreFileAsLocal(session);
     const local = await readLocal(session.filePath, session.logger, session.fileLabel);
     if (!local.exists)
       add({
