@@ -15,6 +15,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { loadConfig } from "../config/config.js";
 import { describeSettings } from "../config/settings.js";
 import { EnvsyncError, isEnvsyncError } from "../errors.js";
+import { refusePlainHttp } from "../providers/plain-http.js";
 import { hooksOf, resolveUri } from "../providers/registry.js";
 import type { CredentialsFinding, Environ, Store } from "../providers/types.js";
 import type { RemoteUri } from "../providers/uri.js";
@@ -373,6 +374,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
     const hooks = hooksOf(uri);
     if (hooks.diagnose)
       try {
+        refusePlainHttp(uri, hooks, session.storeContext);
         const diagnoses = await hooks.diagnose(uri, session.storeContext);
         // The store's own answer on permissions replaces "write permission not checked".
         if (diagnoses.some((d) => d.check === "permissions")) {

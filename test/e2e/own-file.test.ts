@@ -61,9 +61,12 @@ describe("the local file is never the store's own file", () => {
       expectRefused(await runCli(["pull", "-r", remote, "-f", f], { cwd: dir }), f);
     }
     expectRefused(
-      await runCli(["pull", "-r", `dotenvx:${join(dir, ".env.production")}`, "-f", ".env.production"], {
-        cwd: dir,
-      }),
+      await runCli(
+        ["pull", "-r", `dotenvx:${join(dir, ".env.production")}`, "-f", ".env.production"],
+        {
+          cwd: dir,
+        },
+      ),
       "absolute remote path",
     );
     expect(readFileSync(join(dir, ".env.production")).equals(before)).toBe(true);
@@ -136,9 +139,12 @@ describe("the local file is never the store's own file", () => {
     );
     expect(readFileSync(join(dir, "shared.env"), "utf8")).toBe("A=1\n");
     // run and export do not use the local file: they are not refused.
-    const r = await runCli(["export", "--format", "json", "-r", "file:shared.env", "-f", "shared.env"], {
-      cwd: dir,
-    });
+    const r = await runCli(
+      ["export", "--format", "json", "-r", "file:shared.env", "-f", "shared.env"],
+      {
+        cwd: dir,
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
   });
 
