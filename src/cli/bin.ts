@@ -7,8 +7,21 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { requireWithCodeCache } from "./code-cache.js";
-import { writeStdout } from "./std-write.js";
+import { writeStderr, writeStdout } from "./std-write.js";
 import type { main as Main } from "./main.js";
+
+/**
+ * No debugger door (docs/RELIABILITY.md, "No inspector"): SIGUSR1 makes Node open its
+ * inspector on 127.0.0.1:9229, through which any local process could read every value
+ * this one holds. A listener of our own replaces Node's handler (Node 20 to 24 alike; the
+ * `--disable-sigusr1` flag exists only from Node 22.14). It stays for the life of the
+ * process: removing it would leave the default action, which ends the process.
+ */
+process.on("SIGUSR1", () => {
+  writeStderr(
+    "envsync: ignoring SIGUSR1 (the Node.js inspector stays closed in a process that holds secrets)\n",
+  );
+});
 
 const argv = process.argv.slice(2);
 

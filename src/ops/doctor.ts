@@ -15,10 +15,12 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { loadConfig } from "../config/config.js";
 import { describeSettings } from "../config/settings.js";
 import { EnvsyncError, isEnvsyncError } from "../errors.js";
+import { refusePlainHttp } from "../providers/plain-http.js";
 import { hooksOf, resolveUri } from "../providers/registry.js";
 import type { CredentialsFinding, Environ, Store } from "../providers/types.js";
 import type { RemoteUri } from "../providers/uri.js";
 import { readLocal } from "./local-file.js";
+import { refuseStoreFileAsLocal } from "./own-file.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
 /** How a check went: `fail` makes doctor exit 1; `warn` and `info` do not. */
@@ -372,6 +374,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
     const hooks = hooksOf(uri);
     if (hooks.diagnose)
       try {
+        refusePlainHttp(uri, hooks, session.storeContext);
         const diagnoses = await hooks.diagnose(uri, session.storeContext);
         // The store's own answer on permissions replaces "write permission not checked".
         if (diagnoses.some((d) => d.check === "permissions")) {
@@ -386,6 +389,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
 
   // 6. local file
   try {
+    refuseStoreFileAsLocal(session);
     const local = await readLocal(session.filePath, session.logger, session.fileLabel);
     if (!local.exists)
       add({

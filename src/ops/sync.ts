@@ -23,6 +23,7 @@ import { checkNames } from "../providers/rules.js";
 import type { RemoteSnapshot, Store } from "../providers/types.js";
 import { applyPlan, touches, withStore } from "./apply.js";
 import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
+import { refuseStoreFileAsLocal } from "./own-file.js";
 import { portabilityWarnings } from "../dotenv/quote.js";
 import { withRemoteNotices, type RemoteNotice } from "./remote-notices.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
@@ -105,6 +106,7 @@ async function readLocalSide(
   opts: SyncOptions,
   session: Session,
 ): Promise<Pick<Loaded, "local" | "localValues">> {
+  refuseStoreFileAsLocal(session);
   opts.onProgress?.("reading-local", 0);
   const local = await readLocal(session.filePath, session.logger, session.fileLabel);
   const expand = session.settings.expand.value;

@@ -5,6 +5,8 @@
  * over (tag them as envsync's). Each store that supports it has a module of its own;
  * this file only maps the scheme to it, loaded lazily like the stores themselves.
  */
+import { refusePlainHttp } from "./plain-http.js";
+import { hooksOf } from "./registry.js";
 import type { StoreContext } from "./types.js";
 import { parseRemoteUri } from "./uri.js";
 
@@ -53,7 +55,9 @@ export async function openForeign(
   raw: string,
   context: StoreContext,
 ): Promise<ForeignAccess | null> {
-  const load = modules[parseRemoteUri(raw).scheme];
+  const uri = parseRemoteUri(raw);
+  const load = modules[uri.scheme];
   if (!load) return null;
+  refusePlainHttp(uri, hooksOf(uri), context);
   return (await load()).openForeign(raw, context);
 }

@@ -11,6 +11,7 @@ import { fileHooks } from "./file/hooks.js";
 import { gcpSecretManagerHooks } from "./gcp/hooks.js";
 import { sopsHooks } from "./sops/hooks.js";
 import { vaultHooks } from "./vault/hooks.js";
+import { refusePlainHttp } from "./plain-http.js";
 import type { ProviderHooks, ProviderModule, Store, StoreContext } from "./types.js";
 import { displayUri, parseRemoteUri, type RemoteUri } from "./uri.js";
 
@@ -64,6 +65,7 @@ export function resolveUri(raw: string): { uri: RemoteUri; entry: SchemeEntry } 
 /** Opens the store for a remote URI, loading its provider module on demand. */
 export async function openStore(raw: string, context: StoreContext): Promise<Store> {
   const { uri, entry } = resolveUri(raw);
+  refusePlainHttp(uri, entry.hooks, context);
   const mod = await entry.load();
   return mod.createStore(uri, context);
 }

@@ -265,6 +265,13 @@ export interface ProviderHooks {
    * `sys/capabilities-self`), without writing. May load the provider's own modules.
    */
   diagnose?(uri: RemoteUri, context: StoreContext): Promise<readonly Diagnosis[]>;
+  /**
+   * The URL the store's client will connect to when the URI or the environment names one
+   * (an endpoint, a Vault address); undefined for the SDK's own default. Checked before any
+   * request: plain `http://` to a host that is not loopback is refused (src/providers/plain-http.ts).
+   * Absent: the URI's `endpoint=`.
+   */
+  address?(uri: RemoteUri, env: Environ): string | undefined;
   /** For stores kept in a local file: its path (doctor checks it is writable; export names manifests after it). */
   localPath?(uri: RemoteUri, cwd: string): string;
 }

@@ -78,6 +78,18 @@ function awsCredentials(uri: RemoteUri, env: Environ, home: string): Credentials
   };
 }
 
+/**
+ * Where the SDK client connects when it is told: `endpoint=`, else the SDK's own
+ * AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS).
+ */
+function awsAddress(service: string): NonNullable<ProviderHooks["address"]> {
+  return (uri, env) =>
+    uri.params.get("endpoint") ??
+    (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true"
+      ? undefined
+      : env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined);
+}
+
 /** AWS Secrets Manager: `aws-sm://NAME` (bundle) or `aws-sm://PREFIX/*` (per key). */
 export const awsSecretsManagerHooks: ProviderHooks = {
   example: "aws-sm://NAME?region=R or aws-sm://PREFIX/*?region=R",
@@ -86,6 +98,7 @@ export const awsSecretsManagerHooks: ProviderHooks = {
     return { versions: bundle, softDelete: true, compareAndSwap: bundle };
   },
   credentials: awsCredentials,
+  address: awsAddress("SECRETS_MANAGER"),
   seed: {
     cloud: "aws",
     toUri: (seed, need) => {
@@ -108,6 +121,7 @@ export const awsSsmHooks: ProviderHooks = {
   example: "aws-ssm://PATH/*?region=R",
   capabilities: () => ({ versions: false, softDelete: false, compareAndSwap: false }),
   credentials: awsCredentials,
+  address: awsAddress("SSM"),
   async remoteRef(uri, keys) {
     const { parseSsmTarget } = await import("./ssm.js");
     const path = parseSsmTarget(uri.target, uri.raw);

@@ -81,6 +81,11 @@ export const gcpSecretManagerHooks: ProviderHooks = {
     compareAndSwap: false,
   }),
   credentials: gcpCredentials,
+  // A bare HOST[:PORT] means TLS (as the store reads it, see parseEndpoint).
+  address: (uri, env) => {
+    const raw = (uri.params.get("endpoint") ?? env.ENVSYNC_GCP_SM_ENDPOINT)?.trim();
+    return raw ? (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`) : undefined;
+  },
   seed: {
     cloud: "gcp",
     toUri: (seed, need) =>

@@ -56,6 +56,7 @@ export const vaultHooks: ProviderHooks = {
     return { versions: !v1 && !perKey, softDelete: !v1 && perKey, compareAndSwap: !v1 };
   },
   credentials: vaultCredentials,
+  address: (uri, env) => resolveAddress(parseVaultTarget(uri.target).host, uri.params, env).url,
   seed: {
     cloud: "vault",
     // `--secret-name MOUNT/PATH` as `vault kv get` takes it (a bare name lives under
