@@ -150,6 +150,13 @@ export async function listTargets(sel: TargetSelection): Promise<Target[]> {
   const declared = rootConfig?.config.targets ?? {};
   for (const name of Object.keys(declared)) {
     const config = targetConfig(rootConfig!, name);
+    const twin = byDir.get(config.root);
+    if (twin)
+      throw new EnvsyncError(
+        "CONFIG",
+        `${rootConfig!.path}: targets ${twin.name} and ${name} have the same folder ${config.root}.`,
+        { hint: "A folder holds one target (its base and lock): give each its own dir." },
+      );
     byDir.set(config.root, { name, dir: config.root, config });
   }
   for (const file of await findConfigFiles(root)) {

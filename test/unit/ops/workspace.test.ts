@@ -185,3 +185,17 @@ describe("runTargets", () => {
     ).rejects.toMatchObject({ exitCode: 2 });
   });
 });
+
+describe("listTargets refuses", () => {
+  it("two declared targets in one folder (they would share a base and lock)", async () => {
+    const root = mkdtempSync(join(tmpdir(), "envsync-ws-"));
+    writeFileSync(
+      join(root, "envsync.yaml"),
+      `targets:\n  a: { dir: app, environments: { dev: { remote: "file:a" } } }\n  b: { dir: ./app/, environments: { dev: { remote: "file:b" } } }\n`,
+    );
+    await expect(listTargets({ all: true, cwd: root })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/targets a and b have the same folder/),
+    });
+  });
+});
