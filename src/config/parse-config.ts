@@ -44,7 +44,7 @@ const configSchema = z.strictObject({
   /** Time budget for the retries of one call, ms. */
   "retry-budget": z.optional(ranged(NUMBER_SETTINGS.retryBudgetMs)),
   environments: z._default(z.record(nonEmpty(), environmentSchema), {}),
-  /** A workspace: several apps, each with its folder and environments (docs/WORKSPACES.md). */
+  /** A workspace: several apps, each with its folder and environments (docs/COMMANDS.md, "Workspaces"). */
   targets: z.optional(z.record(nonEmpty(), targetSchema)),
 });
 

@@ -1,5 +1,5 @@
 /**
- * Workspaces (docs/WORKSPACES.md): the targets of a repository — the `targets` an
+ * Workspaces (docs/COMMANDS.md, "Workspaces"): the targets of a repository — the `targets` an
  * envsync.yaml names, and with discovery every envsync.yaml below the root (files git
  * ignores left out) — and a runner that does one piece of work per target and
  * environment, targets in parallel with a bound, a target's environments one after the
@@ -99,7 +99,7 @@ const SKIPPED = new Set([".git", "node_modules", ".envsync"]);
 /**
  * The files below `root` outside git: every folder but {@link SKIPPED} ones and those a
  * `.gitignore` on the way names by a plain pattern (`name`, `name/`, `/name`). Patterns with
- * wildcards or negations need git itself; docs/WORKSPACES.md says so.
+ * wildcards or negations need git itself; docs/COMMANDS.md, "Workspaces" says so.
  */
 function walk(root: string): string[] {
   const out: string[] = [];

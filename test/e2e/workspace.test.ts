@@ -170,6 +170,11 @@ describe("compare on the file: store", () => {
     ]);
     expect(same.code, same.stderr).toBe(0);
     expect(same.stdout).toMatch(/3 keys: 3 equal, 0 different, 0 missing/);
+    // The same keys with other values: 3, but 0 with --keys-only.
+    const other = ["compare", "dev", "file:../../remotes/services-s41-dev.env"];
+    expect((await cli(join(root, t.dir), other)).code).toBe(3);
+    const keysOnly = await cli(join(root, t.dir), [...other, "--keys-only"]);
+    expect(keysOnly.code, keysOnly.stdout).toBe(0);
   });
 
   it("compare --all --json: a matrix of each target's environments", async () => {
