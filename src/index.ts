@@ -54,3 +54,7 @@ export type {
 } from "./providers/types.js";
 export { createLogger } from "./logger.js";
 export type { Logger } from "./logger.js";
+export { compare, compareDigests } from "./ops/compare.js";
+export type { CompareOptions, CompareResult, CompareKey, KeyStatus } from "./ops/compare.js";
+export { listTargets, runTargets, worstExit } from "./ops/workspace.js";
+export type { Target, TargetSelection, TargetRun, RowOutcome, RowError } from "./ops/workspace.js";

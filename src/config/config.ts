@@ -4,12 +4,12 @@
  * a wrong type is exit 2 naming the key's path.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { EnvsyncError } from "../errors.js";
 import { parseConfig, type Config } from "./parse-config.js";
 
 export { parseConfig };
-export type { Config, EnvironmentConfig } from "./parse-config.js";
+export type { Config, EnvironmentConfig, TargetConfig } from "./parse-config.js";
 
 /** The config file's name. */
 export const CONFIG_FILE = "envsync.yaml";
@@ -62,4 +62,44 @@ export function initialConfig(remote: string, file = ".env"): string {
     "    # on-conflict: remote   # remote | local | prompt | fail",
     "",
   ].join("\n");
+}
+
+/**
+ * The config a command run from `cwd` works with when `loaded` is a workspace (it names
+ * `targets`): the target whose folder holds `cwd` (the deepest one), seen as an app's own
+ * envsync.yaml rooted at its folder; otherwise `loaded` itself.
+ */
+export function configForCwd(loaded: LoadedConfig | null, cwd: string): LoadedConfig | null {
+  const targets = loaded?.config.targets;
+  if (!loaded || !targets) return loaded;
+  const here = resolve(cwd);
+  let best: LoadedConfig | null = null;
+  for (const name of Object.keys(targets)) {
+    const t = targetConfig(loaded, name);
+    const inside = here === t.root || here.startsWith(t.root + sep);
+    if (inside && (!best || t.root.length > best.root.length)) best = t;
+  }
+  return best ?? loaded;
+}
+
+/**
+ * The target `name` of a workspace config as a config of its own: rooted at the target's
+ * folder (its base and lock live there), with the target's environments and the
+ * workspace's top-level settings (concurrency, retries, timeouts).
+ */
+export function targetConfig(loaded: LoadedConfig, name: string): LoadedConfig {
+  const { targets, environments: _envs, default: _default, ...settings } = loaded.config;
+  void _envs;
+  void _default;
+  const t = targets?.[name];
+  if (!t) throw new EnvsyncError("CONFIG", `No target "${name}" in ${loaded.path}.`);
+  return {
+    path: loaded.path,
+    root: resolve(loaded.root, t.dir),
+    config: {
+      ...settings,
+      ...(t.default !== undefined ? { default: t.default } : {}),
+      environments: t.environments,
+    },
+  };
 }

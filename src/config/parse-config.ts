@@ -27,6 +27,12 @@ const environmentSchema = z.strictObject({
   expand: z.optional(z.boolean()),
 });
 
+const targetSchema = z.strictObject({
+  dir: nonEmpty(),
+  default: z.optional(nonEmpty()),
+  environments: z.record(nonEmpty(), environmentSchema),
+});
+
 const configSchema = z.strictObject({
   default: z.optional(nonEmpty()),
   // The same ranges as the flags and variables (settings.ts).
@@ -37,7 +43,9 @@ const configSchema = z.strictObject({
   timeout: z.optional(ranged(NUMBER_SETTINGS.timeoutMs)),
   /** Time budget for the retries of one call, ms. */
   "retry-budget": z.optional(ranged(NUMBER_SETTINGS.retryBudgetMs)),
-  environments: z.record(nonEmpty(), environmentSchema),
+  environments: z._default(z.record(nonEmpty(), environmentSchema), {}),
+  /** A workspace: several apps, each with its folder and environments (docs/COMMANDS.md, "Workspaces"). */
+  targets: z.optional(z.record(nonEmpty(), targetSchema)),
 });
 
 // The types are spelled out, not inferred from the schemas: the published declarations
@@ -51,6 +59,13 @@ export interface EnvironmentConfig {
   prune?: boolean | undefined;
   expand?: boolean | undefined;
 }
+/** One target of a workspace envsync.yaml: an app's folder and its environments. */
+export interface TargetConfig {
+  /** The app's folder, relative to the envsync.yaml that names it. */
+  dir: string;
+  default?: string | undefined;
+  environments: Record<string, EnvironmentConfig>;
+}
 /** The whole envsync.yaml. */
 export interface Config {
   default?: string | undefined;
@@ -59,12 +74,14 @@ export interface Config {
   timeout?: number | undefined;
   "retry-budget"?: number | undefined;
   environments: Record<string, EnvironmentConfig>;
+  targets?: Record<string, TargetConfig> | undefined;
 }
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const schemaMatches: [
   Same<z.infer<typeof environmentSchema>, EnvironmentConfig>,
+  Same<z.infer<typeof targetSchema>, TargetConfig>,
   Same<z.infer<typeof configSchema>, Config>,
-] = [true, true];
+] = [true, true, true];
 void schemaMatches;
 
 /** Parses and validates config text; errors name `file:line` and the key path. */
@@ -100,7 +117,7 @@ export function parseConfig(text: string, path: string): Config {
       "CONFIG",
       `${path}${at ? `:${at.line}` : ""}: ${keyPath || "(top level)"}: ${what}.`,
       {
-        hint: "Allowed keys: default, concurrency, retries, timeout, retry-budget, environments.NAME.{file, remote, on-conflict, prune, expand}.",
+        hint: "Allowed keys: default, concurrency, retries, timeout, retry-budget, environments.NAME.{file, remote, on-conflict, prune, expand}, targets.NAME.{dir, default, environments}.",
         ...(at ? { location: { file: path, line: at.line } } : {}),
       },
     );
@@ -114,6 +131,14 @@ export function parseConfig(text: string, path: string): Config {
         hint: `Environments: ${Object.keys(cfg.environments).join(", ") || "(none)"}.`,
       },
     );
+  }
+  for (const [name, t] of Object.entries(cfg.targets ?? {})) {
+    if (t.default !== undefined && !(t.default in t.environments))
+      throw new EnvsyncError(
+        "CONFIG",
+        `${path}: targets.${name}.default: "${t.default}" is not one of its environments.`,
+        { hint: `Environments: ${Object.keys(t.environments).join(", ") || "(none)"}.` },
+      );
   }
   return cfg;
 }

@@ -3,7 +3,7 @@
  * unjs/c12 does): flags, then the environment of envsync.yaml, then defaults.
  */
 import { relative, resolve } from "node:path";
-import { loadConfig, type LoadedConfig } from "../config/config.js";
+import { configForCwd, loadConfig, type LoadedConfig } from "../config/config.js";
 import {
   NUMBER_SETTINGS,
   resolveSettings,
@@ -34,6 +34,8 @@ export interface CommonOptions {
   readonly remote?: string;
   /** Config path (default: envsync.yaml found from cwd upward). */
   readonly config?: string;
+  /** An already loaded config (a workspace target's); replaces `config` and the search. */
+  readonly loadedConfig?: LoadedConfig;
   /** Seed flags. */
   readonly seed?: SeedOptions;
   /** Diagnostics sink (default: silent). */
@@ -161,7 +163,7 @@ export function seedRemote(seed: SeedOptions | undefined): string | null {
 /** Resolves flags + config into a session. Throws exit 2 when no remote is known. */
 export function resolveSession(opts: CommonOptions & SessionFlags): Session {
   const cwd = resolve(opts.cwd ?? process.cwd());
-  const config = loadConfig(cwd, opts.config);
+  const config = opts.loadedConfig ?? configForCwd(loadConfig(cwd, opts.config), cwd);
   const root = config?.root ?? cwd;
   const envs = config?.config.environments ?? {};
   if (opts.env && config && !(opts.env in envs)) {
@@ -186,6 +188,13 @@ export function resolveSession(opts: CommonOptions & SessionFlags): Session {
     config,
   });
   const remote = settings.remote.value;
+  if (!remote && config?.config.targets && Object.keys(envs).length === 0) {
+    throw new EnvsyncError(
+      "USAGE",
+      `${config.path} is a workspace (targets: ${Object.keys(config.config.targets).join(", ")}); this folder is in none of them.`,
+      { hint: "Add --all or --target NAME, or run from a target's folder." },
+    );
+  }
   if (!remote) {
     throw new EnvsyncError(
       "USAGE",

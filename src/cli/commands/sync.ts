@@ -11,6 +11,7 @@ import type { Output } from "../output.js";
 import { createProgress, pausePrompts, syncProgress } from "../progress.js";
 import { renderSync } from "../render.js";
 import type { CliOptions, CommandDeps } from "./types.js";
+import { runWorkspace, syncRow, wantsWorkspace, workspaceFlags } from "./workspace.js";
 
 const DIRECTIONS = {
   bidirectional: "sync",
@@ -73,6 +74,7 @@ async function runSync(
   o: CliOptions,
   deps: CommandDeps,
 ): Promise<number> {
+  if (wantsWorkspace(o)) return runWorkspace(deps, o, (opts) => syncRow(mode, o, opts));
   const out = deps.out();
   const progress = createProgress(out);
   const opts: SyncOptions = {
@@ -150,7 +152,7 @@ export function registerSync(
       push: "make the remote take the local values",
       pull: "make the local file take the remote's values",
     }[mode];
-    const cmd = deps.shared(syncFlags(program.command(mode).description(desc)));
+    const cmd = workspaceFlags(deps.shared(syncFlags(program.command(mode).description(desc))));
     if (mode === "sync")
       cmd.addOption(
         new Option(
