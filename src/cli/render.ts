@@ -35,6 +35,7 @@ export function renderSync(out: Output, r: SyncResult): void {
       counts: r.counts,
       remoteVersion: r.remoteVersion,
       notices: r.notices,
+      ...(r.example ? { example: r.example } : {}),
       plan: r.plan.entries
         .filter((e) => e.action !== "none")
         .map((e) => ({
@@ -73,6 +74,14 @@ export function renderSync(out: Output, r: SyncResult): void {
       kept.length > 0 ? `nothing written: ${keptNote}` : "already in agreement; nothing to do",
     );
   else out.line(`done: ${summary}${kept.length > 0 ? `; ${keptNote}` : ""}`);
+  const x = r.example;
+  if (x && (x.added.length > 0 || x.removed.length > 0)) {
+    const what = [
+      x.added.length > 0 ? `added ${x.added.join(", ")} (blank)` : "",
+      x.removed.length > 0 ? `removed ${x.removed.join(", ")}` : "",
+    ].filter(Boolean);
+    out.line(`example ${x.file}: ${x.written ? "" : "would have "}${what.join("; ")}`);
+  }
 }
 
 const STATUS_MARK: Record<string, string> = {

@@ -25,6 +25,7 @@ const environmentSchema = z.strictObject({
   "on-conflict": z.optional(onConflict),
   prune: z.optional(z.boolean()),
   expand: z.optional(z.boolean()),
+  example: z.optional(nonEmpty()),
 });
 
 const targetSchema = z.strictObject({
@@ -58,6 +59,8 @@ export interface EnvironmentConfig {
   "on-conflict"?: "remote" | "local" | "prompt" | "fail" | undefined;
   prune?: boolean | undefined;
   expand?: boolean | undefined;
+  /** The committed example file (`.env.example`) sync/pull keep in step and check enforces. */
+  example?: string | undefined;
 }
 /** One target of a workspace envsync.yaml: an app's folder and its environments. */
 export interface TargetConfig {
@@ -117,7 +120,7 @@ export function parseConfig(text: string, path: string): Config {
       "CONFIG",
       `${path}${at ? `:${at.line}` : ""}: ${keyPath || "(top level)"}: ${what}.`,
       {
-        hint: "Allowed keys: default, concurrency, retries, timeout, retry-budget, environments.NAME.{file, remote, on-conflict, prune, expand}, targets.NAME.{dir, default, environments}.",
+        hint: "Allowed keys: default, concurrency, retries, timeout, retry-budget, environments.NAME.{file, remote, on-conflict, prune, expand, example}, targets.NAME.{dir, default, environments}.",
         ...(at ? { location: { file: path, line: at.line } } : {}),
       },
     );

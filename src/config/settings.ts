@@ -96,6 +96,8 @@ export interface Settings {
   readonly onConflict: Setting<ConflictPolicy>;
   readonly prune: Setting<boolean>;
   readonly expand: Setting<boolean>;
+  /** The example file as written in envsync.yaml, relative to its folder (null: none). */
+  readonly example: Setting<string | null>;
   readonly concurrency: Setting<number>;
   readonly retries: Setting<number>;
   readonly timeoutMs: Setting<number>;
@@ -198,6 +200,7 @@ export function resolveSettings(input: SettingsInput): Settings {
     ),
     prune: pick(flags.prune, "--prune", envCfg?.prune, "prune", false),
     expand: pick(flags.expand, "--expand", envCfg?.expand, "expand", false),
+    example: pick<string | null>(undefined, "", envCfg?.example, "example", null),
     concurrency: numberSetting("concurrency", input),
     retries: numberSetting("retries", input),
     timeoutMs: numberSetting("timeoutMs", input),

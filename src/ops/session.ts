@@ -117,6 +117,8 @@ export interface Session {
   readonly filePath: string;
   /** The file relative to the root (the base's identity). */
   readonly fileLabel: string;
+  /** The example file of envsync.yaml's `example:` (absolute), or null when none is named. */
+  readonly examplePath: string | null;
   readonly remote: string;
   readonly remoteDisplay: string;
   /** Every setting with where it came from (flag > env > envsync.yaml > default). */
@@ -215,6 +217,7 @@ export function resolveSession(opts: CommonOptions & SessionFlags): Session {
     envName: settings.environment.value,
     filePath,
     fileLabel: relative(root, filePath) || filePath,
+    examplePath: settings.example.value === null ? null : resolve(root, settings.example.value),
     remote,
     remoteDisplay: displayUri(uri),
     settings,

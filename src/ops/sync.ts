@@ -24,6 +24,13 @@ import type { RemoteSnapshot, Store } from "../providers/types.js";
 import { applyPlan, touches, withStore } from "./apply.js";
 import { readLocal, writeLocal, type LocalFile } from "./local-file.js";
 import { refuseStoreFileAsLocal } from "./own-file.js";
+import {
+  exampleGaps,
+  readExample,
+  updateExample,
+  type ExampleGaps,
+  type ExampleUpdate,
+} from "./example-file.js";
 import { portabilityWarnings } from "../dotenv/quote.js";
 import { withRemoteNotices, type RemoteNotice } from "./remote-notices.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
@@ -76,6 +83,8 @@ export interface SyncResult {
   readonly remoteWriteCalls: number;
   /** What the remote holds that was not synced (foreign entries, keys .env cannot hold). */
   readonly notices: readonly RemoteNotice[];
+  /** sync and pull with envsync.yaml's `example:`: how the example file was kept in step. */
+  readonly example?: ExampleUpdate;
 }
 
 /** Everything read before planning. */
@@ -330,6 +339,12 @@ async function runOn(
     deletedLocal: changes.local.delete.length,
     conflicts: first.entries.filter((e) => e.action === "conflict").length,
   };
+  // The example is read before anything is written, so a malformed one stops us first.
+  const exampleTarget =
+    mode !== "push" && session.examplePath !== null
+      ? { path: session.examplePath, root: session.root, logger: session.logger }
+      : null;
+  const exampleBefore = exampleTarget ? await readExample(exampleTarget) : null;
   const del = changes.remote.delete;
   // Read only when there are deletions: the CLI's prompt callbacks are lazy (a terminal
   // check opens stdin).
@@ -411,6 +426,16 @@ async function runOn(
       },
     },
   );
+  const example =
+    exampleTarget && exampleBefore
+      ? await updateExample(
+          exampleTarget,
+          exampleBefore,
+          nextLocal.keys(),
+          [...changes.local.delete, ...changes.remote.delete],
+          { ...(opts.dryRun ? { dryRun: true } : {}), backupDir: session.base.backupDir },
+        )
+      : undefined;
   return {
     mode,
     file: session.fileLabel,
@@ -422,6 +447,7 @@ async function runOn(
     remoteVersion: done.version,
     remoteWriteCalls: done.writeCalls,
     notices: loaded.notices,
+    ...(example ? { example } : {}),
   };
 }
 
@@ -470,6 +496,8 @@ export interface DiffResult {
   readonly inAgreement: boolean;
   /** What the remote holds that was not compared (foreign entries, keys .env cannot hold). */
   readonly notices: readonly RemoteNotice[];
+  /** With envsync.yaml's `example:`: the keys it requires that either side lacks. */
+  readonly example?: ExampleGaps;
 }
 
 /** Local vs remote (and vs base): what differs and what `sync` would do. */
@@ -495,6 +523,15 @@ export async function diff(opts: SyncOptions & { showValues?: boolean } = {}): P
       ...(opts.showValues && r !== undefined ? { remoteValue: r } : {}),
     });
   }
+  const { session } = loaded;
+  const example =
+    session.examplePath === null
+      ? undefined
+      : await exampleGaps(
+          { path: session.examplePath, root: session.root, logger: session.logger },
+          loaded.localValues,
+          loaded.remote.values,
+        );
   return {
     file: loaded.session.fileLabel,
     remote: loaded.session.remoteDisplay,
@@ -504,5 +541,6 @@ export async function diff(opts: SyncOptions & { showValues?: boolean } = {}): P
     inSync,
     inAgreement: entries.length === 0 && !loaded.notices.some((n) => n.code === "UNMANAGED"),
     notices: loaded.notices,
+    ...(example ? { example } : {}),
   };
 }
