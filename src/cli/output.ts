@@ -6,6 +6,7 @@
 import { fstatSync } from "node:fs";
 import pc from "picocolors";
 import { createLogger, type Logger, type LogLevel } from "../logger.js";
+import { markPainters, safeJson, terminalText } from "./safe-text.js";
 import { writeStderr, writeStdout } from "./std-write.js";
 
 /** Global CLI switches that shape output. */
@@ -23,9 +24,12 @@ export interface Output {
   readonly verbose: boolean;
   readonly c: Colors;
   readonly logger: Logger;
-  /** A result line on stdout (suppressed with --json and --quiet). */
+  /**
+   * A result line on stdout (suppressed with --json and --quiet), control characters
+   * escaped (safe-text.ts).
+   */
   line(text: string): void;
-  /** The --json result object on stdout. */
+  /** The --json result object on stdout (exact JSON; safe-text.ts `safeJson`). */
   result(obj: unknown): void;
   /** True when both stdin and stderr are terminals (prompts possible). */
   readonly interactive: boolean;
@@ -73,7 +77,8 @@ export function createOutput(opts: OutputOptions, env: NodeJS.ProcessEnv = proce
   const verbose = opts.verbose ?? false;
   const colorOk =
     opts.color !== false && !("NO_COLOR" in env && env.NO_COLOR !== "") && !json && stderrIsTTY();
-  const c = colorOk ? pc.createColors(true) : PLAIN;
+  // The CLI's colours are the only escape sequences a human line may carry (safe-text.ts).
+  const c = colorOk ? markPainters(pc.createColors(true)) : PLAIN;
   const level: LogLevel = quiet ? "quiet" : verbose ? "verbose" : "normal";
   let interactive: boolean | undefined;
   return {
@@ -83,10 +88,10 @@ export function createOutput(opts: OutputOptions, env: NodeJS.ProcessEnv = proce
     c,
     logger: createLogger(level, (line) => writeStderr(line + "\n")),
     line: (text) => {
-      if (!json && !quiet) writeStdout(text + "\n");
+      if (!json && !quiet) writeStdout(terminalText(text) + "\n");
     },
     result: (obj) => {
-      writeStdout(JSON.stringify(obj, null, 2) + "\n");
+      writeStdout(safeJson(obj) + "\n");
     },
     // Asked only when a prompt may be needed: opening stdin to check it costs start-up.
     get interactive(): boolean {

@@ -8,6 +8,7 @@
  * before; the order of the texts is kept.
  */
 import { writeSync } from "node:fs";
+import { terminalText } from "./safe-text.js";
 
 const viaStream = { 1: false, 2: false };
 
@@ -32,7 +33,10 @@ export function writeStdout(text: string): void {
   write(1, text);
 }
 
-/** Writes `text` to stderr (see the module comment). */
+/**
+ * Writes `text` to stderr (see the module comment). Stderr carries only human text, so
+ * every text is made safe for a terminal here ({@link terminalText}).
+ */
 export function writeStderr(text: string): void {
-  write(2, text);
+  write(2, terminalText(text));
 }

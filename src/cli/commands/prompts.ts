@@ -7,6 +7,8 @@
 import { EnvsyncError } from "../../errors.js";
 import type { Output } from "../output.js";
 import type { Progress } from "../progress.js";
+import { escapeControl } from "../safe-text.js";
+import { writeStderr } from "../std-write.js";
 
 /** Turns Ctrl-C inside a prompt into an interruption (exit 130) instead of a crash. */
 async function asked<T>(p: Promise<T>): Promise<T> {
@@ -31,8 +33,11 @@ export function confirmer(
   return async (lines, message) => {
     progress.pause();
     const { confirm } = await import("@inquirer/prompts");
-    if (lines.length) process.stderr.write(lines.join("\n") + "\n");
-    return asked(confirm({ message, default: false }, { output: process.stderr }));
+    if (lines.length) writeStderr(lines.join("\n") + "\n");
+    // Inquirer draws the message itself: escaped here (safe-text.ts).
+    return asked(
+      confirm({ message: escapeControl(message), default: false }, { output: process.stderr }),
+    );
   };
 }
 
@@ -56,7 +61,9 @@ export async function promptRemote(out: Output): Promise<string | null> {
             resolveUri(v.trim());
             return true;
           } catch (e) {
-            return e instanceof EnvsyncError ? `${e.message} ${e.hint ?? ""}` : String(e);
+            return escapeControl(
+              e instanceof EnvsyncError ? `${e.message} ${e.hint ?? ""}` : String(e),
+            );
           }
         },
       },

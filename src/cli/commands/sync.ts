@@ -10,6 +10,8 @@ import { pull, push, sync, type SyncOptions } from "../../ops/sync.js";
 import type { Output } from "../output.js";
 import { createProgress, pausePrompts, syncProgress } from "../progress.js";
 import { renderSync } from "../render.js";
+import { escapeControl } from "../safe-text.js";
+import { writeStderr } from "../std-write.js";
 import type { CliOptions, CommandDeps } from "./types.js";
 import { runWorkspace, syncRow, wantsWorkspace, workspaceFlags } from "./workspace.js";
 
@@ -43,7 +45,7 @@ export function interactions(
   return {
     confirmDeletions: async (keys, remote) => {
       const { confirm } = await import("@inquirer/prompts");
-      process.stderr.write(
+      writeStderr(
         `These keys will be deleted on ${remote}:\n${keys.map((k) => `  - ${k}`).join("\n")}\n`,
       );
       return confirm(
@@ -55,7 +57,8 @@ export function interactions(
       const { select } = await import("@inquirer/prompts");
       const answer = await select(
         {
-          message: `Conflict on ${e.key}: ${e.reason}. Keep which side?`,
+          // Inquirer draws the message itself: escaped here (safe-text.ts).
+          message: escapeControl(`Conflict on ${e.key}: ${e.reason}. Keep which side?`),
           choices: [
             { name: "remote value", value: "remote" as const },
             { name: "local value", value: "local" as const },
