@@ -24,7 +24,8 @@ import type {
   WriteResult,
 } from "../types.js";
 import type { RemoteUri } from "../uri.js";
-import { decryptValue, encryptValue, newKeypair } from "./keys.js";
+import { decryptMany, decryptOne } from "./decrypt.js";
+import type * as Ecies from "./keys.js";
 import {
   ENCRYPTED_PREFIX,
   findPrivateKeys,
@@ -109,14 +110,20 @@ class DotenvxStore extends EncryptedFileStore implements Store {
     return found;
   }
 
-  private decryptAll(p: Parsed, keys: PrivateKeys | null): Map<string, string> {
+  private async decryptAll(p: Parsed, keys: PrivateKeys | null): Promise<Map<string, string>> {
     const values = new Map<string, string>();
+    const sealed = [...p.winners].filter(([, e]) => e.value.startsWith(ENCRYPTED_PREFIX));
+    const opened = await decryptMany(
+      keys?.keys ?? [],
+      sealed.map(([, e]) => e.value),
+    );
+    const results = new Map(sealed.map(([key], i) => [key, opened[i]!]));
     for (const [key, e] of p.winners) {
-      if (!e.value.startsWith(ENCRYPTED_PREFIX)) {
+      const r = results.get(key);
+      if (r === undefined) {
         values.set(key, e.value);
         continue;
       }
-      const r = decryptValue(keys?.keys ?? [], e.value);
       if ("value" in r) {
         values.set(key, r.value);
         continue;
@@ -172,7 +179,15 @@ class DotenvxStore extends EncryptedFileStore implements Store {
     return super.write(changes, expected);
   }
 
+  /** eciesjs, loaded by the first write: reads decrypt without it (./decrypt.ts). */
+  private ecies: typeof Ecies | null = null;
+
+  private seal(publicKey: string, value: string): string {
+    return this.ecies!.encryptValue(publicKey, value);
+  }
+
   protected async encode(current: string | null, changes: ChangeSet): Promise<string> {
+    this.ecies ??= await import("./keys.js");
     const p = current === null ? null : this.parse(current);
     const publicKey = p?.publicKey ?? (await this.ensureKeypair(p));
     return p === null || p.publicKey === null
@@ -204,7 +219,7 @@ class DotenvxStore extends EncryptedFileStore implements Store {
         );
       }
     }
-    const pair = newKeypair();
+    const pair = this.ecies!.newKeypair();
     const keysPath = keysFilePath(this.path);
     const before = await readOrNull(keysPath, keysPath);
     const header =
@@ -232,7 +247,7 @@ class DotenvxStore extends EncryptedFileStore implements Store {
     if (p === null) {
       let body = `# ${basename(this.path)}\n`;
       for (const [key, value] of changes.set) {
-        body += `${key}=${token(encryptValue(publicKey, value), value)}\n`;
+        body += `${key}=${token(this.seal(publicKey, value), value)}\n`;
       }
       return head + body;
     }
@@ -269,7 +284,7 @@ class DotenvxStore extends EncryptedFileStore implements Store {
     for (const [key, value] of changes.set) {
       const e = p.winners.get(key);
       if (e === undefined) {
-        appended.push(`${key}=${token(encryptValue(publicKey, value), value)}`);
+        appended.push(`${key}=${token(this.seal(publicKey, value), value)}`);
         continue;
       }
       const same = e.value.startsWith(ENCRYPTED_PREFIX)
@@ -279,7 +294,7 @@ class DotenvxStore extends EncryptedFileStore implements Store {
       edits.push({
         start: e.valueStart,
         end: e.valueEnd,
-        text: token(encryptValue(publicKey, value), value),
+        text: token(this.seal(publicKey, value), value),
       });
     }
     edits.sort((a, b) => a.start - b.start);
@@ -300,7 +315,7 @@ class DotenvxStore extends EncryptedFileStore implements Store {
 
 function sameValue(keys: PrivateKeys | null, cipher: string, value: string): boolean {
   if (keys === null) return false;
-  const r = decryptValue(keys.keys, cipher);
+  const r = decryptOne(keys.keys, cipher);
   return "value" in r && r.value === value;
 }
 

@@ -7,12 +7,11 @@
  * used. The data key of a file is age-encrypted (armored) to each recipient; the
  * `age-encryption` package (by age's author) does the age part.
  */
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { homedir, platform } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { EnvsyncError } from "../../errors.js";
+import { dearmor, openAgeX25519 } from "./age-native.js";
 
 /** age identities found, and where. */
 export interface AgeIdentities {
@@ -95,6 +94,9 @@ async function runKeyCommand(
     (m) => m[1] ?? m[2] ?? m[3] ?? "",
   );
   const [cmd, ...args] = words;
+  // Loaded here: only this source runs a command (node:child_process costs start-up).
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
   try {
     const { stdout } = await promisify(execFile)(cmd!, args, {
       env: env,
@@ -114,17 +116,21 @@ async function runKeyCommand(
   }
 }
 
-/** The recipient (`age1…`) of an identity. */
-export async function recipientOf(identity: string): Promise<string> {
-  const { identityToRecipient } = await import("age-encryption");
-  return identityToRecipient(identity);
-}
-
 /**
  * Decrypts an armored age ciphertext (a SOPS `enc`) with the identities; null when
- * none of them opens it.
+ * none of them opens it. X25519 recipients open with Node's crypto (./age-native.ts);
+ * anything else is left to the `age-encryption` package.
  */
 export async function decryptDataKey(
+  armored: string,
+  identities: readonly string[],
+): Promise<Uint8Array | null> {
+  const binary = dearmor(armored);
+  const native = binary === null ? null : openAgeX25519(binary, identities);
+  return native ?? decryptWithPackage(armored, identities);
+}
+
+async function decryptWithPackage(
   armored: string,
   identities: readonly string[],
 ): Promise<Uint8Array | null> {

@@ -6,7 +6,7 @@
  * recipient of a key is derived with node:crypto (X25519) and bech32 (@scure/base).
  */
 import { spawnSync } from "node:child_process";
-import { createPrivateKey, createPublicKey } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { bech32 } from "@scure/base";
@@ -15,18 +15,29 @@ import type { RemoteUri } from "../uri.js";
 import { defaultKeyFiles, parseIdentities } from "./age-keys.js";
 import { formatOf, parseSops } from "./formats.js";
 
-/** The age recipient (`age1…`) of an identity (`AGE-SECRET-KEY-1…`), or null when it is not one. */
-export function recipientOfSync(identity: string): string | null {
+/**
+ * An X25519 age identity (`AGE-SECRET-KEY-1…`) as a private key object, with its
+ * recipient's 32 raw bytes; null when it is not one.
+ */
+export function x25519Identity(
+  identity: string,
+): { privateKey: KeyObject; recipient: Buffer } | null {
   try {
     const { prefix, bytes } = bech32.decodeToBytes(identity.toLowerCase());
     if (prefix !== "age-secret-key-" || bytes.length !== 32) return null;
     const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b656e04220420", "hex"), bytes]);
-    const pub = createPublicKey(createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }));
-    const x = pub.export({ format: "jwk" }).x;
-    return x === undefined ? null : bech32.encodeFromBytes("age", Buffer.from(x, "base64url"));
+    const privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
+    const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
+    return { privateKey, recipient: spki.subarray(spki.length - 32) };
   } catch {
     return null;
   }
+}
+
+/** The age recipient (`age1…`) of an identity (`AGE-SECRET-KEY-1…`), or null when it is not one. */
+export function recipientOfSync(identity: string): string | null {
+  const me = x25519Identity(identity);
+  return me === null ? null : bech32.encodeFromBytes("age", me.recipient);
 }
 
 /** Whether git tracks `path` (null when git or a work tree is not there). */

@@ -16,7 +16,8 @@ import { EnvsyncError } from "../../errors.js";
 import { EncryptedFileStore } from "../shared/encrypted-file.js";
 import type { ChangeSet, ProviderModule, Store, StoreContext } from "../types.js";
 import type { RemoteUri } from "../uri.js";
-import { decryptDataKey, encryptDataKey, findIdentities, recipientOf } from "./age-keys.js";
+import { decryptDataKey, encryptDataKey, findIdentities } from "./age-keys.js";
+import { recipientOfSync } from "./hooks.js";
 import {
   aadOf,
   decryptToken,
@@ -242,7 +243,7 @@ class SopsStore extends EncryptedFileStore implements Store {
         hint: `Looked in ${ids.looked.join(", ")}. Set SOPS_AGE_KEY_FILE to your age key file (or SOPS_AGE_KEY). Nothing was written.`,
       });
     }
-    const mine = new Set(await Promise.all(ids.keys.map((k) => recipientOf(k).catch(() => ""))));
+    const mine = new Set(ids.keys.map((k) => recipientOfSync(k) ?? ""));
     for (const entry of meta.age) {
       if (!mine.has(entry.recipient.trim())) continue;
       const key = await decryptDataKey(entry.enc, ids.keys);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decryptValue, encryptValue, newKeypair } from "../../../../src/providers/dotenvx/keys.js";
+import { decryptOne as decryptValue } from "../../../../src/providers/dotenvx/decrypt.js";
+import { encryptValue, newKeypair } from "../../../../src/providers/dotenvx/keys.js";
 import { keyNames } from "../../../../src/providers/dotenvx/names.js";
 
 describe("dotenvx key names (as dotenvx derives them)", () => {

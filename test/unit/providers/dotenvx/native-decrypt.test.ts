@@ -5,7 +5,10 @@
 import { decrypt, encrypt, PrivateKey } from "eciesjs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decryptValue } from "../../../../src/providers/dotenvx/keys.js";
+import {
+  decryptMany,
+  decryptOne as decryptValue,
+} from "../../../../src/providers/dotenvx/decrypt.js";
 
 const sk = new PrivateKey();
 const token = (value: string): string =>
@@ -38,5 +41,27 @@ describe("dotenvx decryption with Node's crypto", () => {
     expect(decryptValue([sk.toHex()], `encrypted:${bytes.toString("base64")}`)).toEqual({
       failure: "wrong-key",
     });
+  });
+});
+
+describe("a batch of dotenvx values, in this thread or shared with workers", () => {
+  it("opens every value eciesjs sealed, in order, whatever the number of threads", async () => {
+    const other = new PrivateKey();
+    const values = Array.from({ length: 200 }, (_, i) => `v${i}-${"é".repeat(i % 7)}`);
+    const tokens = values.map((v, i) => {
+      if (i % 50 === 7) return "encrypted:!!not-base64";
+      if (i % 50 === 9)
+        return `encrypted:${Buffer.from(encrypt(other.publicKey.toHex(true), new TextEncoder().encode(v))).toString("base64")}`;
+      return token(v);
+    });
+    const expected = tokens.map((_t, i) => {
+      if (i % 50 === 7) return { failure: "malformed" };
+      if (i % 50 === 9) return { failure: "wrong-key" };
+      return { value: values[i] };
+    });
+    // 200 values: two workers at most (one per 64 values beyond the first share).
+    for (const threads of [0, 1, 2]) {
+      expect(await decryptMany([sk.toHex()], tokens, { threads })).toEqual(expected);
+    }
   });
 });
