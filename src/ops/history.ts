@@ -10,6 +10,7 @@ import { EnvsyncError } from "../errors.js";
 import { mapLimit } from "../providers/parallel.js";
 import { hooksOf, resolveUri } from "../providers/registry.js";
 import type { Store, VersionInfo } from "../providers/types.js";
+import { memberToken } from "../providers/shared/json-bundle.js";
 import { applyPlan, withStore } from "./apply.js";
 import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
@@ -182,7 +183,9 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       for (const [k, val] of old.values) {
         const now = current.values.get(k);
         if (now === undefined) added.push(k);
-        else if (now !== val) updated.push(k);
+        // Same text but another JSON type (8080 / "8080") is a change too.
+        else if (now !== val || memberToken(old.document, k) !== memberToken(current.document, k))
+          updated.push(k);
         else continue;
         set.set(k, val);
       }
@@ -194,7 +197,12 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       };
       const ask = opts.confirm;
       const done = await applyPlan(
-        { store, read: current, changes: { set, delete: deleted } },
+        {
+          store,
+          read: current,
+          // A bundle gets the version's exact text back, names .env cannot hold included.
+          changes: { set, delete: deleted, ...(old.document ? { restore: old.document } : {}) },
+        },
         {
           ...(opts.dryRun ? { dryRun: true } : {}),
           ...(session.storeContext.hooks ? { hooks: session.storeContext.hooks } : {}),

@@ -13,7 +13,7 @@ import type { Session } from "./session.js";
 /** One thing the remote holds that this command does not sync. */
 export interface RemoteNotice {
   /** `UNMANAGED`: made by other tools, not read; `UNMANAGED_READ`: read without adopting; `SKIPPED_KEYS`: not `.env` keys. */
-  readonly code: "UNMANAGED" | "UNMANAGED_READ" | "SKIPPED_KEYS";
+  readonly code: "UNMANAGED" | "UNMANAGED_READ" | "SKIPPED_KEYS" | "UNREADABLE";
   /** A sentence for people (names, never values). */
   readonly message: string;
   /** The store names (UNMANAGED*) or remote keys (SKIPPED_KEYS) concerned. */
@@ -94,6 +94,18 @@ export async function withRemoteNotices(
       code: "SKIPPED_KEYS",
       message: `${skipped.length} key${skipped.length === 1 ? "" : "s"} on the remote ${session.remoteDisplay} cannot be ${skipped.length === 1 ? "a .env key" : ".env keys"} and ${skipped.length === 1 ? "was" : "were"} skipped (left as ${skipped.length === 1 ? "it is" : "they are"} on the remote): ${list(skipped)}. A .env key is letters, digits, _ . - and does not start with a digit: rename ${skipped.length === 1 ? "it" : "them"} on the remote to sync ${skipped.length === 1 ? "it" : "them"}, or give a nested path its own remote (e.g. aws-ssm://PATH/nested/*).`,
       names: skipped,
+    });
+  }
+  const unreadable = snapshot.unreadable ?? [];
+  if (unreadable.length > 0) {
+    const names = unreadable.map((u) => u.name ?? u.key);
+    notices.push({
+      code: "UNREADABLE",
+      message: `${unreadable.length} ${unreadable.length === 1 ? "entry" : "entries"} of ${session.remoteDisplay} cannot be .env values and ${unreadable.length === 1 ? "was" : "were"} left as ${unreadable.length === 1 ? "it is" : "they are"} (envsync never rewrites ${unreadable.length === 1 ? "it" : "them"}): ${unreadable
+        .slice(0, 5)
+        .map((u) => `${u.name ?? u.key} (${u.why})`)
+        .join("; ")}${unreadable.length > 5 ? ` and ${unreadable.length - 5} more` : ""}.`,
+      names,
     });
   }
   if (notices.length === 0) return { snapshot, notices };

@@ -2,7 +2,14 @@
  * Shared checks of docs/DESIGN.md, "Store rules", used by every store's `validate` before any write.
  */
 import { EnvsyncError } from "../errors.js";
-import { decodeBundle, encodeBundle } from "./shared/json-bundle.js";
+import {
+  decodeBundle,
+  encodeBundle,
+  parseBundle,
+  patchBundle,
+  type BundleDocument,
+} from "./shared/json-bundle.js";
+import type { ChangeSet, RemoteSnapshot } from "./types.js";
 
 /** UTF-8 byte length of a string. */
 export function byteLength(value: string): number {
@@ -28,15 +35,50 @@ export function parseBundleJson(text: string, display: string): Map<string, stri
   return decodeBundle(text, display);
 }
 
-/** Bundle layout: the whole JSON must fit the store's limit (exit 2, suggesting per-key). */
-export function checkBundleSize(
-  next: ReadonlyMap<string, string>,
+/**
+ * The snapshot of a bundle read as `text`: values, the document a write patches and
+ * the members `.env` cannot hold (shared/json-bundle.ts).
+ */
+export function bundleSnapshot(
+  text: string,
+  display: string,
+  version: string | null,
+  notes?: readonly string[],
+): RemoteSnapshot {
+  const parsed = parseBundle(text, display);
+  return {
+    exists: true,
+    values: parsed.values,
+    version,
+    keyVersions: new Map(),
+    document: parsed.document,
+    ...(parsed.unreadable.length > 0 ? { unreadable: parsed.unreadable } : {}),
+    ...(notes && notes.length > 0 ? { notes } : {}),
+  };
+}
+
+/**
+ * The text a bundle write stores: the restored version's exact text for a rollback,
+ * else `changes` patched onto the document read (`indent` lays out a fresh document).
+ * A snapshot without a document (built by hand, e.g. in tests) is encoded from its
+ * values, as lossless as they allow.
+ */
+export function patchedBundle(changes: ChangeSet, expected: RemoteSnapshot, indent = 0): string {
+  if (changes.restore) return changes.restore.text;
+  let doc: BundleDocument | undefined = expected.document;
+  if (!doc && expected.exists)
+    doc = parseBundle(encodeBundle(expected.values, expected.values), "").document;
+  return patchBundle(doc, changes, indent);
+}
+
+/** Bundle layout: the text to write must fit the store's limit (exit 2, suggesting per-key). */
+export function checkBundleText(
+  text: string,
   maxBytes: number,
   display: string,
   perKeyExample: string,
-  read?: ReadonlyMap<string, string>,
 ): void {
-  const size = byteLength(bundleJson(next, read));
+  const size = byteLength(text);
   if (size > maxBytes) {
     throw new EnvsyncError(
       "LIMIT",
@@ -46,6 +88,17 @@ export function checkBundleSize(
       },
     );
   }
+}
+
+/** Bundle layout: the whole JSON must fit the store's limit (exit 2, suggesting per-key). */
+export function checkBundleSize(
+  next: ReadonlyMap<string, string>,
+  maxBytes: number,
+  display: string,
+  perKeyExample: string,
+  read?: ReadonlyMap<string, string>,
+): void {
+  checkBundleText(bundleJson(next, read), maxBytes, display, perKeyExample);
 }
 
 /** Per-key layout: each value written must fit (exit 2 naming the key, never the value). */

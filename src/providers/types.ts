@@ -5,6 +5,7 @@
  * the version read, describe the store's limits, list versions where it keeps them.
  */
 import type { ForeignEntry } from "./foreign.js";
+import type { BundleDocument } from "./shared/json-bundle.js";
 import type { Logger } from "../logger.js";
 import type { RemoteUri } from "./uri.js";
 
@@ -47,12 +48,39 @@ export interface RemoteSnapshot {
   readonly unconfirmed?: readonly string[];
   /** What the read found the listing got wrong, one sentence each (names, never values). */
   readonly warnings?: readonly string[];
+  /**
+   * Bundle layouts: the document exactly as read. A write patches it
+   * (shared/json-bundle.ts, `patchBundle`), so what the plan does not name stays byte
+   * for byte: other keys' text, type and order, names `.env` cannot hold.
+   */
+  readonly document?: BundleDocument;
+  /**
+   * What the read saw but cannot hold as `.env` values (binary or non-UTF-8 payloads,
+   * a Vault secret without a string `value`, text that is not valid Unicode): left out
+   * of `values`, never rewritten by envsync, reported by name with the reason.
+   */
+  readonly unreadable?: readonly UnreadableEntry[];
+}
+
+/** An entry a store read but envsync cannot represent (see {@link RemoteSnapshot.unreadable}). */
+export interface UnreadableEntry {
+  /** The `.env` key it would be. */
+  readonly key: string;
+  /** The store's name for it, when it differs from the key. */
+  readonly name?: string;
+  /** Why it is left out, for people (never a value). */
+  readonly why: string;
 }
 
 /** Changes to apply to a remote: keys to set (add or update) and keys to delete. */
 export interface ChangeSet {
   readonly set: ReadonlyMap<string, string>;
   readonly delete: readonly string[];
+  /**
+   * `rollback` on a bundle: the document of the version restored. The store writes its
+   * exact text (still guarded by the version read); `set`/`delete` name the keys.
+   */
+  readonly restore?: BundleDocument;
 }
 
 /** Options of {@link Store.write}. */

@@ -25,11 +25,12 @@ import type { ForeignEntry } from "../foreign.js";
 import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
 import {
-  bundleJson,
+  bundleSnapshot,
   checkBundleSize,
+  checkBundleText,
   checkNames,
   checkValueSizes,
-  parseBundleJson,
+  patchedBundle,
 } from "../rules.js";
 import type {
   ChangeSet,
@@ -195,12 +196,7 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
         },
       );
     }
-    return {
-      exists: true,
-      values: parseBundleJson(text, display),
-      version: version ?? null,
-      keyVersions: new Map(),
-    };
+    return bundleSnapshot(text, display, version ?? null);
   };
 
   return {
@@ -234,9 +230,9 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
     },
 
     async write(changes, expected): Promise<WriteResult> {
-      const next = applyChanges(expected.values, changes);
-      checkBundleSize(next, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`, expected.values);
-      const text = bundleJson(next, expected.values);
+      // A patch of the document read: what the plan does not name stays byte for byte.
+      const text = patchedBundle(changes, expected);
+      checkBundleText(text, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`);
       let writeCalls = 0;
       let from = expected.version;
       if (from === null) {

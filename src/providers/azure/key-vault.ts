@@ -23,7 +23,13 @@ import {
 import { EnvsyncError } from "../../errors.js";
 import { mapLimit } from "../parallel.js";
 import { systemClock, withRetry, type RetryPolicy } from "../retry.js";
-import { bundleJson, checkBundleSize, checkValueSizes, parseBundleJson } from "../rules.js";
+import {
+  bundleSnapshot,
+  checkBundleSize,
+  checkBundleText,
+  checkValueSizes,
+  patchedBundle,
+} from "../rules.js";
 import type {
   ChangeSet,
   ReadHint,
@@ -35,7 +41,6 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../types.js";
-import { applyChanges } from "../shared/changes.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { digestKeyVersions } from "../shared/digest.js";
 import { guardKeys, remoteChanged } from "../shared/guard.js";
@@ -324,12 +329,7 @@ class BundleStore implements Store {
   async read(): Promise<RemoteSnapshot> {
     const s = await this.calls.getOrNull(this.name);
     if (!s) return empty();
-    return {
-      exists: true,
-      values: parseBundleJson(s.value ?? "", this.display),
-      version: s.properties.version ?? null,
-      keyVersions: new Map(),
-    };
+    return bundleSnapshot(s.value ?? "", this.display, s.properties.version ?? null);
   }
 
   validate(next: ReadonlyMap<string, string>, _changes: ChangeSet): void {
@@ -350,11 +350,18 @@ class BundleStore implements Store {
     const currentVersion = current?.properties.version ?? null;
     if (currentVersion !== expected.version)
       throw remoteChanged(this.display, ["the bundle's version"]);
-    const read = current
-      ? parseBundleJson(current.value ?? "", this.display)
-      : new Map<string, string>();
-    const next = applyChanges(read, changes);
-    this.validate(next, changes);
+    // A patch of the document as it is now (the version read): what the plan does not
+    // name stays byte for byte.
+    const now = current
+      ? bundleSnapshot(current.value ?? "", this.display, currentVersion)
+      : empty();
+    const text = patchedBundle(changes, now);
+    checkBundleText(
+      text,
+      AZURE_MAX_VALUE_BYTES,
+      this.display,
+      `azure-kv://${this.target.vaultUrl}/PREFIX*`,
+    );
     let writeCalls = 0;
     let parent = currentVersion ?? NO_PARENT;
     const deleted = current ? null : await this.calls.getDeletedOrNull(this.name);
@@ -369,7 +376,6 @@ class BundleStore implements Store {
       ...(current?.properties.tags ?? {}),
       [SEQ_TAG]: String(seqOf(current?.properties) + 1),
     };
-    const text = bundleJson(next, read);
     const recovered = { calls: 0 };
     let written = await this.setVersion(text, tags, parent, recovered);
     writeCalls += 1 + recovered.calls;
@@ -476,12 +482,7 @@ class BundleStore implements Store {
     const s = await this.calls.call(`version ${id} of ${this.name}`, () =>
       this.calls.client.getSecret(this.name, { ...this.calls.opts(), version: id }),
     );
-    return {
-      exists: true,
-      values: parseBundleJson(s.value ?? "", this.display),
-      version: s.properties.version ?? null,
-      keyVersions: new Map(),
-    };
+    return bundleSnapshot(s.value ?? "", this.display, s.properties.version ?? null);
   }
 }
 

@@ -11,8 +11,7 @@ import { applyChanges, formatDotenv, parseDocument, parseValues } from "../../do
 import { mkdirPrivate, writeFileAtomic } from "../../state/atomic-write.js";
 import { NotRegularFileError, readRegularFile } from "../../state/read-regular.js";
 import { lockWaitFromEnv, withFileLock } from "../../state/lock.js";
-import { checkNames, parseBundleJson } from "../rules.js";
-import { encodeBundle } from "../shared/json-bundle.js";
+import { bundleSnapshot, checkNames, parseBundleJson, patchedBundle } from "../rules.js";
 import type {
   ChangeSet,
   ProviderModule,
@@ -68,6 +67,13 @@ export async function withLock<T>(
   });
 }
 
+const EMPTY: RemoteSnapshot = {
+  exists: false,
+  values: new Map(),
+  version: null,
+  keyVersions: new Map(),
+};
+
 class FileStore implements Store {
   readonly scheme = "file";
   readonly layout = "file" as const;
@@ -98,24 +104,29 @@ class FileStore implements Store {
   }
 
   private encode(current: string | null, next: Map<string, string>, changes: ChangeSet): string {
-    // The lossless codec: keys not changed keep their exact JSON text and type.
+    // A patch of the document as it is now: what the plan does not name stays byte for byte.
     if (this.json)
-      return encodeBundle(next, current === null ? undefined : this.decode(current), 2) + "\n";
+      return current === null
+        ? patchedBundle(changes, { ...EMPTY }, 2) + "\n"
+        : patchedBundle(changes, bundleSnapshot(current, this.display, null));
     if (current === null) return formatDotenv(next);
     return applyChanges(parseDocument(current, { filename: this.path }).doc, changes);
   }
 
   async read(): Promise<RemoteSnapshot> {
     const text = await readOrNull(this.path, this.display);
-    if (text === null)
-      return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
-    const values = this.decode(text);
+    if (text === null) return { ...EMPTY };
     // Hashed on first read of the version (a write guard, the base): diff and check,
     // which write nothing, never hash the file nor load node:crypto.
     let version: string | undefined;
+    const { values, document, unreadable } = this.json
+      ? bundleSnapshot(text, this.display, null)
+      : { values: this.decode(text), document: undefined, unreadable: undefined };
     return {
       exists: true,
       values,
+      ...(document ? { document } : {}),
+      ...(unreadable ? { unreadable } : {}),
       get version(): string {
         return (version ??= contentVersion(text));
       },
@@ -195,6 +206,7 @@ class FileStore implements Store {
     const current = await readOrNull(this.path, this.display);
     if (current !== null && contentVersion(current) === id) return this.read();
     const text = await this.history.read(id, contentVersion);
+    if (this.json) return bundleSnapshot(text, this.display, id);
     return { exists: true, values: this.decode(text), version: id, keyVersions: new Map() };
   }
 }

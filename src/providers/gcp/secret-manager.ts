@@ -16,13 +16,15 @@ import { EnvsyncError } from "../../errors.js";
 import { mapLimit } from "../parallel.js";
 import { withRetry, type RetryPolicy } from "../retry.js";
 import {
-  bundleJson,
+  bundleSnapshot,
   byteLength,
   checkBundleSize,
+  checkBundleText,
   checkNames,
   checkValueSizes,
-  parseBundleJson,
+  patchedBundle,
 } from "../rules.js";
+import { utf8OrNull } from "../shared/json-bundle.js";
 import type {
   ChangeSet,
   RemoteSnapshot,
@@ -34,7 +36,6 @@ import type {
   WriteResult,
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
-import { applyChanges } from "../shared/changes.js";
 import { guardKeys } from "../shared/guard.js";
 import { createGsmApi, type GsmApi } from "./api.js";
 import { Grpc, grpcCode, toEnvsyncError } from "./errors.js";
@@ -253,8 +254,7 @@ export class GsmBundleStore extends GsmBase implements Store {
       if (got === null)
         return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
       this.served.set(got.newest, got.served);
-      const values = parseBundleJson(got.data.toString("utf8"), this.display);
-      return { exists: true, values, version: got.newest, keyVersions: new Map(), notes };
+      return bundleSnapshot(this.bundleText(got.data), this.display, got.newest, notes);
     });
   }
 
@@ -276,14 +276,20 @@ export class GsmBundleStore extends GsmBase implements Store {
       const start = this.calls;
       if (changes.set.size === 0 && changes.delete.length === 0)
         return { version: expected.version, writeCalls: 0 };
-      const next = applyChanges(expected.values, changes);
-      this.validate(next);
+      // A patch of the document read: what the plan does not name stays byte for byte.
+      const text = patchedBundle(changes, expected);
+      checkBundleText(
+        text,
+        MAX_PAYLOAD_BYTES,
+        this.display,
+        `gcp-sm://${this.target.project}/${this.secretId}_*`,
+      );
       const read = expected.version;
       const current = await this.newestVersion(this.secretId);
       if (current !== read) throw this.changed(read, current);
       if (current === null) await this.createSecret(this.secretId, {});
       const served = read === null ? null : (this.served.get(read) ?? read);
-      const version = await this.addVersion(bundleJson(next, expected.values));
+      const version = await this.addVersion(text);
       if (await this.committed(version, read, served))
         return { version, writeCalls: this.calls - start };
       await this.withdraw(version, read);
@@ -299,9 +305,24 @@ export class GsmBundleStore extends GsmBase implements Store {
     );
   }
 
-  private async addVersion(text: string): Promise<string> {
+  /** The bundle's payload as text; bytes that are not UTF-8 are refused, never replaced. */
+  private bundleText(data: Buffer): string {
+    const text = utf8OrNull(data);
+    if (text === null)
+      throw new EnvsyncError(
+        "PARSE",
+        `The secret ${this.display} holds bytes that are not UTF-8 text, not a JSON object.`,
+        {
+          hint: "envsync bundles are one JSON object in UTF-8; point the remote at another secret.",
+        },
+      );
+    return text;
+  }
+
+  private async addVersion(payload: string | Buffer): Promise<string> {
+    const data = typeof payload === "string" ? Buffer.from(payload, "utf8") : payload;
     const name = await this.call("AddSecretVersion", () =>
-      this.api.addSecretVersion(this.secretName(this.secretId), Buffer.from(text, "utf8")),
+      this.api.addSecretVersion(this.secretName(this.secretId), data),
     );
     return versionIdOf(name) ?? "";
   }
@@ -374,8 +395,7 @@ export class GsmBundleStore extends GsmBase implements Store {
       const res = await this.call("AccessSecretVersion", () =>
         this.api.accessSecretVersion(`${this.secretName(this.secretId)}/versions/${id}`),
       );
-      const values = parseBundleJson(res.data.toString("utf8"), this.display);
-      return { exists: true, values, version: versionIdOf(res.name), keyVersions: new Map() };
+      return bundleSnapshot(this.bundleText(res.data), this.display, versionIdOf(res.name));
     });
   }
 }

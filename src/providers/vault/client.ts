@@ -63,6 +63,13 @@ export interface VaultClientOptions {
 export interface VaultResponse {
   readonly status: number;
   readonly body: Record<string, unknown> | null;
+  /** The body's exact text (numbers keep every digit; see shared/json-bundle.ts). */
+  readonly text: string;
+}
+
+/** A request body sent as this exact JSON text (a patched data map keeps its tokens). */
+export class RawJson {
+  constructor(readonly text: string) {}
 }
 
 const TRANSIENT_STATUS = (s: number): boolean => s === 429 || s === 502 || s === 503 || s === 504;
@@ -241,7 +248,8 @@ export class VaultClient {
   ): Promise<VaultResponse> {
     this.calls++;
     const url = new URL(`${this.address}/v1/${path}`);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const payload =
+      body === undefined ? undefined : body instanceof RawJson ? body.text : JSON.stringify(body);
     const headers: Record<string, string> = { Accept: "application/json" };
     if (token !== null) headers["X-Vault-Token"] = token;
     if (this.namespace) headers["X-Vault-Namespace"] = this.namespace;
@@ -273,7 +281,7 @@ export class VaultClient {
                 json = null;
               }
             }
-            if (status >= 200 && status < 300) return resolve({ status, body: json });
+            if (status >= 200 && status < 300) return resolve({ status, body: json, text });
             const errors = Array.isArray(json?.errors)
               ? (json.errors as unknown[]).map((x) => String(x).slice(0, 300))
               : [];

@@ -15,7 +15,14 @@
  */
 import { EnvsyncError, isEnvsyncError } from "../../errors.js";
 import { mapLimit } from "../parallel.js";
-import { checkBundleSize, checkNames, checkValueSizes, parseBundleJson } from "../rules.js";
+import {
+  bundleSnapshot,
+  checkBundleSize,
+  checkBundleText,
+  checkNames,
+  checkValueSizes,
+} from "../rules.js";
+import { jsonMemberText, patchBundle } from "../shared/json-bundle.js";
 import type {
   ChangeSet,
   Diagnosis,
@@ -28,7 +35,7 @@ import type {
   WriteResult,
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
-import { VaultClient, VaultHttpError } from "./client.js";
+import { RawJson, VaultClient, VaultHttpError } from "./client.js";
 import {
   capabilitiesFrom,
   pathsOf,
@@ -189,7 +196,14 @@ class VaultBase {
     l: Located,
     rel: string,
     version?: string,
-  ): Promise<{ data: Json | null; version: number; custom: Json | null; state?: string } | null> {
+  ): Promise<{
+    data: Json | null;
+    /** The data map's exact JSON text as the server sent it (null with `data`). */
+    dataText: string | null;
+    version: number;
+    custom: Json | null;
+    state?: string;
+  } | null> {
     try {
       const res = await this.client.request(
         "GET",
@@ -197,8 +211,10 @@ class VaultBase {
       );
       const d = obj(res.body?.data);
       const meta = obj(d?.metadata);
+      const data = obj(d?.data);
       return {
-        data: obj(d?.data),
+        data,
+        dataText: data === null ? null : (jsonMemberText(res.text, ["data", "data"]) ?? null),
         version: Number(meta?.version ?? 0),
         custom: obj(meta?.custom_metadata),
       };
@@ -209,6 +225,7 @@ class VaultBase {
         if (!meta || !(v > 0)) return null;
         return {
           data: null,
+          dataText: null,
           version: v,
           custom: obj(meta.custom_metadata),
           state: meta.destroyed === true ? "destroyed" : "deleted",
@@ -220,9 +237,15 @@ class VaultBase {
 
   /** Reads a KV v1 secret's data, or null when absent. */
   protected async readV1(l: Located, rel: string): Promise<Json | null> {
+    return (await this.readV1Doc(l, rel))?.data ?? null;
+  }
+
+  /** Reads a KV v1 secret's data and its exact JSON text, or null when absent. */
+  protected async readV1Doc(l: Located, rel: string): Promise<{ data: Json; text: string } | null> {
     try {
       const res = await this.client.request("GET", this.dataPath(l, rel));
-      return obj(res.body?.data) ?? {};
+      const data = obj(res.body?.data) ?? {};
+      return { data, text: jsonMemberText(res.text, ["data"]) ?? JSON.stringify(data) };
     } catch (e) {
       if (isAbsent(e)) return null;
       throw e;
@@ -233,15 +256,16 @@ class VaultBase {
   protected async writeV2(
     l: Located,
     rel: string,
-    data: Json,
+    data: Json | RawJson,
     cas: number,
     what: string,
   ): Promise<number> {
     try {
-      const res = await this.client.request("POST", this.dataPath(l, rel), {
-        data,
-        options: { cas },
-      });
+      const body =
+        data instanceof RawJson
+          ? new RawJson(`{"data":${data.text},"options":{"cas":${cas}}}`)
+          : { data, options: { cas } };
+      const res = await this.client.request("POST", this.dataPath(l, rel), body);
       return Number(obj(res.body?.data)?.version ?? 0);
     } catch (e) {
       if (isCasMismatch(e))
@@ -325,15 +349,10 @@ export class VaultBundleStore extends VaultBase implements Store {
     return this.guarded("read", async () => {
       const l = await this.locate();
       if (l.kv === 1) {
-        const data = await this.readV1(l, l.rel);
-        if (data === null)
+        const got = await this.readV1Doc(l, l.rel);
+        if (got === null)
           return { exists: false, values: new Map(), version: null, keyVersions: new Map() };
-        return {
-          exists: true,
-          values: parseBundleJson(JSON.stringify(data), this.display),
-          version: contentVersion(data),
-          keyVersions: new Map(),
-        };
+        return bundleSnapshot(got.text, this.display, contentVersion(got.data));
       }
       const got = await this.readV2(l, l.rel);
       if (got === null)
@@ -350,12 +369,11 @@ export class VaultBundleStore extends VaultBase implements Store {
           ],
         };
       }
-      return {
-        exists: true,
-        values: parseBundleJson(JSON.stringify(got.data), this.display),
-        version: String(got.version),
-        keyVersions: new Map(),
-      };
+      return bundleSnapshot(
+        got.dataText ?? JSON.stringify(got.data),
+        this.display,
+        String(got.version),
+      );
     });
   }
 
@@ -378,13 +396,28 @@ export class VaultBundleStore extends VaultBase implements Store {
       const start = this.calls;
       if (changes.set.size === 0 && changes.delete.length === 0)
         return { version: expected.version, writeCalls: 0 };
-      const next = new Map(expected.values);
-      for (const [k, v] of changes.set) next.set(k, v);
-      for (const k of changes.delete) next.delete(k);
-      this.validate(next);
-      const data: Json = Object.fromEntries(
-        [...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      // A patch of the data map read: other keys keep their JSON type and text (8080,
+      // true, null, objects), names .env cannot hold stay; a rollback writes the
+      // version's own map.
+      const segs = this.target.segments;
+      const text = changes.restore
+        ? changes.restore.text
+        : patchBundle(
+            expected.document ??
+              (expected.exists
+                ? bundleSnapshot(JSON.stringify(Object.fromEntries(expected.values)), "", null)
+                    .document
+                : undefined),
+            changes,
+          );
+      checkBundleText(
+        text,
+        MAX_SECRET_BYTES,
+        this.display,
+        `vault://${this.target.host}/${segs.join("/")}/*`,
       );
+      const data = new RawJson(text);
+      const parsed = JSON.parse(text) as Json;
       const l = await this.locate();
       if (l.kv === 1) {
         const now = await this.readV1(l, l.rel);
@@ -394,7 +427,7 @@ export class VaultBundleStore extends VaultBase implements Store {
             hint: changedHint,
           });
         // KV v1 refuses an empty data map ("missing data fields"): no keys means no secret.
-        if (next.size === 0) {
+        if (Object.keys(parsed).length === 0) {
           await this.client.request("DELETE", this.dataPath(l, l.rel));
           return { version: null, writeCalls: this.calls - start };
         }
@@ -402,13 +435,13 @@ export class VaultBundleStore extends VaultBase implements Store {
         // No CAS on KV v1: read back, so a writer that replaced ours at the same moment
         // makes this run exit 5 (and re-run) instead of recording a change that is gone.
         const back = await this.readV1(l, l.rel);
-        if (back === null || contentVersion(back) !== contentVersion(data))
+        if (back === null || contentVersion(back) !== contentVersion(parsed))
           throw new EnvsyncError(
             "REMOTE_CHANGED",
             `Another writer replaced ${this.display} while envsync wrote it (KV v1 has no check-and-set).`,
             { hint: "Run the command again to merge the other change; KV v2 makes writes atomic." },
           );
-        return { version: contentVersion(data), writeCalls: this.calls - start };
+        return { version: contentVersion(parsed), writeCalls: this.calls - start };
       }
       const cas = expected.version === null ? 0 : Number(expected.version);
       const version = await this.writeV2(l, l.rel, data, cas, "The secret");
@@ -463,12 +496,11 @@ export class VaultBundleStore extends VaultBase implements Store {
         throw new EnvsyncError("NOT_FOUND", `Version ${id} of ${this.display} is ${got.state}.`, {
           hint: `A deleted version can be restored with \`vault kv undelete -versions=${id} ${l.mount}/${l.rel}\`; a destroyed one is gone.`,
         });
-      return {
-        exists: true,
-        values: parseBundleJson(JSON.stringify(got.data), this.display),
-        version: String(got.version),
-        keyVersions: new Map(),
-      };
+      return bundleSnapshot(
+        got.dataText ?? JSON.stringify(got.data),
+        this.display,
+        String(got.version),
+      );
     });
   }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { isEnvsyncError } from "../../../src/errors.js";
-import { decodeBundle, encodeBundle } from "../../../src/providers/shared/json-bundle.js";
+import {
+  decodeBundle,
+  encodeBundle,
+  jsonMemberText,
+  parseBundle,
+  patchBundle,
+  utf8OrNull,
+} from "../../../src/providers/shared/json-bundle.js";
 
 const decode = (t: string): Record<string, string> => Object.fromEntries(decodeBundle(t, "x"));
 /** Decodes `doc`, sets `key` to `value`, encodes against what was read. */
@@ -78,5 +85,61 @@ describe("encodeBundle", () => {
     const next = new Map(read);
     next.delete("O");
     expect(encodeBundle(next, read)).toBe('{"A":"x"}');
+  });
+});
+
+describe("patchBundle: a write is a patch of what was read", () => {
+  const patch = (doc: string, set: Record<string, string>, del: string[] = []): string =>
+    patchBundle(parseBundle(doc, "x").document, { set: new Map(Object.entries(set)), delete: del });
+
+  // prettier-ignore
+  it.each([
+    ["adds after the last member laid out like it, keeping every other byte", '{ "bad key" : 1 ,"A":"x" }', { B: "b" }, [], '{ "bad key" : 1 ,"A":"x" ,"B" : "b" }'],
+    ["a pretty document keeps its layout", '{\n    "A": 1,\n    "B": 2\n}\n', { C: "c" }, [], '{\n    "A": 1,\n    "B": 2,\n    "C": "c"\n}\n'],
+    ["one pretty member: the new one goes on its own line", '{\n  "A": 1\n}', { C: "c" }, [], '{\n  "A": 1,\n  "C": "c"\n}'],
+    ["deletes the first member only", '{"A":1, "B":2, "C":3}', {}, ["A"], '{"B":2, "C":3}'],
+    ["deletes a middle member only", '{"A":1, "B":2, "C":3}', {}, ["B"], '{"A":1, "C":3}'],
+    ["deletes the last member only", '{\n "A": 1,\n "B": 2\n}', {}, ["B"], '{\n "A": 1\n}'],
+    ["deleting every member leaves an empty object", '{"A":1}', {}, ["A"], "{}"],
+    ["sets only the value token", '{"A" :  1,"B":"x"}', { B: "y" }, [], '{"A" :  1,"B":"y"}'],
+    ["an unchanged value keeps its token", '{"A":1.50}', { A: "1.50" }, [], '{"A":1.50}'],
+    ["a byte order mark and surroundings stay", '\uFEFF {"A":1}\n', { B: "b" }, [], '\uFEFF {"A":1,"B":"b"}\n'],
+    ["a repeated name: a set replaces the last occurrence", '{"D":"1","D":"2"}', { D: "3" }, [], '{"D":"1","D":"3"}'],
+    ["a repeated name: a delete removes every occurrence", '{"D":"1","A":0,"D":"2"}', {}, ["D"], '{"A":0}'],
+    ["an empty document gets its first member", "{}", { A: "a" }, [], '{"A":"a"}'],
+    ["unknown deletes change nothing", '{"A":1}', {}, ["Z"], '{"A":1}'],
+  ])("%s", (_name, doc, set, del, want) => expect(patch(doc, set, del)).toBe(want));
+
+  it("a lone surrogate is left out of the values, listed, kept by writes, never overwritten", () => {
+    const doc = '{"L":"a\\ud800","A":"x"}';
+    const parsed = parseBundle(doc, "x");
+    expect([...parsed.values.keys()]).toEqual(["A"]);
+    expect(parsed.unreadable.map((u) => u.key)).toEqual(["L"]);
+    expect(patch(doc, { A: "y" })).toBe('{"L":"a\\ud800","A":"y"}');
+    expect(() => patch(doc, { L: "b" })).toThrow(/not valid Unicode/);
+  });
+
+  it("reads a document with a byte order mark", () => {
+    expect(Object.fromEntries(parseBundle('\uFEFF{"A":1}', "x").values)).toEqual({ A: "1" });
+  });
+
+  it("without a document: a fresh object, compact or pretty", () => {
+    const set = new Map([
+      ["B", "2"],
+      ["A", "1"],
+    ]);
+    expect(patchBundle(undefined, { set, delete: [] })).toBe('{"A":"1","B":"2"}');
+    expect(patchBundle(undefined, { set, delete: [] }, 2)).toBe('{\n  "A": "1",\n  "B": "2"\n}');
+  });
+
+  it("jsonMemberText finds a nested member's exact text", () => {
+    const res = '{"data":{"data":{"N":12345678901234567890,"a b":true},"metadata":{}}}';
+    expect(jsonMemberText(res, ["data", "data"])).toBe('{"N":12345678901234567890,"a b":true}');
+    expect(jsonMemberText('{"data":null}', ["data", "data"])).toBeUndefined();
+  });
+
+  it("utf8OrNull refuses bytes that are not UTF-8 instead of replacing them", () => {
+    expect(utf8OrNull(Buffer.from("café"))).toBe("café");
+    expect(utf8OrNull(Buffer.from([0x66, 0xff, 0x00]))).toBeNull();
   });
 });
