@@ -5,9 +5,10 @@
  * are forwarded to the child, and the result is the child's exit code (or 128 + the
  * signal number when a signal ended it, as shells report it).
  */
-import { spawn, type StdioOptions } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { constants } from "node:os";
 import { EnvsyncError } from "../errors.js";
+import { checkExecLimits, tooBigToStart } from "./exec-limits.js";
 import { readExistingRemote, resolveSession, type CommonOptions } from "./session.js";
 
 /** Options of {@link remoteEnvironment}. */
@@ -103,6 +104,9 @@ export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"
  * forwards signals while it runs, and resolves when it ends. A command that cannot
  * be found resolves to 127 and one that cannot be executed to 126, as in a shell,
  * after an error message on stderr.
+ *
+ * @throws EnvsyncError LIMIT (exit 2) before anything starts when a variable or the
+ * whole environment is over the kernel's limits (src/ops/exec-limits.ts).
  */
 export function spawnWithEnv(
   command: string,
@@ -110,12 +114,23 @@ export function spawnWithEnv(
   env: Readonly<Record<string, string>>,
   opts: SpawnOptions = {},
 ): Promise<ChildExit> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(command, [...args], {
-      cwd: opts.cwd ?? process.cwd(),
-      env,
-      stdio: opts.stdio ?? "inherit",
-    });
+  checkExecLimits(command, args, env);
+  return new Promise((resolvePromise, rejectPromise) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(command, [...args], {
+        cwd: opts.cwd ?? process.cwd(),
+        env,
+        stdio: opts.stdio ?? "inherit",
+      });
+    } catch (e) {
+      // Where the check above does not apply (not Linux), the system's own refusal.
+      const err = e instanceof Error ? e : new Error(String(e));
+      rejectPromise(
+        (err as NodeJS.ErrnoException).code === "E2BIG" ? tooBigToStart(command, err) : err,
+      );
+      return;
+    }
     const forward = opts.forward ?? FORWARDED_SIGNALS;
     const handlers = forward.map((sig) => {
       const h = (): void => {

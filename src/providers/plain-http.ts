@@ -6,7 +6,6 @@
  * stops with exit 2 when that is `http://` to a host that is not loopback, unless the
  * user opted in with ENVSYNC_ALLOW_INSECURE_HTTP=1, which warns on every run.
  */
-import { isIP } from "node:net";
 import { EnvsyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { redactUrl } from "../redact.js";
@@ -22,16 +21,16 @@ export const ALLOW_INSECURE_HTTP_ENV = "ENVSYNC_ALLOW_INSECURE_HTTP";
  * `localhost` is not loopback, whatever it resolves to today.
  */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  // The URL parser has already normalised the host: IPv4 in dotted decimal (127.1 and
+  // 2130706433 read as 127.0.0.1), IPv6 in brackets and compressed. (node:net's isIP
+  // would load the stream modules into every start-up.)
+  const host = hostname.toLowerCase();
   if (host === "localhost") return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  if (isIP(host) === 6) {
-    if (host === "::1") return true;
-    // The URL parser writes ::ffff:127.0.0.1 as ::ffff:7f00:1 (first hextet 7f00–7fff).
-    const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(host);
-    return mapped !== null && (parseInt(mapped[1]!, 16) & 0xff00) === 0x7f00;
-  }
-  return false;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return host.startsWith("127.");
+  if (host === "[::1]") return true;
+  // IPv4-mapped loopback: ::ffff:127.x.y.z is written ::ffff:7f00:1 (first hextet 7f00–7fff).
+  const mapped = /^\[::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}\]$/.exec(host);
+  return mapped !== null && (parseInt(mapped[1]!, 16) & 0xff00) === 0x7f00;
 }
 
 /** Loggers already warned about an address in this process (one warning a run). */

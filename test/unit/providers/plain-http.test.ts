@@ -13,6 +13,8 @@ describe("isLoopbackHost", () => {
     ["LOCALHOST", true],
     ["127.0.0.1", true],
     ["127.255.3.4", true],
+    ["127.1", true],
+    ["2130706433", true],
     ["[::1]", true],
     ["[::ffff:7f00:1]", true],
     ["128.0.0.1", false],
