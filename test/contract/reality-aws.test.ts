@@ -12,7 +12,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { GetParametersByPathCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CountsCalls } from "../../src/providers/aws/common.js";
 import { openStore } from "../../src/providers/registry.js";
@@ -185,6 +185,39 @@ describe("reality layer: SSM Parameter Store", () => {
     ]);
     ssm.destroy();
     await a.close?.();
+  });
+});
+
+describe("reality layer: limits met in the plan, never discovered by a write", () => {
+  it("SSM: a parameter deeper than 15 levels or a Standard value over 4 KB is refused before any write (exit 2)", async () => {
+    const deep = `envsync-reality/${Array.from({ length: 13 }, (_, i) => `l${i}`).join("/")}-${uid()}`;
+    const ssm = new SSMClient({ ...raw });
+    // What AWS says when the write reaches it (moto alone accepts both).
+    await expect(
+      ssm.send(new PutParameterCommand({ Name: `/${deep}/x/K`, Value: "v", Type: "String" })),
+    ).rejects.toMatchObject({ name: "HierarchyLevelLimitExceededException" });
+    await expect(
+      ssm.send(
+        new PutParameterCommand({ Name: `/${deep}/BIG`, Value: "x".repeat(4097), Type: "String" }),
+      ),
+    ).rejects.toMatchObject({ name: "ValidationException" });
+    const before = reality.seen.get("PutParameter") ?? 0;
+    const s = await open(`aws-ssm://${deep}/x/*`);
+    const next = new Map([["K", "v"]]);
+    expect(() => s.validate(next, changes({ K: "v" }))).toThrow(
+      expect.objectContaining({ code: "NAME", exitCode: 2 }),
+    );
+    const flat = await open(`aws-ssm://${deep}/*`);
+    expect(() =>
+      flat.validate(new Map([["BIG", "x".repeat(4097)]]), changes({ BIG: "x".repeat(4097) })),
+    ).toThrow(expect.objectContaining({ code: "LIMIT", exitCode: 2 }));
+    await expect(
+      flat.write(changes({ OK: "1", BIG: "x".repeat(4097) }), await flat.read()),
+    ).rejects.toMatchObject({ code: "LIMIT" });
+    expect(reality.seen.get("PutParameter") ?? 0).toBe(before);
+    ssm.destroy();
+    await s.close?.();
+    await flat.close?.();
   });
 });
 

@@ -30,6 +30,7 @@ import type {
   WriteResult,
 } from "../types.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
+import { checkSsmDepth, SSM_TIER_BYTES } from "../shared/limits.js";
 import { guardKeys } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
@@ -47,8 +48,8 @@ import {
   type Send,
 } from "./common.js";
 
-/** Standard-tier parameter value limit (docs/DESIGN.md, "Store rules"). */
-export const SSM_MAX_VALUE_BYTES = 4096;
+/** Standard-tier parameter value limit (docs/DESIGN.md, "Store rules"): envsync writes Standard parameters. */
+export const SSM_MAX_VALUE_BYTES = SSM_TIER_BYTES.standard;
 /** Allowed characters of a parameter name. */
 export const SSM_NAME_PATTERN = /^[A-Za-z0-9_.\-/]+$/;
 /** Longest parameter name (AWS: 1011 characters for the name itself). */
@@ -174,6 +175,10 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
       SSM_NAME_PATTERN,
       SSM_NAME_MAX,
       SSM_NAME_RULE,
+      display,
+    );
+    checkSsmDepth(
+      [...changes.set.keys()].map((key) => ({ key, name: nameOf(key) })),
       display,
     );
     checkValueSizes(changes.set, SSM_MAX_VALUE_BYTES, display);

@@ -645,7 +645,7 @@ class PerKeyStore implements Store {
       );
     if (disabled > 0) notes.push(`${disabled} disabled secret(s) under the prefix were skipped`);
     return {
-      exists: items.length > 0,
+      exists: items.length > 0 || confirmed.found.size > 0,
       values,
       version: digestKeyVersions(keyVersions),
       keyVersions,

@@ -27,6 +27,7 @@ import {
 import { utf8OrNull } from "../shared/json-bundle.js";
 import type {
   ChangeSet,
+  ReadHint,
   RemoteSnapshot,
   Store,
   StoreContext,
@@ -36,6 +37,8 @@ import type {
   WriteResult,
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
+import { applyChanges } from "../shared/changes.js";
+import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { guardKeys } from "../shared/guard.js";
 import { createGsmApi, type GsmApi } from "./api.js";
 import { Grpc, grpcCode, toEnvsyncError } from "./errors.js";
@@ -436,7 +439,30 @@ export class GsmPerKeyStore extends GsmBase implements Store {
     return managedSecrets(all, this.prefix);
   }
 
-  read(): Promise<RemoteSnapshot> {
+  /**
+   * Known keys the listing left out, asked for by name: found, absent (no secret or no
+   * version), or unknown when every version is disabled or destroyed.
+   */
+  private async readByName(keys: readonly string[], notes: string[]): Promise<Map<string, ByName>> {
+    const out = new Map<string, ByName>();
+    await mapLimit(keys, this.ctx.concurrency, async (key) => {
+      try {
+        const got = await this.readLatestEnabled(this.idOf(key), notes);
+        out.set(
+          key,
+          got === null
+            ? { state: "absent" }
+            : { state: "found", value: got.data.toString("utf8"), version: got.newest },
+        );
+      } catch (e) {
+        if (!(e instanceof EnvsyncError) || e.code !== "NOT_FOUND") throw e;
+        out.set(key, { state: "unknown", why: "no version of it is enabled" });
+      }
+    });
+    return out;
+  }
+
+  read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
     return this.guarded("read", async () => {
       const managed = [...(await this.listManaged())];
       const notes: string[] = [];
@@ -451,12 +477,24 @@ export class GsmPerKeyStore extends GsmBase implements Store {
         keyVersions.set(key, got.newest);
         values.set(key, got.data.toString("utf8"));
       }
+      // ListSecrets is eventually consistent: a known key it leaves out is asked by name.
+      const confirmed = await confirmMissing(
+        hint.knownKeys,
+        new Set(managed.map(([key]) => key)),
+        (keys) => this.readByName(keys, notes),
+      );
+      for (const [key, { value, version }] of confirmed.found) {
+        values.set(key, value);
+        keyVersions.set(key, version);
+      }
       return {
-        exists: managed.length > 0,
+        exists: managed.length > 0 || confirmed.found.size > 0,
         values,
         version: digestKeyVersions(keyVersions),
         keyVersions,
         notes,
+        ...(confirmed.unconfirmed.length > 0 ? { unconfirmed: confirmed.unconfirmed } : {}),
+        ...(confirmed.notes.length > 0 ? { warnings: confirmed.notes } : {}),
       };
     });
   }

@@ -27,6 +27,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { createServer as createHttpServer } from "node:http";
 import * as grpc from "@grpc/grpc-js";
 import type { Emulator, RunningEmulator } from "../common.js";
 import { cacheDir, freePort, run, startService, stopService, tcpOpen, waitFor } from "../common.js";
@@ -82,6 +83,13 @@ export interface GsmStartOptions {
   readonly maxPage?: number;
   /** Secrets (no labels, no versions) to hold from the start: `count` ids `prefix00000…` in `project`. */
   readonly seed?: { readonly project: string; readonly prefix: string; readonly count: number };
+  /**
+   * Serve test controls on a second port (`ENVSYNC_TEST_GSM_CONTROL_URL`): `PUT
+   * /listing-lag?on=1` makes secrets created from then on missing from ListSecrets and
+   * secrets deleted still in it, until `POST /listing-settle` (docs/CLOUD-BEHAVIOUR.md:
+   * Google documents listings as eventually consistent). Reads by name stay fresh.
+   */
+  readonly control?: boolean;
   /** Use envsync's emulator even when the Go emulator is installed (latency and page options need it). */
   readonly own?: boolean;
 }
@@ -89,7 +97,8 @@ export interface GsmStartOptions {
 /** Starts an emulator on a free port and waits until it accepts connections. */
 export async function startGsm(options: GsmStartOptions = {}): Promise<RunningEmulator> {
   const port = await freePort();
-  const useGo = !options.own && mode() !== "envsync" && existsSync(goBinary());
+  const controlPort = options.control ? await freePort() : 0;
+  const useGo = !options.own && !options.control && mode() !== "envsync" && existsSync(goBinary());
   const log = join(cacheDir("gsm"), `server-${port}.log`);
   const child = useGo
     ? startService(goBinary(), ["--port", String(port)], { log })
@@ -109,6 +118,7 @@ export async function startGsm(options: GsmStartOptions = {}): Promise<RunningEm
           ...(options.seed
             ? ["--seed", `${options.seed.project}:${options.seed.prefix}:${options.seed.count}`]
             : []),
+          ...(controlPort > 0 ? ["--control-port", String(controlPort)] : []),
         ],
         { cwd: repoRoot, log },
       );
@@ -118,6 +128,9 @@ export async function startGsm(options: GsmStartOptions = {}): Promise<RunningEm
       ENVSYNC_TEST_GSM_ENDPOINT: `127.0.0.1:${port}`,
       ENVSYNC_TEST_GSM_KIND: useGo ? "go" : "envsync",
       METADATA_SERVER_DETECTION: "none",
+      ...(controlPort > 0
+        ? { ENVSYNC_TEST_GSM_CONTROL_URL: `http://127.0.0.1:${controlPort}` }
+        : {}),
     },
     stop: () => stopService(child),
   };
@@ -181,7 +194,13 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
-function serve(port: number, latencyMs: number, maxPage: number, seed: string): void {
+function serve(
+  port: number,
+  latencyMs: number,
+  maxPage: number,
+  seed: string,
+  controlPort = 0,
+): void {
   const require = createRequire(import.meta.url);
   // @grpc/proto-loader is google-gax's dependency (not ours): loaded at run time only.
   const protoLoader = require("@grpc/proto-loader") as {
@@ -215,6 +234,11 @@ function serve(port: number, latencyMs: number, maxPage: number, seed: string): 
     };
   };
   const secrets = new Map<string, StoredSecret>();
+  const listing = {
+    lag: false,
+    hidden: new Set<string>(),
+    stillListed: new Map<string, StoredSecret>(),
+  };
   if (seed) {
     const [project = "", prefix = "", count = "0"] = seed.split(":");
     for (let i = 0; i < Number(count); i++) {
@@ -373,7 +397,10 @@ function serve(port: number, latencyMs: number, maxPage: number, seed: string): 
     // Like the Go emulator: `filter` is ignored and each page comes in random order.
     ListSecrets: (req) => {
       const prefix = `${String(req.parent)}/secrets/`;
-      const all = [...secrets.values()]
+      const all = [
+        ...[...secrets.values()].filter((s) => !listing.hidden.has(s.name)),
+        ...[...listing.stillListed.values()].filter((s) => !secrets.has(s.name)),
+      ]
         .filter((s) => s.name.startsWith(prefix))
         .sort((a, b) => a.name.localeCompare(b.name));
       const { page: items, next } = page(all, req as { pageSize?: number; pageToken?: string });
@@ -425,6 +452,39 @@ function serve(port: number, latencyMs: number, maxPage: number, seed: string): 
     EnableSecretVersion: (req) => setState(String(req.name), "ENABLED"),
     DestroySecretVersion: (req) => setState(String(req.name), "DESTROYED"),
   };
+  // Listing lag (test control): creations hidden from ListSecrets, deletions still in it.
+  const create = handlers.CreateSecret!;
+  handlers.CreateSecret = (req) => {
+    const r = create(req) as { name?: unknown };
+    const name = String(r.name);
+    if (listing.lag && !listing.stillListed.delete(name)) listing.hidden.add(name);
+    return r;
+  };
+  const remove = handlers.DeleteSecret!;
+  handlers.DeleteSecret = (req) => {
+    const name = String(req.name);
+    const before = secrets.get(name);
+    const r = remove(req);
+    if (listing.lag && before && !listing.hidden.delete(name))
+      listing.stillListed.set(name, before);
+    return r;
+  };
+  if (controlPort > 0) {
+    createHttpServer((q, res) => {
+      const url = new URL(q.url ?? "/", "http://127.0.0.1");
+      if (url.pathname === "/listing-lag" && q.method === "PUT")
+        listing.lag = url.searchParams.get("on") === "1";
+      else if (url.pathname === "/listing-settle" && q.method === "POST") {
+        listing.hidden.clear();
+        listing.stillListed.clear();
+      } else {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    }).listen(controlPort, "127.0.0.1");
+  }
+
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [method, fn] of Object.entries(handlers)) impl[method] = unary(fn);
 
@@ -457,5 +517,6 @@ if (
     arg("--latency-ms", "0"),
     arg("--max-page", String(REAL_MAX_PAGE)),
     seedAt === -1 ? "" : (process.argv[seedAt + 1] ?? ""),
+    arg("--control-port", "0"),
   );
 }

@@ -14,6 +14,9 @@
  *   both services do; `throttleEvery(k)` throttles every k-th call of any operation.
  * - A secret scheduled for deletion refuses PutSecretValue and UpdateSecret with
  *   `InvalidRequestException` (moto accepts them), and CreateSecret of its name.
+ * - Parameter Store limits moto does not enforce: a name more than 15 levels deep
+ *   (`HierarchyLevelLimitExceededException`), a Standard-tier value over 4096
+ *   characters (`ValidationException`).
  *
  * Everything else is forwarded to moto unchanged.
  */
@@ -184,6 +187,26 @@ export async function startAwsReality(upstream: string): Promise<AwsReality> {
             res,
             "InvalidRequestException",
             "You can't create this secret because a secret with this name is already scheduled for deletion.",
+          );
+          return;
+        }
+      }
+      if (op === "PutParameter") {
+        const name = typeof input.Name === "string" ? input.Name : "";
+        if (name.split("/").filter((x) => x !== "").length > 15) {
+          awsError(
+            res,
+            "HierarchyLevelLimitExceededException",
+            "A hierarchy can have a maximum of 15 levels.",
+          );
+          return;
+        }
+        const tier = typeof input.Tier === "string" ? input.Tier : "Standard";
+        if (tier === "Standard" && typeof input.Value === "string" && input.Value.length > 4096) {
+          awsError(
+            res,
+            "ValidationException",
+            "Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.",
           );
           return;
         }
