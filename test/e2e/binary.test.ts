@@ -34,10 +34,10 @@ function startReady(
 ): Promise<{ child: ChildProcess; stderr: () => string }> {
   const child = spawn(argv[0], argv[1], { cwd, stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       if (out.includes("ready\n")) resolve({ child, stderr: () => stderr });
     });
