@@ -155,7 +155,7 @@ export function run(): Promise<BenchRow[]> {
   try {
     return Promise.resolve(measure(work));
   } finally {
-    // Several installs of the former layout (about 100 MB each) and a 110 MB binary.
+    // Several installs of the former layout (about 100 MB each) and a 160 MB binary.
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,7 @@
  * Global setup of the binary project (vitest.binary.config.ts): builds the standalone
  * binary once per run (`scripts/build-binary.mjs`, from the dist/ that `npm test` has
  * just built) at the path the project gives its workers as ENVSYNC_TEST_BIN, and
- * removes it (a copy of node, about 110 MB) at the end. A failed build fails the run.
+ * removes it (a copy of Node 26, about 160 MB) at the end. A failed build fails the run.
  * It runs only when the binary project has files in the run.
  */
 import { execFile } from "node:child_process";

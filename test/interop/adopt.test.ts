@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
 import { runCli, tempDir, type CliResult } from "../e2e/helpers.js";
-import { aws, motoEndpoint } from "./aws-cli.js";
+import { aws, awsEach, motoEndpoint } from "./aws-cli.js";
 
 const uniq = (): string => Math.random().toString(36).slice(2, 8);
 const ssm = (path: string, extra = ""): string =>
@@ -20,20 +20,18 @@ const smPerKey = (prefix: string): string =>
   `aws-sm://${prefix}/*?region=us-east-1&endpoint=${motoEndpoint()}`;
 
 async function putParams(path: string, entries: Record<string, string>): Promise<void> {
-  // The AWS CLI takes about a second to start: run them side by side.
-  await Promise.all(
-    Object.entries(entries).map(([k, v]) =>
-      aws([
-        "ssm",
-        "put-parameter",
-        "--name",
-        `/${path}/${k}`,
-        "--type",
-        "SecureString",
-        "--value",
-        v,
-      ]),
-    ),
+  // One AWS CLI process for all of them (awsEach): each start costs about a second of CPU.
+  await awsEach(
+    Object.entries(entries).map(([k, v]) => [
+      "ssm",
+      "put-parameter",
+      "--name",
+      `/${path}/${k}`,
+      "--type",
+      "SecureString",
+      "--value",
+      v,
+    ]),
   );
 }
 
@@ -159,19 +157,19 @@ describe("a bundle key .env cannot hold", () => {
 describe("secrets made by other tools under a Secrets Manager prefix", () => {
   it("are counted, and adopt takes them over", async () => {
     const prefix = `smapp-${uniq()}`;
-    for (const [k, v] of [
-      ["DB_URL", "postgres://x"],
-      ["TOKEN", "t"],
-    ]) {
-      await aws([
+    await awsEach(
+      [
+        ["DB_URL", "postgres://x"],
+        ["TOKEN", "t"],
+      ].map(([k, v]) => [
         "secretsmanager",
         "create-secret",
         "--name",
         `${prefix}/${k}`,
         "--secret-string",
         v!,
-      ]);
-    }
+      ]),
+    );
     const dir = tempDir("envsync-adopt-");
     const check = await runCli(["check", "-r", smPerKey(prefix)], { cwd: dir });
     expect(check.code).toBe(3);
