@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { loadConfig } from "../config/config.js";
+import { configForCwd, loadConfig } from "../config/config.js";
 import { describeSettings } from "../config/settings.js";
 import { EnvsyncError, isEnvsyncError } from "../errors.js";
 import { hooksOf, resolveUri } from "../providers/registry.js";
@@ -294,7 +294,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
   // 1. config
   let configOk = true;
   try {
-    const cfg = loadConfig(cwd, opts.config);
+    const cfg = opts.loadedConfig ?? configForCwd(loadConfig(cwd, opts.config), cwd);
     if (cfg)
       add({
         check: "config",

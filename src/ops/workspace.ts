@@ -255,7 +255,13 @@ export function rowError(err: unknown): { exitCode: number; error: RowError } {
  */
 export async function runTargets<R>(
   targets: readonly Target[],
-  opts: { env?: string | undefined; concurrency: number; perTarget?: boolean },
+  opts: {
+    env?: string | undefined;
+    concurrency: number;
+    perTarget?: boolean;
+    /** Called as each row ends (progress). */
+    onRow?: (row: TargetRun<R>) => void;
+  },
   work: (target: Target, env: string | null) => Promise<RowOutcome<R>>,
 ): Promise<TargetRun<R>[]> {
   const perTarget = await mapLimit(targets, opts.concurrency, async (t) => {
@@ -282,12 +288,15 @@ export async function runTargets<R>(
     }
     const rows: TargetRun<R>[] = [];
     for (const env of envs) {
+      let row: TargetRun<R>;
       try {
         const r = await work(t, env);
-        rows.push({ target: t.name, dir: t.dir, env, exitCode: r.exitCode, result: r.result });
+        row = { target: t.name, dir: t.dir, env, exitCode: r.exitCode, result: r.result };
       } catch (err) {
-        rows.push({ target: t.name, dir: t.dir, env, ...rowError(err) });
+        row = { target: t.name, dir: t.dir, env, ...rowError(err) };
       }
+      rows.push(row);
+      opts.onRow?.(row);
     }
     return rows;
   });

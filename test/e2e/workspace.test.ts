@@ -142,6 +142,15 @@ describe("a workspace of 50 targets × 3 environments on the file: store", () =>
     ]);
   });
 
+  it("doctor --all checks every target × environment; in a declared target's folder it sees that target", async () => {
+    const r = await cli(root, ["doctor", "--all", "--offline", "--json"]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(rowsOf(r)).toHaveLength(N * 3);
+    const one = await cli(join(root, "apps/a03"), ["doctor", "--offline", "-e", "staging"]);
+    expect(one.code, one.stdout).toBe(0);
+    expect(one.stdout).toMatch(/envsync\.yaml is valid \(3 environment\(s\)\)/);
+  });
+
   it("flags naming one file or remote are refused with --all (exit 2)", async () => {
     const r = await cli(root, ["sync", "--all", "--remote", "file:x.env"]);
     expect(r.code).toBe(2);
