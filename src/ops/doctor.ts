@@ -93,7 +93,11 @@ export function detectCredentials(
 }
 
 /** A .gitignore pattern as a RegExp over a slash-separated path relative to the .gitignore's folder. */
-function gitignoreRegex(pattern: string): { re: RegExp; dirOnly: boolean; anchored: boolean } {
+export function gitignoreRegex(pattern: string): {
+  re: RegExp;
+  dirOnly: boolean;
+  anchored: boolean;
+} {
   let p = pattern;
   const dirOnly = p.endsWith("/");
   if (dirOnly) p = p.slice(0, -1);

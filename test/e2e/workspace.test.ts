@@ -136,9 +136,9 @@ describe("a workspace of 50 targets × 3 environments on the file: store", () =>
     expect(check.code).toBe(3);
     const r = await cli(root, ["sync", "--all", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const changed = rowsOf(r).filter((x) => (x.result?.changes as unknown[]).length > 0);
-    expect(changed.map((x) => [x.target, x.env, x.result?.changes])).toEqual([
-      ["a05", "dev", [{ key: "ADDED", action: "push-add" }]],
+    const changed = rowsOf(r).filter((x) => (x.result?.plan as unknown[]).length > 0);
+    expect(changed.map((x) => [x.target, x.env, x.result?.plan])).toEqual([
+      ["a05", "dev", [expect.objectContaining({ key: "ADDED", action: "push-add" })]],
     ]);
   });
 

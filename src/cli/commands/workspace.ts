@@ -18,6 +18,7 @@ import {
 } from "../../ops/workspace.js";
 import type { Output } from "../output.js";
 import { createProgress } from "../progress.js";
+import { syncJson } from "../render.js";
 import { writeStderr } from "../std-write.js";
 import type { CliOptions, CommandDeps } from "./types.js";
 
@@ -209,18 +210,7 @@ export async function syncRow(
     exitCode: 0,
     result: {
       summary,
-      json: {
-        command: r.mode,
-        file: r.file,
-        remote: r.remote,
-        dryRun: r.dryRun,
-        applied: r.applied,
-        counts: r.counts,
-        remoteVersion: r.remoteVersion,
-        changes: r.plan.entries
-          .filter((e) => e.action !== "none")
-          .map((e) => ({ key: e.key, action: e.action })),
-      },
+      json: syncJson(r),
     },
   };
 }
