@@ -9,22 +9,19 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
 import { canary, runCli, tempDir, type CliResult } from "./helpers.js";
-import { ENVS, localFile, writeWorkspace, type FixtureTarget } from "./workspace-fixture.js";
+import {
+  ENVS,
+  localFile,
+  writeWorkspace,
+  type FixtureTarget,
+  type Row,
+} from "./workspace-fixture.js";
 
 const N = 50;
 const BROKEN = "services/s37";
 let root: string;
 let targets: FixtureTarget[];
 const secrets = new Map<string, string>();
-
-interface Row {
-  target: string;
-  env: string | null;
-  exitCode: number;
-  ok: boolean;
-  error?: { code: string; message: string };
-  result?: Record<string, unknown>;
-}
 
 const cli = (cwd: string, args: string[]): Promise<CliResult> => runCli(args, { cwd });
 const rowsOf = (r: CliResult): Row[] => JSON.parse(r.stdout) as Row[];
