@@ -22,30 +22,34 @@ function paint(out: Output, action: PlanEntry["action"], text: string): string {
   return out.c.green(text);
 }
 
+/** The --json object of a sync/push/pull result (the command's, and a workspace row's `result`). */
+export function syncJson(r: SyncResult): Record<string, unknown> {
+  return {
+    command: r.mode,
+    file: r.file,
+    remote: r.remote,
+    dryRun: r.dryRun,
+    applied: r.applied,
+    counts: r.counts,
+    remoteVersion: r.remoteVersion,
+    notices: r.notices,
+    ...(r.example ? { example: r.example } : {}),
+    plan: r.plan.entries
+      .filter((e) => e.action !== "none")
+      .map((e) => ({
+        key: e.key,
+        action: e.action,
+        status: e.status,
+        reason: e.reason,
+        ...(e.resolution ? { resolution: e.resolution } : {}),
+      })),
+  };
+}
+
 /** Prints a sync/push/pull result. */
 export function renderSync(out: Output, r: SyncResult): void {
   if (out.json) {
-    out.result({
-      ok: true,
-      command: r.mode,
-      file: r.file,
-      remote: r.remote,
-      dryRun: r.dryRun,
-      applied: r.applied,
-      counts: r.counts,
-      remoteVersion: r.remoteVersion,
-      notices: r.notices,
-      ...(r.example ? { example: r.example } : {}),
-      plan: r.plan.entries
-        .filter((e) => e.action !== "none")
-        .map((e) => ({
-          key: e.key,
-          action: e.action,
-          status: e.status,
-          reason: e.reason,
-          ...(e.resolution ? { resolution: e.resolution } : {}),
-        })),
-    });
+    out.result({ ok: true, ...syncJson(r) });
     return;
   }
   const changes = r.plan.entries.filter((e) => e.action !== "none");

@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { loadConfig } from "../config/config.js";
+import { configForCwd, loadConfig } from "../config/config.js";
 import { describeSettings } from "../config/settings.js";
 import { EnvsyncError, isEnvsyncError } from "../errors.js";
 import { refusePlainHttp } from "../providers/plain-http.js";
@@ -95,7 +95,11 @@ export function detectCredentials(
 }
 
 /** A .gitignore pattern as a RegExp over a slash-separated path relative to the .gitignore's folder. */
-function gitignoreRegex(pattern: string): { re: RegExp; dirOnly: boolean; anchored: boolean } {
+export function gitignoreRegex(pattern: string): {
+  re: RegExp;
+  dirOnly: boolean;
+  anchored: boolean;
+} {
   let p = pattern;
   const dirOnly = p.endsWith("/");
   if (dirOnly) p = p.slice(0, -1);
@@ -296,7 +300,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
   // 1. config
   let configOk = true;
   try {
-    const cfg = loadConfig(cwd, opts.config);
+    const cfg = opts.loadedConfig ?? configForCwd(loadConfig(cwd, opts.config), cwd);
     if (cfg)
       add({
         check: "config",

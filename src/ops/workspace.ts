@@ -12,6 +12,7 @@ import { CONFIG_FILE, loadConfig, targetConfig, type LoadedConfig } from "../con
 import { EnvsyncError, ExitCode, fromSystemError, isEnvsyncError } from "../errors.js";
 import { mapLimit } from "../providers/parallel.js";
 import { redactText } from "../redact.js";
+import { gitignoreIgnores, gitignoreRegex } from "./doctor.js";
 
 /** One app of a workspace. */
 export interface Target {
@@ -57,19 +58,12 @@ export function worstExit(codes: Iterable<number>): number {
   return worst;
 }
 
-/** A glob of target names as a regular expression: `*` within a path segment, `**` across, `?` one character. */
+/**
+ * A glob of target names as a regular expression, as a .gitignore pattern reads: `*`
+ * within a path segment, `**` across segments, `?` one character.
+ */
 export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === "*" && glob[i + 1] === "*") {
-      re += ".*";
-      i++;
-    } else if (ch === "*") re += "[^/]*";
-    else if (ch === "?") re += "[^/]";
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
+  return gitignoreRegex(glob).re;
 }
 
 /** The envsync.yaml files below `root` (relative, `/`-separated), from git when it is a git repository. */
@@ -97,43 +91,40 @@ function gitFiles(root: string): Promise<string[] | null> {
 const SKIPPED = new Set([".git", "node_modules", ".envsync"]);
 
 /**
- * The files below `root` outside git: every folder but {@link SKIPPED} ones and those a
- * `.gitignore` on the way names by a plain pattern (`name`, `name/`, `/name`). Patterns with
- * wildcards or negations need git itself; docs/COMMANDS.md, "Workspaces" says so.
+ * The files below `root` outside git: every folder but {@link SKIPPED} ones, leaving out
+ * what a `.gitignore` on the way ignores (read with doctor's subset of git's rules:
+ * wildcards, `**`, anchoring, trailing `/`, `!` within one file).
  */
 function walk(root: string): string[] {
   const out: string[] = [];
-  const visit = (dir: string, ignored: readonly string[]): void => {
+  const visit = (dir: string, rules: readonly { base: string; text: string }[]): void => {
     let entries;
     try {
       entries = readdirSync(join(root, dir), { withFileTypes: true });
     } catch {
       return;
     }
-    const here = [...ignored, ...plainIgnores(join(root, dir, ".gitignore"))];
+    let text: string | null = null;
+    try {
+      text = readFileSync(join(root, dir, ".gitignore"), "utf8");
+    } catch {
+      // no .gitignore here
+    }
+    const here = text === null ? rules : [...rules, { base: dir, text }];
     for (const e of entries) {
       const rel = dir ? `${dir}/${e.name}` : e.name;
-      if (here.includes(e.name) || SKIPPED.has(e.name)) continue;
-      if (e.isDirectory()) visit(rel, here);
+      if (SKIPPED.has(e.name)) continue;
+      const isDir = e.isDirectory();
+      const ignored = here.some((r) =>
+        gitignoreIgnores(r.text, r.base ? rel.slice(r.base.length + 1) : rel, isDir),
+      );
+      if (ignored) continue;
+      if (isDir) visit(rel, here);
       else if (e.isFile()) out.push(rel);
     }
   };
   visit("", []);
   return out;
-}
-
-/** The plain names a .gitignore lists (no wildcards, no negation). */
-function plainIgnores(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return [];
-  }
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim().replace(/^\//, "").replace(/\/$/, ""))
-    .filter((l) => l !== "" && !l.startsWith("#") && !l.startsWith("!") && !/[*?[\]/]/.test(l));
 }
 
 /**
@@ -255,7 +246,13 @@ export function rowError(err: unknown): { exitCode: number; error: RowError } {
  */
 export async function runTargets<R>(
   targets: readonly Target[],
-  opts: { env?: string | undefined; concurrency: number; perTarget?: boolean },
+  opts: {
+    env?: string | undefined;
+    concurrency: number;
+    perTarget?: boolean;
+    /** Called as each row ends (progress). */
+    onRow?: (row: TargetRun<R>) => void;
+  },
   work: (target: Target, env: string | null) => Promise<RowOutcome<R>>,
 ): Promise<TargetRun<R>[]> {
   const perTarget = await mapLimit(targets, opts.concurrency, async (t) => {
@@ -282,12 +279,15 @@ export async function runTargets<R>(
     }
     const rows: TargetRun<R>[] = [];
     for (const env of envs) {
+      let row: TargetRun<R>;
       try {
         const r = await work(t, env);
-        rows.push({ target: t.name, dir: t.dir, env, exitCode: r.exitCode, result: r.result });
+        row = { target: t.name, dir: t.dir, env, exitCode: r.exitCode, result: r.result };
       } catch (err) {
-        rows.push({ target: t.name, dir: t.dir, env, ...rowError(err) });
+        row = { target: t.name, dir: t.dir, env, ...rowError(err) };
       }
+      rows.push(row);
+      opts.onRow?.(row);
     }
     return rows;
   });

@@ -13,7 +13,13 @@ import { openStore } from "../../src/providers/registry.js";
 import { mapLimit } from "../../src/providers/parallel.js";
 import { requireEnv } from "../harness/require-env.js";
 import { canary, runCli, tempDir, type CliResult } from "./helpers.js";
-import { ENVS, localFile, writeWorkspace, type FixtureTarget } from "./workspace-fixture.js";
+import {
+  ENVS,
+  localFile,
+  writeWorkspace,
+  type FixtureTarget,
+  type Row,
+} from "./workspace-fixture.js";
 
 const N = 50;
 const BROKEN = "a11";
@@ -24,13 +30,6 @@ const uri = (t: FixtureTarget, env: string): string =>
 let root: string;
 let targets: FixtureTarget[];
 const secrets = new Map<string, string>();
-
-interface Row {
-  target: string;
-  env: string | null;
-  exitCode: number;
-  error?: { code: string };
-}
 
 const cli = (cwd: string, args: string[]): Promise<CliResult> => runCli(args, { cwd });
 

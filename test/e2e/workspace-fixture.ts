@@ -60,3 +60,13 @@ export function writeWorkspace(
   writeFileSync(join(root, "envsync.yaml"), `targets:\n${declared.join("")}`);
   return targets.sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** A row of the `--json` array of a workspace run (docs/JSON.md, "Workspaces"). */
+export interface Row {
+  target: string;
+  env: string | null;
+  exitCode: number;
+  ok: boolean;
+  error?: { code: string; message: string };
+  result?: Record<string, unknown>;
+}

@@ -9,22 +9,19 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
 import { canary, runCli, tempDir, type CliResult } from "./helpers.js";
-import { ENVS, localFile, writeWorkspace, type FixtureTarget } from "./workspace-fixture.js";
+import {
+  ENVS,
+  localFile,
+  writeWorkspace,
+  type FixtureTarget,
+  type Row,
+} from "./workspace-fixture.js";
 
 const N = 50;
 const BROKEN = "services/s37";
 let root: string;
 let targets: FixtureTarget[];
 const secrets = new Map<string, string>();
-
-interface Row {
-  target: string;
-  env: string | null;
-  exitCode: number;
-  ok: boolean;
-  error?: { code: string; message: string };
-  result?: Record<string, unknown>;
-}
 
 const cli = (cwd: string, args: string[]): Promise<CliResult> => runCli(args, { cwd });
 const rowsOf = (r: CliResult): Row[] => JSON.parse(r.stdout) as Row[];
@@ -136,10 +133,19 @@ describe("a workspace of 50 targets × 3 environments on the file: store", () =>
     expect(check.code).toBe(3);
     const r = await cli(root, ["sync", "--all", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const changed = rowsOf(r).filter((x) => (x.result?.changes as unknown[]).length > 0);
-    expect(changed.map((x) => [x.target, x.env, x.result?.changes])).toEqual([
-      ["a05", "dev", [{ key: "ADDED", action: "push-add" }]],
+    const changed = rowsOf(r).filter((x) => (x.result?.plan as unknown[]).length > 0);
+    expect(changed.map((x) => [x.target, x.env, x.result?.plan])).toEqual([
+      ["a05", "dev", [expect.objectContaining({ key: "ADDED", action: "push-add" })]],
     ]);
+  });
+
+  it("doctor --all checks every target × environment; in a declared target's folder it sees that target", async () => {
+    const r = await cli(root, ["doctor", "--all", "--offline", "--json"]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(rowsOf(r)).toHaveLength(N * 3);
+    const one = await cli(join(root, "apps/a03"), ["doctor", "--offline", "-e", "staging"]);
+    expect(one.code, one.stdout).toBe(0);
+    expect(one.stdout).toMatch(/envsync\.yaml is valid \(3 environment\(s\)\)/);
   });
 
   it("flags naming one file or remote are refused with --all (exit 2)", async () => {

@@ -4,6 +4,7 @@ import { ExitCode } from "../../errors.js";
 import type { DoctorResult, FindingStatus } from "../../ops/doctor.js";
 import type { Output } from "../output.js";
 import type { CommandDeps } from "./types.js";
+import { runWorkspace, wantsWorkspace, workspaceFlags } from "./workspace.js";
 
 const SYMBOL: Record<FindingStatus, string> = { ok: "✓", fail: "✗", warn: "!", info: "i" };
 
@@ -37,19 +38,35 @@ export function renderDoctor(out: Output, r: DoctorResult): void {
 
 /** Registers `doctor`. */
 export function registerDoctor(program: Command, deps: CommandDeps): void {
-  deps
-    .shared(
+  workspaceFlags(
+    deps.shared(
       program
         .command("doctor")
         .description(
           "check config, credentials, reachability, permissions and .gitignore, with advice",
         ),
-    )
+    ),
+  )
     .option("--offline", "skip the store read (and the write check)")
     .action(
       deps.wrap(async (o) => {
         const out = deps.out();
         const { doctor } = await import("../../ops/doctor.js");
+        if (wantsWorkspace(o))
+          return runWorkspace(deps, o, async (opts) => {
+            const r = await doctor({ ...opts, ...(o.offline ? { offline: true } : {}) });
+            const failed = r.findings.filter((f) => f.status === "fail");
+            const warned = r.findings.filter((f) => f.status === "warn").length;
+            return {
+              exitCode: r.ok ? ExitCode.OK : ExitCode.RUNTIME,
+              result: {
+                summary: failed.length
+                  ? `${failed.length} problem(s): ${failed.map((f) => f.check).join(", ")}`
+                  : `no problems${warned ? ` (${warned} warning(s))` : ""}`,
+                json: { ok: r.ok, command: "doctor", findings: r.findings },
+              },
+            };
+          });
         const r = await doctor({
           ...deps.common(o),
           logger: out.logger,

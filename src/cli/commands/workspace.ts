@@ -1,5 +1,5 @@
 /**
- * `--all` and `--target` on sync, push, pull, diff, check and compare: the command runs
+ * `--all` and `--target` on sync, push, pull, diff, check, doctor and compare: the command runs
  * for every chosen target and environment (src/ops/workspace.ts), then one summary table
  * (target, env, result, exit) on stdout, one line per failed row on stderr, one exit code
  * (the worst row's); with `--json`, one array of rows.
@@ -17,6 +17,8 @@ import {
   type TargetRun,
 } from "../../ops/workspace.js";
 import type { Output } from "../output.js";
+import { createProgress } from "../progress.js";
+import { syncJson } from "../render.js";
 import { writeStderr } from "../std-write.js";
 import type { CliOptions, CommandDeps } from "./types.js";
 
@@ -83,12 +85,31 @@ export async function runWorkspace(
     ...(typeof o.target === "string" ? { select: o.target } : {}),
     ...(config !== undefined ? { config } : {}),
   });
-  const rows = await runTargets(
+  const progress = createProgress(out);
+  const total = mode.perTarget
+    ? targets.length
+    : targets.reduce(
+        (n, t) =>
+          n +
+          (env === undefined
+            ? Object.keys(t.config.config.environments).length
+            : Number(env in t.config.config.environments)),
+        0,
+      );
+  let done = 0;
+  let failed = 0;
+  progress.update(`0 of ${total} done…`);
+  const rows = await runTargets<RowReport>(
     targets,
     {
       env: mode.perTarget ? undefined : env,
       concurrency: concurrency ?? DEFAULT_TARGET_CONCURRENCY,
       ...(mode.perTarget ? { perTarget: true } : {}),
+      onRow: (row) => {
+        done++;
+        if (row.exitCode !== 0) failed++;
+        progress.update(`${done} of ${total} done${failed ? `, ${failed} not exit 0` : ""}…`);
+      },
     },
     (t, envName) =>
       work(
@@ -102,7 +123,7 @@ export async function runWorkspace(
         t,
         envName,
       ),
-  );
+  ).finally(() => progress.stop());
   const worst = worstExit(rows.map((r) => r.exitCode));
   if (out.json) {
     out.result(
@@ -189,18 +210,7 @@ export async function syncRow(
     exitCode: 0,
     result: {
       summary,
-      json: {
-        command: r.mode,
-        file: r.file,
-        remote: r.remote,
-        dryRun: r.dryRun,
-        applied: r.applied,
-        counts: r.counts,
-        remoteVersion: r.remoteVersion,
-        changes: r.plan.entries
-          .filter((e) => e.action !== "none")
-          .map((e) => ({ key: e.key, action: e.action })),
-      },
+      json: syncJson(r),
     },
   };
 }

@@ -37,7 +37,6 @@ import type {
   WriteResult,
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
-import { applyChanges } from "../shared/changes.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { guardKeys } from "../shared/guard.js";
 import { createGsmApi, type GsmApi } from "./api.js";

@@ -111,6 +111,19 @@ describe("listTargets", () => {
     expect(names).toEqual(["api", "apps/web", "services/billing"]);
   });
 
+  it("without git, wildcard patterns of a nested .gitignore are respected too", async () => {
+    const root = tree({
+      "apps/x/envsync.yaml": app("x"),
+      "apps/tmp-1/envsync.yaml": app("t"),
+      "apps/keep-tmp/envsync.yaml": app("k"),
+      "apps/.gitignore": "tmp-*/\n*-tmp/\n!keep-tmp/\n",
+    });
+    expect(await findConfigFiles(root)).toEqual([
+      "apps/keep-tmp/envsync.yaml",
+      "apps/x/envsync.yaml",
+    ]);
+  });
+
   it("in a git repository, from git ls-files (ignored and untracked-ignored files left out)", async () => {
     const root = tree({ ...files, ".gitignore": "build/\nnode_modules/\nservices/*/\n" });
     execFileSync("git", ["init", "-q", root]);
