@@ -391,7 +391,7 @@ writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + 
 // 4. Code caches (src/cli/code-cache.ts): training runs write the bytecode V8 compiled
 //    beside each file they loaded. First one run per cloud store against a closed port
 //    (it loads the store's chunk with its SDK, builds the client, fails to connect),
-//    then a file: diff with an envsync.yaml, which loads the core, the config parser and
+//    a write and a read of a sops and a dotenvx file, then a file: diff with an envsync.yaml, which loads the core, the config parser and
 //    yaml, followed in the same process by a first and a no-op sync; it runs last, so
 //    the core's cache is the one of the local commands.
 const train = mkdtempSync(join(tmpdir(), "envsync-train-"));
@@ -426,6 +426,32 @@ try {
     if (r.status !== 1 || !/NETWORK/.test(r.stderr))
       throw new Error(`training run on ${remote} failed (${r.status}): ${r.stderr}`);
   }
+  // The encrypted-file stores: a small file of each written, then read; the read runs
+  // last, so their chunks' caches hold the read path (export, diff, run).
+  const enc = join(train, "encrypted");
+  mkdirSync(enc);
+  writeFileSync(join(enc, ".env"), lines.slice(0, 20).join("\n") + "\n");
+  const { generateIdentity, identityToRecipient } = await import("age-encryption");
+  const identity = await generateIdentity();
+  writeFileSync(
+    join(enc, ".sops.yaml"),
+    `creation_rules:\n  - age: ${await identityToRecipient(identity)}\n`,
+  );
+  for (const remote of ["sops:training.enc.env", "dotenvx:.env.training"])
+    for (const args of [
+      ["push", "-r", remote],
+      ["export", "--format", "json", "-r", remote],
+    ]) {
+      // A run keeps the bytecode its cache gave it: the read starts without the write's.
+      if (args[0] === "export")
+        rmSync(join(out, "chunks", `${remote.split(":")[0]}.cjs.cache`), { force: true });
+      const r = spawnSync(process.execPath, [join(out, "bin.js"), ...args], {
+        cwd: enc,
+        env: { ...trainingEnv, HOME: enc, SOPS_AGE_KEY: identity },
+        encoding: "utf8",
+      });
+      if (r.status !== 0) throw new Error(`training run ${args.join(" ")} failed: ${r.stderr}`);
+    }
   writeFileSync(join(train, "remote.env"), [...lines.slice(1), "NEW=1"].join("\n") + "\n");
   writeFileSync(
     join(train, "envsync.yaml"),
