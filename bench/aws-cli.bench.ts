@@ -2,7 +2,9 @@
  * envsync beside the AWS CLI (awscli from PyPI, installed by test/harness/tools) on
  * moto, in the same rounds: a 1,000-key SSM read (`aws ssm get-parameters-by-path
  * --recursive --with-decryption`) and a 1,000-key Secrets Manager per-key read
- * (`aws secretsmanager batch-get-secret-value --filters`, the CLI's one-command read).
+ * (`aws secretsmanager batch-get-secret-value --filters`, the CLI's one-command read,
+ * run once per page with `--next-token` until the last: the CLI has no paginator for
+ * it, and one call returns one page, so both sides read all 1,000 values).
  * Both go through a counting proxy in front of moto, so calls are counted the same way
  * for both tools (by the X-Amz-Target header of each request), every call a command
  * makes included (its own clients and any other).
@@ -48,6 +50,23 @@ async function countingProxy(target: string): Promise<{
   };
 }
 
+/**
+ * A paged AWS CLI read over every page: the command (the script's arguments) run once
+ * per page, with `--next-token` from the page before, until a page has none; prints the
+ * number of values read (the bench checks it against the keys written, so both sides
+ * do the same work).
+ */
+const EVERY_PAGE = String.raw`set -e
+n=0
+out=$("$@" --output json)
+while :; do
+  n=$((n + $(printf '%s\n' "$out" | grep -c '"SecretString"')))
+  tok=$(printf '%s\n' "$out" | sed -n 's/^    "NextToken": "\(.*\)",*$/\1/p')
+  [ -n "$tok" ] || break
+  out=$("$@" --output json --next-token "$tok")
+done
+echo "$n"`;
+
 /** Runs the AWS CLI rows. */
 export async function run(): Promise<BenchRow[]> {
   const aws = await awsCliPath();
@@ -80,7 +99,7 @@ export async function run(): Promise<BenchRow[]> {
       mkdirSync(fresh);
       writeFileSync(join(synced, ".env"), lines.join("\n") + "\n");
       await calls([process.execPath, bin, "sync", "-r", uri], synced);
-      const cli =
+      const cliArgv =
         store === "ssm"
           ? [
               aws,
@@ -90,23 +109,39 @@ export async function run(): Promise<BenchRow[]> {
               `/bench-${id}`,
               "--recursive",
               "--with-decryption",
+              "--endpoint-url",
+              proxy.url,
+              "--region",
+              "us-east-1",
+              "--output",
+              "json",
             ]
           : [
+              "bash",
+              "-c",
+              EVERY_PAGE,
+              "bash",
               aws,
               "secretsmanager",
               "batch-get-secret-value",
               "--filters",
               `Key=name,Values=bench-${id}/`,
+              "--endpoint-url",
+              proxy.url,
+              "--region",
+              "us-east-1",
             ];
-      const cliArgv = [
-        ...cli,
-        "--endpoint-url",
-        proxy.url,
-        "--region",
-        "us-east-1",
-        "--output",
-        "json",
-      ];
+      if (store === "sm") {
+        const read = spawnSync(cliArgv[0]!, cliArgv.slice(1), { env: childEnv, encoding: "utf8" });
+        if (read.status !== 0 || read.stdout.trim() !== String(KEYS))
+          throw new Error(
+            `the paged CLI read got ${read.stdout.trim()} of ${KEYS}: ${read.stderr.slice(-400)}`,
+          );
+      }
+      const cliName =
+        store === "ssm"
+          ? "aws ssm get-parameters-by-path"
+          : "aws secretsmanager batch-get-secret-value` (every page, `--next-token`)";
       const pullArgv = [process.execPath, bin, "pull", "-r", uri];
       const diffArgv = [process.execPath, bin, "diff", "-r", uri];
       const cCli = await calls(cliArgv, top);
@@ -135,7 +170,7 @@ export async function run(): Promise<BenchRow[]> {
         const callRatio = total(c) / total(cCli);
         const goals = store === "ssm";
         rows.push({
-          name: `${label} read, ${KEYS} keys (moto): envsync, ${note} vs \`aws ${cli.slice(1, 3).join(" ")}\``,
+          name: `${label} read, ${KEYS} keys (moto): envsync, ${note} vs \`${cliName}\``,
           ours: `${wall(which)} wall; ${total(c)} calls (${show(c)})`,
           baseline: `${wall("cli")} wall; ${total(cCli)} calls (${show(cCli)})`,
           ratio: `time ${fmtRatio(w)}; calls ${callRatio.toFixed(2)}×`,
@@ -144,7 +179,7 @@ export async function run(): Promise<BenchRow[]> {
           note:
             store === "ssm"
               ? "calls counted by a proxy in front of moto: every call of the command, the notice about other tools' parameters included (it comes with the read). moto pages DescribeParameters by 10 whatever MaxResults says; AWS takes 50 names a call, so there a fresh copy makes at least 101 + 20 = 121 calls (1.2×: the ownership check; filtered pages are best effort), a pull after a sync 101"
-              : "AWS: ⌈n/100⌉ ListSecrets + ⌈n/20⌉ parallel BatchGetSecretValue = 60 calls, 14 round trips at concurrency 16; the CLI's filtered batch read: 51 calls there (20 a page), all sequential; moto returns it in one page",
+              : "AWS: ⌈n/100⌉ ListSecrets + ⌈n/20⌉ parallel BatchGetSecretValue = 60 calls, 14 round trips at concurrency 16; the CLI's filtered batch read: one CLI run per page (20 secrets a page on AWS, all sequential), every page read here and the values counted",
         });
       }
     }

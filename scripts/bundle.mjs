@@ -35,9 +35,18 @@ const src = join(root, "src");
 const out = join(root, process.env.ENVSYNC_BUNDLE_OUT ?? "dist/cli");
 const requireHere = createRequire(import.meta.url);
 
-/** Chunks: the src folder (or file) each owns. Every module under it goes to the chunk. */
+/**
+ * Chunks: the src folder (or file) each owns. Every module under it goes to the chunk;
+ * a file named by a chunk before a folder's chunk belongs to it, not to the folder's.
+ * Secrets Manager and SSM each get their own chunk with only their SDK client (a
+ * Secrets Manager command loading SSM's 457 KiB client cost ≈ 20 % of its start-up);
+ * the foreign-entry listing, which an SSM read loads, goes with SSM; the aws chunk
+ * keeps what both use (common.ts).
+ */
 const CHUNKS = {
   config: ["config/parse-config.ts"],
+  "aws-sm": ["providers/aws/secrets-manager.ts"],
+  "aws-ssm": ["providers/aws/ssm.ts", "providers/aws/foreign.ts"],
   aws: ["providers/aws/"],
   gcp: ["providers/gcp/"],
   azure: ["providers/azure/"],
@@ -127,6 +136,7 @@ const modulesOf = (name) =>
       ? readdirSync(join(src, o))
           .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !inCore(o + f))
           .map((f) => o + f)
+          .filter((m) => chunkOf(join(src, m)) === name)
       : [o],
   );
 /** `./x.js` in TypeScript sources means `./x.ts`. */
@@ -209,6 +219,17 @@ const packageChunks = {
   },
 };
 
+/** A module whose exports are getters: the first read of one runs `load`. */
+const proxy = (load, names) =>
+  [
+    `let m;`,
+    `const get = () => (m ??= ${load});`,
+    ...names.map(
+      (n) =>
+        `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => get()[${JSON.stringify(n)}] });`,
+    ),
+  ].join("\n");
+
 // Then the chunks of envsync modules. Each is a function of the host (the core that loads it): envsync modules
 //    outside the chunk are read from the host, never bundled twice.
 const hostModules = new Set();
@@ -239,10 +260,20 @@ for (const name of Object.keys(CHUNKS)) {
             hostModules.add(rel(target));
             return { path: rel(target), namespace: "envsync-host" };
           });
-          b.onLoad({ filter: /.*/, namespace: "envsync-host" }, (a) => ({
-            contents: `module.exports = __envsyncHost(${JSON.stringify(a.path)});`,
-            loader: "js",
-          }));
+          b.onLoad({ filter: /.*/, namespace: "envsync-host" }, async (a) => {
+            // A module of another chunk is asked of the host only when first used, so
+            // loading this chunk does not load that one (SSM's foreign listing imports
+            // Secrets Manager's helpers: an SSM read must not load the other SDK).
+            if (chunkOf(join(src, a.path)) === null)
+              return {
+                contents: `module.exports = __envsyncHost(${JSON.stringify(a.path)});`,
+                loader: "js",
+              };
+            return {
+              contents: proxy(`__envsyncHost(${JSON.stringify(a.path)})`, await exportsOf(a.path)),
+              loader: "js",
+            };
+          });
         },
       },
     ],
@@ -255,9 +286,13 @@ const loader = [
   `const { join } = require("node:path");`,
   `const { requireWithCodeCache } = require("./cli/code-cache.ts");`,
   `const host = {`,
-  ...[...hostModules].map(
-    (m) => `  ${JSON.stringify(m)}: () => require(${JSON.stringify(join(src, m))}),`,
-  ),
+  ...[...hostModules].map((m) => {
+    // A module of a chunk comes from its chunk, never bundled into the core.
+    const c = chunkOf(join(src, m));
+    return c === null
+      ? `  ${JSON.stringify(m)}: () => require(${JSON.stringify(join(src, m))}),`
+      : `  ${JSON.stringify(m)}: () => exports.load(${JSON.stringify(c)}).m${modulesOf(c).indexOf(m)},`;
+  }),
   `};`,
   `const hostModule = (id) => id.startsWith("package:") ? exports.loadPackage(id.slice(8)) : host[id]();`,
   `const loaded = {};`,
@@ -265,16 +300,6 @@ const loader = [
   `exports.load = (name) => (loaded[name] ??= requireWithCodeCache(file(name))(hostModule));`,
   `exports.loadPackage = (name) => (loaded[name] ??= requireWithCodeCache(file(name)));`,
 ].join("\n");
-const proxy = (load, names) =>
-  [
-    `let m;`,
-    `const get = () => (m ??= ${load});`,
-    ...names.map(
-      (n) =>
-        `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => get()[${JSON.stringify(n)}] });`,
-    ),
-  ].join("\n");
-
 await bundle({
   ...common,
   // core: the CLI; lib: the library (`import … from "envsync"`), sharing the chunks.
@@ -366,13 +391,14 @@ writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + 
 // 4. Code caches (src/cli/code-cache.ts): training runs write the bytecode V8 compiled
 //    beside each file they loaded. First one run per cloud store against a closed port
 //    (it loads the store's chunk with its SDK, builds the client, fails to connect),
-//    then a file: diff with an envsync.yaml, which loads the core, the config parser and
+//    a write and a read of a sops and a dotenvx file, then a file: diff with an envsync.yaml, which loads the core, the config parser and
 //    yaml, followed in the same process by a first and a no-op sync; it runs last, so
 //    the core's cache is the one of the local commands.
 const train = mkdtempSync(join(tmpdir(), "envsync-train-"));
 const closed = "http://127.0.0.1:9";
 const providerRuns = [
   `aws-sm://x?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
+  `aws-ssm://x/*?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
   `gcp-sm://p/s?endpoint=${closed}`,
   "azure-kv://127.0.0.1:9/s",
   "vault:///secret/x",
@@ -400,6 +426,32 @@ try {
     if (r.status !== 1 || !/NETWORK/.test(r.stderr))
       throw new Error(`training run on ${remote} failed (${r.status}): ${r.stderr}`);
   }
+  // The encrypted-file stores: a small file of each written, then read; the read runs
+  // last, so their chunks' caches hold the read path (export, diff, run).
+  const enc = join(train, "encrypted");
+  mkdirSync(enc);
+  writeFileSync(join(enc, ".env"), lines.slice(0, 20).join("\n") + "\n");
+  const { generateIdentity, identityToRecipient } = await import("age-encryption");
+  const identity = await generateIdentity();
+  writeFileSync(
+    join(enc, ".sops.yaml"),
+    `creation_rules:\n  - age: ${await identityToRecipient(identity)}\n`,
+  );
+  for (const remote of ["sops:training.enc.env", "dotenvx:.env.training"])
+    for (const args of [
+      ["push", "-r", remote],
+      ["export", "--format", "json", "-r", remote],
+    ]) {
+      // A run keeps the bytecode its cache gave it: the read starts without the write's.
+      if (args[0] === "export")
+        rmSync(join(out, "chunks", `${remote.split(":")[0]}.cjs.cache`), { force: true });
+      const r = spawnSync(process.execPath, [join(out, "bin.js"), ...args], {
+        cwd: enc,
+        env: { ...trainingEnv, HOME: enc, SOPS_AGE_KEY: identity },
+        encoding: "utf8",
+      });
+      if (r.status !== 0) throw new Error(`training run ${args.join(" ")} failed: ${r.stderr}`);
+    }
   writeFileSync(join(train, "remote.env"), [...lines.slice(1), "NEW=1"].join("\n") + "\n");
   writeFileSync(
     join(train, "envsync.yaml"),

@@ -70,16 +70,22 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect([...new Set(chunks)].sort()).toEqual(["config.cjs", "yaml.cjs"]);
   });
 
-  it("control: an aws-sm remote loads the aws chunk, which holds the AWS SDK (nothing from node_modules)", () => {
+  it("control: an aws-sm remote loads the aws-sm chunk, which holds the Secrets Manager SDK only (nothing from node_modules)", () => {
     const mods = modulesLoaded(
       ["diff", "-r", "aws-sm://x?region=us-east-1&endpoint=http://127.0.0.1:9", "--retries", "0"],
       dir,
     );
-    expect(mods.some((m) => m.endsWith("aws.cjs"))).toBe(true);
+    expect(mods.some((m) => m.endsWith("aws-sm.cjs"))).toBe(true);
     expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
-    // The SDK is bundled in the chunk (scripts/bundle.mjs): its client is in the file.
-    const aws = mods.find((m) => m.endsWith("aws.cjs"))!;
-    expect(readFileSync(aws, "utf8")).toContain("SecretsManagerClient");
+    // The SDK is bundled in the chunk (scripts/bundle.mjs): its client is in the file,
+    // and SSM's client is in a chunk of its own that a Secrets Manager command never loads.
+    const sm = readFileSync(
+      mods.find((m) => m.endsWith("aws-sm.cjs"))!,
+      "utf8",
+    );
+    expect(sm).toContain("SecretsManagerClient");
+    expect(sm).not.toContain("GetParametersByPathCommand");
+    expect(mods.some((m) => m.endsWith("aws-ssm.cjs"))).toBe(false);
     expect(mods.some((m) => m.endsWith("gcp.cjs") || m.endsWith("azure.cjs"))).toBe(false);
   });
 
