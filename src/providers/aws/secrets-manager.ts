@@ -39,11 +39,12 @@ import type {
   Store,
   StoreContext,
   StoreRules,
+  UnreadableEntry,
   VersionInfo,
   WriteOptions,
   WriteResult,
 } from "../types.js";
-import { guardKeys } from "../shared/guard.js";
+import { guardKeys, refuseUnreadable } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
   CallCounter,
@@ -418,6 +419,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     values: Map<string, string>;
     versions: Map<string, string>;
     foreign: ForeignEntry[];
+    unreadable: UnreadableEntry[];
   }> => {
     // Listed by prefix alone (the tags come with each entry): the secrets other tools
     // made under it are seen too, so the notices need no listing of their own.
@@ -428,13 +430,14 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     const foreign = foreignSecrets(listed, base);
     const values = new Map<string, string>();
     const versions = new Map<string, string>();
+    const unreadable: UnreadableEntry[] = [];
     await mapLimit(chunk(names, BATCH_SIZE), context.concurrency, async (ids) => {
       const r = await send("BatchGetSecretValue", () =>
         client.send(new BatchGetSecretValueCommand({ SecretIdList: ids })),
       );
-      collect(r.SecretValues, r.Errors, values, versions);
+      collect(r.SecretValues, r.Errors, values, versions, unreadable);
     });
-    return { values, versions, foreign };
+    return { values, versions, foreign, unreadable };
   };
 
   const collect = (
@@ -442,6 +445,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
       | {
           Name?: string | undefined;
           SecretString?: string | undefined;
+          SecretBinary?: Uint8Array | undefined;
           VersionId?: string | undefined;
         }[]
       | undefined,
@@ -454,12 +458,20 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
       | undefined,
     values: Map<string, string>,
     versions: Map<string, string>,
+    unreadable: UnreadableEntry[],
   ): void => {
     for (const v of secretValues ?? []) {
       const key = v.Name === undefined ? undefined : keyOf(v.Name);
-      if (key === undefined || v.SecretString === undefined) continue;
-      values.set(key, v.SecretString);
+      if (key === undefined) continue;
       if (v.VersionId) versions.set(key, v.VersionId);
+      // SecretBinary is not text a .env can hold: reported, never read through U+FFFD.
+      if (v.SecretString === undefined) {
+        if (v.SecretBinary !== undefined)
+          unreadable.push({ key, name: v.Name!, why: "it holds SecretBinary, not text" });
+        else versions.delete(key);
+        continue;
+      }
+      values.set(key, v.SecretString);
     }
     for (const err of errors ?? []) {
       // A secret deleted (or scheduled for deletion) since it was listed reads as absent.
@@ -536,13 +548,14 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     calls: s.calls,
 
     async read() {
-      const { values, versions, foreign } = await readByList();
+      const { values, versions, foreign, unreadable } = await readByList();
       return {
         exists: values.size > 0,
         values,
         version: digestVersions(versions),
         keyVersions: versions,
         foreign,
+        ...(unreadable.length > 0 ? { unreadable } : {}),
       };
     },
 
@@ -550,6 +563,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
 
     async write(changes, expected, options: WriteOptions = {}): Promise<WriteResult> {
       validate(applyChanges(expected.values, changes), changes);
+      refuseUnreadable(changes, expected, display);
       const touched = [...new Set([...changes.set.keys(), ...changes.delete])];
       const versions = new Map(expected.keyVersions);
       if (touched.length === 0)

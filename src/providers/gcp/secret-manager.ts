@@ -31,12 +31,14 @@ import type {
   Store,
   StoreContext,
   StoreRules,
+  UnreadableEntry,
   VersionInfo,
   WriteOptions,
   WriteResult,
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
-import { guardKeys } from "../shared/guard.js";
+import { guardKeys, refuseUnreadable } from "../shared/guard.js";
+import type { ForeignEntry } from "../foreign.js";
 import { createGsmApi, type GsmApi } from "./api.js";
 import { Grpc, grpcCode, toEnvsyncError } from "./errors.js";
 import {
@@ -50,6 +52,7 @@ import {
   pickVersions,
   SECRET_ID_MAX,
   SECRET_ID_RULE,
+  secretIdOf,
   versionIdOf,
   type GcpTarget,
   type ListedSecret,
@@ -424,8 +427,11 @@ export class GsmPerKeyStore extends GsmBase implements Store {
     return `${this.prefix}${key}`;
   }
 
-  /** Every envsync-managed secret under the prefix: key → secret id (all pages, filtered here). */
-  private async listManaged(): Promise<Map<string, string>> {
+  /**
+   * Every envsync-managed secret under the prefix: key → secret id (all pages, filtered
+   * here), and the unlabelled ones beside them (what the foreign access lists).
+   */
+  private async listManaged(): Promise<{ managed: Map<string, string>; foreign: ForeignEntry[] }> {
     const all: ListedSecret[] = [];
     let token = "";
     do {
@@ -433,23 +439,40 @@ export class GsmPerKeyStore extends GsmBase implements Store {
       all.push(...page.secrets);
       token = page.next;
     } while (token !== "");
-    return managedSecrets(all, this.prefix);
+    const foreign: ForeignEntry[] = [];
+    for (const s of all) {
+      const id = secretIdOf(s.name);
+      if (!id.startsWith(this.prefix) || id.length === this.prefix.length) continue;
+      if (s.labels[MANAGED_LABEL.key] === MANAGED_LABEL.value) continue;
+      foreign.push({
+        name: id,
+        key: s.annotations[KEY_ANNOTATION] ?? id.slice(this.prefix.length),
+      });
+    }
+    foreign.sort((a, b) => (a.name < b.name ? -1 : 1));
+    return { managed: managedSecrets(all, this.prefix), foreign };
   }
 
   read(): Promise<RemoteSnapshot> {
     return this.guarded("read", async () => {
-      const managed = [...(await this.listManaged())];
+      const listed = await this.listManaged();
+      const managed = [...listed.managed];
       const notes: string[] = [];
       const read = await mapLimit(managed, this.ctx.concurrency, async ([key, id]) => ({
         key,
+        id,
         got: await this.readLatestEnabled(id, notes),
       }));
       const values = new Map<string, string>();
       const keyVersions = new Map<string, string>();
-      for (const { key, got } of read) {
+      const unreadable: UnreadableEntry[] = [];
+      for (const { key, id, got } of read) {
         if (got === null) continue;
         keyVersions.set(key, got.newest);
-        values.set(key, got.data.toString("utf8"));
+        // Bytes that are not UTF-8 are reported, never read through U+FFFD.
+        const text = utf8OrNull(got.data);
+        if (text === null) unreadable.push({ key, name: id, why: "its payload is not UTF-8 text" });
+        else values.set(key, text);
       }
       return {
         exists: managed.length > 0,
@@ -457,6 +480,8 @@ export class GsmPerKeyStore extends GsmBase implements Store {
         version: digestKeyVersions(keyVersions),
         keyVersions,
         notes,
+        foreign: listed.foreign,
+        ...(unreadable.length > 0 ? { unreadable } : {}),
       };
     });
   }
@@ -498,6 +523,7 @@ export class GsmPerKeyStore extends GsmBase implements Store {
         (k) => expected.keyVersions.has(k) || expected.values.has(k),
       );
       this.validate(expected.values, { set: new Map(sets), delete: deletes });
+      refuseUnreadable(changes, expected, this.display);
       const touched = [...sets.map(([k]) => k), ...deletes];
 
       // Check every touched key before writing any: still the version read, and ours to touch.
