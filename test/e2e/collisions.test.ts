@@ -102,8 +102,7 @@ describe("adopt --yes tags only what it said it would", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/app_OFF was not adopted/);
     const labels = async (id: string): Promise<Record<string, string>> =>
-      ((await gsm.client().getSecret({ name: `${parent}/secrets/${id}` }))[0].labels ??
-        {}) as Record<string, string>;
+      (await gsm.client().getSecret({ name: `${parent}/secrets/${id}` }))[0].labels ?? {};
     expect((await labels("app_GOOD"))["managed-by"]).toBe("envsync");
     expect((await labels("app_OFF"))["managed-by"]).toBeUndefined();
   });
