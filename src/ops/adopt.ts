@@ -2,10 +2,13 @@
  * `envsync adopt`: takes over the entries under a per-key remote's prefix that other
  * tools made (AWS CLI, chamber, Terraform, the console). A dry run by default: it lists
  * them; with `yes` it tags each as envsync's (`managed-by=envsync`), after which every
- * read includes it. Values are never read nor changed.
+ * read includes it. Values are never changed; with `yes` each entry is read first, and
+ * one that cannot be read is warned about and left untagged. Names that fold to one
+ * `.env` key stop it (exit 2) before anything is tagged.
  */
 import { EnvsyncError } from "../errors.js";
-import { openForeign } from "../providers/foreign.js";
+import { openForeign, type ForeignAccess, type ForeignEntry } from "../providers/foreign.js";
+import { refuseCollisions } from "../providers/shared/collisions.js";
 import { resolveSession, type CommonOptions } from "./session.js";
 
 /** Options of {@link adopt}. */
@@ -43,11 +46,36 @@ export async function adopt(opts: AdoptOptions = {}): Promise<AdoptResult> {
   }
   try {
     const found = await access.list();
+    // Names that fold to one key (or a foreign name beside a managed one of the same
+    // key) are refused before anything is tagged: the store's read says so for its own
+    // names (SSM case=upper), the list for the rest.
+    const store = await session.openStore();
+    let managed: ReadonlySet<string>;
+    try {
+      const read = await store.read();
+      managed = new Set([...read.values.keys(), ...read.keyVersions.keys()]);
+    } finally {
+      await store.close?.();
+    }
+    refuseCollisions(
+      [
+        ...found,
+        ...found
+          .filter((e) => managed.has(e.key))
+          .map((e) => ({ name: `${e.key} (envsync's)`, key: e.key })),
+      ],
+      session.remoteDisplay,
+      "Keep one entry per key: delete or rename the others with the tool that made them, then run adopt again.",
+    );
     const entries = found.map((e) => ({ ...e, dotenvKey: DOTENV_KEY.test(e.key) }));
     const dryRun = !opts.yes;
-    if (!dryRun && found.length > 0) {
-      session.logger.debug(`tagging ${found.length} ${access.noun} under ${access.where}`);
-      await access.adopt(found);
+    // Only what the listing offered as a .env key and what can be read is tagged.
+    const wanted = found.filter((e) => DOTENV_KEY.test(e.key));
+    const taken =
+      dryRun || wanted.length === 0 ? wanted : await readable(access, wanted, session.logger);
+    if (!dryRun && taken.length > 0) {
+      session.logger.debug(`tagging ${taken.length} ${access.noun} under ${access.where}`);
+      await access.adopt(taken);
     }
     return {
       remote: session.remoteDisplay,
@@ -55,9 +83,38 @@ export async function adopt(opts: AdoptOptions = {}): Promise<AdoptResult> {
       noun: access.noun,
       entries,
       dryRun,
-      adopted: dryRun ? 0 : found.length,
+      adopted: dryRun ? 0 : taken.length,
     };
   } finally {
     await access.close?.();
+  }
+}
+
+/**
+ * The entries a read would get a value from: one read of all; when it fails, each
+ * alone, and the ones that fail are warned about and left untagged (e.g. a Google
+ * secret with no enabled version), so one entry never blocks a whole prefix.
+ */
+async function readable(
+  access: ForeignAccess,
+  entries: readonly ForeignEntry[],
+  logger: { warn(message: string): void },
+): Promise<ForeignEntry[]> {
+  try {
+    await access.read(entries);
+    return [...entries];
+  } catch {
+    const ok: ForeignEntry[] = [];
+    for (const e of entries) {
+      try {
+        await access.read([e]);
+        ok.push(e);
+      } catch (err) {
+        logger.warn(
+          `warning: ${e.name} was not adopted: envsync could not read it (${err instanceof Error ? err.message : String(err)}).`,
+        );
+      }
+    }
+    return ok;
   }
 }

@@ -163,6 +163,15 @@ async function load(
   );
   const remote = read.snapshot;
   const notices = read.notices;
+  const unmarked = (remote.foreign ?? []).filter(
+    (f) => entry && Object.hasOwn(entry.keys, f.key) && !remote.values.has(f.key),
+  );
+  if (unmarked.length > 0)
+    notices.push({
+      code: "UNMANAGED",
+      message: `${unmarked.map((f) => f.name).join(", ")} ${unmarked.length === 1 ? "was" : "were"} envsync's at the last sync but ${unmarked.length === 1 ? "is" : "are"} no longer marked (tags or metadata replaced by another tool): not deleted on the remote, and not deleted from ${session.fileLabel}. \`envsync adopt\` marks ${unmarked.length === 1 ? "it" : "them"} again.`,
+      names: unmarked.map((f) => f.name),
+    });
   for (const n of remote.notes ?? []) session.logger.debug(n);
   for (const n of notices) session.logger.warn(`note: ${n.message}`);
   for (const w of remote.warnings ?? []) session.logger.warn(`warning: ${w}`);
@@ -177,25 +186,68 @@ async function load(
   return { session, local, localValues, remote, base, entry, hash, notices };
 }
 
+/**
+ * Keys the remote still holds but the read could not represent: entries it reported
+ * unreadable (binary, no string `value`) and entries that were envsync's at the last
+ * sync but lost the mark. Their absence from the values is not a deletion.
+ */
+function heldKeys(loaded: Pick<Loaded, "remote" | "base">): Map<string, string> {
+  const held = new Map<string, string>();
+  const { remote, base } = loaded;
+  for (const u of remote.unreadable ?? [])
+    held.set(u.key, `${u.name ?? u.key} cannot be read (${u.why}); left as it is`);
+  for (const f of remote.foreign ?? [])
+    if (base?.get(f.key) !== undefined && !remote.values.has(f.key))
+      held.set(
+        f.key,
+        `${f.name} is no longer marked as envsync's (its tags or metadata were replaced); not deleted on the remote, left as it is`,
+      );
+  return held;
+}
+
 function planLoaded(
   mode: Mode,
   opts: SyncOptions,
   loaded: Loaded,
 ): { plan: Plan; onConflict: OnConflict } {
   const onConflict = loaded.session.settings.onConflict.value;
-  const p = merge({
-    mode,
-    local: loaded.localValues,
-    remote: loaded.remote.values,
-    base: loaded.base,
-    hash: loaded.hash,
-    prune: loaded.session.settings.prune.value,
-    onConflict,
-    ...(loaded.remote.unconfirmed?.length
-      ? { unconfirmed: new Set(loaded.remote.unconfirmed) }
-      : {}),
-  });
+  const held = heldKeys(loaded);
+  const p = holdKeys(
+    held,
+    merge({
+      mode,
+      local: loaded.localValues,
+      remote: loaded.remote.values,
+      base: loaded.base,
+      hash: loaded.hash,
+      prune: loaded.session.settings.prune.value,
+      onConflict,
+      ...(loaded.remote.unconfirmed?.length
+        ? { unconfirmed: new Set(loaded.remote.unconfirmed) }
+        : {}),
+    }),
+  );
   return { plan: p, onConflict };
+}
+
+/**
+ * A held key (see {@link heldKeys}) is never deleted locally for being absent from the
+ * read; a local change to it stays a push, which the store refuses with its reason.
+ */
+function holdKeys(held: ReadonlyMap<string, string>, p: Plan): Plan {
+  if (held.size === 0) return p;
+  return {
+    ...p,
+    entries: p.entries.map((e): PlanEntry => {
+      const why = held.get(e.key);
+      if (why === undefined) return e;
+      if (e.action === "pull-delete")
+        return { key: e.key, action: "none", status: "differs", reason: why };
+      if (e.action === "conflict")
+        return { key: e.key, action: "push-update", status: "local-changed", reason: why };
+      return e;
+    }),
+  };
 }
 
 /** The plan for `mode` without applying it (also what `diff` shows). Writes nothing. */
@@ -353,7 +405,14 @@ async function runOn(
     { store, read: remote, changes: { set: changes.remote.set, delete: del } },
     {
       ...(opts.dryRun ? { dryRun: true } : {}),
-      ...(opts.purge ? { writeOptions: { purge: true } } : {}),
+      ...(opts.purge || opts.yes
+        ? {
+            writeOptions: {
+              ...(opts.purge ? { purge: true } : {}),
+              ...(opts.yes ? { overwriteUnreadable: true } : {}),
+            },
+          }
+        : {}),
       ...(session.storeContext.hooks ? { hooks: session.storeContext.hooks } : {}),
       // The dotenv key rule, checked with the store's rules before anything is written.
       validate: () => {

@@ -87,6 +87,12 @@ export interface ChangeSet {
 export interface WriteOptions {
   /** Permanently delete (Azure purge) instead of soft/scheduled delete. */
   readonly purge?: boolean;
+  /**
+   * Confirmed (`--yes`): a store may overwrite an entry listed in the read's
+   * `unreadable` when it loses nothing by it (a Vault secret without a string `value`
+   * gets one; its other fields stay). Binary payloads are never overwritten.
+   */
+  readonly overwriteUnreadable?: boolean;
 }
 
 /** Result of a successful write. */

@@ -40,12 +40,13 @@ import type {
   Store,
   StoreContext,
   StoreRules,
+  UnreadableEntry,
   VersionInfo,
   WriteOptions,
   WriteResult,
 } from "../types.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
-import { guardKeys } from "../shared/guard.js";
+import { guardKeys, refuseUnreadable } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
   CallCounter,
@@ -421,6 +422,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     versions: Map<string, string>;
     foreign: ForeignEntry[];
     listed: Set<string>;
+    unreadable: UnreadableEntry[];
   }> => {
     // Listed by prefix alone (the tags come with each entry): the secrets other tools
     // made under it are seen too, so the notices need no listing of their own.
@@ -431,13 +433,20 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     const foreign = foreignSecrets(listed, base);
     const values = new Map<string, string>();
     const versions = new Map<string, string>();
+    const unreadable: UnreadableEntry[] = [];
     await mapLimit(chunk(names, BATCH_SIZE), context.concurrency, async (ids) => {
       const r = await send("BatchGetSecretValue", () =>
         client.send(new BatchGetSecretValueCommand({ SecretIdList: ids })),
       );
-      collect(r.SecretValues, r.Errors, values, versions);
+      collect(r.SecretValues, r.Errors, values, versions, unreadable);
     });
-    return { values, versions, foreign, listed: new Set(names.map((n) => keyOf(n) ?? n)) };
+    return {
+      values,
+      versions,
+      foreign,
+      unreadable,
+      listed: new Set(names.map((n) => keyOf(n) ?? n)),
+    };
   };
 
   /**
@@ -474,6 +483,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
       | {
           Name?: string | undefined;
           SecretString?: string | undefined;
+          SecretBinary?: Uint8Array | undefined;
           VersionId?: string | undefined;
         }[]
       | undefined,
@@ -486,12 +496,20 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
       | undefined,
     values: Map<string, string>,
     versions: Map<string, string>,
+    unreadable: UnreadableEntry[],
   ): void => {
     for (const v of secretValues ?? []) {
       const key = v.Name === undefined ? undefined : keyOf(v.Name);
-      if (key === undefined || v.SecretString === undefined) continue;
-      values.set(key, v.SecretString);
+      if (key === undefined) continue;
       if (v.VersionId) versions.set(key, v.VersionId);
+      // SecretBinary is not text a .env can hold: reported, never read through U+FFFD.
+      if (v.SecretString === undefined) {
+        if (v.SecretBinary !== undefined)
+          unreadable.push({ key, name: v.Name!, why: "it holds SecretBinary, not text" });
+        else versions.delete(key);
+        continue;
+      }
+      values.set(key, v.SecretString);
     }
     for (const err of errors ?? []) {
       // A secret deleted (or scheduled for deletion) since it was listed reads as absent.
@@ -568,7 +586,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     calls: s.calls,
 
     async read(hint: ReadHint = {}) {
-      const { values, versions, foreign, listed } = await readByList();
+      const { values, versions, foreign, unreadable, listed } = await readByList();
       // ListSecrets is eventually consistent: a known key it leaves out is asked by name.
       const confirmed = await confirmMissing(hint.knownKeys, listed, readByName);
       for (const [key, { value, version }] of confirmed.found) {
@@ -583,6 +601,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
         foreign,
         ...(confirmed.unconfirmed.length > 0 ? { unconfirmed: confirmed.unconfirmed } : {}),
         ...(confirmed.notes.length > 0 ? { warnings: confirmed.notes } : {}),
+        ...(unreadable.length > 0 ? { unreadable } : {}),
       };
     },
 
@@ -590,6 +609,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
 
     async write(changes, expected, options: WriteOptions = {}): Promise<WriteResult> {
       validate(applyChanges(expected.values, changes), changes);
+      refuseUnreadable(changes, expected, display);
       const touched = [...new Set([...changes.set.keys(), ...changes.delete])];
       const versions = new Map(expected.keyVersions);
       if (touched.length === 0)

@@ -13,6 +13,8 @@ import {
   PutParameterCommand,
   SSMClient,
   type Parameter,
+  type ParameterMetadata,
+  type PutParameterCommandInput,
 } from "@aws-sdk/client-ssm";
 import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
@@ -31,6 +33,7 @@ import type {
 } from "../types.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { checkSsmDepth, SSM_TIER_BYTES } from "../shared/limits.js";
+import { refuseCollisions } from "../shared/collisions.js";
 import { guardKeys } from "../shared/guard.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import {
@@ -87,6 +90,7 @@ export async function describeNames(
   client: SSMClient,
   send: Send,
   filters: readonly ParameterFilter[],
+  meta?: Map<string, ParameterMetadata>,
 ): Promise<Set<string>> {
   const out = new Set<string>();
   let token: string | undefined;
@@ -100,7 +104,11 @@ export async function describeNames(
         }),
       ),
     );
-    for (const p of r.Parameters ?? []) if (p.Name) out.add(p.Name);
+    for (const p of r.Parameters ?? []) {
+      if (!p.Name) continue;
+      out.add(p.Name);
+      meta?.set(p.Name, p);
+    }
     token = r.NextToken;
   } while (token);
   return out;
@@ -196,8 +204,10 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
   };
 
   /** Names of envsync-managed parameters (tag managed-by=envsync) matching `filter`. */
-  const managedNames = (filter: ParameterFilter): Promise<Set<string>> =>
-    describeNames(client, send, [filter, MANAGED_FILTER]);
+  const managedNames = (
+    filter: ParameterFilter,
+    meta?: Map<string, ParameterMetadata>,
+  ): Promise<Set<string>> => describeNames(client, send, [filter, MANAGED_FILTER], meta);
 
   /** Current versions of the named keys (absent keys are missing from the map). */
   const versionsOf = async (keys: readonly string[]): Promise<Map<string, string>> => {
@@ -275,6 +285,14 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
       // their own.
       const known = hint.knownKeys ?? new Set<string>();
       const params = await readByPath();
+      refuseCollisions(
+        params.flatMap((p) => {
+          const key = p.Name === undefined ? undefined : keyOf(p.Name);
+          return key === undefined ? [] : [{ name: p.Name!, key }];
+        }),
+        display,
+        collisionHint,
+      );
       const managed = new Set<string>();
       const unknown: string[] = [];
       for (const p of params) {
@@ -336,11 +354,16 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
       const current = await versionsOf(touched);
       const existing = touched.filter((k) => current.has(k));
       const managed = new Set<string>();
+      // Type, tier and KMS key of each parameter written over: an update keeps them.
+      const meta = new Map<string, ParameterMetadata>();
       await mapLimit(
         chunk(existing.map(nameOf), DESCRIBE_BATCH),
         context.concurrency,
         async (names) => {
-          for (const n of await managedNames({ Key: "Name", Option: "Equals", Values: names }))
+          for (const n of await managedNames(
+            { Key: "Name", Option: "Equals", Values: names },
+            meta,
+          ))
             managed.add(n);
         },
       );
@@ -371,7 +394,7 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
               client.send(
                 new PutParameterCommand(
                   exists
-                    ? { Name, Value: value, Type: "SecureString", Overwrite: true }
+                    ? { Name, Value: value, Overwrite: true, ...kept(meta.get(Name)) }
                     : {
                         Name,
                         Value: value,
@@ -406,6 +429,27 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
       client.destroy();
       return Promise.resolve();
     },
+  };
+}
+
+/** How to resolve parameters whose names fold to one key (`case=upper`). */
+export const collisionHint =
+  "Keep one parameter per key: delete or rename the others (aws ssm delete-parameter --name NAME), or drop case=upper from the remote so each name is its own key.";
+
+/**
+ * What an update keeps of a parameter (another tool's `String`/`StringList`, an
+ * `Advanced` tier, a customer KMS key): its type, tier and key id as described; a
+ * parameter not described (never: the guard describes every one written) stays
+ * `SecureString`, the type of new parameters.
+ */
+export function kept(
+  p: ParameterMetadata | undefined,
+): Pick<PutParameterCommandInput, "Type" | "Tier" | "KeyId"> {
+  const type = p?.Type ?? "SecureString";
+  return {
+    Type: type,
+    ...(p?.Tier === "Advanced" ? { Tier: "Advanced" } : {}),
+    ...(type === "SecureString" && p?.KeyId ? { KeyId: p.KeyId } : {}),
   };
 }
 

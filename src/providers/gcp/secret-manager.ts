@@ -32,13 +32,15 @@ import type {
   Store,
   StoreContext,
   StoreRules,
+  UnreadableEntry,
   VersionInfo,
   WriteOptions,
   WriteResult,
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
-import { guardKeys } from "../shared/guard.js";
+import { guardKeys, refuseUnreadable } from "../shared/guard.js";
+import type { ForeignEntry } from "../foreign.js";
 import { createGsmApi, type GsmApi } from "./api.js";
 import { Grpc, grpcCode, toEnvsyncError } from "./errors.js";
 import {
@@ -52,6 +54,7 @@ import {
   pickVersions,
   SECRET_ID_MAX,
   SECRET_ID_RULE,
+  secretIdOf,
   versionIdOf,
   type GcpTarget,
   type ListedSecret,
@@ -426,8 +429,11 @@ export class GsmPerKeyStore extends GsmBase implements Store {
     return `${this.prefix}${key}`;
   }
 
-  /** Every envsync-managed secret under the prefix: key → secret id (all pages, filtered here). */
-  private async listManaged(): Promise<Map<string, string>> {
+  /**
+   * Every envsync-managed secret under the prefix: key → secret id (all pages, filtered
+   * here), and the unlabelled ones beside them (what the foreign access lists).
+   */
+  private async listManaged(): Promise<{ managed: Map<string, string>; foreign: ForeignEntry[] }> {
     const all: ListedSecret[] = [];
     let token = "";
     do {
@@ -435,7 +441,18 @@ export class GsmPerKeyStore extends GsmBase implements Store {
       all.push(...page.secrets);
       token = page.next;
     } while (token !== "");
-    return managedSecrets(all, this.prefix);
+    const foreign: ForeignEntry[] = [];
+    for (const s of all) {
+      const id = secretIdOf(s.name);
+      if (!id.startsWith(this.prefix) || id.length === this.prefix.length) continue;
+      if (s.labels[MANAGED_LABEL.key] === MANAGED_LABEL.value) continue;
+      foreign.push({
+        name: id,
+        key: s.annotations[KEY_ANNOTATION] ?? id.slice(this.prefix.length),
+      });
+    }
+    foreign.sort((a, b) => (a.name < b.name ? -1 : 1));
+    return { managed: managedSecrets(all, this.prefix), foreign };
   }
 
   /**
@@ -447,11 +464,15 @@ export class GsmPerKeyStore extends GsmBase implements Store {
     await mapLimit(keys, this.ctx.concurrency, async (key) => {
       try {
         const got = await this.readLatestEnabled(this.idOf(key), notes);
+        // Bytes that are not UTF-8 are never read through U+FFFD: left alone, as the listing's are.
+        const text = got === null ? null : utf8OrNull(got.data);
         out.set(
           key,
           got === null
             ? { state: "absent" }
-            : { state: "found", value: got.data.toString("utf8"), version: got.newest },
+            : text === null
+              ? { state: "unknown", why: "its payload is not UTF-8 text" }
+              : { state: "found", value: text, version: got.newest },
         );
       } catch (e) {
         if (!(e instanceof EnvsyncError) || e.code !== "NOT_FOUND") throw e;
@@ -463,18 +484,24 @@ export class GsmPerKeyStore extends GsmBase implements Store {
 
   read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
     return this.guarded("read", async () => {
-      const managed = [...(await this.listManaged())];
+      const listed = await this.listManaged();
+      const managed = [...listed.managed];
       const notes: string[] = [];
       const read = await mapLimit(managed, this.ctx.concurrency, async ([key, id]) => ({
         key,
+        id,
         got: await this.readLatestEnabled(id, notes),
       }));
       const values = new Map<string, string>();
       const keyVersions = new Map<string, string>();
-      for (const { key, got } of read) {
+      const unreadable: UnreadableEntry[] = [];
+      for (const { key, id, got } of read) {
         if (got === null) continue;
         keyVersions.set(key, got.newest);
-        values.set(key, got.data.toString("utf8"));
+        // Bytes that are not UTF-8 are reported, never read through U+FFFD.
+        const text = utf8OrNull(got.data);
+        if (text === null) unreadable.push({ key, name: id, why: "its payload is not UTF-8 text" });
+        else values.set(key, text);
       }
       // ListSecrets is eventually consistent: a known key it leaves out is asked by name.
       const confirmed = await confirmMissing(
@@ -494,6 +521,8 @@ export class GsmPerKeyStore extends GsmBase implements Store {
         notes,
         ...(confirmed.unconfirmed.length > 0 ? { unconfirmed: confirmed.unconfirmed } : {}),
         ...(confirmed.notes.length > 0 ? { warnings: confirmed.notes } : {}),
+        foreign: listed.foreign,
+        ...(unreadable.length > 0 ? { unreadable } : {}),
       };
     });
   }
@@ -535,6 +564,7 @@ export class GsmPerKeyStore extends GsmBase implements Store {
         (k) => expected.keyVersions.has(k) || expected.values.has(k),
       );
       this.validate(expected.values, { set: new Map(sets), delete: deletes });
+      refuseUnreadable(changes, expected, this.display);
       const touched = [...sets.map(([k]) => k), ...deletes];
 
       // Check every touched key before writing any: still the version read, and ours to touch.

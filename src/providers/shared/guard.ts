@@ -5,6 +5,7 @@
  */
 import { EnvsyncError } from "../../errors.js";
 import { MANAGED_BY } from "./managed.js";
+import type { ChangeSet, RemoteSnapshot, UnreadableEntry } from "../types.js";
 
 /** What a store found under one touched key, just before writing. */
 export interface KeyState {
@@ -61,4 +62,28 @@ export function guardKeys(
   }
   const moved = states.filter((s) => s.version !== (expected.get(s.key) ?? null)).map((s) => s.key);
   if (moved.length > 0) throw remoteChanged(display, moved);
+}
+
+/**
+ * Refuses (exit 2) a write that would overwrite an entry the read could not represent
+ * (a binary payload, a Vault secret without a string `value`; see
+ * `RemoteSnapshot.unreadable`), naming each with the reason. `allow` lets through the
+ * ones the user confirmed (`--yes`) when the store can overwrite them without loss.
+ */
+export function refuseUnreadable(
+  changes: ChangeSet,
+  expected: RemoteSnapshot,
+  display: string,
+  allow: (entry: UnreadableEntry) => boolean = () => false,
+): void {
+  const touched = new Set([...changes.set.keys(), ...changes.delete]);
+  const hit = (expected.unreadable ?? []).filter((u) => touched.has(u.key) && !allow(u));
+  if (hit.length === 0) return;
+  throw new EnvsyncError(
+    "USAGE",
+    `envsync will not overwrite what it cannot read in ${display}: ${hit.map((u) => `${u.name ?? u.key} (${u.why})`).join("; ")}. Nothing was written.`,
+    {
+      hint: `Remove ${hit.map((u) => u.key).join(", ")} from your .env (or rename the key), or change the entry with the tool that wrote it.`,
+    },
+  );
 }

@@ -22,7 +22,8 @@ import {
   checkNames,
   checkValueSizes,
 } from "../rules.js";
-import { jsonMemberText, patchBundle } from "../shared/json-bundle.js";
+import { refuseUnreadable } from "../shared/guard.js";
+import { jsonMemberText, parseBundle, patchBundle } from "../shared/json-bundle.js";
 import type {
   ChangeSet,
   Diagnosis,
@@ -30,6 +31,7 @@ import type {
   Store,
   StoreContext,
   StoreRules,
+  UnreadableEntry,
   VersionInfo,
   WriteOptions,
   WriteResult,
@@ -525,11 +527,15 @@ interface KeyState {
   readonly foreign: boolean;
   /** Current version (KV v2) or content hash (KV v1); null when the key has none. */
   readonly current: string | null;
+  /** The current data map's exact JSON text (undefined when absent or deleted). */
+  readonly text?: string;
 }
 
 /** `vault://HOST/MOUNT/PREFIX/*`: one secret `PREFIX/KEY` per key, field `value`. */
 export class VaultPerKeyStore extends VaultBase implements Store {
   readonly layout = "per-key" as const;
+  /** `PATH@VERSION` → that version's data map as read (what an update patches). */
+  private readonly texts = new Map<string, string>();
   readonly rules: StoreRules = {
     maxValueBytes: MAX_SECRET_BYTES,
     nameRule: `${KEY_NAME_TEXT}, at most ${KEY_NAME_MAX} characters`,
@@ -566,6 +572,13 @@ export class VaultPerKeyStore extends VaultBase implements Store {
       const values = new Map<string, string>();
       const keyVersions = new Map<string, string>();
       const foreign: string[] = [];
+      const unreadable: UnreadableEntry[] = [];
+      const noValue = (key: string, rel: string): void =>
+        void unreadable.push({
+          key,
+          name: rel,
+          why: `its data has no string "${VALUE_FIELD}" field`,
+        });
       let managed = 0;
       await mapLimit(names, this.ctx.concurrency, async (key) => {
         const rel = this.keyRel(l, key);
@@ -576,6 +589,7 @@ export class VaultPerKeyStore extends VaultBase implements Store {
           managed++;
           keyVersions.set(key, contentVersion(data));
           if (typeof data[VALUE_FIELD] === "string") values.set(key, data[VALUE_FIELD]);
+          else noValue(key, rel);
           return;
         }
         const got = await this.readV2(l, rel);
@@ -585,9 +599,10 @@ export class VaultPerKeyStore extends VaultBase implements Store {
         // Guard writes by the current version even when it is deleted (a re-add builds on it).
         keyVersions.set(key, String(got.version));
         if (got.data === null) return;
+        if (got.dataText !== null) this.texts.set(`${rel}@${got.version}`, got.dataText);
         const v = got.data[VALUE_FIELD];
         if (typeof v === "string") values.set(key, v);
-        else notes.push(`vault: ${rel} has no string "${VALUE_FIELD}" field; treated as absent.`);
+        else noValue(key, rel);
       });
       if (foreign.length > 0)
         notes.push(
@@ -599,6 +614,10 @@ export class VaultPerKeyStore extends VaultBase implements Store {
         version: digestKeyVersions(keyVersions),
         keyVersions,
         notes,
+        // Entries that lost the mark stay visible: a key that was envsync's is then
+        // "no longer marked", never "deleted on the remote".
+        foreign: foreign.map((key) => ({ name: this.keyRel(l, key), key })),
+        ...(unreadable.length > 0 ? { unreadable } : {}),
       };
     });
   }
@@ -617,13 +636,14 @@ export class VaultPerKeyStore extends VaultBase implements Store {
   private async state(l: Located, key: string): Promise<KeyState> {
     const rel = this.keyRel(l, key);
     if (l.kv === 1) {
-      const data = await this.readV1(l, rel);
-      if (data === null) return { key, exists: false, foreign: false, current: null };
+      const got = await this.readV1Doc(l, rel);
+      if (got === null) return { key, exists: false, foreign: false, current: null };
       return {
         key,
         exists: true,
-        foreign: !this.isManaged(l, null, data),
-        current: contentVersion(data),
+        foreign: !this.isManaged(l, null, got.data),
+        current: contentVersion(got.data),
+        text: got.text,
       };
     }
     let meta: Json | null;
@@ -634,11 +654,18 @@ export class VaultPerKeyStore extends VaultBase implements Store {
       throw e;
     }
     const v = Number(meta?.current_version ?? 0);
+    const foreign = !this.isManaged(l, obj(meta?.custom_metadata), null);
+    // The data map an update patches (its other fields stay): as read at that version,
+    // else read now; absent when deleted.
+    let text = v > 0 ? this.texts.get(`${rel}@${v}`) : undefined;
+    if (text === undefined && v > 0 && !foreign)
+      text = (await this.readV2(l, rel))?.dataText ?? undefined;
     return {
       key,
       exists: true,
-      foreign: !this.isManaged(l, obj(meta?.custom_metadata), null),
+      foreign,
       current: v > 0 ? String(v) : null,
+      ...(text ? { text } : {}),
     };
   }
 
@@ -654,6 +681,13 @@ export class VaultPerKeyStore extends VaultBase implements Store {
       );
       const deletes = changes.delete.filter((k) => expected.values.has(k));
       this.validate(expected.values, { set: new Map(sets), delete: deletes });
+      // A secret without a string `value` is overwritten only when the user confirmed (--yes).
+      refuseUnreadable(
+        changes,
+        expected,
+        this.display,
+        () => options?.overwriteUnreadable === true,
+      );
       const l = await this.locate();
       const touched = [...sets.map(([k]) => k), ...deletes];
 
@@ -685,20 +719,27 @@ export class VaultPerKeyStore extends VaultBase implements Store {
         await mapLimit(sets, this.ctx.concurrency, async ([key, value]) => {
           const rel = this.keyRel(l, key);
           const st = byKey.get(key);
+          // An update replaces the `value` field only: other fields keep their JSON text.
+          const set = (doc: string | undefined): RawJson =>
+            new RawJson(
+              patchBundle(doc === undefined ? undefined : parseBundle(doc, rel).document, {
+                set: new Map([[VALUE_FIELD, value]]),
+                delete: [],
+              }),
+            );
           if (l.kv === 1) {
-            const data = { [VALUE_FIELD]: value, [MANAGED.key]: MANAGED.value };
-            await this.client.request("POST", this.dataPath(l, rel), data);
-            written.set(key, contentVersion(data));
+            const body = set(
+              st?.text ?? `{${JSON.stringify(MANAGED.key)}:${JSON.stringify(MANAGED.value)}}`,
+            );
+            await this.client.request("POST", this.dataPath(l, rel), body);
+            written.set(key, contentVersion(JSON.parse(body.text) as Json));
           } else {
             if (!st?.exists)
               await this.client.request("POST", this.metaPath(l, rel), {
                 custom_metadata: { [MANAGED.key]: MANAGED.value },
               });
             const cas = st?.current === null || st?.current === undefined ? 0 : Number(st.current);
-            written.set(
-              key,
-              String(await this.writeV2(l, rel, { [VALUE_FIELD]: value }, cas, key)),
-            );
+            written.set(key, String(await this.writeV2(l, rel, set(st?.text), cas, key)));
           }
           done.push(key);
         });

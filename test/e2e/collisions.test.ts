@@ -1,0 +1,109 @@
+/**
+ * Names that fold to one `.env` key are refused, not guessed (issue 24): SSM
+ * `case=upper` with `/app/db_url` and `/app/DB_URL` stops `pull`, `sync` and `adopt`
+ * with exit 2 naming both, and nothing is tagged. `adopt --yes` tags only what it
+ * listed as `.env` keys and could read: a Google secret with no enabled version is
+ * warned about and left untagged, never blocking the rest of the prefix.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { ListTagsForResourceCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { afterAll, describe, expect, it } from "vitest";
+import { requireEnv } from "../harness/require-env.js";
+import { freshGsmProject, gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
+import { runCli, tempDir, type CliResult } from "./helpers.js";
+
+const rand = (): string => randomBytes(5).toString("hex");
+const moto = (): string => requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto");
+const aws = { region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } };
+const MANAGED = [{ Key: "managed-by", Value: "envsync" }];
+const gsm = gsmAdmin();
+afterAll(() => gsm.close());
+
+function project(remote: string): {
+  dir: string;
+  cli: (args: string[]) => Promise<CliResult>;
+} {
+  const dir = tempDir("envsync-collide-");
+  writeFileSync(
+    join(dir, "envsync.yaml"),
+    `environments:\n  dev:\n    remote: ${JSON.stringify(remote)}\n`,
+  );
+  writeFileSync(join(dir, ".env"), "DB_URL=mine\n");
+  return { dir, cli: (args) => runCli(args, { cwd: dir }) };
+}
+
+describe("SSM case=upper: /app/db_url and /app/DB_URL", () => {
+  it("pull, sync and adopt stop with exit 2 listing both names; nothing is tagged or written", async () => {
+    const ssm = new SSMClient({ ...aws, endpoint: moto() });
+    const p = `/collide-${rand()}`;
+    await ssm.send(
+      new PutParameterCommand({
+        Name: `${p}/db_url`,
+        Value: "a",
+        Type: "SecureString",
+        Tags: MANAGED,
+      }),
+    );
+    await ssm.send(new PutParameterCommand({ Name: `${p}/DB_URL`, Value: "b", Type: "String" }));
+    const w = project(
+      `aws-ssm://${p}/*?case=upper&region=us-east-1&endpoint=${encodeURIComponent(moto())}`,
+    );
+    for (const args of [["pull"], ["sync"], ["adopt", "--yes"]]) {
+      const r = await w.cli(args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`DB_URL ← ${p}/DB_URL, ${p}/db_url`);
+    }
+    const tags = await ssm.send(
+      new ListTagsForResourceCommand({ ResourceType: "Parameter", ResourceId: `${p}/DB_URL` }),
+    );
+    expect(tags.TagList ?? []).toEqual([]);
+    expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB_URL=mine\n");
+  });
+});
+
+describe("adopt --yes tags only what it said it would", () => {
+  it("a name that is not a .env key is listed as skipped and not tagged", async () => {
+    const sm = new SecretsManagerClient({ ...aws, endpoint: moto() });
+    const p = `adopt-skip-${rand()}`;
+    await sm.send(new CreateSecretCommand({ Name: `${p}/1ST`, SecretString: "x" }));
+    await sm.send(new CreateSecretCommand({ Name: `${p}/OK`, SecretString: "y" }));
+    const w = project(`aws-sm://${p}/*?region=us-east-1&endpoint=${encodeURIComponent(moto())}`);
+    const r = await w.cli(["adopt", "--yes"]);
+    expect(r.code, r.stderr).toBe(0);
+    const tagged = async (n: string): Promise<boolean> =>
+      ((await sm.send(new DescribeSecretCommand({ SecretId: `${p}/${n}` }))).Tags ?? []).some(
+        (t) => t.Key === "managed-by",
+      );
+    expect(await tagged("OK")).toBe(true);
+    expect(await tagged("1ST")).toBe(false);
+  });
+
+  it("a Google secret with no enabled version is warned about and left untagged", async () => {
+    const project_ = freshGsmProject("adopt");
+    const parent = `projects/${project_}`;
+    for (const id of ["app_GOOD", "app_OFF"]) {
+      const [s] = await gsm
+        .client()
+        .createSecret({ parent, secretId: id, secret: { replication: { automatic: {} } } });
+      const [v] = await gsm
+        .client()
+        .addSecretVersion({ parent: s.name!, payload: { data: Buffer.from("v") } });
+      if (id === "app_OFF") await gsm.client().disableSecretVersion({ name: v.name! });
+    }
+    const w = project(`gcp-sm://${project_}/app_*?endpoint=http://${gsmEndpoint()}`);
+    const r = await w.cli(["adopt", "--yes"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/app_OFF was not adopted/);
+    const labels = async (id: string): Promise<Record<string, string>> =>
+      (await gsm.client().getSecret({ name: `${parent}/secrets/${id}` }))[0].labels ?? {};
+    expect((await labels("app_GOOD"))["managed-by"]).toBe("envsync");
+    expect((await labels("app_OFF"))["managed-by"]).toBeUndefined();
+  });
+});
