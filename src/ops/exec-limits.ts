@@ -78,12 +78,20 @@ export function checkExecLimits(
   }
   const limit = total();
   used += strings * POINTER;
-  if (used > limit)
+  if (used > limit) {
+    const largest = Object.entries(env)
+      .map(
+        ([name, value]) => [name, Buffer.byteLength(name) + Buffer.byteLength(value) + 2] as const,
+      )
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([name, size]) => `${name} (${kib(size)})`);
     throw new EnvsyncError(
       "LIMIT",
-      `The command's arguments and environment come to ${kib(used)}, over the kernel's total limit of ${kib(limit)} for a new program (a quarter of the stack limit, \`ulimit -s\`, at most 6 MiB).`,
+      `The command's arguments and environment come to ${kib(used)}, over the kernel's total limit of ${kib(limit)} for a new program (a quarter of the stack limit, \`ulimit -s\`, at most 6 MiB). Largest variables: ${largest.join(", ")}.`,
       { hint },
     );
+  }
 }
 
 /** The error for a child the system refused with E2BIG (any platform). */

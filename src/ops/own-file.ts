@@ -7,7 +7,7 @@
  * own folder (the remote's against the config's folder, `-f` against the working folder).
  */
 import { realpathSync, statSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { EnvsyncError } from "../errors.js";
 import { hooksOf, resolveUri } from "../providers/registry.js";
 import type { Session } from "./session.js";
@@ -48,15 +48,24 @@ export function sameFile(a: string, b: string): boolean {
 
 /**
  * Stops with exit 2 (USAGE) when the session's local file is the file its remote is kept
- * in (`file:`, `sops:`, `dotenvx:`). Called before the local file or the remote is read.
+ * in (`file:`, `sops:`, `dotenvx:`) or one the store keeps beside it (dotenvx's
+ * `.env.keys`). Called before the local file or the remote is read.
  */
 export function refuseStoreFileAsLocal(session: Session): void {
   const { uri } = resolveUri(session.remote);
-  const storePath = hooksOf(uri).localPath?.(uri, session.storeContext.cwd);
-  if (storePath === undefined || !sameFile(session.filePath, storePath)) return;
+  const hooks = hooksOf(uri);
+  const cwd = session.storeContext.cwd;
+  const storePath = hooks.localPath?.(uri, cwd);
+  const own = [
+    ...(storePath === undefined ? [] : [storePath]),
+    ...(hooks.companionFiles?.(uri, cwd) ?? []),
+  ];
+  const hit = own.find((p) => sameFile(session.filePath, p));
+  if (hit === undefined) return;
+  const which = hit === storePath ? "" : ` ${relative(session.root, hit) || hit}`;
   throw new EnvsyncError(
     "USAGE",
-    `The local file ${session.fileLabel} is the store's own file (${session.remoteDisplay}): writing it would put plain values where the store keeps its own text.`,
+    `The local file ${session.fileLabel} is the store's own file${which} (${session.remoteDisplay}): writing it would put plain values where the store keeps its own text.`,
     {
       hint: "Use a different local file (-f .env, or `file:` in envsync.yaml) for the values; nothing was read or written.",
     },

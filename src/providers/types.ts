@@ -308,4 +308,9 @@ export interface ProviderHooks {
   address?(uri: RemoteUri, env: Environ): string | undefined;
   /** For stores kept in a local file: its path (doctor checks it is writable; export names manifests after it). */
   localPath?(uri: RemoteUri, cwd: string): string;
+  /**
+   * Other local files the store keeps beside {@link localPath} (dotenvx: `.env.keys`): a
+   * command's local file may be none of them (src/ops/own-file.ts).
+   */
+  companionFiles?(uri: RemoteUri, cwd: string): string[];
 }

@@ -69,6 +69,13 @@ describe("the local file is never the store's own file", () => {
       ),
       "absolute remote path",
     );
+    // The private keys beside it are the store's too: a pull there would lose them.
+    const keys = readFileSync(join(dir, ".env.keys"));
+    expectRefused(
+      await runCli(["pull", "-r", remote, "-f", ".env.keys"], { cwd: dir }),
+      ".env.keys",
+    );
+    expect(readFileSync(join(dir, ".env.keys")).equals(keys)).toBe(true);
     expect(readFileSync(join(dir, ".env.production")).equals(before)).toBe(true);
     expect(await dotenvxGet(dir)).toEqual({ API_KEY: api });
   });

@@ -106,6 +106,26 @@ describe("a closed stdout", () => {
   });
 });
 
+describe("a closed stderr", () => {
+  it("logs and errors are dropped; the exit code is the work's own and the work is done", async () => {
+    const dir = project(10);
+    const ends = (args: string[]): Promise<{ code: number | null; signal: string | null }> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(...binCommand(args), {
+          cwd: dir,
+          env: { ...process.env, NO_COLOR: "1" },
+          stdio: ["ignore", "ignore", "pipe"],
+        });
+        child.stderr.destroy();
+        child.on("error", reject);
+        child.on("close", (code, signal) => resolve({ code, signal }));
+      });
+    expect(await ends(["pull", "-r", "file:remote.json"])).toEqual({ code: 0, signal: null });
+    expect(readFileSync(join(dir, ".env"), "utf8")).toContain("KEY_9=");
+    expect(await ends(["export", "-r", "file:missing.json"])).toEqual({ code: 1, signal: null });
+  });
+});
+
 describe("run: values over the kernel's limits", () => {
   const MARKER = "started.txt";
   const child = (dir: string): string[] => [
@@ -140,7 +160,7 @@ describe("run: values over the kernel's limits", () => {
     const { runCli } = await import("./helpers.js");
     const r = await runCli(["run", "-r", "file:remote.json", ...child(dir)], { cwd: dir });
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/total/);
+    expect(r.stderr).toMatch(/total limit of [\d,]+ KiB.*Largest variables: PART_\d+ \(118 KiB\)/);
     expect(r.stderr).not.toMatch(/disk|report it/i);
     expect(hasStackTrace(r.stderr)).toBe(false);
     expect(existsSync(join(dir, MARKER))).toBe(false);

@@ -12,14 +12,22 @@ import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canary, runCli, tempDir } from "./helpers.js";
 
-/** The first non-internal IPv4 address of this machine (the brief's "host's own non-127 IP"). */
-function externalAddress(): string {
-  for (const list of Object.values(networkInterfaces()))
-    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  throw new Error("this machine has no non-loopback IPv4 address to listen on");
+/**
+ * A non-loopback address of this machine to listen on, as a URL host: the first external
+ * IPv4 address, else a global IPv6 one (link-local addresses need a zone id).
+ */
+function externalHost(): { listen: string; url: string } {
+  const all = Object.values(networkInterfaces()).flatMap((l) => l ?? []);
+  const v4 = all.find((a) => a.family === "IPv4" && !a.internal);
+  if (v4) return { listen: v4.address, url: v4.address };
+  const v6 = all.find((a) => a.family === "IPv6" && !a.internal && !/^fe80:/i.test(a.address));
+  if (v6) return { listen: v6.address, url: `[${v6.address}]` };
+  throw new Error(
+    "this machine has no non-loopback address to listen on: the test needs one to stand for a server across the network",
+  );
 }
 
-const HOST = externalAddress();
+const { listen: LISTEN, url: HOST } = externalHost();
 let server: Server;
 let port = 0;
 /** Every byte any client sent to the listener, and how many connections it got. */
@@ -35,7 +43,7 @@ beforeAll(async () => {
     });
     socket.on("error", () => undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  await new Promise<void>((resolve) => server.listen(0, LISTEN, resolve));
   port = (server.address() as { port: number }).port;
 });
 

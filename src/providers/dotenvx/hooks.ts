@@ -103,4 +103,5 @@ export const dotenvxHooks: ProviderHooks = {
   capabilities: () => ({ versions: false, softDelete: false, compareAndSwap: true }),
   credentials: (uri, env, _home, cwd) => dotenvxCredentials(uri, env, cwd),
   localPath: (uri, cwd) => resolve(cwd, uri.target),
+  companionFiles: (uri, cwd) => [keysFilePath(resolve(cwd, uri.target))],
 };

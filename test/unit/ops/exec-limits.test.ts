@@ -62,7 +62,9 @@ describe("checkExecLimits", () => {
     const value = "v".repeat(100_000);
     const used = 10 + 10 + 2 + value.length + 1 + 16;
     expect(outcome({ A: value }, [], used)).toBe("ok");
-    expect(outcome({ A: value }, [], used - 1)).toMatch(/^LIMIT 2: .*total limit/);
+    expect(outcome({ A: value }, [], used - 1)).toMatch(
+      /^LIMIT 2: .*total limit.*Largest variables: A \(98 KiB\)\.$/,
+    );
   });
 
   it("is not checked on other systems", () => {
