@@ -182,22 +182,42 @@ export function toGithubEnv(values: ReadonlyMap<string, string>, randomHex: () =
   return out;
 }
 
-/** Kubernetes object names (DNS subdomain: lower-case letters, digits, `-` and `.`, at most 253). */
-const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/**
+ * Kubernetes object names (RFC 1123 DNS subdomain): labels of lower-case letters, digits
+ * and `-`, each starting and ending with a letter or digit and at most 63 long, joined
+ * by `.`; at most 253 in all.
+ */
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 /** Kubernetes namespaces (DNS label, at most 63). */
 const K8S_NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Keys of a Secret's `data` (and of an ExternalSecret's `secretKey`). */
 const K8S_DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 
-/** Turns any label (a remote's secret name, a file name) into a valid Kubernetes object name. */
+/** True when `name` is a valid Kubernetes object name (a DNS-1123 subdomain). */
+export function isK8sName(name: string): boolean {
+  return name.length <= 253 && K8S_NAME.test(name);
+}
+
+/**
+ * Turns any label (a remote's secret name, a file name) into a valid Kubernetes object
+ * name: each `.`-separated part made a DNS label (other characters become `-`, at most
+ * 63, a letter or digit at both ends; empty parts dropped), at most 253 in all.
+ */
 export function k8sNameFrom(label: string): string {
-  const slug = label
-    .toLowerCase()
-    .replace(/[^a-z0-9.-]+/g, "-")
-    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "")
-    .slice(0, 253)
-    .replace(/[^a-z0-9]+$/, "");
-  return slug === "" ? "envsync" : slug;
+  const parts: string[] = [];
+  let length = -1;
+  for (const part of label.toLowerCase().split(".")) {
+    const slug = part
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+/, "")
+      .slice(0, 63)
+      .replace(/-+$/, "");
+    if (slug === "") continue;
+    if (length + 1 + slug.length > 253) break;
+    parts.push(slug);
+    length += 1 + slug.length;
+  }
+  return parts.length === 0 ? "envsync" : parts.join(".");
 }
 
 /** Options of the Kubernetes manifests. */
@@ -211,7 +231,7 @@ export interface ManifestOptions {
 }
 
 function checkManifest(o: ManifestOptions): void {
-  if (o.name.length > 253 || !K8S_NAME.test(o.name))
+  if (!isK8sName(o.name))
     throw new EnvsyncError("USAGE", `--name "${o.name}" is not a valid Kubernetes object name.`, {
       hint: "Use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit.",
     });
@@ -286,7 +306,7 @@ export const EXTERNAL_SECRET_API_VERSION = "external-secrets.io/v1";
  */
 export function toExternalSecret(ref: EsoRemoteRef, o: ExternalSecretOptions): string {
   checkManifest(o);
-  if (o.secretStore === "" || !K8S_NAME.test(o.secretStore))
+  if (!isK8sName(o.secretStore))
     throw new EnvsyncError("USAGE", `--secret-store "${o.secretStore}" is not a valid name.`, {
       hint: "Name the SecretStore that connects ESO to this cloud, e.g. --secret-store aws-secrets.",
     });
