@@ -114,53 +114,8 @@ function jsonErrorOffset(text: string): number {
     if (!m || m[0] === "" || m[0] === "-") fail();
     i += m![0].length;
   };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        str();
-        ws();
-        if (text[i] !== ":") fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] !== "}") fail();
-        i++;
-        return;
-      }
-    }
-    if (c === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] !== "]") fail();
-        i++;
-        return;
-      }
-    }
-    if (c === '"') return str();
+  const literal = (): void => {
+    if (text[i] === '"') return str();
     for (const w of ["true", "false", "null"]) {
       if (text.startsWith(w, i)) {
         i += w.length;
@@ -168,6 +123,46 @@ function jsonErrorOffset(text: string): number {
       }
     }
     num();
+  };
+  const key = (): void => {
+    ws();
+    str();
+    ws();
+    if (text[i] !== ":") fail();
+    i++;
+  };
+  // A loop with a stack of open containers, not recursion: nesting as deep as the text
+  // is long must not overflow the call stack.
+  const value = (): void => {
+    const open: ("{" | "[")[] = [];
+    for (;;) {
+      ws();
+      const c = text[i];
+      if (c === "{" || c === "[") {
+        i++;
+        ws();
+        if (text[i] === (c === "{" ? "}" : "]")) i++;
+        else {
+          open.push(c);
+          if (c === "{") key();
+          continue;
+        }
+      } else literal();
+      // A value ended: continue or close the containers it was in.
+      for (;;) {
+        const top = open[open.length - 1];
+        if (top === undefined) return;
+        ws();
+        if (text[i] === ",") {
+          i++;
+          if (top === "{") key();
+          break;
+        }
+        if (text[i] !== (top === "{" ? "}" : "]")) fail();
+        i++;
+        open.pop();
+      }
+    }
   };
   try {
     value();

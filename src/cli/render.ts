@@ -14,6 +14,16 @@ const ARROWS: Record<PlanEntry["action"], string> = {
   conflict: "! conflict",
 };
 
+/**
+ * The length of the longest of `texts` (0 for none), for aligned columns. A loop, not
+ * `Math.max(...spread)`: a spread of a million keys overflows the call stack.
+ */
+export function widest(texts: Iterable<string>): number {
+  let w = 0;
+  for (const t of texts) if (t.length > w) w = t.length;
+  return w;
+}
+
 /** Colour for an action. */
 function paint(out: Output, action: PlanEntry["action"], text: string): string {
   if (action === "conflict") return out.c.red(text);
@@ -53,7 +63,7 @@ export function renderSync(out: Output, r: SyncResult): void {
     return;
   }
   const changes = r.plan.entries.filter((e) => e.action !== "none");
-  const width = Math.max(0, ...changes.map((e) => e.key.length));
+  const width = widest(changes.map((e) => e.key));
   out.line(out.c.bold(`${r.mode} ${r.file} ⇄ ${r.remote}${r.dryRun ? " (dry run)" : ""}`));
   for (const e of changes)
     out.line(
@@ -135,7 +145,7 @@ export function renderDiff(out: Output, d: DiffResult, showValues: boolean): voi
     out.line(`in agreement (${d.inSync} keys)`);
     return;
   }
-  const width = Math.max(0, ...d.entries.map((e) => e.key.length));
+  const width = widest(d.entries.map((e) => e.key));
   for (const e of d.entries) {
     const mark = STATUS_MARK[e.status] ?? "?";
     const where = e.local && e.remote ? "both" : e.local ? "local only" : "remote only";

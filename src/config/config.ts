@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { EnvsyncError } from "../errors.js";
+import { decodeUtf8 } from "../state/read-regular.js";
 import { parseConfig, type Config } from "./parse-config.js";
 
 export { parseConfig };
@@ -34,20 +35,32 @@ export function findConfig(cwd: string): string | null {
   }
 }
 
+/**
+ * The largest envsync.yaml read (1 MiB): a real one is a few hundred bytes; a larger one
+ * is refused before it is parsed, so parsing time stays bounded whatever the input.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /** Loads envsync.yaml from `explicit` (must exist) or by search from `cwd` (may be absent). */
 export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null {
   const path = explicit ? resolve(cwd, explicit) : findConfig(cwd);
   if (!path) return null;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, "utf8");
+    bytes = readFileSync(path);
   } catch (cause) {
     throw new EnvsyncError("CONFIG", `Cannot read the config ${path}.`, {
       cause,
       hint: explicit ? "Check the --config path." : "Check the file's permissions.",
     });
   }
-  return { path, root: dirname(path), config: parseConfig(text, path) };
+  if (bytes.length > MAX_CONFIG_BYTES)
+    throw new EnvsyncError(
+      "CONFIG",
+      `${path} is ${bytes.length} bytes; an envsync.yaml may be at most ${MAX_CONFIG_BYTES} bytes.`,
+      { hint: "Keep only settings and environments in envsync.yaml (values live in .env files)." },
+    );
+  return { path, root: dirname(path), config: parseConfig(decodeUtf8(bytes, path), path) };
 }
 
 /** The default config `envsync init` writes. */

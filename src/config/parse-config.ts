@@ -3,7 +3,7 @@
  * `zod`. Kept apart from config.ts so the CLI bundle loads both libraries only when a
  * config file exists (scripts/bundle.mjs builds this module as a lazily loaded chunk).
  */
-import { LineCounter, parseDocument as parseYaml } from "yaml";
+import { isScalar, LineCounter, parseDocument as parseYaml, visit, type Document } from "yaml";
 // zod/mini: the same validator with a tree-shakable API; the classic one adds ~750 KB
 // to every command's start-up. Messages come from the English locale, loaded alone.
 import * as z from "zod/mini";
@@ -87,23 +87,76 @@ const schemaMatches: [
 ] = [true, true, true];
 void schemaMatches;
 
+/** What a YAML error in envsync.yaml says: exit 2 naming `file:line:column`. */
+function yamlError(path: string, what: string, pos?: { line: number; col: number }): EnvsyncError {
+  return new EnvsyncError("CONFIG", `${path}${pos ? `:${pos.line}:${pos.col}` : ""}: ${what}.`, {
+    hint: "Fix the YAML syntax; see the README's config example.",
+    ...(pos ? { location: { file: path, line: pos.line, column: pos.col } } : {}),
+  });
+}
+
+/**
+ * Refuses a key that occurs twice in one mapping. Done here in one pass rather than with
+ * the parser's `uniqueKeys`, which compares each key with every earlier one (quadratic
+ * in the number of keys).
+ */
+function checkUniqueKeys(doc: Document, lineCounter: LineCounter, path: string): void {
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const id = `${typeof pair.key.value}:${String(pair.key.value)}`;
+        if (seen.has(id)) {
+          const at = pair.key.range ? lineCounter.linePos(pair.key.range[0]) : undefined;
+          throw yamlError(path, `duplicate key ${JSON.stringify(String(pair.key.value))}`, at);
+        }
+        seen.add(id);
+      }
+    },
+  });
+}
+
+/**
+ * Characters YAML does not allow in a stream (outside its printable set): C0 but tab, LF
+ * and CR, DEL, and C1 but NEL.
+ */
+const CONTROL = /(?![\t\n\r\x85])\p{Cc}/u;
+
 /** Parses and validates config text; errors name `file:line` and the key path. */
 export function parseConfig(text: string, path: string): Config {
   const lineCounter = new LineCounter();
-  const doc = parseYaml(text, { lineCounter, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = e.linePos?.[0];
-    throw new EnvsyncError(
-      "CONFIG",
-      `${path}${pos ? `:${pos.line}:${pos.col}` : ""}: invalid YAML (${e.code}).`,
-      {
-        hint: "Fix the YAML syntax; see the README's config example.",
-        ...(pos ? { location: { file: path, line: pos.line, column: pos.col } } : {}),
-      },
+  const bad = CONTROL.exec(text);
+  if (bad) {
+    const before = text.slice(0, bad.index);
+    const line = before.split("\n").length;
+    const col = bad.index - before.lastIndexOf("\n");
+    throw yamlError(
+      path,
+      `a control character (U+${(bad[0].codePointAt(0) ?? 0).toString(16).padStart(4, "0")}) where YAML allows none`,
+      { line, col },
     );
   }
-  const data: unknown = doc.toJS();
+  let doc: Document;
+  let data: unknown;
+  try {
+    doc = parseYaml(text, { lineCounter, uniqueKeys: false });
+    const e = doc.errors[0] ?? doc.warnings[0];
+    if (e) throw yamlError(path, `invalid YAML (${e.code})`, e.linePos?.[0]);
+    checkUniqueKeys(doc, lineCounter, path);
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    if (e instanceof EnvsyncError) throw e;
+    // The parser's own refusals (an alias expanding too far, an undefined alias) and a
+    // document nested deeper than the stack can walk.
+    const why =
+      e instanceof RangeError
+        ? "nested too deeply"
+        : e instanceof Error
+          ? e.message.replace(/\.$/, "")
+          : String(e);
+    throw yamlError(path, `invalid YAML (${why})`);
+  }
   const result = configSchema.safeParse(data ?? {});
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -3,6 +3,13 @@
  * transported literally otherwise. Modelled on dotenv-expand (v11); see docs/DOTENV.md.
  */
 
+import { EnvsyncError } from "../errors.js";
+
+/** The deepest chain of references (and nested defaults) one value may follow. */
+export const MAX_EXPAND_DEPTH = 1000;
+/** How many characters expansion may add to the file's values, all keys together (16 MiB). */
+export const MAX_EXPAND_GROWTH = 16 * 1024 * 1024;
+
 const BRACED = /^([A-Za-z0-9_.]+)(?:(:?-)([\s\S]*))?$/;
 const BARE = /[A-Za-z_][A-Za-z0-9_]*/y;
 
@@ -13,13 +20,43 @@ const BARE = /[A-Za-z_][A-Za-z0-9_]*/y;
  * set and non-empty), then among `values` (expanded in turn), else it is empty. A
  * reference cycle expands to the empty string. Keys keep their file values otherwise:
  * unlike dotenv-expand, a variable already in `env` does not replace the file's value.
+ *
+ * Bounded whatever the input (exit 2 naming `label` and the key otherwise): a value may
+ * follow at most {@link MAX_EXPAND_DEPTH} nested references or defaults, and expansion
+ * may add at most {@link MAX_EXPAND_GROWTH} characters to the values.
  */
 export function expandValues(
   values: ReadonlyMap<string, string>,
   env: Readonly<Record<string, string | undefined>>,
+  label = ".env",
 ): Map<string, string> {
   const done = new Map<string, string>();
   const active = new Set<string>();
+  let depth = 0;
+  let current = "";
+  let budget = MAX_EXPAND_GROWTH;
+  for (const v of values.values()) budget += v.length;
+
+  const refuse = (what: string): never => {
+    throw new EnvsyncError("PARSE", `${label}: expanding ${current} ${what}.`, {
+      hint: "Shorten the chain of ${VAR} references in that value, or run without --expand (values are then sent as written).",
+    });
+  };
+  const limits: Limits = {
+    enter: () => {
+      if (++depth > MAX_EXPAND_DEPTH)
+        refuse(`follows more than ${MAX_EXPAND_DEPTH} nested references or defaults`);
+    },
+    leave: () => {
+      depth--;
+    },
+    grew: (length) => {
+      if (length > budget)
+        refuse(
+          `makes more than ${budget} characters (expansion may add at most ${MAX_EXPAND_GROWTH})`,
+        );
+    },
+  };
 
   const lookup = (name: string): string => {
     const fromEnv = Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined;
@@ -33,18 +70,36 @@ export function expandValues(
     const raw = values.get(key);
     if (raw === undefined || active.has(key)) return "";
     active.add(key);
-    const out = expandString(raw, lookup);
+    limits.enter();
+    const out = expandString(raw, lookup, limits);
+    limits.leave();
     active.delete(key);
     done.set(key, out);
     return out;
   };
 
   const result = new Map<string, string>();
-  for (const key of values.keys()) result.set(key, resolve(key));
+  let total = 0;
+  for (const key of values.keys()) {
+    current = key;
+    const v = resolve(key);
+    total += v.length;
+    limits.grew(total);
+    result.set(key, v);
+  }
   return result;
 }
 
-function expandString(s: string, lookup: (name: string) => string): string {
+/** The bounds of one expansion (see {@link expandValues}). */
+interface Limits {
+  /** One level deeper (a reference or a default); throws past the depth limit. */
+  enter(): void;
+  leave(): void;
+  /** A value reached `length` characters; throws past the size budget. */
+  grew(length: number): void;
+}
+
+function expandString(s: string, lookup: (name: string) => string, limits: Limits): string {
   let out = "";
   let i = 0;
   const n = s.length;
@@ -66,7 +121,13 @@ function expandString(s: string, lookup: (name: string) => string): string {
         const m = depth === 0 ? BRACED.exec(s.slice(i + 2, j - 1)) : null;
         if (m !== null) {
           const v = lookup(m[1]!);
-          out += v !== "" || m[3] === undefined ? v : expandString(m[3], lookup);
+          if (v !== "" || m[3] === undefined) out += v;
+          else {
+            limits.enter();
+            out += expandString(m[3], lookup, limits);
+            limits.leave();
+          }
+          limits.grew(out.length);
           i = j;
           continue;
         }
@@ -75,6 +136,7 @@ function expandString(s: string, lookup: (name: string) => string): string {
         const m = BARE.exec(s);
         if (m !== null) {
           out += lookup(m[0]);
+          limits.grew(out.length);
           i += 1 + m[0].length;
           continue;
         }

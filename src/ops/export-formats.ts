@@ -51,12 +51,38 @@ export function yamlText(data: unknown): string {
   visit(doc, {
     Scalar(key, node) {
       if (typeof node.value !== "string") return;
-      if (key === "value" && node.value.includes("\n")) node.type = "BLOCK_LITERAL";
-      else if (yamlAmbiguous(node.value)) node.type = "QUOTE_DOUBLE";
+      if (YAML_ESCAPE.test(node.value)) node.type = "QUOTE_DOUBLE";
+      // A block literal only where every reader agrees on it: a line that starts with a
+      // tab or a space needs an indentation indicator, which go-yaml (yaml.v3) misreads.
+      else if (key === "value" && node.value.includes("\n") && !/(^|\n)[\t ]/.test(node.value))
+        node.type = "BLOCK_LITERAL";
+      else if (YAML_RESERVED.test(node.value) || yamlAmbiguous(node.value))
+        node.type = "QUOTE_DOUBLE";
     },
   });
-  return doc.toString({ lineWidth: 0 });
+  // Such characters now stand only inside double-quoted scalars, where `\uXXXX` means
+  // the same character.
+  return doc
+    .toString({ lineWidth: 0 })
+    .replace(YAML_ESCAPE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+/**
+ * Characters a YAML reader may not take as they are (outside YAML's printable set: C0
+ * but tab and LF, DEL, C1, surrogates, U+FFFE/FFFF), or reads as something else: CR,
+ * NEL and the line and paragraph separators are line breaks to YAML 1.1 readers
+ * (PyYAML), and a BOM is dropped. A value holding one is double-quoted with the
+ * character written as an escape.
+ */
+const YAML_ESCAPE = /(?![\t\n])[\p{Cc}\p{Cs}\u2028\u2029\ufeff\ufffe\uffff]/u;
+/**
+ * Plain scalars some readers refuse or read as something else: `@` and a backtick are
+ * reserved to start one (PyYAML stops, as at a tab where a token starts), and `<<` is
+ * the merge key and `=` the value key to YAML 1.1 readers (yaml.v3 tags `<<` `!!merge`,
+ * PyYAML has no constructor for `=`).
+ */
+const YAML_RESERVED = /^[@`]|^<<$|^=$|\t/;
+const YAML_ESCAPE_ALL = new RegExp(YAML_ESCAPE.source, "gu");
 
 /** Values sorted by key, so every export is stable (diff-friendly) whatever order the store returned. */
 export function sortedValues(values: ReadonlyMap<string, string>): Map<string, string> {
@@ -156,22 +182,42 @@ export function toGithubEnv(values: ReadonlyMap<string, string>, randomHex: () =
   return out;
 }
 
-/** Kubernetes object names (DNS subdomain: lower-case letters, digits, `-` and `.`, at most 253). */
-const K8S_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/**
+ * Kubernetes object names (RFC 1123 DNS subdomain): labels of lower-case letters, digits
+ * and `-`, each starting and ending with a letter or digit and at most 63 long, joined
+ * by `.`; at most 253 in all.
+ */
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
 /** Kubernetes namespaces (DNS label, at most 63). */
 const K8S_NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Keys of a Secret's `data` (and of an ExternalSecret's `secretKey`). */
 const K8S_DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 
-/** Turns any label (a remote's secret name, a file name) into a valid Kubernetes object name. */
+/** True when `name` is a valid Kubernetes object name (a DNS-1123 subdomain). */
+export function isK8sName(name: string): boolean {
+  return name.length <= 253 && K8S_NAME.test(name);
+}
+
+/**
+ * Turns any label (a remote's secret name, a file name) into a valid Kubernetes object
+ * name: each `.`-separated part made a DNS label (other characters become `-`, at most
+ * 63, a letter or digit at both ends; empty parts dropped), at most 253 in all.
+ */
 export function k8sNameFrom(label: string): string {
-  const slug = label
-    .toLowerCase()
-    .replace(/[^a-z0-9.-]+/g, "-")
-    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "")
-    .slice(0, 253)
-    .replace(/[^a-z0-9]+$/, "");
-  return slug === "" ? "envsync" : slug;
+  const parts: string[] = [];
+  let length = -1;
+  for (const part of label.toLowerCase().split(".")) {
+    const slug = part
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+/, "")
+      .slice(0, 63)
+      .replace(/-+$/, "");
+    if (slug === "") continue;
+    if (length + 1 + slug.length > 253) break;
+    parts.push(slug);
+    length += 1 + slug.length;
+  }
+  return parts.length === 0 ? "envsync" : parts.join(".");
 }
 
 /** Options of the Kubernetes manifests. */
@@ -185,7 +231,7 @@ export interface ManifestOptions {
 }
 
 function checkManifest(o: ManifestOptions): void {
-  if (o.name.length > 253 || !K8S_NAME.test(o.name))
+  if (!isK8sName(o.name))
     throw new EnvsyncError("USAGE", `--name "${o.name}" is not a valid Kubernetes object name.`, {
       hint: "Use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit.",
     });
@@ -260,7 +306,7 @@ export const EXTERNAL_SECRET_API_VERSION = "external-secrets.io/v1";
  */
 export function toExternalSecret(ref: EsoRemoteRef, o: ExternalSecretOptions): string {
   checkManifest(o);
-  if (o.secretStore === "" || !K8S_NAME.test(o.secretStore))
+  if (!isK8sName(o.secretStore))
     throw new EnvsyncError("USAGE", `--secret-store "${o.secretStore}" is not a valid name.`, {
       hint: "Name the SecretStore that connects ESO to this cloud, e.g. --secret-store aws-secrets.",
     });

@@ -130,7 +130,9 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
       });
     }
     const expand = session ? session.settings.expand.value : (opts.expand ?? false);
-    values = expand ? expandValues(local.values, opts.environ ?? process.env) : local.values;
+    values = expand
+      ? expandValues(local.values, opts.environ ?? process.env, fileLabel)
+      : local.values;
   } else if (!session || !uri) {
     throw new Error("unreachable: a remote export always has a session");
   } else if (opts.format === "external-secret" && !uri.target.endsWith("*")) {

@@ -13,7 +13,7 @@ import {
   type DotenvDocument,
 } from "../dotenv/index.js";
 import { writeFileAtomic } from "../state/atomic-write.js";
-import { NotRegularFileError, readRegularFile } from "../state/read-regular.js";
+import { decodeUtf8, NotRegularFileError, readRegularFile } from "../state/read-regular.js";
 
 /** The local file as read. */
 export interface LocalFile {
@@ -47,36 +47,6 @@ async function readText(path: string, displayName = path): Promise<string | null
     );
   }
   return bytes === null ? null : decodeUtf8(bytes, displayName);
-}
-
-/**
- * Decodes UTF-8 strictly: invalid bytes are a PARSE error naming the line, never
- * silently replaced (a replaced byte would be pushed as a different value).
- */
-function decodeUtf8(bytes: Buffer, displayName: string): string {
-  const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  try {
-    return strict.decode(bytes);
-  } catch {
-    let line = 1;
-    let start = 0;
-    for (;;) {
-      const nl = bytes.indexOf(0x0a, start);
-      const end = nl === -1 ? bytes.length : nl;
-      try {
-        strict.decode(bytes.subarray(start, end));
-      } catch {
-        break;
-      }
-      if (nl === -1) break;
-      line++;
-      start = nl + 1;
-    }
-    throw new EnvsyncError("PARSE", `${displayName}:${line}: not valid UTF-8 text.`, {
-      hint: "Save the file as UTF-8 (envsync transports values byte for byte and will not guess an encoding).",
-      location: { file: displayName, line },
-    });
-  }
 }
 
 /** Reads and parses the local file; malformed content is exit 2 naming file:line:column. */

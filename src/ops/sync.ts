@@ -120,7 +120,7 @@ async function readLocalSide(
   const local = await readLocal(session.filePath, session.logger, session.fileLabel);
   const expand = session.settings.expand.value;
   const localValues = expand
-    ? expandValues(local.values, opts.environ ?? process.env)
+    ? expandValues(local.values, opts.environ ?? process.env, session.fileLabel)
     : local.values;
   return { local, localValues };
 }

@@ -15,6 +15,7 @@ import {
   statSync,
   type Stats,
 } from "node:fs";
+import { EnvsyncError } from "../errors.js";
 import { danglingLinkError } from "./atomic-write.js";
 
 /** Thrown by {@link readRegularFile} for a path that is not a regular file. */
@@ -69,5 +70,36 @@ export async function readRegularFile(path: string): Promise<Buffer | null> {
     return readFileSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Decodes UTF-8 strictly: invalid bytes are a PARSE error naming the line, never
+ * silently replaced (a replaced byte would be pushed as a different value). Used for
+ * every file envsync reads text from: `.env`, a `file:` remote, `envsync.yaml`.
+ */
+export function decodeUtf8(bytes: Buffer, displayName: string): string {
+  const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  try {
+    return strict.decode(bytes);
+  } catch {
+    let line = 1;
+    let start = 0;
+    for (;;) {
+      const nl = bytes.indexOf(0x0a, start);
+      const end = nl === -1 ? bytes.length : nl;
+      try {
+        strict.decode(bytes.subarray(start, end));
+      } catch {
+        break;
+      }
+      if (nl === -1) break;
+      line++;
+      start = nl + 1;
+    }
+    throw new EnvsyncError("PARSE", `${displayName}:${line}: not valid UTF-8 text.`, {
+      hint: "Save the file as UTF-8 (envsync transports values byte for byte and will not guess an encoding).",
+      location: { file: displayName, line },
+    });
   }
 }

@@ -4,6 +4,7 @@ import { ExitCode } from "../../errors.js";
 import type { AdoptResult } from "../../ops/adopt.js";
 import type { Output } from "../output.js";
 import type { CommandDeps } from "./types.js";
+import { widest } from "../render.js";
 
 /** Prints the entries found and what was done (names only, never values). */
 export function renderAdopt(out: Output, r: AdoptResult): void {
@@ -25,7 +26,7 @@ export function renderAdopt(out: Output, r: AdoptResult): void {
     out.line(`nothing to adopt: every ${r.noun.replace(/s$/, "")} under ${r.where} is envsync's`);
     return;
   }
-  const width = Math.max(...r.entries.map((e) => e.name.length));
+  const width = widest(r.entries.map((e) => e.name));
   for (const e of r.entries) {
     const note = e.dotenvKey ? `→ ${e.key}` : out.c.yellow("(not a .env key: will be skipped)");
     out.line(`  ${e.name.padEnd(width)}  ${note}`);

@@ -6,6 +6,7 @@ import type { Output } from "../output.js";
 import { createProgress } from "../progress.js";
 import { confirmer } from "./prompts.js";
 import type { CommandDeps } from "./types.js";
+import { widest } from "../render.js";
 
 const MARK: Record<CopyAction, string> = {
   add: "+ add     ",
@@ -32,7 +33,7 @@ export function renderCopy(out: Output, r: CopyResult): void {
     return;
   }
   out.line(out.c.bold(`copy ${r.from} → ${r.to}${r.dryRun ? " (dry run)" : ""}`));
-  const width = Math.max(0, ...r.plan.map((e) => e.key.length));
+  const width = widest(r.plan.map((e) => e.key));
   for (const e of r.plan) {
     if (e.action === "unchanged" && !out.verbose) continue;
     const text = `  ${MARK[e.action]}${e.action === "keep" ? e.key.padEnd(width) : e.key}`;

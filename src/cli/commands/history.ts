@@ -6,6 +6,7 @@ import type { Output } from "../output.js";
 import { noProgress } from "../progress.js";
 import { confirmer } from "./prompts.js";
 import type { CommandDeps } from "./types.js";
+import { widest } from "../render.js";
 
 /** Prints the versions, newest first (ids, dates, key counts; never values). */
 export function renderHistory(out: Output, r: HistoryResult): void {
@@ -18,7 +19,7 @@ export function renderHistory(out: Output, r: HistoryResult): void {
     out.line("no versions yet (the remote has never been written)");
     return;
   }
-  const width = Math.max(...r.versions.map((v) => v.id.length));
+  const width = widest(r.versions.map((v) => v.id));
   for (const v of r.versions) {
     const date = v.createdAt
       ? v.createdAt.replace("T", " ").replace(/\.\d+Z$/, "Z")

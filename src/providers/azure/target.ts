@@ -43,8 +43,12 @@ function vaultUrlOf(vault: string, raw: string): string {
   }
   if (VAULT_SHORT_NAME.test(vault) && !vault.includes("."))
     return `https://${vault.toLowerCase()}.vault.azure.net`;
-  if (/^[a-zA-Z0-9.-]+(:\d{1,5})?$/.test(vault) || /^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(vault))
-    return `https://${vault}`;
+  if (/^[a-zA-Z0-9.-]+(:\d{1,5})?$/.test(vault) || /^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(vault)) {
+    if (URL.canParse(`https://${vault}`)) return `https://${vault}`;
+    throw new EnvsyncError("URI", `The vault host "${vault}" in "${raw}" is not a valid host.`, {
+      hint: "A port is a number from 1 to 65535; an IPv6 address is written in brackets.",
+    });
+  }
   throw new EnvsyncError(
     "URI",
     `"${vault}" in "${raw}" is neither a vault name, a host nor a URL.`,

@@ -9,7 +9,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { EnvsyncError, ioError } from "../../errors.js";
 import { applyChanges, formatDotenv, parseDocument, parseValues } from "../../dotenv/index.js";
 import { mkdirPrivate, writeFileAtomic } from "../../state/atomic-write.js";
-import { NotRegularFileError, readRegularFile } from "../../state/read-regular.js";
+import { decodeUtf8, NotRegularFileError, readRegularFile } from "../../state/read-regular.js";
 import { lockWaitFromEnv, withFileLock } from "../../state/lock.js";
 import { bundleSnapshot, checkNames, parseBundleJson, patchedBundle } from "../rules.js";
 import type {
@@ -38,7 +38,8 @@ export function contentVersion(text: string): string {
  */
 export async function readOrNull(path: string, display: string): Promise<string | null> {
   try {
-    return (await readRegularFile(path))?.toString("utf8") ?? null;
+    const bytes = await readRegularFile(path);
+    return bytes === null ? null : decodeUtf8(bytes, display);
   } catch (e) {
     if (e instanceof NotRegularFileError) {
       throw new EnvsyncError("USAGE", `${display} is ${e.kind}, not a regular file.`, {

@@ -153,6 +153,16 @@ export class VaultClient {
   private resolveToken(): Promise<string> {
     if (this.token !== null) return Promise.resolve(this.token);
     this.tokenPromise ??= this.findToken().then((t) => {
+      // A token travels in an HTTP header: a character a header cannot hold (a line
+      // break, a control or non-ASCII character) is a bad token, not a network failure.
+      if (!/^[\x21-\x7e]+$/.test(t))
+        throw new EnvsyncError(
+          "AUTH",
+          `The Vault token from ${this.tokenSource ?? "the environment"} holds a character an HTTP header cannot carry (a space, line break, control or non-ASCII character).`,
+          {
+            hint: "Copy the token again without surrounding text (Vault tokens are ASCII, e.g. hvs.…), or log in again with `vault login`.",
+          },
+        );
       this.token = t;
       return t;
     });

@@ -159,8 +159,13 @@ export function resolveAddress(
     return { url: u.origin + u.pathname.replace(/\/+$/, ""), source: "VAULT_ADDR" };
   }
   const withPort = /:\d+$/.test(host) ? host : `${host}:${DEFAULT_PORT}`;
+  const port = Number(/:(\d+)$/.exec(withPort)?.[1]);
+  if (!(port >= 1 && port <= 65535))
+    throw new EnvsyncError("URI", `The port of vault://${host} is out of range.`, {
+      hint: "A port is a number from 1 to 65535 (Vault listens on 8200 by default).",
+    });
   const scheme = tls === "false" ? "http" : "https";
-  const fromUri = new URL(`${scheme}://${withPort}`);
+  const fromUri = parseUrl(`${scheme}://${withPort}`, "vault://");
   if (addr && tls === null) {
     const u = parseUrl(addr, "VAULT_ADDR");
     if (hostPort(u) === hostPort(fromUri))

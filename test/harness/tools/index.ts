@@ -7,3 +7,4 @@
  */
 export { awsCliPath, pythonTools, pythonToolsInstallCommand } from "./python.js";
 export { composeDotenvPath, composeDotenvInstallCommand } from "./compose.js";
+export { goYamlInstallCommand, goYamlPath } from "./go-yaml.js";
