@@ -12,8 +12,12 @@ import type { Session } from "./session.js";
 
 /** One thing the remote holds that this command does not sync. */
 export interface RemoteNotice {
-  /** `UNMANAGED`: made by other tools, not read; `UNMANAGED_READ`: read without adopting; `SKIPPED_KEYS`: not `.env` keys. */
-  readonly code: "UNMANAGED" | "UNMANAGED_READ" | "SKIPPED_KEYS";
+  /**
+   * `UNMANAGED`: made by other tools, not read; `UNMANAGED_READ`: read without adopting;
+   * `SKIPPED_KEYS`: not `.env` keys; `LISTING_INCOMPLETE`: a listing left out a key the
+   * base knows (found by name, or not confirmed absent and left alone).
+   */
+  readonly code: "UNMANAGED" | "UNMANAGED_READ" | "SKIPPED_KEYS" | "LISTING_INCOMPLETE";
   /** A sentence for people (names, never values). */
   readonly message: string;
   /** The store names (UNMANAGED*) or remote keys (SKIPPED_KEYS) concerned. */
@@ -94,6 +98,15 @@ export async function withRemoteNotices(
       code: "SKIPPED_KEYS",
       message: `${skipped.length} key${skipped.length === 1 ? "" : "s"} on the remote ${session.remoteDisplay} cannot be ${skipped.length === 1 ? "a .env key" : ".env keys"} and ${skipped.length === 1 ? "was" : "were"} skipped (left as ${skipped.length === 1 ? "it is" : "they are"} on the remote): ${list(skipped)}. A .env key is letters, digits, _ . - and does not start with a digit: rename ${skipped.length === 1 ? "it" : "them"} on the remote to sync ${skipped.length === 1 ? "it" : "them"}, or give a nested path its own remote (e.g. aws-ssm://PATH/nested/*).`,
       names: skipped,
+    });
+  }
+  // What the read found the listing got wrong (src/providers/shared/confirm-absent.ts);
+  // `names` are the keys left alone (not confirmed absent).
+  for (const w of snapshot.warnings ?? []) {
+    notices.push({
+      code: "LISTING_INCOMPLETE",
+      message: w,
+      names: (snapshot.unconfirmed ?? []).filter((k) => w.startsWith(`listing incomplete: ${k} `)),
     });
   }
   if (notices.length === 0) return { snapshot, notices };

@@ -191,6 +191,16 @@ for (const layout of layouts) {
         expect(throttled.stdout).toMatch(/kept .*NEW .*not confirmed absent/);
         expect(envOf(A)).toEqual({ KEEP: keep, NEW: fresh });
         expect(await truth(uri)).toEqual({ KEEP: keep, NEW: fresh });
+        // The same, as a --json notice naming the key left alone.
+        await layout.throttleNew(uri);
+        const json = await ok(A, ["sync", "--retries", "0", "--json"]);
+        const result = JSON.parse(json.stdout) as {
+          notices: { code: string; names: string[]; message: string }[];
+        };
+        expect(result.notices).toContainEqual(
+          expect.objectContaining({ code: "LISTING_INCOMPLETE", names: ["NEW"] }),
+        );
+        expect(envOf(A)).toEqual({ KEEP: keep, NEW: fresh });
       }
 
       // The listing catches up: B gets NEW, nothing was lost on either side.
