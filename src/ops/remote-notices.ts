@@ -12,8 +12,13 @@ import type { Session } from "./session.js";
 
 /** One thing the remote holds that this command does not sync. */
 export interface RemoteNotice {
-  /** `UNMANAGED`: made by other tools, not read; `UNMANAGED_READ`: read without adopting; `SKIPPED_KEYS`: not `.env` keys. */
-  readonly code: "UNMANAGED" | "UNMANAGED_READ" | "SKIPPED_KEYS" | "UNREADABLE";
+  /**
+   * `UNMANAGED`: made by other tools, not read; `UNMANAGED_READ`: read without adopting;
+   * `SKIPPED_KEYS`: not `.env` keys; `UNREADABLE`: entries that cannot be `.env` values (left alone); `LISTING_INCOMPLETE`: a listing left out a key the
+   * base knows (found by name, or not confirmed absent and left alone).
+   */
+  readonly code:
+    "UNMANAGED" | "UNMANAGED_READ" | "SKIPPED_KEYS" | "UNREADABLE" | "LISTING_INCOMPLETE";
   /** A sentence for people (names, never values). */
   readonly message: string;
   /** The store names (UNMANAGED*) or remote keys (SKIPPED_KEYS) concerned. */
@@ -106,6 +111,15 @@ export async function withRemoteNotices(
         .map((u) => `${u.name ?? u.key} (${u.why})`)
         .join("; ")}${unreadable.length > 5 ? ` and ${unreadable.length - 5} more` : ""}.`,
       names,
+    });
+  }
+  // What the read found the listing got wrong (src/providers/shared/confirm-absent.ts);
+  // `names` are the keys left alone (not confirmed absent).
+  for (const w of snapshot.warnings ?? []) {
+    notices.push({
+      code: "LISTING_INCOMPLETE",
+      message: w,
+      names: (snapshot.unconfirmed ?? []).filter((k) => w.startsWith(`listing incomplete: ${k} `)),
     });
   }
   if (notices.length === 0) return { snapshot, notices };

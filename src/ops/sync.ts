@@ -174,7 +174,6 @@ async function load(
     });
   for (const n of remote.notes ?? []) session.logger.debug(n);
   for (const n of notices) session.logger.warn(`note: ${n.message}`);
-  for (const w of remote.warnings ?? []) session.logger.warn(`warning: ${w}`);
   // Reading never creates the HMAC key (diff/check write nothing); without a key
   // there is no base, and the hash is only needed once something is written.
   const hash = session.base.hasher(false) ?? session.base.lazyHasher();

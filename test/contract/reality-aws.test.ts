@@ -183,6 +183,10 @@ describe("reality layer: SSM Parameter Store", () => {
     expect(snap.warnings).toEqual([
       "listing incomplete: NEW was missing from the listing but found by name",
     ]);
+    // DescribeParameters lags too: the write guard reads NEW's tags by name, not "foreign".
+    await a.write(changes({ NEW: "3" }), snap);
+    reality.settle();
+    expect(Object.fromEntries((await a.read()).values)).toEqual({ OLD: "1", NEW: "3" });
     ssm.destroy();
     await a.close?.();
   });

@@ -10,6 +10,7 @@ import {
   DescribeParametersCommand,
   GetParametersByPathCommand,
   GetParametersCommand,
+  ListTagsForResourceCommand,
   PutParameterCommand,
   SSMClient,
   type Parameter,
@@ -365,6 +366,29 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
             meta,
           ))
             managed.add(n);
+        },
+      );
+      // DescribeParameters is a listing too: a parameter it does not report as envsync's
+      // that the read had with a version is asked for its tags by name before it counts
+      // as someone else's (docs/CLOUD-BEHAVIOUR.md).
+      await mapLimit(
+        existing.filter((k) => !managed.has(nameOf(k)) && expected.keyVersions.has(k)),
+        context.concurrency,
+        async (key) => {
+          const r = await send("ListTagsForResource", () =>
+            client.send(
+              new ListTagsForResourceCommand({
+                ResourceType: "Parameter",
+                ResourceId: nameOf(key),
+              }),
+            ),
+          );
+          if (
+            (r.TagList ?? []).some(
+              (t) => t.Key === MANAGED_TAG.Key && t.Value === MANAGED_TAG.Value,
+            )
+          )
+            managed.add(nameOf(key));
         },
       );
       guardKeys(

@@ -4,8 +4,8 @@
  * where moto does not.
  *
  * - Listings lag behind writes. While `lag(true)`, a secret or parameter created
- *   through the proxy is hidden from ListSecrets, BatchGetSecretValue with filters and
- *   GetParametersByPath, and a secret deleted through it is still listed (without its
+ *   through the proxy is hidden from ListSecrets, BatchGetSecretValue with filters,
+ *   GetParametersByPath and DescribeParameters, and a secret deleted through it is still listed (without its
  *   DeletedDate), until `settle()`. Reads by name (GetSecretValue, BatchGetSecretValue
  *   by id, DescribeSecret, GetParameters) stay fresh. The lag is driven by these calls,
  *   never by a clock, so no assertion waits.
@@ -251,6 +251,12 @@ export async function startAwsReality(upstream: string): Promise<AwsReality> {
         } else if (amzTarget.startsWith("AmazonSSM.")) {
           if (op === "PutParameter" && lagging && result.Version === 1)
             hidden.add(String(input.Name));
+          if (op === "DescribeParameters") {
+            result.Parameters = ((result.Parameters as Json[] | undefined) ?? []).filter(
+              (p) => !hidden.has(String(p.Name)),
+            );
+            changed = true;
+          }
           if (op === "GetParametersByPath") {
             result.Parameters = ((result.Parameters as Json[] | undefined) ?? []).filter(
               (p) => !hidden.has(String(p.Name)),

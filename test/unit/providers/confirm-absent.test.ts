@@ -43,6 +43,19 @@ describe("confirmMissing: a known key a listing leaves out is asked for by name"
     expect(r.found.size).toBe(0);
   });
 
+  it.each([
+    ["gRPC RESOURCE_EXHAUSTED (Google)", { code: 8, details: "Quota exceeded" }],
+    [
+      "HTTP 429 wrapped in envsync's error (Azure)",
+      { name: "EnvsyncError", cause: { statusCode: 429 } },
+    ],
+  ])("%s also leaves the keys unconfirmed", async (_n, error) => {
+    const r = await confirmMissing(new Set(["K"]), new Set(), () =>
+      Promise.reject(Object.assign(new Error("throttled"), error)),
+    );
+    expect(r.unconfirmed).toEqual(["K"]);
+  });
+
   it("any other error is thrown (an access denied is not an absence)", async () => {
     const denied = Object.assign(new Error("denied"), { name: "AccessDeniedException" });
     await expect(
