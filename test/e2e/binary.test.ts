@@ -110,11 +110,7 @@ describe("the standalone binary", () => {
     const plain = await startReady(
       [
         process.execPath,
-        [
-          "--inspect-port=0",
-          "-e",
-          "process.stdout.write('ready\\n'); process.stdin.resume();",
-        ],
+        ["--inspect-port=0", "-e", "process.stdout.write('ready\\n'); process.stdin.resume();"],
       ],
       dir,
     );
