@@ -4,8 +4,8 @@
  * command each; a target with a malformed .env fails with its own exit code while every
  * other one completes. Canary values must never reach stdout or stderr.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "../../src/dotenv/index.js";
 import { canary, runCli, tempDir, type CliResult } from "./helpers.js";
@@ -208,5 +208,34 @@ describe("compare on the file: store", () => {
       expect(r.stdout).not.toContain(createHash("sha256").update(s).digest("hex"));
       expect(r.stdout).not.toContain(createHash("sha256").update(s).digest("base64"));
     }
+  });
+});
+
+describe("the worst row decides the exit code", () => {
+  it("a runtime failure (1) outranks an input error (2); the healthy target still syncs", async () => {
+    const dir = tempDir("envsync-ws-worst-");
+    const cfg = (remote: string): string => `environments:\n  dev: { remote: "${remote}" }\n`;
+    const files: Record<string, string> = {
+      "bad-input/envsync.yaml": cfg("file:r.env"),
+      "bad-input/.env": "X='open\n",
+      "bad-remote/envsync.yaml": cfg("file:blocker/r.env"),
+      "bad-remote/blocker": "a file where a folder should be\n",
+      "bad-remote/.env": "Y=1\n",
+      "good/envsync.yaml": cfg("file:r.env"),
+      "good/.env": "Z=1\n",
+    };
+    for (const [p, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, p)), { recursive: true });
+      writeFileSync(join(dir, p), text);
+    }
+    const r = await cli(dir, ["sync", "--all", "--json"]);
+    expect(r.code, r.stdout).toBe(1);
+    expect(rowsOf(r).map((x) => [x.target, x.exitCode])).toEqual([
+      ["bad-input", 2],
+      ["bad-remote", 1],
+      ["good", 0],
+    ]);
+    expect(readFileSync(join(dir, "good/r.env"), "utf8")).toBe("Z=1\n");
+    expect(existsSync(join(dir, "bad-input/r.env"))).toBe(false);
   });
 });

@@ -4,12 +4,12 @@ import { ExitCode } from "../../errors.js";
 import { writeStderr } from "../std-write.js";
 import { diffOf } from "./diff.js";
 import type { CommandDeps } from "./types.js";
-import { diffRow, runWorkspace, wantsWorkspace, workspaceFlags } from "./workspace.js";
+import { diffRow, runWorkspace, wantsWorkspace } from "./workspace.js";
 
 /** Registers `check`. */
 export function registerCheck(program: Command, deps: CommandDeps): void {
-  workspaceFlags(
-    deps.shared(
+  deps
+    .shared(
       program
         .command("check")
         .description("CI gate: exit 0 when local and remote agree, 3 when not"),

@@ -9,7 +9,7 @@ import { ExitCode } from "../../errors.js";
 import type { CompareResult } from "../../ops/compare.js";
 import type { Output } from "../output.js";
 import type { CliOptions, CommandDeps } from "./types.js";
-import { runWorkspace, wantsWorkspace, workspaceFlags } from "./workspace.js";
+import { runWorkspace, wantsWorkspace } from "./workspace.js";
 
 /** Exit code of a comparison: 3 when the sides differ (in keys alone with `keysOnly`). */
 export function compareExit(r: CompareResult, keysOnly: boolean): number {
@@ -71,14 +71,13 @@ export function renderCompare(out: Output, r: CompareResult, title: string): voi
 
 /** Registers `compare`. */
 export function registerCompare(program: Command, deps: CommandDeps): void {
-  workspaceFlags(
-    deps.shared(
+  deps
+    .shared(
       program
         .command("compare")
         .argument("[sides...]", "environments of envsync.yaml or remote URIs (default: all)")
         .description("keys missing or different between environments or remotes (never values)"),
-    ),
-  )
+    )
     .option("--keys-only", "exit 3 only when a key is missing somewhere, not when values differ")
     .action(
       deps.wrap(async (o: CliOptions, cmd: Command) => {

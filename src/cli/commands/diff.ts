@@ -4,7 +4,7 @@ import { ExitCode } from "../../errors.js";
 import { diff, type DiffResult } from "../../ops/sync.js";
 import { renderDiff } from "../render.js";
 import type { CliOptions, CommandDeps } from "./types.js";
-import { diffRow, runWorkspace, wantsWorkspace, workspaceFlags } from "./workspace.js";
+import { diffRow, runWorkspace, wantsWorkspace } from "./workspace.js";
 
 /** The diff `diff` and `check` show: the shared options, `--expand`, and values when asked. */
 export function diffOf(deps: CommandDeps, o: CliOptions, showValues = false): Promise<DiffResult> {
@@ -18,13 +18,12 @@ export function diffOf(deps: CommandDeps, o: CliOptions, showValues = false): Pr
 
 /** Registers `diff`. */
 export function registerDiff(program: Command, deps: CommandDeps): void {
-  workspaceFlags(
-    deps.shared(
+  deps
+    .shared(
       program
         .command("diff")
         .description("local vs remote (and vs base): added, removed, changed, conflicts"),
-    ),
-  )
+    )
     .option("--show-values", "print the values that differ")
     .option("--exit-code", "exit 3 when there are differences")
     .action(

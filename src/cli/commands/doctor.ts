@@ -4,7 +4,7 @@ import { ExitCode } from "../../errors.js";
 import type { DoctorResult, FindingStatus } from "../../ops/doctor.js";
 import type { Output } from "../output.js";
 import type { CommandDeps } from "./types.js";
-import { runWorkspace, wantsWorkspace, workspaceFlags } from "./workspace.js";
+import { runWorkspace, wantsWorkspace } from "./workspace.js";
 
 const SYMBOL: Record<FindingStatus, string> = { ok: "✓", fail: "✗", warn: "!", info: "i" };
 
@@ -38,15 +38,14 @@ export function renderDoctor(out: Output, r: DoctorResult): void {
 
 /** Registers `doctor`. */
 export function registerDoctor(program: Command, deps: CommandDeps): void {
-  workspaceFlags(
-    deps.shared(
+  deps
+    .shared(
       program
         .command("doctor")
         .description(
           "check config, credentials, reachability, permissions and .gitignore, with advice",
         ),
-    ),
-  )
+    )
     .option("--offline", "skip the store read (and the write check)")
     .action(
       deps.wrap(async (o) => {

@@ -12,6 +12,7 @@ import { registerInit } from "./init.js";
 import { registerRun } from "./run.js";
 import { registerSync, registerSyncRoot } from "./sync.js";
 import type { CommandDeps } from "./types.js";
+import { WORKSPACE_COMMANDS, workspaceFlags } from "./workspace.js";
 
 export type { CommandDeps, CliOptions } from "./types.js";
 export { confirmer, promptRemote } from "./prompts.js";
@@ -30,6 +31,12 @@ export function registerCommands(program: Command, deps: CommandDeps): void {
   registerDoctor(program, deps);
   registerAdopt(program, deps);
   registerCompare(program, deps);
+  addWorkspaceFlags(program);
+}
+
+/** Gives the commands that run over a workspace their `--all` and `--target` flags. */
+function addWorkspaceFlags(program: Command): void {
+  for (const c of program.commands) if (WORKSPACE_COMMANDS.has(c.name())) workspaceFlags(c);
 }
 
 /** Each command name and the function that registers it (with its siblings, if any). */
@@ -58,5 +65,6 @@ export function registerCommand(program: Command, deps: CommandDeps, name: strin
   const register = Object.hasOwn(BY_NAME, name) ? BY_NAME[name] : undefined;
   if (!register) return false;
   register(program, deps);
+  addWorkspaceFlags(program);
   return true;
 }

@@ -13,7 +13,7 @@ import { renderSync } from "../render.js";
 import { escapeControl } from "../safe-text.js";
 import { writeStderr } from "../std-write.js";
 import type { CliOptions, CommandDeps } from "./types.js";
-import { runWorkspace, syncRow, wantsWorkspace, workspaceFlags } from "./workspace.js";
+import { runWorkspace, syncRow, wantsWorkspace } from "./workspace.js";
 
 const DIRECTIONS = {
   bidirectional: "sync",
@@ -155,7 +155,7 @@ export function registerSync(
       push: "make the remote take the local values",
       pull: "make the local file take the remote's values",
     }[mode];
-    const cmd = workspaceFlags(deps.shared(syncFlags(program.command(mode).description(desc))));
+    const cmd = deps.shared(syncFlags(program.command(mode).description(desc)));
     if (mode === "sync")
       cmd.addOption(
         new Option(

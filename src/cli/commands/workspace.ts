@@ -25,6 +25,17 @@ import type { CliOptions, CommandDeps } from "./types.js";
 /** Targets worked on at once when --concurrency is not given. */
 export const DEFAULT_TARGET_CONCURRENCY = 8;
 
+/** The commands that take `--all` and `--target`. */
+export const WORKSPACE_COMMANDS: ReadonlySet<string> = new Set([
+  "sync",
+  "push",
+  "pull",
+  "diff",
+  "check",
+  "doctor",
+  "compare",
+]);
+
 /** Adds `--all` and `--target`. */
 export function workspaceFlags(cmd: Command): Command {
   return cmd
