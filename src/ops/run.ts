@@ -5,7 +5,7 @@
  * are forwarded to the child, and the result is the child's exit code (or 128 + the
  * signal number when a signal ended it, as shells report it).
  */
-import { spawn, type StdioOptions } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { constants } from "node:os";
 import { EnvsyncError } from "../errors.js";
 import { readExistingRemote, resolveSession, type CommonOptions } from "./session.js";
@@ -85,6 +85,8 @@ export interface SpawnOptions {
   readonly stdio?: StdioOptions;
   /** Signals forwarded from this process to the child (default SIGINT, SIGTERM, SIGHUP). */
   readonly forward?: readonly NodeJS.Signals[];
+  /** Called with the child once started (`run --watch` signals and restarts it). */
+  readonly onSpawn?: (child: ChildProcess) => void;
 }
 
 /** How the child ended. */
@@ -116,6 +118,7 @@ export function spawnWithEnv(
       env,
       stdio: opts.stdio ?? "inherit",
     });
+    opts.onSpawn?.(child);
     const forward = opts.forward ?? FORWARDED_SIGNALS;
     const handlers = forward.map((sig) => {
       const h = (): void => {
