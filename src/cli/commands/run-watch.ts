@@ -20,33 +20,27 @@ export const WATCH_FLAGS = {
 } as const;
 
 /** A whole number of ms from a flag, in range; exit 2 naming the flag otherwise. */
-function ms(raw: unknown, flag: string, min: number, max: number): number | undefined {
+function ms(raw: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
-  const s = String(raw).trim();
+  const s = raw.trim();
   const n = s === "" ? NaN : Number(s);
   if (!Number.isInteger(n) || n < min || n > max)
     throw new EnvsyncError(
       "USAGE",
-      `${flag} must be a whole number of ms from ${min} to ${max} (got "${String(raw)}").`,
+      `${flag} must be a whole number of ms from ${min} to ${max} (got "${raw}").`,
       { hint: `For example ${flag} 5000.` },
     );
   return n;
 }
 
 /** The signal `--watch-signal` names (with or without `SIG`); exit 2 for an unknown one. */
-function signalOf(raw: unknown): NodeJS.Signals | undefined {
+function signalOf(raw: string | undefined): NodeJS.Signals | undefined {
   if (raw === undefined) return undefined;
-  const name = String(raw)
-    .toUpperCase()
-    .replace(/^(?!SIG)/, "SIG");
+  const name = raw.toUpperCase().replace(/^(?!SIG)/, "SIG");
   if (!Object.hasOwn(constants.signals, name) || name === "SIGKILL" || name === "SIGSTOP")
-    throw new EnvsyncError(
-      "USAGE",
-      `--watch-signal: unknown or uncatchable signal "${String(raw)}".`,
-      {
-        hint: "For example --watch-signal SIGHUP (or SIGUSR2).",
-      },
-    );
+    throw new EnvsyncError("USAGE", `--watch-signal: unknown or uncatchable signal "${raw}".`, {
+      hint: "For example --watch-signal SIGHUP (or SIGUSR2).",
+    });
   return name as NodeJS.Signals;
 }
 
@@ -60,9 +54,9 @@ export function watchSettings(o: CliOptions): {
     throw new EnvsyncError("USAGE", "--watch-interval, --grace and --watch-signal need --watch.", {
       hint: "Add --watch, or drop them.",
     });
-  const intervalMs = ms(o.watchInterval, "--watch-interval", 10, 86_400_000);
-  const graceMs = ms(o.grace, "--grace", 0, 3_600_000);
-  const signal = signalOf(o.watchSignal);
+  const intervalMs = ms(o.watchInterval as string | undefined, "--watch-interval", 10, 86_400_000);
+  const graceMs = ms(o.grace as string | undefined, "--grace", 0, 3_600_000);
+  const signal = signalOf(o.watchSignal as string | undefined);
   return {
     ...(intervalMs !== undefined ? { intervalMs } : {}),
     ...(graceMs !== undefined ? { graceMs } : {}),
