@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { registerCheck } from "./check.js";
 import { registerAdopt } from "./adopt.js";
+import { registerCompletion } from "./completion.js";
 import { registerCopy } from "./copy.js";
 import { registerDiff } from "./diff.js";
 import { registerDoctor } from "./doctor.js";
@@ -28,6 +29,7 @@ export function registerCommands(program: Command, deps: CommandDeps): void {
   registerHistory(program, deps);
   registerDoctor(program, deps);
   registerAdopt(program, deps);
+  registerCompletion(program, deps);
 }
 
 /** Each command name and the function that registers it (with its siblings, if any). */
@@ -45,6 +47,8 @@ const BY_NAME: Record<string, (program: Command, deps: CommandDeps) => void> = {
   rollback: registerHistory,
   doctor: registerDoctor,
   adopt: registerAdopt,
+  completion: registerCompletion,
+  __complete: registerCompletion,
 };
 
 /**
