@@ -82,7 +82,10 @@ export function complete(
     if (sub) cmd = sub;
     else operands++;
   }
-  if (pending) return valuesOf(pending, envNames);
+  if (pending) {
+    const c = valuesOf(pending, envNames);
+    return { ...c, candidates: c.candidates.filter((x) => x.value.startsWith(cur)) };
+  }
   const eq = cur.indexOf("=");
   if (cur.startsWith("--") && eq > 0) {
     const opt = findOption(cmd, cur.slice(0, eq));

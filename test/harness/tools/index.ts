@@ -7,3 +7,4 @@
  */
 export { awsCliPath, pythonTools, pythonToolsInstallCommand } from "./python.js";
 export { composeDotenvPath, composeDotenvInstallCommand } from "./compose.js";
+export { requireShell, SHELLS_INSTALL_COMMAND } from "./shells.js";
