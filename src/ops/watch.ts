@@ -155,6 +155,12 @@ export async function runWatch(
         restarts,
         signalsSent,
       });
+      // A failure leaves the child as it is; the next poll waits longer.
+      const failed = (type: "poll-failed" | "read-failed", e: unknown): void => {
+        failures++;
+        const retryInMs = nextDelay(intervalMs, failures, maxBackoffMs, () => 0.5);
+        emit({ type, message: messageOf(e), retryInMs });
+      };
       for (;;) {
         const wait = nextDelay(intervalMs, failures, maxBackoffMs, random);
         let timer: NodeJS.Timeout | undefined;
@@ -169,12 +175,7 @@ export async function runWatch(
         try {
           next = await probeVersion(store);
         } catch (e) {
-          failures++;
-          emit({
-            type: "poll-failed",
-            message: messageOf(e),
-            retryInMs: nextDelay(intervalMs, failures, maxBackoffMs, () => 0.5),
-          });
+          failed("poll-failed", e);
           continue;
         }
         if (next === version) {
@@ -187,12 +188,7 @@ export async function runWatch(
         try {
           env = await remoteEnvironment(opts);
         } catch (e) {
-          failures++;
-          emit({
-            type: "read-failed",
-            message: messageOf(e),
-            retryInMs: nextDelay(intervalMs, failures, maxBackoffMs, () => 0.5),
-          });
+          failed("read-failed", e);
           continue;
         }
         failures = 0;
