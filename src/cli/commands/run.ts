@@ -34,7 +34,8 @@ export function registerRun(program: Command, deps: CommandDeps): void {
             hint: "Put it after --, e.g. envsync run -- npm start",
           });
         }
-        if (o.watch || WATCH_FLAGS.given(o)) return watchAction(deps, o, out, command, args);
+        if (o.watch || WATCH_FLAGS.given(o).length > 0)
+          return watchAction(deps, o, out, command, args);
         const { remoteEnvironment, spawnWithEnv } = await import("../../ops/run.js");
         const e = await remoteEnvironment({
           ...deps.common(o),
