@@ -477,3 +477,23 @@ writeFileSync(
   join(out, "help.json"),
   JSON.stringify(requireHere(join(out, "core.cjs")).helpTexts()),
 );
+
+// 6. The JSON Schema of envsync.yaml (src/config/json-schema.ts: generated from the zod
+//    schema that validates it), shipped as dist/envsync.schema.json for editors.
+{
+  const tmp = mkdtempSync(join(tmpdir(), "envsync-schema-"));
+  try {
+    await build({
+      entryPoints: [join(src, "config", "json-schema.ts")],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      outfile: join(tmp, "json-schema.cjs"),
+      logLevel: "warning",
+    });
+    const { configJsonSchema, SCHEMA_FILE } = requireHere(join(tmp, "json-schema.cjs"));
+    writeFileSync(join(root, SCHEMA_FILE), JSON.stringify(configJsonSchema(), null, 2) + "\n");
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

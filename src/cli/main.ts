@@ -222,7 +222,12 @@ export function helpTexts(): Record<string, string> {
   const program = buildProgram({ out: createOutput({}), code: ExitCode.OK });
   return {
     "": program.helpInformation(),
-    ...Object.fromEntries(program.commands.map((c) => [c.name(), c.helpInformation()])),
+    // Not the hidden `__complete` of the completion scripts: it has no help of its own.
+    ...Object.fromEntries(
+      program.commands
+        .filter((c) => !c.name().startsWith("__"))
+        .map((c) => [c.name(), c.helpInformation()]),
+    ),
   };
 }
 

@@ -63,9 +63,14 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null 
   return { path, root: dirname(path), config: parseConfig(decodeUtf8(bytes, path), path) };
 }
 
-/** The default config `envsync init` writes. */
-export function initialConfig(remote: string, file = ".env"): string {
+/**
+ * The default config `envsync init` writes. With `schema` (a path or URL of
+ * envsync.schema.json), a first line tells the YAML language server (VS Code's YAML
+ * extension and other editors) to complete and check the file against it.
+ */
+export function initialConfig(remote: string, file = ".env", schema?: string): string {
   return [
+    ...(schema === undefined ? [] : [`# yaml-language-server: $schema=${schema}`]),
     "# envsync configuration: see the README for every option.",
     "default: dev",
     "environments:",

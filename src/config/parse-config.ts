@@ -49,6 +49,12 @@ const configSchema = z.strictObject({
   targets: z.optional(z.record(nonEmpty(), targetSchema)),
 });
 
+/**
+ * The schema of envsync.yaml, for the build's JSON Schema (src/config/json-schema.ts).
+ * Typed opaquely: the published declarations must not name zod (see below).
+ */
+export const CONFIG_SCHEMA: unknown = configSchema;
+
 // The types are spelled out, not inferred from the schemas: the published declarations
 // must not name zod, which is bundled and not a dependency (docs/DESIGN.md, "Packaging").
 // `schemaMatches` below fails to compile when a schema and its type drift apart.

@@ -3,7 +3,7 @@
  * `.env.example`) and `.envsync/` are git-ignored.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { CONFIG_FILE, initialConfig, parseConfig } from "../config/config.js";
 import { EnvsyncError } from "../errors.js";
 import { resolveUri } from "../providers/registry.js";
@@ -16,6 +16,11 @@ export interface InitOptions {
   readonly file?: string;
   /** Overwrite an existing envsync.yaml. */
   readonly force?: boolean;
+  /**
+   * Path of the installed envsync.schema.json: referenced from the config (relative when
+   * it lies below the config's folder, as in `node_modules/envsync/`; else absolute).
+   */
+  readonly schemaPath?: string;
 }
 
 /** What init did. */
@@ -29,6 +34,13 @@ export interface InitResult {
 /** Lines `init` guarantees in .gitignore. */
 export const IGNORE_LINES = [".env", ".env.*", "!.env.example", ".envsync/", ".envsync-history/"];
 
+/** How the config names the schema: `./node_modules/…` below `cwd`, else the absolute path. */
+function schemaRef(cwd: string, schemaPath: string | undefined): string | undefined {
+  if (schemaPath === undefined || !existsSync(schemaPath)) return undefined;
+  const rel = relative(cwd, schemaPath);
+  return rel.startsWith("..") || isAbsolute(rel) ? schemaPath : `./${rel.split(sep).join("/")}`;
+}
+
 /** Creates envsync.yaml and updates .gitignore. */
 export async function init(opts: InitOptions): Promise<InitResult> {
   const cwd = resolve(opts.cwd ?? process.cwd());
@@ -36,7 +48,7 @@ export async function init(opts: InitOptions): Promise<InitResult> {
   const configPath = join(cwd, CONFIG_FILE);
   let createdConfig = false;
   if (!existsSync(configPath) || opts.force) {
-    const text = initialConfig(opts.remote, opts.file ?? ".env");
+    const text = initialConfig(opts.remote, opts.file ?? ".env", schemaRef(cwd, opts.schemaPath));
     parseConfig(text, configPath);
     await writeFileAtomic(configPath, text, { mode: 0o644 });
     createdConfig = true;

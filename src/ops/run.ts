@@ -86,6 +86,8 @@ export interface SpawnOptions {
   readonly stdio?: StdioOptions;
   /** Signals forwarded from this process to the child (default SIGINT, SIGTERM, SIGHUP). */
   readonly forward?: readonly NodeJS.Signals[];
+  /** Called with the child once started (`run --watch` signals and restarts it). */
+  readonly onSpawn?: (child: ChildProcess) => void;
 }
 
 /** How the child ended. */
@@ -131,6 +133,7 @@ export function spawnWithEnv(
       );
       return;
     }
+    opts.onSpawn?.(child);
     const forward = opts.forward ?? FORWARDED_SIGNALS;
     const handlers = forward.map((sig) => {
       const h = (): void => {

@@ -209,6 +209,18 @@ export function resolveSession(opts: CommonOptions & SessionFlags): Session {
   const { uri } = resolveUri(remote); // validates the scheme early (exit 2)
   // A file from the config is relative to the config's folder; a flag is relative to cwd.
   const filePath = resolve(settings.file.source === "flag" ? cwd : root, settings.file.value);
+  const examplePath =
+    settings.example.value === null ? null : resolve(root, settings.example.value);
+  if (examplePath === filePath) {
+    // The example is written with blank values: it must never be the file with the secrets.
+    throw new EnvsyncError(
+      "CONFIG",
+      `example: names the local file itself (${settings.file.value}).`,
+      {
+        hint: "Name the committed example file, e.g. example: .env.example.",
+      },
+    );
+  }
   const logger = opts.logger ?? silentLogger;
   const storeContext = storeContextFor(settings, { cwd: root, environ, logger }, opts.storeContext);
   return {
@@ -217,7 +229,7 @@ export function resolveSession(opts: CommonOptions & SessionFlags): Session {
     envName: settings.environment.value,
     filePath,
     fileLabel: relative(root, filePath) || filePath,
-    examplePath: settings.example.value === null ? null : resolve(root, settings.example.value),
+    examplePath,
     remote,
     remoteDisplay: displayUri(uri),
     settings,

@@ -154,6 +154,12 @@ export interface Store {
    * REMOTE_CHANGED (exit 5) and writes nothing when it moved. Touches only changed keys.
    */
   write(changes: ChangeSet, expected: RemoteSnapshot, options?: WriteOptions): Promise<WriteResult>;
+  /**
+   * The remote's current version without reading its values (a metadata call, a hash of
+   * the file): `run --watch` polls it. Null when the remote does not exist. Only
+   * compared with itself, so it need not equal {@link RemoteSnapshot.version}.
+   */
+  probeVersion?(): Promise<string | null>;
   /** Lists stored versions, newest first (stores that keep versions). */
   listVersions?(): Promise<VersionInfo[]>;
   /** Reads one stored version (stores that keep versions). */

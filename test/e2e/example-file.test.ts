@@ -164,6 +164,22 @@ describe("the .env.example contract", () => {
     expect(existsSync(join(dir, ".env.example"))).toBe(true);
   });
 
+  it("an example that names the local file itself is refused (exit 2, nothing written)", async () => {
+    const dir = tempDir("envsync-example-self-");
+    writeFileSync(
+      join(dir, "envsync.yaml"),
+      "environments:\n  dev:\n    file: .env\n    remote: file:remote.env\n    example: ./.env\n",
+    );
+    const v = mk("SELF");
+    writeFileSync(join(dir, ".env"), `A=${v}\n`);
+    writeFileSync(join(dir, "remote.env"), `B=${v}\n`);
+    const r = await cli(dir, ["sync"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/example: names the local file itself/);
+    expect(readFileSync(join(dir, ".env"), "utf8")).toBe(`A=${v}\n`);
+    expect(readFileSync(join(dir, "remote.env"), "utf8")).toBe(`B=${v}\n`);
+  });
+
   it("AWS Secrets Manager bundle (moto) — the same story", async () => {
     const endpoint = requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto");
     const name = `example-${randomUUID().slice(0, 8)}`;

@@ -73,6 +73,11 @@ export class Toxiproxy {
     for (const t of list) await this.removeToxic(proxy, t.name);
   }
 
+  /** Enables or disables a proxy: disabled, it closes connections and refuses new ones. */
+  async setEnabled(proxy: string, enabled: boolean): Promise<void> {
+    await this.call("POST", `/proxies/${proxy}`, { enabled });
+  }
+
   /** Deletes a proxy. */
   async deleteProxy(name: string): Promise<void> {
     await this.call("DELETE", `/proxies/${name}`).catch(() => undefined);

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { registerCheck } from "./check.js";
 import { registerAdopt } from "./adopt.js";
 import { registerCompare } from "./compare.js";
+import { registerCompletion } from "./completion.js";
 import { registerCopy } from "./copy.js";
 import { registerDiff } from "./diff.js";
 import { registerDoctor } from "./doctor.js";
@@ -31,6 +32,7 @@ export function registerCommands(program: Command, deps: CommandDeps): void {
   registerDoctor(program, deps);
   registerAdopt(program, deps);
   registerCompare(program, deps);
+  registerCompletion(program, deps);
   addWorkspaceFlags(program);
 }
 
@@ -55,6 +57,8 @@ const BY_NAME: Record<string, (program: Command, deps: CommandDeps) => void> = {
   doctor: registerDoctor,
   adopt: registerAdopt,
   compare: registerCompare,
+  completion: registerCompletion,
+  __complete: registerCompletion,
 };
 
 /**

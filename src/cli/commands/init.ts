@@ -1,4 +1,5 @@
 /** `envsync init`: commander registration and rendering. */
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { EnvsyncError, ExitCode } from "../../errors.js";
 import { init } from "../../ops/init.js";
@@ -30,6 +31,8 @@ export function registerInit(program: Command, deps: CommandDeps): void {
           remote,
           ...(c.file ? { file: c.file } : {}),
           ...(o.force ? { force: true } : {}),
+          // The schema the build ships beside the CLI (dist/envsync.schema.json).
+          schemaPath: fileURLToPath(new URL("../envsync.schema.json", import.meta.url)),
         });
         if (out.json) out.result({ ok: true, command: "init", ...r });
         else {

@@ -1,6 +1,7 @@
 /** `envsync run [--no-override] -- CMD ARGS`: commander registration and rendering. */
 import type { Command } from "commander";
 import { EnvsyncError } from "../../errors.js";
+import { WATCH_FLAGS, watchAction } from "./run-watch.js";
 import type { CommandDeps } from "./types.js";
 
 /** Signals whose listeners (bin.ts exits 130 on SIGINT) step aside while the child runs. */
@@ -19,6 +20,10 @@ export function registerRun(program: Command, deps: CommandDeps): void {
         .usage("[options] -- <command> [args...]"),
     )
     .option("--no-override", "keep variables already set in the environment")
+    .option(...WATCH_FLAGS.watch)
+    .option(...WATCH_FLAGS.interval)
+    .option(...WATCH_FLAGS.grace)
+    .option(...WATCH_FLAGS.signal)
     .action(
       deps.wrap(async (o, cmd) => {
         const out = deps.out();
@@ -29,6 +34,8 @@ export function registerRun(program: Command, deps: CommandDeps): void {
             hint: "Put it after --, e.g. envsync run -- npm start",
           });
         }
+        if (o.watch || WATCH_FLAGS.given(o).length > 0)
+          return watchAction(deps, o, out, command, args);
         const { remoteEnvironment, spawnWithEnv } = await import("../../ops/run.js");
         const e = await remoteEnvironment({
           ...deps.common(o),

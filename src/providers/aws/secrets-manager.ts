@@ -226,6 +226,12 @@ function createBundleStore(s: Shared, name: string): Store & CountsCalls {
       }
     },
 
+    /** DescribeSecret: the AWSCURRENT version id, no value read. */
+    async probeVersion() {
+      const d = await describe();
+      return d === null || d.deleted ? null : d.version;
+    },
+
     validate(next) {
       checkBundleSize(next, SM_MAX_VALUE_BYTES, display, `aws-sm://${name}/*`);
     },

@@ -198,6 +198,12 @@ class FileStore implements Store {
     );
   }
 
+  /** The content hash, without parsing (what `run --watch` polls). */
+  async probeVersion(): Promise<string | null> {
+    const current = await readOrNull(this.path, this.display);
+    return current === null ? null : contentVersion(current);
+  }
+
   async listVersions(): ReturnType<NonNullable<Store["listVersions"]>> {
     const current = await readOrNull(this.path, this.display);
     return this.history.list(current, (t) => this.decode(t).size, contentVersion);

@@ -8,3 +8,4 @@
 export { awsCliPath, pythonTools, pythonToolsInstallCommand } from "./python.js";
 export { composeDotenvPath, composeDotenvInstallCommand } from "./compose.js";
 export { goYamlInstallCommand, goYamlPath } from "./go-yaml.js";
+export { requireShell, SHELLS_INSTALL_COMMAND } from "./shells.js";
