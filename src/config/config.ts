@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { EnvsyncError } from "../errors.js";
 import { parseConfig, type Config } from "./parse-config.js";
+import { readPlainConfig } from "./plain-config.js";
 
 export { parseConfig };
 export type { Config, EnvironmentConfig } from "./parse-config.js";
@@ -47,7 +48,8 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null 
       hint: explicit ? "Check the --config path." : "Check the file's permissions.",
     });
   }
-  return { path, root: dirname(path), config: parseConfig(text, path) };
+  // The plain envsync.yaml `init` writes needs neither `yaml` nor the schema (plain-config.ts).
+  return { path, root: dirname(path), config: readPlainConfig(text) ?? parseConfig(text, path) };
 }
 
 /** The default config `envsync init` writes. */
