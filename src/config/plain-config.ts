@@ -3,7 +3,7 @@
  * writes, and ones like it): a few `key: value` lines, comments, environments with
  * `file`, `remote`, `on-conflict`, `prune`, `expand`. Reading it without the `yaml`
  * parser and the schema validator saves their load (about a tenth of a local command's
- * CPU; docs/BENCHMARKS.md). Anything outside this plain subset — another key, a flow
+ * CPU; docs/DESIGN.md, "Start-up"). Anything outside this plain subset — another key, a flow
  * collection, an escape, a value YAML would read as a number or null, a tab — gives
  * null, and the caller parses with `yaml` and validates as always, so every message
  * stays the full parser's. A unit test checks that, wherever this gives a config, the
