@@ -391,9 +391,10 @@ writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + 
 // 4. Code caches (src/cli/code-cache.ts): training runs write the bytecode V8 compiled
 //    beside each file they loaded. First one run per cloud store against a closed port
 //    (it loads the store's chunk with its SDK, builds the client, fails to connect),
-//    a write and a read of a sops and a dotenvx file, then a file: diff with an envsync.yaml, which loads the core, the config parser and
-//    yaml, followed in the same process by a first and a no-op sync; it runs last, so
-//    the core's cache is the one of the local commands.
+//    a write and a read of a sops and a dotenvx file, a diff with an envsync.yaml the
+//    full parser reads (config and yaml chunks), then a file: diff with the plain
+//    envsync.yaml init writes, followed in the same process by a first and a no-op
+//    sync; it runs last, so the core's cache is the one of the local commands.
 const train = mkdtempSync(join(tmpdir(), "envsync-train-"));
 const closed = "http://127.0.0.1:9";
 const providerRuns = [
@@ -452,6 +453,22 @@ try {
       });
       if (r.status !== 0) throw new Error(`training run ${args.join(" ")} failed: ${r.stderr}`);
     }
+  // An envsync.yaml beyond the plain subset (src/config/plain-config.ts) loads the
+  // config parser and yaml: one diff so their chunks have caches too.
+  const full = join(train, "full-config");
+  mkdirSync(full);
+  writeFileSync(join(full, ".env"), "A=1\n");
+  writeFileSync(join(full, "remote.env"), "A=2\n");
+  writeFileSync(
+    join(full, "envsync.yaml"),
+    "concurrency: 4\nenvironments:\n  dev:\n    remote: file:remote.env\n",
+  );
+  const fr = spawnSync(process.execPath, [join(out, "bin.js"), "diff"], {
+    cwd: full,
+    env: trainingEnv,
+    encoding: "utf8",
+  });
+  if (fr.status !== 0) throw new Error(`training run failed (${fr.status}): ${fr.stderr}`);
   writeFileSync(join(train, "remote.env"), [...lines.slice(1), "NEW=1"].join("\n") + "\n");
   writeFileSync(
     join(train, "envsync.yaml"),

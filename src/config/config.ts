@@ -8,6 +8,7 @@ import { dirname, join, resolve, sep } from "node:path";
 import { EnvsyncError } from "../errors.js";
 import { decodeUtf8 } from "../state/read-regular.js";
 import { parseConfig, type Config } from "./parse-config.js";
+import { readPlainConfig } from "./plain-config.js";
 
 export { parseConfig };
 export type { Config, EnvironmentConfig, TargetConfig } from "./parse-config.js";
@@ -60,7 +61,9 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null 
       `${path} is ${bytes.length} bytes; an envsync.yaml may be at most ${MAX_CONFIG_BYTES} bytes.`,
       { hint: "Keep only settings and environments in envsync.yaml (values live in .env files)." },
     );
-  return { path, root: dirname(path), config: parseConfig(decodeUtf8(bytes, path), path) };
+  const text = decodeUtf8(bytes, path);
+  // The plain envsync.yaml `init` writes needs neither `yaml` nor the schema (plain-config.ts).
+  return { path, root: dirname(path), config: readPlainConfig(text) ?? parseConfig(text, path) };
 }
 
 /**

@@ -9,6 +9,7 @@ import { isScalar, LineCounter, parseDocument as parseYaml, visit, type Document
 import * as z from "zod/mini";
 import { en } from "zod/v4/locales";
 import { EnvsyncError } from "../errors.js";
+import { ON_CONFLICT } from "./plain-config.js";
 import { NUMBER_SETTINGS, type NumberSpec } from "./settings.js";
 
 z.config(en());
@@ -17,7 +18,7 @@ const nonEmpty = (): z.ZodMiniString => z.string().check(z.minLength(1));
 const ranged = (spec: NumberSpec): z.ZodMiniNumber =>
   z.number().check(z.int(), z.gte(spec.min), ...(spec.max === undefined ? [] : [z.lte(spec.max)]));
 
-const onConflict = z.enum(["remote", "local", "prompt", "fail"]);
+const onConflict = z.enum(ON_CONFLICT);
 
 const environmentSchema = z.strictObject({
   file: z.optional(nonEmpty()),

@@ -1,6 +1,7 @@
 /**
  * `--version`, `--help` and commands on file: remotes load no cloud SDK, no provider
- * chunk, no YAML parser unless an envsync.yaml exists, and not child_process (see
+ * chunk, no YAML parser unless an envsync.yaml outside the plain subset exists
+ * (src/config/plain-config.ts), and not child_process (see
  * scripts/bundle.mjs). Asserts which modules were resolved (not how long anything
  * took), with positive controls proving the probe sees a chunk and an SDK when one
  * is loaded.
@@ -45,8 +46,17 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
   writeFileSync(join(withConfig, "remote.env"), "A=2\n");
   writeFileSync(
     join(withConfig, "envsync.yaml"),
-    "default: dev\nenvironments:\n  dev:\n    remote: file:remote.env\n",
+    "default: dev\nconcurrency: 4\nenvironments:\n  dev:\n    remote: file:remote.env\n",
   );
+  const withPlainConfig = join(tempDir(), "project");
+  mkdirSync(withPlainConfig);
+  writeFileSync(join(withPlainConfig, ".env"), "A=1\n");
+  writeFileSync(join(withPlainConfig, "remote.env"), "A=2\n");
+  const init = spawnSync(process.execPath, [BIN, "init", "--remote", "file:remote.env"], {
+    cwd: withPlainConfig,
+    stdio: "ignore",
+  });
+  expect(init.status).toBe(0);
 
   it.each([
     [["--version"]],
@@ -63,7 +73,13 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect(mods.filter((m) => LAZY_BUILTINS.includes(m))).toEqual([]);
   });
 
-  it("with an envsync.yaml, diff loads the config and yaml chunks and nothing else", () => {
+  it("with the envsync.yaml init writes, diff loads no chunk (no yaml, no schema)", () => {
+    const mods = modulesLoaded(["diff"], withPlainConfig);
+    expect(mods.filter((m) => SDK.test(m))).toEqual([]);
+    expect(mods.filter((m) => CHUNK.test(m))).toEqual([]);
+  });
+
+  it("with an envsync.yaml beyond the plain subset, diff loads the config and yaml chunks and nothing else", () => {
     const mods = modulesLoaded(["diff"], withConfig);
     expect(mods.filter((m) => SDK.test(m))).toEqual([]);
     const chunks = mods.filter((m) => CHUNK.test(m)).map((m) => m.split(/[/\\]/).pop());

@@ -112,7 +112,7 @@ export function decryptOne(keys: readonly string[], token: string): DecryptResul
   return toResult(openBatch(nodeCrypto, keys, [token.slice(token.indexOf(":") + 1)])[0]!);
 }
 
-/** Below this many values a worker's start-up (≈ 20 ms) costs more than it saves. */
+/** Values per thread below which a worker's start-up (≈ 20 ms) costs more than it saves. */
 const PARALLEL_FROM = 64;
 
 /** How the batch may be shared: threads beside this one (0: none). */
@@ -123,7 +123,7 @@ export interface DecryptOptions {
 
 /**
  * Decrypts `encrypted:BASE64` values, keeping their order: each with the first of `keys`
- * that opens it. A batch of at least 64 values is split between this thread and up to
+ * that opens it. A batch of at least 128 values is split between this thread and up to
  * `threads` workers (one per spare core); the results are the same either way.
  */
 export async function decryptMany(
