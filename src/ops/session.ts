@@ -14,6 +14,7 @@ import { EnvsyncError } from "../errors.js";
 import { silentLogger, type Logger } from "../logger.js";
 import type { OnConflict } from "../core/merge.js";
 import { openStore, resolveUri, schemes } from "../providers/registry.js";
+import { withRemoteNotices } from "./remote-notices.js";
 import type { SeedFlags, Store, StoreContext } from "../providers/types.js";
 import { displayUri } from "../providers/uri.js";
 import { BaseStore } from "../state/base-state.js";
@@ -252,7 +253,11 @@ export async function readExistingRemote(
   return withStore(
     () => session.openStore(),
     async (store) => {
-      const snap = await store.read();
+      // The same view as pull and diff: entries read with unmanaged=read included.
+      const first = await store.read();
+      const read = await withRemoteNotices(session, store, first);
+      for (const n of read.notices) session.logger.debug(`note: ${n.message}`);
+      const snap = read.snapshot;
       if (!snap.exists) {
         throw new EnvsyncError(
           "NOT_FOUND",
@@ -260,7 +265,8 @@ export async function readExistingRemote(
           { hint },
         );
       }
-      return snap.values;
+      // Keys .env cannot hold stay in what export and run get, as before.
+      return read.notices.length === 0 ? first.values : new Map([...first.values, ...snap.values]);
     },
   );
 }

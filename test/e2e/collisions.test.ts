@@ -107,3 +107,25 @@ describe("adopt --yes tags only what it said it would", () => {
     expect((await labels("app_OFF"))["managed-by"]).toBeUndefined();
   });
 });
+
+describe("unmanaged=read: every command sees the same entries", () => {
+  it("pull, diff, export and run all read the secret another tool made", async () => {
+    const sm = new SecretsManagerClient({ ...aws, endpoint: moto() });
+    const p = `same-view-${rand()}`;
+    await sm.send(new CreateSecretCommand({ Name: `${p}/MINE`, SecretString: "m", Tags: MANAGED }));
+    await sm.send(new CreateSecretCommand({ Name: `${p}/THEIRS`, SecretString: "t" }));
+    const w = project(
+      `aws-sm://${p}/*?unmanaged=read&region=us-east-1&endpoint=${encodeURIComponent(moto())}`,
+    );
+    writeFileSync(join(w.dir, ".env"), "");
+    const diff = await w.cli(["diff", "--json"]);
+    expect(diff.stdout).toContain("THEIRS");
+    const exp = await w.cli(["export", "--format", "json"]);
+    expect(exp.code, exp.stderr).toBe(0);
+    expect(JSON.parse(exp.stdout)).toEqual({ MINE: "m", THEIRS: "t" });
+    const run = await w.cli(["run", "--", "sh", "-c", 'test "$THEIRS" = t && test "$MINE" = m']);
+    expect(run.code, run.stderr).toBe(0);
+    expect((await w.cli(["pull"])).code).toBe(0);
+    expect(readFileSync(join(w.dir, ".env"), "utf8")).toContain("THEIRS=t");
+  });
+});

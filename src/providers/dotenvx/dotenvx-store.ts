@@ -12,7 +12,7 @@ import { EnvsyncError } from "../../errors.js";
 import { parseDocument } from "../../dotenv/index.js";
 import { model, type Entry } from "../../dotenv/parser.js";
 import { writeFileAtomic } from "../../state/atomic-write.js";
-import { readOrNull } from "../file/file-store.js";
+import { readOrNull } from "../shared/local-file.js";
 import { EncryptedFileStore } from "../shared/encrypted-file.js";
 import { checkNames } from "../rules.js";
 import type {

@@ -4,13 +4,12 @@
  * hash of the content; writes take a lock file, re-check the version, then replace
  * the file atomically (with a backup), so concurrent writers are detected (exit 5).
  */
-import { createHash } from "node:crypto";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { EnvsyncError, ioError } from "../../errors.js";
 import { applyChanges, formatDotenv, parseDocument, parseValues } from "../../dotenv/index.js";
 import { mkdirPrivate, writeFileAtomic } from "../../state/atomic-write.js";
-import { decodeUtf8, NotRegularFileError, readRegularFile } from "../../state/read-regular.js";
-import { lockWaitFromEnv, withFileLock } from "../../state/lock.js";
+import { lockWaitFromEnv } from "../../state/lock.js";
+import { contentVersion, readOrNull, withLock } from "../shared/local-file.js";
 import { bundleSnapshot, checkNames, parseBundleJson, patchedBundle } from "../rules.js";
 import type {
   ChangeSet,
@@ -25,48 +24,7 @@ import { FileHistory } from "./history.js";
 
 const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-/** sha256 of content, short, as the file's version. */
-export function contentVersion(text: string): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, 16);
-}
-
-/**
- * Reads a file, or null when it does not exist. Only a regular file is read
- * (src/state/read-regular.ts): a FIFO, socket, device or folder given as a `file:`
- * remote is refused at once (exit 2). The other stores kept in a local file (sops:,
- * dotenvx:) read through it too.
- */
-export async function readOrNull(path: string, display: string): Promise<string | null> {
-  try {
-    const bytes = await readRegularFile(path);
-    return bytes === null ? null : decodeUtf8(bytes, display);
-  } catch (e) {
-    if (e instanceof NotRegularFileError) {
-      throw new EnvsyncError("USAGE", `${display} is ${e.kind}, not a regular file.`, {
-        hint: "Point the file: remote at a regular file (it is created on the first push if absent).",
-      });
-    }
-    if (e instanceof EnvsyncError) throw e; // a dangling link
-    throw ioError(path, "read", e);
-  }
-}
-
-/**
- * Holds the lock `PATH.envsync-lock` while `fn` runs: a lock whose process is gone
- * is broken at once (with a note), a live one is waited for, then reported with
- * its pid (exit 5). See src/state/lock.ts.
- */
-export async function withLock<T>(
-  path: string,
-  fn: () => Promise<T>,
-  options: { what?: string; note?: (message: string) => void; waitMs?: number } = {},
-): Promise<T> {
-  return withFileLock(`${path}.envsync-lock`, fn, {
-    what: options.what ?? path,
-    ...(options.note ? { note: options.note } : {}),
-    ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
-  });
-}
+export { contentVersion, readOrNull, withLock } from "../shared/local-file.js";
 
 const EMPTY: RemoteSnapshot = {
   exists: false,

@@ -10,7 +10,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { EnvsyncError } from "../../errors.js";
 import { writeFileAtomic } from "../../state/atomic-write.js";
-import { contentVersion, readOrNull, withLock } from "../file/file-store.js";
+import { contentVersion, readOrNull, withLock } from "./local-file.js";
 import type { ChangeSet, RemoteSnapshot, StoreContext, WriteResult } from "../types.js";
 
 /** Base of the encrypted-file stores: read and guarded write around `decode` and `encode`. */
