@@ -33,7 +33,10 @@ export function redactUrl(url: string): string {
 }
 
 // `scheme://user:pass@` and `scheme://token@` anywhere in a text.
-const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+// The scheme is bounded (real ones are short): unbounded, every letter of a long run of
+// letters would start a scan to its end, quadratic in the run (a 100,000-letter URI took
+// seconds). A longer scheme still matches by its last 32 characters.
+const USERINFO = /([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]+@/gi;
 // `user:pass@` without a scheme (a URI's target quoted in a message).
 const BARE_USERINFO = /(^|[\s"'(=])[^\s/?#@"'<>:=]+:[^\s/?#@"'<>]+@/g;
 // `?x=…` / `&x=…` whose name looks like a credential (a URL inside a sentence).
