@@ -451,7 +451,9 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
       versions,
       foreign,
       unreadable,
-      listed: new Set(names.map((n) => keyOf(n) ?? n)),
+      // Every entry the listing shows, marked or not: an entry listed without the mark is
+      // foreign (or no longer marked), not missing, and is never read by name as envsync's.
+      listed: new Set([...names.map((n) => keyOf(n) ?? n), ...foreign.map((f) => f.key)]),
     };
   };
 

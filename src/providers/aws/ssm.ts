@@ -318,7 +318,8 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
       const listed = new Set<string>();
       for (const p of params) {
         const key = p.Name === undefined ? undefined : keyOf(p.Name);
-        if (key !== undefined && managed.has(p.Name ?? "")) listed.add(key);
+        // Marked or not: a parameter listed without the mark is foreign, not missing.
+        if (key !== undefined) listed.add(key);
       }
       const confirmed = await confirmMissing(hint.knownKeys, listed, readByName);
       for (const [key, { value, version }] of confirmed.found) {
