@@ -4,7 +4,8 @@
  * stays equal otherwise, and reads no value: the encrypted files are never decrypted
  * (their decode is counted), and the AWS per-key stores make only their listing call
  * (ListSecrets / DescribeParameters, counted by the SDK call counter), never a
- * value-reading one.
+ * value-reading one; Vault KV v2 per-key reads only metadata paths (its client's
+ * requests are recorded), never a `data/` path.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,8 @@ import { openStore } from "../../src/providers/registry.js";
 import type { Store, StoreContext } from "../../src/providers/types.js";
 import { tempDir } from "../e2e/helpers.js";
 import { openOnMoto, uid } from "../support/moto.js";
+import { VAULT_ADDR_VAR, VAULT_TOKEN_VAR } from "../harness/emulators/openbao.js";
+import { requireEnv } from "../harness/require-env.js";
 
 /**
  * Runs the probe through a value change, an added key and a deleted key. `cheap()` is
@@ -125,5 +128,38 @@ describe("probeVersion on the AWS per-key stores (moto)", () => {
       () => s.calls.reset(),
     );
     await s.close?.();
+  });
+});
+
+describe("probeVersion on Vault KV v2 per-key (OpenBao)", () => {
+  it("LIST + each key's metadata, never a data/ path", async () => {
+    const dir = tempDir("envsync-probe-vault-");
+    const store = await openStore(`vault:///secret/probe-${uid()}/*`, {
+      cwd: dir,
+      env: {
+        VAULT_ADDR: requireEnv(VAULT_ADDR_VAR, "openbao"),
+        VAULT_TOKEN: requireEnv(VAULT_TOKEN_VAR, "openbao"),
+        HOME: dir,
+      },
+      logger: createLogger("quiet"),
+      concurrency: 4,
+    });
+    const client = (store as unknown as { client: { request: (m: string, p: string) => unknown } })
+      .client;
+    const spy = vi.spyOn(client, "request");
+    let at = 0;
+    await probeCycle(
+      store,
+      () => {
+        const paths = spy.mock.calls.slice(at).map((c) => `${c[0]} ${c[1]}`);
+        expect(paths.length).toBeGreaterThan(0);
+        for (const p of paths)
+          expect(p).toMatch(/^GET (secret\/metadata\/|sys\/internal\/ui\/mounts\/)/);
+      },
+      () => (at = spy.mock.calls.length),
+    );
+    // The spy sees the reads' data/ paths: it can fail.
+    expect(spy.mock.calls.some((c) => String(c[1]).startsWith("secret/data/"))).toBe(true);
+    await store.close?.();
   });
 });
