@@ -642,12 +642,9 @@ export class VaultPerKeyStore extends VaultBase implements Store {
           throw e;
         }
         if (!this.isManaged(l, obj(meta?.custom_metadata), null)) return;
-        const v = String(meta?.current_version ?? 0);
+        const v = String(Number(meta?.current_version ?? 0));
         const cur = obj(obj(meta?.versions)?.[v]);
-        versions.set(
-          key,
-          `${v}:${String(cur?.deletion_time ?? "")}:${String(cur?.destroyed ?? "")}`,
-        );
+        versions.set(key, `${v}:${JSON.stringify([cur?.deletion_time, cur?.destroyed])}`);
       });
       return digestKeyVersions(versions);
     });
