@@ -73,7 +73,10 @@ export function logWatchEvent(logger: Logger, remote: string, e: WatchEvent): vo
       );
       return;
     case "unchanged":
-      logger.debug(`envsync: ${remote} unchanged`);
+      // The calls the poll made (names and counts only): shows that no value was read.
+      logger.debug(
+        `envsync: ${remote} unchanged${e.calls ? ` (calls: ${[...e.calls].map(([k, n]) => `${k} ${n}`).join(", ") || "none"})` : ""}`,
+      );
       return;
     case "changed":
       logger.info(`envsync: ${remote} changed; reading the new values`);

@@ -613,6 +613,22 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
       };
     },
 
+    /**
+     * ListSecrets by prefix (the AWSCURRENT id of each entry comes with it): a digest
+     * of the managed keys' versions, no value read.
+     */
+    async probeVersion() {
+      const listed = await listAll([{ Key: "name", Values: [base] }], false);
+      const versions = new Map<string, string>();
+      for (const e of listed) {
+        const key = e.Name === undefined ? undefined : keyOf(e.Name);
+        const version = currentVersion(e.SecretVersionsToStages);
+        if (key !== undefined && isManaged(e.Tags) && !e.DeletedDate && version !== null)
+          versions.set(key, version);
+      }
+      return digestVersions(versions);
+    },
+
     validate,
 
     async write(changes, expected, options: WriteOptions = {}): Promise<WriteResult> {

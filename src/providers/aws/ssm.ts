@@ -343,6 +343,21 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
       };
     },
 
+    /**
+     * DescribeParameters under the path with the managed-by tag (metadata only: each
+     * parameter's Version, no value): a digest of the managed keys' versions.
+     */
+    async probeVersion() {
+      const meta = new Map<string, ParameterMetadata>();
+      await managedNames({ Key: "Path", Option: "Recursive", Values: [path] }, meta);
+      const versions = new Map<string, string>();
+      for (const [name, p] of meta) {
+        const key = keyOf(name);
+        if (key !== undefined && p.Version !== undefined) versions.set(key, String(p.Version));
+      }
+      return digestVersions(versions);
+    },
+
     validate,
 
     async write(changes, expected): Promise<WriteResult> {
