@@ -78,7 +78,7 @@ describe("reality layer: Azure Key Vault per-key", () => {
   });
 
   it("a disabled secret (403 SecretDisabled) is unconfirmed, never absent", async () => {
-    const prefix = `d${uid()}-`;
+    const prefix = (scope = `d${uid()}-`);
     const s: Store = await openStore(`azure-kv://${vaultUrl()}/${prefix}*`, context);
     await s.write(changes({ ON: "1", OFF: "2" }), await s.read());
     const client = raw();
@@ -96,7 +96,7 @@ describe("reality layer: Azure Key Vault per-key", () => {
   });
 
   it("a read by name throttled (429) past the retry budget leaves the key unconfirmed", async () => {
-    const prefix = `t${uid()}-`;
+    const prefix = (scope = `t${uid()}-`);
     const s: Store = await openStore(`azure-kv://${vaultUrl()}/${prefix}*`, {
       ...context,
       retry: { maxAttempts: 2, totalTimeoutMs: 2000 },
