@@ -73,6 +73,14 @@ const SUPERSEDE_ATTEMPTS = 3;
 const POLL_MS = 250;
 /** Key Vault pages list results by at most 25. */
 const PAGE_SIZE = 25;
+/**
+ * How long after a secret's `updated` stamp (whole seconds) a per-key probe still asks
+ * for its versions, ms: covers the stamp's second, listing lag and clock skew between
+ * the vault's servers (docs/CLOUD-BEHAVIOUR.md, "Key Vault's listing for run --watch").
+ */
+export const PROBE_SETTLE_MS = 10_000;
+/** Added to {@link PROBE_SETTLE_MS} when the listing has no `Date` header (our clock, not the vault's), ms. */
+export const PROBE_CLOCK_SKEW_MS = 5_000;
 /** Inner error codes of a delete, purge or recover still in progress: wait and try again. */
 const SETTLING_CODES = new Set(["ObjectIsBeingDeleted", "ObjectIsBeingRecovered"]);
 /** How long to wait out those windows without a request timeout, ms. */
@@ -492,6 +500,16 @@ interface Listed {
   readonly name: string;
 }
 
+/** What a per-key probe last saw of one secret (see PerKeyStore.probeVersion). */
+interface Probed {
+  /** Name, updated, enabled, tags and content type as listed. */
+  readonly fields: string;
+  /** Digest of its version ids and states, "" when they were not asked for. */
+  readonly versions: string;
+  /** True when those were taken (or skipped) after the stamp's window closed. */
+  readonly final: boolean;
+}
+
 /** What phase one of a per-key write found under one touched key. */
 interface Found {
   readonly key: string;
@@ -516,8 +534,94 @@ class PerKeyStore implements Store {
     private readonly concurrency: number,
   ) {}
 
+  /** Per secret name, what the last probe saw (kept so a settled secret costs nothing). */
+  private readonly probed = new Map<string, Probed>();
+
   private get prefix(): string {
     return this.target.name;
+  }
+
+  /**
+   * The remote's version without reading a value (`run --watch` polls it). One listing
+   * of the vault (what `read` lists) gives each managed secret's `updated` stamp,
+   * enabled flag, tags and content type, but no version id, and the stamp is in whole
+   * seconds: two writes within one second look the same. So a secret whose stamp is
+   * less than {@link PROBE_SETTLE_MS} older than the listing (the vault's `Date`
+   * header; our clock less {@link PROBE_CLOCK_SKEW_MS} without one) also has its
+   * versions listed (ids and enabled flags, no values), at most `concurrency` at a
+   * time, and again on each probe until a listing of them was taken after that
+   * window. A settled secret costs nothing beyond the listing. Null when no managed
+   * secret is listed.
+   */
+  async probeVersion(): Promise<string | null> {
+    const prefix = this.prefix.toLowerCase();
+    const listed = await this.calls.call("listing secrets", async () => {
+      const out: { key: string; name: string; fields: string; updated: number }[] = [];
+      let serverNow: number | undefined;
+      const pages = this.calls.client
+        .listPropertiesOfSecrets({
+          ...this.calls.opts(),
+          // Only the first page's request carries these options: the earliest time.
+          onResponse: (raw) => {
+            const date = Date.parse(raw.headers.get("date") ?? "");
+            if (serverNow === undefined && Number.isFinite(date)) serverNow = date;
+          },
+        })
+        .byPage({ maxPageSize: PAGE_SIZE });
+      const seen = new Set<string>();
+      for await (const page of pages) {
+        for (const p of page) {
+          if (!p.name.toLowerCase().startsWith(prefix) || !isManaged(p.tags)) continue;
+          const key = this.keyOf(p);
+          if (key === null || seen.has(p.name)) continue;
+          seen.add(p.name);
+          const tags = Object.entries(p.tags ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+          const updated = p.updatedOn?.getTime() ?? 0;
+          const fields = JSON.stringify([p.name, updated, p.enabled, tags, p.contentType ?? null]);
+          out.push({ key, name: p.name, fields, updated });
+        }
+      }
+      const now = serverNow ?? Date.now() - PROBE_CLOCK_SKEW_MS;
+      return { entries: out, now };
+    });
+    const { entries, now } = listed;
+    const parts = await mapLimit(entries, this.concurrency, async (e) => {
+      const prev = this.probed.get(e.name);
+      const settled = e.updated + PROBE_SETTLE_MS <= now;
+      let probed: Probed;
+      if (prev?.fields === e.fields && prev.final) probed = prev;
+      else if (settled && prev?.fields !== e.fields)
+        probed = { fields: e.fields, versions: "", final: true };
+      else
+        probed = { fields: e.fields, versions: await this.versionDigest(e.name), final: settled };
+      return { e, probed };
+    });
+    this.probed.clear();
+    const keyVersions = new Map<string, string>();
+    for (const { e, probed } of parts) {
+      this.probed.set(e.name, probed);
+      keyVersions.set(e.key, `${probed.fields}\0${probed.versions}`);
+    }
+    return digestKeyVersions(keyVersions);
+  }
+
+  /** Digest of a secret's version ids and enabled flags (listed, no values); "" when it is gone. */
+  private async versionDigest(name: string): Promise<string> {
+    try {
+      return await this.calls.call(`versions of ${name}`, async () => {
+        const ids: string[] = [];
+        for await (const p of this.calls.client.listPropertiesOfSecretVersions(
+          name,
+          this.calls.opts(),
+        ))
+          ids.push(`${p.version ?? ""}:${p.enabled === false ? 0 : 1}`);
+        return ids.sort().join(",");
+      });
+    } catch (e) {
+      if (e instanceof EnvsyncError && e.code === "NOT_FOUND" && statusOf(e.cause) === 404)
+        return "";
+      throw e;
+    }
   }
 
   /**

@@ -14,10 +14,14 @@ export interface GsmApi {
   accessSecretVersion(name: string): Promise<{ name: string; data: Buffer }>;
   /** GetSecretVersion: metadata only (works on disabled and destroyed versions). */
   getSecretVersion(name: string): Promise<{ name: string; state: string }>;
-  /** One page of ListSecretVersions. */
+  /**
+   * One page of ListSecretVersions, newest first (the API sorts versions by create
+   * time, newest first); `pageSize` defaults to the largest page.
+   */
   listSecretVersions(
     parent: string,
     pageToken: string,
+    pageSize?: number,
   ): Promise<{ versions: (VersionState & { createTime: Date | null })[]; next: string }>;
   /** One page of ListSecrets (the largest page size the API allows). */
   listSecrets(
@@ -122,10 +126,10 @@ export function createGsmApi(
       const [v] = await client.getSecretVersion({ name }, opts);
       return { name: v.name ?? name, state: stateName(v.state) };
     },
-    async listSecretVersions(parent, pageToken) {
+    async listSecretVersions(parent, pageToken, pageSize = PAGE_SIZE) {
       await start();
       const [versions, , res] = await client.listSecretVersions(
-        { parent, pageSize: PAGE_SIZE, pageToken },
+        { parent, pageSize, pageToken },
         { ...opts, autoPaginate: false },
       );
       return {

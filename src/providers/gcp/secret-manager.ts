@@ -433,7 +433,11 @@ export class GsmPerKeyStore extends GsmBase implements Store {
    * Every envsync-managed secret under the prefix: key → secret id (all pages, filtered
    * here), and the unlabelled ones beside them (what the foreign access lists).
    */
-  private async listManaged(): Promise<{ managed: Map<string, string>; foreign: ForeignEntry[] }> {
+  private async listManaged(): Promise<{
+    managed: Map<string, string>;
+    foreign: ForeignEntry[];
+    listed: Map<string, ListedSecret>;
+  }> {
     const all: ListedSecret[] = [];
     let token = "";
     do {
@@ -452,7 +456,52 @@ export class GsmPerKeyStore extends GsmBase implements Store {
       });
     }
     foreign.sort((a, b) => (a.name < b.name ? -1 : 1));
-    return { managed: managedSecrets(all, this.prefix), foreign };
+    return {
+      managed: managedSecrets(all, this.prefix),
+      foreign,
+      listed: new Map(all.map((s) => [secretIdOf(s.name), s])),
+    };
+  }
+
+  /**
+   * The remote's version without reading a value (`run --watch` polls it): the
+   * listing `read` makes (ListSecrets), then per managed secret one ListSecretVersions
+   * page of size 1 (Google lists versions newest first), at most `concurrency` at a
+   * time; no AccessSecretVersion. The digest is of key → secret id, annotations, etag
+   * and the newest version's id, state and create time. When the newest version is not
+   * enabled (a read then serves an older one), every version's id and state count, so
+   * enabling or disabling an older one is seen too. Null when no managed secret is listed.
+   */
+  probeVersion(): Promise<string | null> {
+    return this.guarded("probe", async () => {
+      const { managed, listed } = await this.listManaged();
+      const parts = await mapLimit([...managed], this.ctx.concurrency, async ([key, id]) => {
+        let versions: { id: string; state: string; createTime: Date | null }[];
+        try {
+          const page = await this.call("ListSecretVersions", () =>
+            this.api.listSecretVersions(this.secretName(id), "", 1),
+          );
+          versions = page.versions;
+          if (versions[0]?.state !== "ENABLED" && page.next !== "")
+            versions = await this.listVersionStates(id);
+        } catch (e) {
+          // Deleted since the listing: counted as gone.
+          if (grpcCode(e) !== Grpc.NOT_FOUND) throw e;
+          versions = [];
+        }
+        const s = listed.get(id);
+        return [
+          key,
+          JSON.stringify([
+            id,
+            Object.entries(s?.annotations ?? {}).sort(),
+            s?.etag ?? "",
+            versions.map((v) => [v.id, v.state, v.createTime?.getTime() ?? null]),
+          ]),
+        ] as const;
+      });
+      return digestKeyVersions(new Map(parts));
+    });
   }
 
   /**
