@@ -6,12 +6,15 @@
  * a marker line of envsync or of the child — never on time: with `-v` envsync prints
  * one `unchanged` line per poll, so "not restarted" is checked after further polls.
  * On a cloud store that line names the SDK calls the poll made: on per-key Secrets
- * Manager only ListSecrets, never a value-reading call.
+ * Manager only ListSecrets, never a value-reading call. On per-key Azure Key Vault and
+ * Google Secret Manager the stand-ins count the calls that return a value.
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../harness/common.js";
+import { startGsm } from "../harness/emulators/gsm.js";
 import { requireEnv } from "../harness/require-env.js";
 import { Toxiproxy } from "../harness/toxiproxy-client.js";
 import { runCli, startCli, tempDir, type CliResult, type RunningCli } from "./helpers.js";
@@ -306,5 +309,80 @@ describe("envsync run --watch (AWS Secrets Manager per-key on moto)", () => {
 
     process.kill(lastPid(w.text()), "SIGUSR2");
     expect((await w.done).code).toBe(7);
+  });
+});
+
+/**
+ * The per-key story on a store whose poll counts are read at the stand-in: the child
+ * restarted once per change (a value changed, a key added, a key deleted), and while
+ * nothing changed no answer carried a value (`reads()` counts them at the stand-in).
+ */
+async function perKeyWatch(remote: string, reads: () => Promise<number>): Promise<void> {
+  const seed = tempDir("envsync-watch-seed-");
+  const push = async (text: string): Promise<void> => {
+    writeFileSync(join(seed, ".env"), text);
+    const r = await runCli(["push", "--remote", remote, "--prune", "--yes"], { cwd: seed });
+    expect(r.code, r.stderr).toBe(0);
+  };
+  /** `n` more polls found nothing changed, and none of them read a value. */
+  const quiet = async (w: Watched, n: number): Promise<void> => {
+    const before = await reads();
+    await morePolls(w, n);
+    expect(await reads(), "value reads while nothing changed").toBe(before);
+  };
+  await push("TOKEN=v1\n");
+  const w = startWatch(project(remote));
+  await w.until("the start", (t) => /child: start .*token=v1/.test(t));
+  await quiet(w, 5);
+  expect(starts(w.text())).toBe(1);
+
+  const r0 = await reads();
+  await push("TOKEN=v2\n"); // a value changed
+  await w.until("the restart", (t) => /child: start .*token=v2/.test(t));
+  expect(await reads()).toBeGreaterThan(r0); // the change was read: the count can move
+  await quiet(w, 5);
+  expect([starts(w.text()), terms(w.text())]).toEqual([2, 1]);
+
+  await push("TOKEN=v2\nADDED=x\n"); // a key added
+  await w.until("the restart for the added key", (t) => starts(t) === 3);
+  await quiet(w, 5);
+  expect([starts(w.text()), terms(w.text())]).toEqual([3, 2]);
+
+  await push("TOKEN=v2\n"); // a key deleted
+  await w.until("the restart for the deleted key", (t) => starts(t) === 4);
+  await quiet(w, 5);
+  expect([starts(w.text()), terms(w.text())]).toEqual([4, 3]);
+
+  process.kill(lastPid(w.text()), "SIGUSR2");
+  expect((await w.done).code).toBe(7);
+}
+
+describe("envsync run --watch (Azure Key Vault per-key on the stand-in)", () => {
+  it("restarts once per change; while nothing changed no poll reads a value", async () => {
+    const vault = requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
+    const control = requireEnv("ENVSYNC_TEST_KV_CONTROL_URL", "lowkey");
+    const prefix = `w${randomUUID().replace(/-/g, "").slice(0, 8)}-`;
+    await perKeyWatch(`azure-kv://${vault}/${prefix}*`, async () => {
+      const r = await fetch(`${control}/value-reads?scope=${prefix}`);
+      return ((await r.json()) as { reads: number }).reads;
+    });
+  });
+});
+
+describe("envsync run --watch (Google Secret Manager per-key on the emulator)", () => {
+  let gsm: RunningEmulator;
+  beforeAll(async () => {
+    gsm = await startGsm({ own: true, control: true });
+  });
+  afterAll(() => gsm.stop());
+
+  it("restarts once per change; while nothing changed no poll calls AccessSecretVersion", async () => {
+    const project = `envsync-watch-${randomUUID().slice(0, 8)}`;
+    const endpoint = gsm.env.ENVSYNC_TEST_GSM_ENDPOINT!;
+    const control = gsm.env.ENVSYNC_TEST_GSM_CONTROL_URL!;
+    await perKeyWatch(`gcp-sm://${project}/app_*?endpoint=http://${endpoint}`, async () => {
+      const r = await fetch(`${control}/calls?scope=projects/${project}/`);
+      return ((await r.json()) as Record<string, number>).AccessSecretVersion ?? 0;
+    });
   });
 });

@@ -89,6 +89,8 @@ export interface GsmStartOptions {
    * missing from ListSecrets and secrets deleted still in it, until `POST
    * /listing-settle?scope=projects/P/` (docs/CLOUD-BEHAVIOUR.md:
    * Google documents listings as eventually consistent). Reads by name stay fresh.
+   * `GET /calls?scope=projects/P/` counts the calls made so far on resource names
+   * under the scope, by method (`{"AccessSecretVersion": 3, …}`).
    */
   readonly control?: boolean;
   /** Use envsync's emulator even when the Go emulator is installed (latency and page options need it). */
@@ -315,9 +317,13 @@ function serve(
   };
 
   type Handler = (req: Record<string, unknown>) => unknown;
+  // Calls by method and resource name (test control `/calls`).
+  const calls: { method: string; name: string }[] = [];
   const unary =
-    (fn: Handler): grpc.handleUnaryCall<Record<string, unknown>, unknown> =>
+    (method: string, fn: Handler): grpc.handleUnaryCall<Record<string, unknown>, unknown> =>
     (call, callback) => {
+      const r = call.request;
+      calls.push({ method, name: String(r.name ?? r.parent ?? "") });
       const answer = (): void => {
         try {
           callback(null, fn(call.request));
@@ -477,6 +483,13 @@ function serve(
     createHttpServer((q, res) => {
       const url = new URL(q.url ?? "/", "http://127.0.0.1");
       const scope = url.searchParams.get("scope");
+      if (url.pathname === "/calls" && q.method === "GET") {
+        const by: Record<string, number> = {};
+        for (const c of calls)
+          if (c.name.startsWith(scope ?? "")) by[c.method] = (by[c.method] ?? 0) + 1;
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(by));
+        return;
+      }
       if (!scope && (url.pathname === "/listing-lag" || url.pathname === "/listing-settle")) {
         res.writeHead(400).end("scope=projects/PROJECT/ is required");
         return;
@@ -497,7 +510,7 @@ function serve(
   }
 
   const impl: grpc.UntypedServiceImplementation = {};
-  for (const [method, fn] of Object.entries(handlers)) impl[method] = unary(fn);
+  for (const [method, fn] of Object.entries(handlers)) impl[method] = unary(method, fn);
 
   const server = new grpc.Server();
   server.addService(pkg.google.cloud.secretmanager.v1.SecretManagerService.service, impl);

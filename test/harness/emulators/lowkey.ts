@@ -45,6 +45,8 @@
  * cloud documents for listings): `PUT /control/listing-lag?on=1&scope=P` makes secrets
  * whose names start with P created from then on missing from the list and secrets deleted
  * still in it, until `POST /control/listing-settle?scope=P`; reads by name stay fresh.
+ * `GET /control/value-reads?scope=P` counts the answers that carried a secret's value
+ * (a get of a secret or of one version) for names starting with P.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -440,6 +442,8 @@ function serve(opts: {
   // Test controls: failures to answer for one secret name, and authenticated requests seen per name.
   const faults = new Map<string, { count: number; status: number }>();
   const requests = new Map<string, number>();
+  /** Answers that carried a value, per name (test control `value-reads`). */
+  const valueReads = new Map<string, number>();
   const controls = new Map<string, NameControl>();
   const controlOf = (key: string): NameControl => {
     let c = controls.get(key);
@@ -793,6 +797,9 @@ function serve(opts: {
           `https://${req.headers.host ?? ""}`,
           body,
         );
+        if (status === 200 && req.method === "GET" && parts[0] === "secrets")
+          if (typeof (payload as { value?: unknown } | undefined)?.value === "string")
+            valueReads.set(secret, (valueReads.get(secret) ?? 0) + 1);
         if (one !== null && lagging(secret) && status === 200) {
           if (req.method === "PUT" && !wasLive && !listing.stillListed.delete(one))
             listing.hidden.add(one);
@@ -861,6 +868,11 @@ function serve(opts: {
       }
     }
     const scope = url.searchParams.get("scope")?.toLowerCase();
+    if (url.pathname === "/control/value-reads" && req.method === "GET") {
+      let reads = 0;
+      for (const [name, n] of valueReads) if (name.startsWith(scope ?? "")) reads += n;
+      return send(res, 200, { reads });
+    }
     if (url.pathname === "/control/listing-lag" && req.method === "PUT") {
       if (!scope) return send(res, 400, { error: "scope=NAME_PREFIX is required" });
       if (url.searchParams.get("on") === "1") listing.scopes.add(scope);
