@@ -323,7 +323,8 @@ function serve(
     (method: string, fn: Handler): grpc.handleUnaryCall<Record<string, unknown>, unknown> =>
     (call, callback) => {
       const r = call.request;
-      calls.push({ method, name: String(r.name ?? r.parent ?? "") });
+      const name = typeof r.name === "string" ? r.name : r.parent;
+      calls.push({ method, name: typeof name === "string" ? name : "" });
       const answer = (): void => {
         try {
           callback(null, fn(call.request));
