@@ -8,7 +8,7 @@ import { isEnvsyncError } from "../../../../src/errors.js";
 import { silentLogger } from "../../../../src/logger.js";
 import type { GsmApi } from "../../../../src/providers/gcp/api.js";
 import { createGsmStore } from "../../../../src/providers/gcp/secret-manager.js";
-import type { StoreContext } from "../../../../src/providers/types.js";
+import type { Store, StoreContext } from "../../../../src/providers/types.js";
 import { parseRemoteUri } from "../../../../src/providers/uri.js";
 
 interface Secret {
@@ -68,14 +68,15 @@ function memoryApi(): GsmApi & {
       const { id } = version(name);
       return { name: `${name.split("/versions/")[0]}/versions/${id}`, state: "ENABLED" };
     }),
-    listSecretVersions: wrap("listVersions", (parent: string) => ({
-      versions: get(parent).versions.map((_, i) => ({
-        id: String(i + 1),
-        state: "ENABLED",
-        createTime: null,
-      })),
-      next: "",
-    })),
+    // As Google: newest first, at most `pageSize` a page.
+    listSecretVersions: wrap("listVersions", (parent: string, token: string, pageSize?: number) => {
+      const all = get(parent)
+        .versions.map((_, i) => ({ id: String(i + 1), state: "ENABLED", createTime: null }))
+        .reverse();
+      const start = Number(token || 0);
+      const end = start + (pageSize ?? all.length);
+      return { versions: all.slice(start, end), next: end < all.length ? String(end) : "" };
+    }),
     listSecrets: wrap("list", (parent: string) => ({
       secrets: [...secrets]
         .filter(([n]) => n.startsWith(`${parent}/`))
@@ -144,6 +145,23 @@ describe("gcp-sm store logic", () => {
     expect(api.calls).toEqual({ list: 1, access: 40 });
     expect(api.maxInFlight).toBeLessThanOrEqual(4);
     expect(api.maxInFlight).toBeGreaterThan(1);
+  });
+
+  it("per-key probe: one list call and one version page of size 1 per key, no access, bounded", async () => {
+    const api = memoryApi();
+    const s: Store = createGsmStore(uri("p/x_*"), ctx(4), api);
+    await s.write(
+      set(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`K${i}`, `v${i}`]))),
+      await s.read(),
+    );
+    api.calls = {};
+    api.maxInFlight = 0;
+    const p1 = await s.probeVersion!();
+    expect(api.calls).toEqual({ list: 1, listVersions: 40 });
+    expect(api.maxInFlight).toBeLessThanOrEqual(4);
+    expect(api.maxInFlight).toBeGreaterThan(1);
+    await s.write(set({ K7: "changed" }), await s.read());
+    expect(await s.probeVersion!()).not.toBe(p1);
   });
 
   it("per-key write touches only changed keys", async () => {
