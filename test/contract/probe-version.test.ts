@@ -172,6 +172,66 @@ describe("probeVersion on Vault KV v2 per-key (OpenBao)", () => {
   });
 });
 
+describe("probeVersion on a Vault bundle (OpenBao)", () => {
+  const vaultEnv = (dir: string): Record<string, string> => ({
+    VAULT_ADDR: requireEnv(VAULT_ADDR_VAR, "openbao"),
+    VAULT_TOKEN: requireEnv(VAULT_TOKEN_VAR, "openbao"),
+    HOME: dir,
+  });
+  const requests = (store: Store) =>
+    vi.spyOn(
+      (store as unknown as { client: { request: (m: string, p: string) => unknown } }).client,
+      "request",
+    );
+
+  it("KV v2: the secret's metadata only, never its data/ path", async () => {
+    const dir = tempDir("envsync-probe-vault-bundle-");
+    const store = await openStore(`vault:///secret/probe-${uid()}/app`, {
+      cwd: dir,
+      env: vaultEnv(dir),
+      logger: createLogger("quiet"),
+      concurrency: 4,
+    });
+    const spy = requests(store);
+    let at = 0;
+    await probeCycle(
+      store,
+      () => {
+        const paths = spy.mock.calls.slice(at).map((c) => `${c[0]} ${c[1]}`);
+        expect(paths.length).toBeGreaterThan(0);
+        for (const p of paths)
+          expect(p).toMatch(/^GET (secret\/metadata\/|sys\/internal\/ui\/mounts\/)/);
+      },
+      () => (at = spy.mock.calls.length),
+    );
+    await store.close?.();
+  });
+
+  it("KV v1 (no versions): a read's content hash, so a change is seen (it used to fail every poll)", async () => {
+    const dir = tempDir("envsync-probe-vault-kv1-");
+    const env = vaultEnv(dir);
+    const mount = `probe-kv1-${uid()}`;
+    const r = await fetch(`${env.VAULT_ADDR}/v1/sys/mounts/${mount}`, {
+      method: "POST",
+      headers: { "X-Vault-Token": env.VAULT_TOKEN!, "content-type": "application/json" },
+      body: JSON.stringify({ type: "kv", options: { version: "1" } }),
+    });
+    expect(r.status).toBe(204);
+    const store = await openStore(`vault:///${mount}/app?kv=1`, {
+      cwd: dir,
+      env,
+      logger: createLogger("quiet"),
+      concurrency: 4,
+    });
+    await probeCycle(
+      store,
+      () => undefined,
+      () => undefined,
+    );
+    await store.close?.();
+  });
+});
+
 /** The real GSM client on the harness's emulator, counting calls by method. */
 function countingGsm(target: string): { store: Store; calls: string[] } {
   const api = createGsmApi(parseEndpoint(`http://${gsmEndpoint()}`), {});

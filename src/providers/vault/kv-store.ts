@@ -451,6 +451,17 @@ export class VaultBundleStore extends VaultBase implements Store {
     });
   }
 
+  /**
+   * What `run --watch` polls: on KV v2 the secret's metadata (`current_version` and its
+   * state), never its data; KV v1 keeps no metadata, so a read whose content hash stands in.
+   */
+  async probeVersion(): Promise<string | null> {
+    const l = await this.guarded("locate", () => this.locate());
+    if (l.kv === 1) return (await this.read()).version;
+    const current = (await this.listVersions()).find((v) => v.current);
+    return current?.id ?? null;
+  }
+
   listVersions(): Promise<VersionInfo[]> {
     return this.guarded("list the versions of", async () => {
       const l = await this.kv2Only();
