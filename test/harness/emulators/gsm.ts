@@ -10,7 +10,11 @@
  * as a script (`tsx test/harness/emulators/gsm.ts --serve --port P`). It serves the
  * real `google.cloud.secretmanager.v1.SecretManagerService` gRPC API from the
  * `.proto` files that ship with `@google-cloud/secret-manager`, so the official
- * client is tested over a real socket with real protobuf encoding. It follows the
+ * client is tested over a real socket with real protobuf encoding, and on the same
+ * port the REST API (v1 JSON, as envsync's default transport speaks it) over the same
+ * handlers and state: errors as Google's `{error: {code, status, message}}` with the
+ * HTTP status of the gRPC code (NOT_FOUND 404, FAILED_PRECONDITION 400, ALREADY_EXISTS
+ * 409…), bodies as proto3 JSON. It follows the
  * real service where the tests depend on it (the `latest` alias resolves to the
  * newest version whatever its state; accessing a disabled or destroyed version is
  * FAILED_PRECONDITION; version ids are sequential per secret; payloads of 1 byte
@@ -74,7 +78,7 @@ export const emulator: Emulator = {
           .join(" ") || (e as Error).message;
       if (mode() === "go") throw e;
       process.stderr.write(
-        `[gsm] ${GO_MODULE} could not be installed (${why}); using envsync's own gRPC emulator (test/harness/emulators/gsm.ts).\n`,
+        `[gsm] ${GO_MODULE} could not be installed (${why}); using envsync's own emulator, gRPC and REST (test/harness/emulators/gsm.ts).\n`,
       );
     }
   },
