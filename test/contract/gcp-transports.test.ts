@@ -230,7 +230,11 @@ describe("Google transports on the stand-in", () => {
     const grpcPages: string[][] = [];
     let next: string | undefined = "";
     do {
-      const [secrets, , res] = await gsm
+      const [secrets, , res]: [
+        { name?: string | null }[],
+        unknown,
+        { nextPageToken?: string | null } | undefined,
+      ] = await gsm
         .client()
         .listSecrets(
           { parent: `projects/${project}`, pageSize: 3, pageToken: next },

@@ -203,10 +203,16 @@ export function createRestGsmApi(
   let agent: Agent | undefined;
   let mod: Promise<HttpModule> | undefined;
   let auth: Promise<AuthClient> | undefined;
-  const authClient = (): Promise<AuthClient> =>
+  // The project is in every resource name, so GoogleAuth need not look it up (a Cloud
+  // Resource Manager call for federated identities, a metadata-server call on GCE).
+  const authClient = (projectId: string | undefined): Promise<AuthClient> =>
     (auth ??= import("google-auth-library")
       .then(async ({ GoogleAuth }) => {
-        const ga = new GoogleAuth({ scopes: [SCOPE], ...extra });
+        const ga = new GoogleAuth({
+          scopes: [SCOPE],
+          ...(projectId ? { projectId } : {}),
+          ...extra,
+        });
         return ga.getClient();
       })
       .catch((e: unknown) => {
@@ -216,7 +222,9 @@ export function createRestGsmApi(
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     // A plain-text endpoint is an emulator: no credentials asked, none sent.
-    const client = secure ? await tokenStep(authClient) : undefined;
+    const client = secure
+      ? await tokenStep(() => authClient(/^\/v1\/projects\/([^/]+)/.exec(path)?.[1]))
+      : undefined;
     const host = endpoint?.host ?? `secretmanager.${client?.universeDomain ?? "googleapis.com"}`;
     const port = endpoint?.port ?? 443;
     const base = `${secure ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
