@@ -89,9 +89,12 @@ export function restError(httpStatus: number, body: string): GsmRestError {
   } catch {
     // not JSON: an HTML page from a proxy, a load balancer's text
   }
+  // Not an API answer (a proxy's or a wrong endpoint's page). A 404 here means no such
+  // route, never "no such secret": it must not read as an absent remote (UNIMPLEMENTED,
+  // as gRPC says of an unknown method).
   return new GsmRestError(
-    codeOfHttp(httpStatus),
-    `HTTP ${httpStatus}: ${body.replace(/\s+/g, " ").slice(0, 200)}`,
+    httpStatus === 404 ? CODES.UNIMPLEMENTED! : codeOfHttp(httpStatus),
+    `HTTP ${httpStatus}, not a Secret Manager answer (check endpoint=): ${body.replace(/\s+/g, " ").slice(0, 200)}`,
     httpStatus,
   );
 }
