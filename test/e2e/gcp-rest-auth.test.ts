@@ -134,7 +134,7 @@ beforeAll(async () => {
         );
         req.pipe(up);
       },
-    ) as unknown as Server,
+    ),
   );
 });
 
