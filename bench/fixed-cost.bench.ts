@@ -29,6 +29,8 @@ const PROVIDERS: {
   uri: (env: Record<string, string>) => string;
   /** False for a store with no SDK (Vault speaks HTTP with fetch): both builds are the same code. */
   sdk?: false;
+  /** False for a row shown for comparison only (no ≤ 1.5× goal). */
+  goal?: false;
 }[] = [
   {
     name: "aws-sm",
@@ -47,6 +49,15 @@ const PROVIDERS: {
     emulator: gsm,
     uri: (e) =>
       `gcp-sm://envsync-bench/fixed-${tag()}?endpoint=http://${e.ENVSYNC_TEST_GSM_ENDPOINT}`,
+  },
+  // Google over gRPC (transport=grpc, the official client): kept as a choice, shown
+  // beside the default REST transport; the goal is the default's.
+  {
+    name: "gcp-sm grpc",
+    emulator: gsm,
+    uri: (e) =>
+      `gcp-sm://envsync-bench/fixed-${tag()}?endpoint=http://${e.ENVSYNC_TEST_GSM_ENDPOINT}&transport=grpc`,
+    goal: false,
   },
   {
     name: "azure-kv",
@@ -118,12 +129,16 @@ export async function run(): Promise<BenchRow[]> {
         ours: `${cpu(b)}; ${fmt(above(b))} above \`node -e 0\` (${fmtRatio(pairedRatio(b, r.node!, "cpu_ms"))})`,
         baseline: `${cpu(x)}; ${fmt(above(x))} above \`node -e 0\` (${fmtRatio(pairedRatio(x, r.node!, "cpu_ms"))})`,
         ratio: `${fmtRatio(pairedRatio(x, b, "cpu_ms"))} less`,
-        // A store with no SDK has nothing to bundle: the two builds run the same code, so
-        // the pair can only tie (informational: its fixed cost beside the others).
-        ...(p.sdk === false
-          ? { goal: "– (no SDK: the same code in both builds)" }
-          : { goal: "bundled ≤ external", met: saved.median >= 0 }),
-        note: `bundling saved ${fmt(saved)} per command (paired); \`node -e 0\`: ${cpu(r.node!)}`,
+        // Issue 29: the fixed cost of a cloud command at the Node floor, ≤ 1.5× `node -e 0`
+        // (the shipped build). A store with no SDK has nothing to bundle: its two builds
+        // run the same code, so their pair can only tie.
+        ...(p.goal === false
+          ? { goal: "– (for comparison: the default transport has the goal)" }
+          : {
+              goal: "bundled ≤ 1.5× `node -e 0`",
+              met: pairedRatio(b, r.node!, "cpu_ms").median <= 1.5,
+            }),
+        note: `${p.sdk === false ? "no SDK: the same code in both builds" : `bundling saved ${fmt(saved)} per command (paired)`}; \`node -e 0\`: ${cpu(r.node!)}`,
       });
     }
     return rows;

@@ -22,7 +22,7 @@
 // hold across the boundary. Node built-ins that only some commands use (child_process,
 // which commander requires at load) are proxied the same way.
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { build } from "esbuild";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,13 +41,15 @@ const requireHere = createRequire(import.meta.url);
  * Secrets Manager and SSM each get their own chunk with only their SDK client (a
  * Secrets Manager command loading SSM's 457 KiB client cost ≈ 20 % of its start-up);
  * the foreign-entry listing, which an SSM read loads, goes with SSM; the aws chunk
- * keeps what both use (common.ts).
+ * keeps what both use (common.ts). Google's gRPC client (the official SDK with grpc-js
+ * and protobufjs) is a chunk of its own: the default REST transport never loads it.
  */
 const CHUNKS = {
   config: ["config/parse-config.ts"],
   "aws-sm": ["providers/aws/secrets-manager.ts"],
   "aws-ssm": ["providers/aws/ssm.ts", "providers/aws/foreign.ts"],
   aws: ["providers/aws/"],
+  "gcp-grpc": ["providers/gcp/grpc-api.ts"],
   gcp: ["providers/gcp/"],
   azure: ["providers/azure/"],
   vault: ["providers/vault/"],
@@ -105,10 +107,12 @@ const LAZY_BUILTINS = ["child_process", "readline", "crypto", "os", "fs/promises
  * Packages only some paths use, in chunks of their own: yaml (config files, export),
  * the prompts and the spinner (ui: only at a terminal), and picocolors (colors: only
  * when colours are on; loading it reads `process.stdout.isTTY`, which builds the
- * stdout stream and costs ≈ 2 ms of every local command's start-up).
+ * stdout stream and costs ≈ 2 ms of every local command's start-up), and Google's
+ * google-auth-library (only when a Google call needs a token: never on an emulator).
  */
 const PACKAGE_CHUNKS = {
   yaml: ["yaml"],
+  gauth: ["google-auth-library"],
   ui: ["@inquirer/prompts", "ora"],
   colors: ["picocolors"],
 };
@@ -397,9 +401,14 @@ writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + 
 //    sync; it runs last, so the core's cache is the one of the local commands.
 const train = mkdtempSync(join(tmpdir(), "envsync-train-"));
 const closed = "http://127.0.0.1:9";
+// Google: gRPC first, then REST with a token (a service-account key whose token
+// endpoint is the closed port: google-auth-library signs, then fails to connect), then
+// REST to an emulator last, so the gcp chunk's cache holds the path the bench measures.
 const providerRuns = [
   `aws-sm://x?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
   `aws-ssm://x/*?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
+  `gcp-sm://p/s?endpoint=${closed}&transport=grpc`,
+  "gcp-sm://p/s?endpoint=https://127.0.0.1:9",
   `gcp-sm://p/s?endpoint=${closed}`,
   "azure-kv://127.0.0.1:9/s",
   "vault:///secret/x",
@@ -415,6 +424,18 @@ const trainingEnv = {
   VAULT_TOKEN: "training",
 };
 try {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  writeFileSync(
+    join(train, "training-sa.json"),
+    JSON.stringify({
+      type: "service_account",
+      project_id: "p",
+      client_email: "training@p.iam.gserviceaccount.com",
+      private_key: privateKey.export({ type: "pkcs8", format: "pem" }),
+      token_uri: `${closed}/token`,
+    }),
+  );
+  trainingEnv.GOOGLE_APPLICATION_CREDENTIALS = join(train, "training-sa.json");
   const lines = Array.from({ length: 200 }, (_, i) => `KEY_${i}=value-${i}`);
   writeFileSync(join(train, ".env"), lines.join("\n") + "\n");
   for (const remote of providerRuns) {

@@ -12,7 +12,12 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { isEnvsyncError } from "../../src/errors.js";
 import { silentLogger } from "../../src/logger.js";
-import { createGsmApi, type GsmApi } from "../../src/providers/gcp/api.js";
+import {
+  createGsmApi,
+  parseTransport,
+  TRANSPORT_ENV,
+  type GsmApi,
+} from "../../src/providers/gcp/api.js";
 import { createGsmStore } from "../../src/providers/gcp/secret-manager.js";
 import { parseEndpoint } from "../../src/providers/gcp/target.js";
 import type { ChangeSet, Store, StoreContext } from "../../src/providers/types.js";
@@ -33,7 +38,12 @@ afterAll(() => gsm.close());
 
 /** The real client; `latestNotFound` makes `versions/latest` answer NOT_FOUND. */
 function open(target: string, latestNotFound = false): Store {
-  const api = createGsmApi(parseEndpoint(`http://${endpoint()}`), {});
+  const api = createGsmApi(
+    parseEndpoint(`http://${endpoint()}`),
+    {},
+    undefined,
+    parseTransport(process.env[TRANSPORT_ENV]),
+  );
   const wrapped: GsmApi = {
     ...api,
     accessSecretVersion: (name) =>

@@ -7,7 +7,12 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logger.js";
-import { createGsmApi, type GsmApi } from "../../src/providers/gcp/api.js";
+import {
+  createGsmApi,
+  parseTransport,
+  TRANSPORT_ENV,
+  type GsmApi,
+} from "../../src/providers/gcp/api.js";
 import { openForeignWith } from "../../src/providers/gcp/foreign.js";
 import { parseEndpoint } from "../../src/providers/gcp/target.js";
 import { freshGsmProject, gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
@@ -24,7 +29,12 @@ describe("adopt on Google under a concurrent label edit", () => {
       secretId: "app_TOKEN",
       secret: { replication: { automatic: {} }, labels: { team: "a" } },
     });
-    const api = createGsmApi(parseEndpoint(`http://${gsmEndpoint()}`), {});
+    const api = createGsmApi(
+      parseEndpoint(`http://${gsmEndpoint()}`),
+      {},
+      undefined,
+      parseTransport(process.env[TRANSPORT_ENV]),
+    );
     const tries: string[] = [];
     const wrapped: GsmApi = {
       ...api,

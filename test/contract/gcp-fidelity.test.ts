@@ -10,7 +10,12 @@ import type { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logger.js";
-import { createGsmApi, type GsmApi } from "../../src/providers/gcp/api.js";
+import {
+  createGsmApi,
+  parseTransport,
+  TRANSPORT_ENV,
+  type GsmApi,
+} from "../../src/providers/gcp/api.js";
 import { createGsmStore } from "../../src/providers/gcp/secret-manager.js";
 import { parseEndpoint } from "../../src/providers/gcp/target.js";
 import type { StoreContext } from "../../src/providers/types.js";
@@ -109,7 +114,12 @@ describe("envsync pages through listings longer than the real page size", () => 
   const project = seeded;
   it("per-key read finds keys listed only on the second 25,000-secret page", async () => {
     const listCalls: string[] = [];
-    const api = createGsmApi(parseEndpoint(`http://${endpoint}`), {});
+    const api = createGsmApi(
+      parseEndpoint(`http://${endpoint}`),
+      {},
+      undefined,
+      parseTransport(process.env[TRANSPORT_ENV]),
+    );
     const counting: GsmApi = {
       ...api,
       listSecrets: (parent, token) => {

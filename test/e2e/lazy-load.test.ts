@@ -105,6 +105,36 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect(mods.some((m) => m.endsWith("gcp.cjs") || m.endsWith("azure.cjs"))).toBe(false);
   });
 
+  it("a gcp-sm remote on REST (the default) loads the gcp chunk alone: no gRPC, no protobuf, no google-auth-library for an emulator", () => {
+    const mods = modulesLoaded(
+      ["diff", "-r", "gcp-sm://p/s?endpoint=http://127.0.0.1:9", "--retries", "0"],
+      dir,
+    );
+    const chunks = mods.filter((m) => CHUNK.test(m)).map((m) => m.split(/[/\\]/).pop());
+    expect([...new Set(chunks)]).toEqual(["gcp.cjs"]);
+    expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
+    expect(mods).not.toContain("node:http2");
+    expect(mods).not.toContain("node:tls");
+    // The gcp chunk holds envsync's REST client, not the SDK (which is in gcp-grpc.cjs).
+    const gcp = readFileSync(
+      mods.find((m) => m.endsWith("gcp.cjs"))!,
+      "utf8",
+    );
+    expect(gcp).not.toContain("SecretManagerServiceClient");
+    expect(gcp).not.toContain("protobufjs");
+  });
+
+  it("control: transport=grpc loads the gRPC chunk with the official client", () => {
+    const mods = modulesLoaded(
+      ["diff", "-r", "gcp-sm://p/s?endpoint=http://127.0.0.1:9&transport=grpc", "--retries", "0"],
+      dir,
+    );
+    const grpcChunk = mods.find((m) => m.endsWith("gcp-grpc.cjs"));
+    expect(grpcChunk).toBeDefined();
+    expect(readFileSync(grpcChunk!, "utf8")).toContain("SecretManagerServiceClient");
+    expect(mods).toContain("node:http2");
+  });
+
   it("control: run loads child_process (so the probe sees built-ins)", () => {
     const mods = modulesLoaded(
       ["run", "-r", "file:remote.env", "--", process.execPath, "-e", "0"],

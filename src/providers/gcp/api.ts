@@ -1,11 +1,14 @@
 /**
- * The few Secret Manager calls the store makes, behind a small promise interface.
- * `createGsmApi` adapts the official `@google-cloud/secret-manager` client (gRPC);
- * tests and the bench wrap it to count calls. Only the registry's lazy import of
- * `secret-manager.ts` reaches this file, so the SDK loads only for `gcp-sm:` remotes.
+ * The few Secret Manager calls the store makes, behind a small promise interface, and
+ * the transport that carries them: REST (rest-api.ts: JSON over HTTPS, credentials from
+ * google-auth-library) by default, or gRPC (grpc-api.ts: the official
+ * `@google-cloud/secret-manager` client) with `transport=grpc` in the URI or
+ * ENVSYNC_GCP_SM_TRANSPORT=grpc. The gRPC client is imported on its first call, so a
+ * REST command never loads grpc-js or protobufjs. Tests and the bench wrap a GsmApi to
+ * count calls.
  */
-import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
-import * as grpc from "@grpc/grpc-js";
+import { EnvsyncError } from "../../errors.js";
+import { createRestGsmApi } from "./rest-api.js";
 import type { GcpEndpoint, ListedSecret, VersionState } from "./target.js";
 
 /** The Secret Manager operations envsync uses (one method = one API call). */
@@ -48,159 +51,72 @@ export interface GsmApi {
   disableSecretVersion(name: string): Promise<void>;
   /** DeleteSecret (the secret and all its versions). */
   deleteSecret(name: string): Promise<void>;
-  /** Closes the gRPC channel. */
+  /** Closes the connection (gRPC channel, HTTP keep-alive sockets). */
   close(): Promise<void>;
 }
 
-const STATES = ["STATE_UNSPECIFIED", "ENABLED", "DISABLED", "DESTROYED"];
+/** The wire protocols a {@link GsmApi} can speak. */
+export type GsmTransport = "rest" | "grpc";
 
-function stateName(state: unknown): string {
-  if (typeof state === "number") return STATES[state] ?? String(state);
-  return typeof state === "string" ? state : "STATE_UNSPECIFIED";
-}
-
-function toDate(ts: { seconds?: unknown; nanos?: unknown } | null | undefined): Date | null {
-  if (!ts || ts.seconds === undefined || ts.seconds === null) return null;
-  const seconds = Number(ts.seconds);
-  const nanos = typeof ts.nanos === "number" ? ts.nanos : 0;
-  return Number.isFinite(seconds) ? new Date(seconds * 1000 + Math.floor(nanos / 1e6)) : null;
-}
-
-function toBuffer(data: unknown): Buffer {
-  if (data === null || data === undefined) return Buffer.alloc(0);
-  if (typeof data === "string") return Buffer.from(data, "base64");
-  return Buffer.from(data as Uint8Array);
-}
-
-/** Largest page the API serves (ListSecrets and ListSecretVersions). */
-const PAGE_SIZE = 25_000;
+/** Environment variable read when the URI has no `transport=`. */
+export const TRANSPORT_ENV = "ENVSYNC_GCP_SM_TRANSPORT";
 
 /**
- * Client options for an endpoint. An insecure (emulator) endpoint gets plain-text
- * channel credentials: google-gax then uses them as they are and never asks Google
- * ADC for a token or a universe domain, so no credentials and no metadata server are
- * needed. Any other endpoint (or none) uses TLS with ADC.
+ * The transport asked for: the URI's `transport=` first, then {@link TRANSPORT_ENV},
+ * else REST. Anything else is a URI error (exit 2).
  */
-export function clientOptionsFor(endpoint: GcpEndpoint | undefined): Record<string, unknown> {
-  if (!endpoint) return {};
-  return {
-    apiEndpoint: endpoint.host,
-    port: endpoint.port,
-    // With an explicit universe domain google-gax does not ask ADC for one (which
-    // would look for credentials and probe the metadata server first).
-    ...(endpoint.insecure
-      ? { sslCreds: grpc.credentials.createInsecure(), universeDomain: "googleapis.com" }
-      : {}),
+export function parseTransport(raw: string | undefined): GsmTransport {
+  const t = (raw ?? "").trim().toLowerCase();
+  if (t === "" || t === "rest") return "rest";
+  if (t === "grpc") return "grpc";
+  throw new EnvsyncError("URI", `gcp-sm: unknown transport "${raw}".`, {
+    hint: "Use transport=rest (the default) or transport=grpc.",
+  });
+}
+
+const METHODS = [
+  "accessSecretVersion",
+  "getSecretVersion",
+  "listSecretVersions",
+  "listSecrets",
+  "getSecret",
+  "updateSecretLabels",
+  "createSecret",
+  "addSecretVersion",
+  "disableSecretVersion",
+  "deleteSecret",
+] as const;
+
+/** A GsmApi built on its first call (`close()` before that builds nothing). */
+function deferred(load: () => Promise<GsmApi>): GsmApi {
+  let api: Promise<GsmApi> | undefined;
+  const out: Record<string, unknown> = {
+    close: () =>
+      api?.then(
+        (a) => a.close(),
+        () => undefined,
+      ) ?? Promise.resolve(),
   };
+  for (const m of METHODS)
+    out[m] = async (...args: unknown[]) =>
+      ((await (api ??= load()))[m] as (...a: unknown[]) => Promise<unknown>)(...args);
+  return out as unknown as GsmApi;
 }
 
 /**
- * Builds the API over the official client. `extra` is merged into the client's
- * options (StoreContext.clientOptions["gcp-sm"]); `timeoutMs` bounds each call.
- * The client's own retries are turned off: envsync's `withRetry` is the one policy.
+ * The API for an endpoint (none: Google's own) over `transport`. `extra`
+ * (StoreContext.clientOptions["gcp-sm"]) goes to the gRPC client's options or to
+ * GoogleAuth; `timeoutMs` bounds each call. Retries are envsync's (`withRetry`), never
+ * the client's.
  */
 export function createGsmApi(
   endpoint: GcpEndpoint | undefined,
   extra: Record<string, unknown>,
   timeoutMs?: number,
+  transport: GsmTransport = "rest",
 ): GsmApi {
-  const client = new SecretManagerServiceClient({
-    ...clientOptionsFor(endpoint),
-    ...extra,
-  } as ConstructorParameters<typeof SecretManagerServiceClient>[0]);
-  const opts = { retry: null, ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }) } as const;
-  // Each client method calls `initialize().catch((err) => { throw err; })`, which turns
-  // a failed start (no ADC credentials) into an unhandled rejection that kills the
-  // process. Starting the client here first, and never calling a method once that
-  // failed, keeps the failure a normal error envsync can explain.
-  let ready: Promise<unknown> | undefined;
-  const start = (): Promise<unknown> => (ready ??= client.initialize());
-  return {
-    async accessSecretVersion(name) {
-      await start();
-      const [res] = await client.accessSecretVersion({ name }, opts);
-      return { name: res.name ?? name, data: toBuffer(res.payload?.data) };
-    },
-    async getSecretVersion(name) {
-      await start();
-      const [v] = await client.getSecretVersion({ name }, opts);
-      return { name: v.name ?? name, state: stateName(v.state) };
-    },
-    async listSecretVersions(parent, pageToken, pageSize = PAGE_SIZE) {
-      await start();
-      const [versions, , res] = await client.listSecretVersions(
-        { parent, pageSize, pageToken },
-        { ...opts, autoPaginate: false },
-      );
-      return {
-        versions: versions.map((v) => ({
-          id: /\/versions\/([^/]+)$/.exec(v.name ?? "")?.[1] ?? "",
-          state: stateName(v.state),
-          createTime: toDate(v.createTime),
-        })),
-        next: res?.nextPageToken ?? "",
-      };
-    },
-    async listSecrets(parent, pageToken) {
-      await start();
-      const [secrets, , res] = await client.listSecrets(
-        { parent, pageSize: PAGE_SIZE, pageToken },
-        { ...opts, autoPaginate: false },
-      );
-      return {
-        secrets: secrets.map((s) => ({
-          name: s.name ?? "",
-          labels: { ...s.labels },
-          annotations: { ...s.annotations },
-          ...(s.etag ? { etag: s.etag } : {}),
-        })),
-        next: res?.nextPageToken ?? "",
-      };
-    },
-    async getSecret(name) {
-      await start();
-      const [s] = await client.getSecret({ name }, opts);
-      return {
-        name: s.name ?? name,
-        labels: { ...s.labels },
-        annotations: { ...s.annotations },
-        ...(s.etag ? { etag: s.etag } : {}),
-      };
-    },
-    async updateSecretLabels(name, labels, etag) {
-      await start();
-      await client.updateSecret(
-        {
-          secret: { name, labels, ...(etag ? { etag } : {}) },
-          updateMask: { paths: ["labels"] },
-        },
-        opts,
-      );
-    },
-    async createSecret(parent, secretId, labels, annotations) {
-      await start();
-      await client.createSecret(
-        { parent, secretId, secret: { replication: { automatic: {} }, labels, annotations } },
-        opts,
-      );
-    },
-    async addSecretVersion(parent, data) {
-      await start();
-      const [v] = await client.addSecretVersion({ parent, payload: { data } }, opts);
-      return v.name ?? "";
-    },
-    async disableSecretVersion(name) {
-      await start();
-      await client.disableSecretVersion({ name }, opts);
-    },
-    async deleteSecret(name) {
-      await start();
-      await client.deleteSecret({ name }, opts);
-    },
-    async close() {
-      // close() waits for the channel, which rejects again when it never opened
-      // (no credentials): closing must not raise a second, unhandled error.
-      await client.close().catch(() => undefined);
-    },
-  };
+  if (transport === "rest") return createRestGsmApi(endpoint, extra, timeoutMs);
+  return deferred(async () =>
+    (await import("./grpc-api.js")).createGrpcGsmApi(endpoint, extra, timeoutMs),
+  );
 }

@@ -10,7 +10,7 @@ import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
 import { displayUri, parseRemoteUri } from "../uri.js";
-import { createGsmApi, type GsmApi } from "./api.js";
+import { createGsmApi, parseTransport, TRANSPORT_ENV, type GsmApi } from "./api.js";
 import { grpcCode, toEnvsyncError } from "./errors.js";
 import { ENDPOINT_ENV } from "./secret-manager.js";
 import {
@@ -33,6 +33,7 @@ export function openForeign(raw: string, context: StoreContext): ForeignAccess |
     endpoint,
     context.clientOptions?.["gcp-sm"] ?? {},
     context.requestTimeoutMs,
+    parseTransport(uri.params.get("transport") ?? context.env[TRANSPORT_ENV]),
   );
   return openForeignWith(raw, context, api);
 }

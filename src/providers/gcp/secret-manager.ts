@@ -9,8 +9,9 @@
  *   project once and access the versions with bounded parallelism; writes touch only
  *   changed keys, after checking each one's newest version.
  *
- * Credentials come only from Google ADC; `endpoint=http://HOST:PORT` talks plain-text
- * gRPC to an emulator without credentials (see docs/providers/gcp.md).
+ * Credentials come only from Google ADC; `endpoint=http://HOST:PORT` talks plain text
+ * to an emulator without credentials. The API is REST by default, gRPC with
+ * `transport=grpc` (api.ts; see docs/providers/gcp.md).
  */
 import { EnvsyncError } from "../../errors.js";
 import { mapLimit } from "../parallel.js";
@@ -41,7 +42,7 @@ import { displayUri, type RemoteUri } from "../uri.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { guardKeys, refuseUnreadable } from "../shared/guard.js";
 import type { ForeignEntry } from "../foreign.js";
-import { createGsmApi, type GsmApi } from "./api.js";
+import { createGsmApi, parseTransport, TRANSPORT_ENV, type GsmApi } from "./api.js";
 import { Grpc, grpcCode, toEnvsyncError } from "./errors.js";
 import {
   digestKeyVersions,
@@ -694,6 +695,12 @@ export function createGsmStore(
 export function createStore(uri: RemoteUri, ctx: StoreContext): Store {
   parseGcpTarget(uri.target);
   const endpoint = parseEndpoint(uri.params.get("endpoint") ?? ctx.env[ENDPOINT_ENV]);
-  const api = createGsmApi(endpoint, ctx.clientOptions?.["gcp-sm"] ?? {}, ctx.requestTimeoutMs);
+  const transport = parseTransport(uri.params.get("transport") ?? ctx.env[TRANSPORT_ENV]);
+  const api = createGsmApi(
+    endpoint,
+    ctx.clientOptions?.["gcp-sm"] ?? {},
+    ctx.requestTimeoutMs,
+    transport,
+  );
   return createGsmStore(uri, ctx, api);
 }

@@ -10,7 +10,11 @@
  * as a script (`tsx test/harness/emulators/gsm.ts --serve --port P`). It serves the
  * real `google.cloud.secretmanager.v1.SecretManagerService` gRPC API from the
  * `.proto` files that ship with `@google-cloud/secret-manager`, so the official
- * client is tested over a real socket with real protobuf encoding. It follows the
+ * client is tested over a real socket with real protobuf encoding, and on the same
+ * port the REST API (v1 JSON, as envsync's default transport speaks it) over the same
+ * handlers and state: errors as Google's `{error: {code, status, message}}` with the
+ * HTTP status of the gRPC code (NOT_FOUND 404, FAILED_PRECONDITION 400, ALREADY_EXISTS
+ * 409…), bodies as proto3 JSON. It follows the
  * real service where the tests depend on it (the `latest` alias resolves to the
  * newest version whatever its state; accessing a disabled or destroyed version is
  * FAILED_PRECONDITION; version ids are sequential per secret; payloads of 1 byte
@@ -27,7 +31,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createServer as createHttpServer } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from "node:http";
+import { connect, createServer as createNetServer } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import type { Emulator, RunningEmulator } from "../common.js";
 import { cacheDir, freePort, run, startService, stopService, tcpOpen, waitFor } from "../common.js";
@@ -68,7 +78,7 @@ export const emulator: Emulator = {
           .join(" ") || (e as Error).message;
       if (mode() === "go") throw e;
       process.stderr.write(
-        `[gsm] ${GO_MODULE} could not be installed (${why}); using envsync's own gRPC emulator (test/harness/emulators/gsm.ts).\n`,
+        `[gsm] ${GO_MODULE} could not be installed (${why}); using envsync's own emulator, gRPC and REST (test/harness/emulators/gsm.ts).\n`,
       );
     }
   },
@@ -197,6 +207,156 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
+/** The first bytes of every HTTP/2 connection (a gRPC client's). */
+const H2_PREFACE = "PRI * HTTP/2.0";
+
+/** google.rpc.Code → the HTTP status Google's REST API answers with (AIP-193). */
+const HTTP_OF: Record<number, number> = {
+  [grpc.status.CANCELLED]: 499,
+  [grpc.status.UNKNOWN]: 500,
+  [grpc.status.INVALID_ARGUMENT]: 400,
+  [grpc.status.DEADLINE_EXCEEDED]: 504,
+  [grpc.status.NOT_FOUND]: 404,
+  [grpc.status.ALREADY_EXISTS]: 409,
+  [grpc.status.PERMISSION_DENIED]: 403,
+  [grpc.status.RESOURCE_EXHAUSTED]: 429,
+  [grpc.status.FAILED_PRECONDITION]: 400,
+  [grpc.status.ABORTED]: 409,
+  [grpc.status.OUT_OF_RANGE]: 400,
+  [grpc.status.UNIMPLEMENTED]: 501,
+  [grpc.status.INTERNAL]: 500,
+  [grpc.status.UNAVAILABLE]: 503,
+  [grpc.status.DATA_LOSS]: 500,
+  [grpc.status.UNAUTHENTICATED]: 401,
+};
+
+/**
+ * A message of the gRPC handlers as proto3 JSON (what the REST API sends): Timestamps
+ * as RFC 3339 text, bytes as base64.
+ */
+function toJson(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return value.toString("base64");
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value === null || typeof value !== "object") return value;
+  const o = value as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 2 && typeof o.seconds === "string" && typeof o.nanos === "number")
+    return new Date(Number(o.seconds) * 1000 + Math.floor(o.nanos / 1e6)).toISOString();
+  // proto3 JSON leaves out fields at their default: "", 0, empty lists and maps.
+  const isDefault = (k: string, v: unknown): boolean =>
+    v === "" ||
+    v === 0 ||
+    (Array.isArray(v) && v.length === 0) ||
+    ((k === "labels" || k === "annotations") && Object.keys(v as object).length === 0);
+  return Object.fromEntries(keys.filter((k) => !isDefault(k, o[k])).map((k) => [k, toJson(o[k])]));
+}
+
+/**
+ * The REST API (Secret Manager v1, https://cloud.google.com/secret-manager/docs/reference/rest)
+ * over the gRPC handlers: each route builds the request message the gRPC method takes,
+ * so both transports share one state and one set of rules. Errors are Google's JSON,
+ * `{error: {code: HTTP status, message, status: "NOT_FOUND"}}`.
+ */
+function restHandler(
+  handlers: Record<string, (req: Record<string, unknown>) => unknown>,
+  latencyMs: number,
+): RequestListener {
+  const route = (
+    method: string,
+    url: URL,
+    body: Record<string, unknown>,
+  ): [string, Record<string, unknown>] | null => {
+    const m = /^\/v1\/(.+?)(?::([a-zA-Z]+))?$/.exec(decodeURIComponent(url.pathname));
+    if (!m) return null;
+    const [, path = "", verb] = m;
+    const q = url.searchParams;
+    const paging = {
+      ...(q.get("pageSize") ? { pageSize: Number(q.get("pageSize")) } : {}),
+      ...(q.get("pageToken") ? { pageToken: q.get("pageToken") } : {}),
+    };
+    const project = /^projects\/[^/]+$/;
+    const secret = /^projects\/[^/]+\/secrets\/[^/]+$/;
+    const version = /^projects\/[^/]+\/secrets\/[^/]+\/versions\/[^/]+$/;
+    const parentOf = (suffix: string): string | null =>
+      path.endsWith(suffix) ? path.slice(0, -suffix.length) : null;
+    const key = `${method} ${verb ?? ""}`;
+    if (version.test(path)) {
+      if (key === "GET ") return ["GetSecretVersion", { name: path }];
+      if (key === "GET access") return ["AccessSecretVersion", { name: path }];
+      if (key === "POST disable") return ["DisableSecretVersion", { name: path }];
+      if (key === "POST enable") return ["EnableSecretVersion", { name: path }];
+      if (key === "POST destroy") return ["DestroySecretVersion", { name: path }];
+      return null;
+    }
+    if (secret.test(path)) {
+      if (key === "GET ") return ["GetSecret", { name: path }];
+      if (key === "DELETE ") return ["DeleteSecret", { name: path }];
+      if (key === "PATCH ") {
+        const paths = (q.get("updateMask") ?? "").split(",").filter(Boolean);
+        return ["UpdateSecret", { secret: { ...body, name: path }, updateMask: { paths } }];
+      }
+      if (key === "POST addVersion") {
+        const payload = (body.payload ?? {}) as { data?: unknown };
+        const data = typeof payload.data === "string" ? Buffer.from(payload.data, "base64") : null;
+        return ["AddSecretVersion", { parent: path, payload: data ? { data } : {} }];
+      }
+      return null;
+    }
+    const versionsOf = parentOf("/versions");
+    if (versionsOf !== null && secret.test(versionsOf) && key === "GET ")
+      return ["ListSecretVersions", { parent: versionsOf, ...paging }];
+    const secretsOf = parentOf("/secrets");
+    if (secretsOf !== null && project.test(secretsOf)) {
+      if (key === "GET ") return ["ListSecrets", { parent: secretsOf, ...paging }];
+      if (key === "POST ")
+        return [
+          "CreateSecret",
+          { parent: secretsOf, secretId: q.get("secretId") ?? "", secret: body },
+        ];
+    }
+    return null;
+  };
+  const send = (res: ServerResponse, status: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { "content-type": "application/json; charset=UTF-8" }).end(text);
+  };
+  const fault = (res: ServerResponse, code: number, message: string): void =>
+    send(res, HTTP_OF[code] ?? 500, {
+      error: { code: HTTP_OF[code] ?? 500, message, status: grpc.status[code] },
+    });
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const parts: Buffer[] = [];
+    req.on("data", (c: Buffer) => parts.push(c));
+    req.on("end", () => {
+      const answer = (): void => {
+        let body: Record<string, unknown> = {};
+        const text = Buffer.concat(parts).toString("utf8");
+        try {
+          if (text !== "") body = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          fault(res, grpc.status.INVALID_ARGUMENT, "Invalid JSON payload received.");
+          return;
+        }
+        const url = new URL(req.url ?? "/", "http://127.0.0.1");
+        const r = route(req.method ?? "GET", url, body);
+        if (!r) {
+          // As Google's front end: an unknown URL is a plain 404 page, not an API error.
+          res.writeHead(404, { "content-type": "text/html" }).end("<html>404 Not Found</html>");
+          return;
+        }
+        try {
+          send(res, 200, toJson(handlers[r[0]]!(r[1])));
+        } catch (e) {
+          const err = e as { code?: number; details?: string };
+          fault(res, err.code ?? grpc.status.UNKNOWN, err.details ?? String(e));
+        }
+      };
+      if (latencyMs > 0) setTimeout(answer, latencyMs);
+      else answer();
+    });
+  };
+}
+
 function serve(
   port: number,
   latencyMs: number,
@@ -317,14 +477,16 @@ function serve(
   };
 
   type Handler = (req: Record<string, unknown>) => unknown;
-  // Calls by method and resource name (test control `/calls`).
+  // Calls by method and resource name, over either transport (test control `/calls`).
   const calls: { method: string; name: string }[] = [];
+  const logCall = (method: string, r: Record<string, unknown>): void => {
+    const name = typeof r.name === "string" ? r.name : r.parent;
+    calls.push({ method, name: typeof name === "string" ? name : "" });
+  };
   const unary =
     (method: string, fn: Handler): grpc.handleUnaryCall<Record<string, unknown>, unknown> =>
     (call, callback) => {
-      const r = call.request;
-      const name = typeof r.name === "string" ? r.name : r.parent;
-      calls.push({ method, name: typeof name === "string" ? name : "" });
+      logCall(method, call.request);
       const answer = (): void => {
         try {
           callback(null, fn(call.request));
@@ -513,14 +675,53 @@ function serve(
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [method, fn] of Object.entries(handlers)) impl[method] = unary(method, fn);
 
+  // One port for both transports, as Google serves both at secretmanager.googleapis.com:
+  // a connection that opens with the HTTP/2 preface (gRPC) goes to the gRPC server on an
+  // inner port; any other (HTTP/1.1 REST) to the REST server, over the same handlers
+  // and the same state.
+  const logged = Object.fromEntries(
+    Object.entries(handlers).map(([method, fn]) => [
+      method,
+      (req: Record<string, unknown>) => {
+        logCall(method, req);
+        return fn(req);
+      },
+    ]),
+  );
+  const rest = createHttpServer(restHandler(logged, latencyMs));
   const server = new grpc.Server();
   server.addService(pkg.google.cloud.secretmanager.v1.SecretManagerService.service, impl);
-  server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => {
+  server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, inner) => {
     if (err) {
       process.stderr.write(`gsm emulator could not listen: ${err.message}\n`);
       process.exit(1);
     }
-    process.stdout.write(`envsync gsm emulator listening on 127.0.0.1:${port}\n`);
+    createNetServer((socket) => {
+      let head = Buffer.alloc(0);
+      const first = (chunk: Buffer): void => {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < H2_PREFACE.length && H2_PREFACE.startsWith(head.toString("latin1")))
+          return; // not enough bytes yet to tell
+        socket.off("data", first);
+        socket.pause();
+        if (head.toString("latin1").startsWith(H2_PREFACE)) {
+          const up = connect(inner, "127.0.0.1", () => {
+            up.write(head);
+            socket.pipe(up).pipe(socket);
+            socket.resume();
+          });
+          up.on("error", () => socket.destroy());
+          socket.on("error", () => up.destroy());
+        } else {
+          socket.unshift(head);
+          rest.emit("connection", socket);
+          socket.resume();
+        }
+      };
+      socket.on("data", first);
+    }).listen(port, "127.0.0.1", () =>
+      process.stdout.write(`envsync gsm emulator listening on 127.0.0.1:${port}\n`),
+    );
   });
   const stop = (): void => server.tryShutdown(() => process.exit(0));
   process.on("SIGTERM", stop);

@@ -165,12 +165,12 @@ describe("digestKeyVersions", () => {
 
 describe("clientOptionsFor", () => {
   it("public endpoint: no options (TLS, ADC)", async () => {
-    const { clientOptionsFor } = await import("../../../../src/providers/gcp/api.js");
+    const { clientOptionsFor } = await import("../../../../src/providers/gcp/grpc-api.js");
     expect(clientOptionsFor(undefined)).toEqual({});
   });
 
   it("TLS endpoint: host and port only, so ADC is still used", async () => {
-    const { clientOptionsFor } = await import("../../../../src/providers/gcp/api.js");
+    const { clientOptionsFor } = await import("../../../../src/providers/gcp/grpc-api.js");
     expect(clientOptionsFor(parseEndpoint("private.example.com:8443"))).toEqual({
       apiEndpoint: "private.example.com",
       port: 8443,
@@ -178,7 +178,7 @@ describe("clientOptionsFor", () => {
   });
 
   it("emulator endpoint: insecure channel and an explicit universe domain (no ADC, no metadata probe)", async () => {
-    const { clientOptionsFor } = await import("../../../../src/providers/gcp/api.js");
+    const { clientOptionsFor } = await import("../../../../src/providers/gcp/grpc-api.js");
     const o = clientOptionsFor(parseEndpoint("http://127.0.0.1:9090"));
     expect(o).toMatchObject({
       apiEndpoint: "127.0.0.1",
