@@ -13,7 +13,9 @@
 // loading of the script build works unchanged: a `file:` command still loads no SDK.
 // The bundle is built again by the binary's own runtime (scripts/bundle.mjs), so the
 // code caches of its training run are the ones that runtime's V8 accepts; the main
-// script itself has its code cache in the blob (`useCodeCache`).
+// script itself has its code cache in the blob (`useCodeCache`). There is no V8 start-up
+// snapshot (`useSnapshot`): measured, it starts slower, and V8 rejects the chunks' code
+// caches in a process started from a user-land snapshot (docs/DESIGN.md, "Start-up").
 //
 // The binary takes no Node options from its users: `execArgv` disables the SIGUSR1
 // inspector activation (`--disable-sigusr1`) and `execArgvExtension: "none"` ignores
@@ -89,90 +91,47 @@ const assets = Object.fromEntries(
 );
 assets["package.json"] = join(work, "package.json");
 
-/** Whether the binary starts from a V8 start-up snapshot (ENVSYNC_BINARY_SNAPSHOT=0: not). */
-const snapshot = process.env.ENVSYNC_BINARY_SNAPSHOT !== "0";
-/** The reads of embedded paths served from the SEA assets (the same in both layouts). */
-const assetHooks = `const sea = require("node:sea");
-  /** The asset at an embedded path, or null for any other path. */
-  function asset(file) {
-    const p = file instanceof URL ? (file.protocol === "file:" ? fileURLToPath(file) : "") : file;
-    if (typeof p !== "string" || !p.startsWith(ROOT)) return null;
-    try {
-      return Buffer.from(sea.getAsset(p.slice(ROOT.length)));
-    } catch {
-      const e = new Error("ENOENT: no such file or directory, open '" + p + "'");
-      Object.assign(e, { code: "ENOENT", errno: -2, syscall: "open", path: p });
-      throw e;
-    }
-  }
-  const decode = (data, options) => {
-    const encoding = typeof options === "string" ? options : options && options.encoding;
-    return encoding ? data.toString(encoding) : data;
-  };
-  const readFileSync = fs.readFileSync;
-  fs.readFileSync = function (file, options) {
-    const data = asset(file);
-    return data ? decode(data, options) : readFileSync.apply(this, arguments);
-  };
-  const readFile = fs.promises.readFile;
-  fs.promises.readFile = async function (file, options) {
-    const data = asset(file);
-    return data ? decode(data, options) : readFile.apply(this, arguments);
-  };`;
-const prelude = `"use strict";
+const main = `"use strict";
+// envsync standalone binary: serves reads under ${ROOT} from the SEA assets, then runs dist/cli/bin.js.
+const sea = require("node:sea");
 const fs = require("node:fs");
 const { fileURLToPath } = require("node:url");
 const { createRequire } = require("node:module");
 const vm = require("node:vm");
 const ROOT = ${JSON.stringify(ROOT)};
+/** The asset at an embedded path, or null for any other path. */
+function asset(file) {
+  const p = file instanceof URL ? (file.protocol === "file:" ? fileURLToPath(file) : "") : file;
+  if (typeof p !== "string" || !p.startsWith(ROOT)) return null;
+  try {
+    return Buffer.from(sea.getAsset(p.slice(ROOT.length)));
+  } catch {
+    const e = new Error("ENOENT: no such file or directory, open '" + p + "'");
+    Object.assign(e, { code: "ENOENT", errno: -2, syscall: "open", path: p });
+    throw e;
+  }
+}
+const decode = (data, options) => {
+  const encoding = typeof options === "string" ? options : options && options.encoding;
+  return encoding ? data.toString(encoding) : data;
+};
+const readFileSync = fs.readFileSync;
+fs.readFileSync = function (file, options) {
+  const data = asset(file);
+  return data ? decode(data, options) : readFileSync.apply(this, arguments);
+};
+const readFile = fs.promises.readFile;
+fs.promises.readFile = async function (file, options) {
+  const data = asset(file);
+  return data ? decode(data, options) : readFile.apply(this, arguments);
+};
 const bin = ROOT + "dist/cli/bin.js";
-const core = ROOT + "dist/cli/core.cjs";
-const PARAMS = ["exports", "require", "module", "__filename", "__dirname"];
-/** Runs a compiled CommonJS file of the bundle; returns its exports. */
-function run(fn, file) {
-  const mod = { exports: {} };
-  fn.call(mod.exports, mod.exports, createRequire(file), mod, file, ROOT + "dist/cli");
-  return mod.exports;
-}
-`;
-const main = snapshot
-  ? `${prelude}
-// envsync standalone binary, start-up snapshot builder: run by \`node --build-sea\` on the
-// build machine (cwd: the build folder, so no absolute build path is in this source). It
-// evaluates core.cjs (whose module level reads no environment, argv, cwd, clock or random
-// source, and opens nothing) and compiles bin.js; the snapshot holds both. At each start,
-// the deserialized main function serves reads under ${ROOT} from the SEA assets, hands
-// the evaluated core to bin.js's loader and runs bin.js, which reads argv and the
-// environment of that run. Chunks load later from the assets with their code caches.
-const v8 = require("node:v8");
-const compile = (file, built) =>
-  vm.compileFunction(fs.readFileSync(built, "utf8").replace(/^#!.*/, ""), PARAMS, { filename: file });
-function compileCached(file, built) {
-  const source = fs.readFileSync(built, "utf8");
-  const raw = fs.readFileSync(built + ".cache");
-  const nl = raw.indexOf(10);
-  const script = new vm.Script("(function (exports, require, module, __filename, __dirname) {" + source + "\\n})", { filename: file, cachedData: raw.subarray(nl + 1) });
-  if (script.cachedDataRejected) throw new Error("core cache rejected");
-  return script.runInThisContext();
-}
-const MODE = ${JSON.stringify(process.env.ENVSYNC_SNAP_MODE ?? "core")};
-if (MODE === "eager") v8.setFlagsFromString("--no-lazy");
-const coreExports = MODE === "empty" ? undefined : run(MODE === "cached" ? compileCached(core, "dist/cli/core.cjs") : compile(core, "dist/cli/core.cjs"), core);
-const binFn = compile(bin, "dist/cli/bin.js");
-if (MODE === "eager") v8.setFlagsFromString("--lazy");
-v8.startupSnapshot.setDeserializeMainFunction(() => {
-  ${assetHooks}
-  if (coreExports) globalThis[Symbol.for("envsync.preloaded")] = new Map([[core, coreExports]]);
-  run(binFn, bin);
-});
-`
-  : `${prelude}
-// envsync standalone binary: serves reads under ${ROOT} from the SEA assets, then runs dist/cli/bin.js.
-{
-  ${assetHooks}
-}
 const source = fs.readFileSync(bin, "utf8").replace(/^#!.*/, "");
-run(vm.compileFunction(source, PARAMS, { filename: bin }), bin);
+const run = vm.compileFunction(source, ["exports", "require", "module", "__filename", "__dirname"], {
+  filename: bin,
+});
+const mod = { exports: {} };
+run(mod.exports, createRequire(bin), mod, bin, ROOT + "dist/cli");
 `;
 writeFileSync(join(work, "main.cjs"), main);
 const tmp = `${output}.tmp-${process.pid}`;
@@ -181,17 +140,13 @@ const config = {
   executable: node,
   output: tmp,
   disableExperimentalSEAWarning: true,
-  // With a snapshot the main script's code is in it ("useCodeCache" would be redundant).
-  ...(snapshot ? { useSnapshot: true } : { useCodeCache: true }),
+  useCodeCache: true,
   execArgv: ["--disable-sigusr1"],
   execArgvExtension: "none",
   assets,
 };
 writeFileSync(join(work, "sea-config.json"), JSON.stringify(config, null, 2));
-const r = spawnSync(node, ["--build-sea", join(work, "sea-config.json")], {
-  cwd: work,
-  encoding: "utf8",
-});
+const r = spawnSync(node, ["--build-sea", join(work, "sea-config.json")], { encoding: "utf8" });
 if (r.status !== 0) throw new Error(`node --build-sea failed: ${r.stderr || r.stdout}`);
 renameSync(tmp, output);
 rmSync(work, { recursive: true, force: true });

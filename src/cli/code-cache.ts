@@ -21,14 +21,6 @@ interface CjsModule {
   exports: unknown;
 }
 
-/**
- * Where the standalone binary's start-up snapshot hands in the bundle files it evaluated
- * at build time (scripts/build-binary.mjs): a Map of file to its exports, which
- * {@link requireWithCodeCache} returns instead of loading the file again. A global,
- * because bin.js and core.cjs each bundle their own copy of this module.
- */
-const PRELOADED = Symbol.for("envsync.preloaded");
-
 /** The build id on a bundle file's first line (`// envsync build ID`), or null. */
 function buildId(source: string): string | null {
   return /^\/\/ envsync build (\w+)\n/.exec(source)?.[1] ?? null;
@@ -39,8 +31,6 @@ function buildId(source: string): string | null {
  * cache when one was built for it. Its own `require` resolves from its folder.
  */
 export function requireWithCodeCache(file: string): unknown {
-  const preloaded = (globalThis as { [PRELOADED]?: Map<string, unknown> })[PRELOADED];
-  if (preloaded?.has(file)) return preloaded.get(file);
   const source = readFileSync(file, "utf8");
   const id = buildId(source);
   const cacheFile = `${file}.cache`;

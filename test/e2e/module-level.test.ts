@@ -1,7 +1,7 @@
 /**
  * The core of the built CLI (dist/cli/core.cjs) has a module level that reads nothing
  * of the run: no environment variable, argv, working folder, clock or random source,
- * standard stream, timer or listener (fixtures/module-level-probe.cjs traps each one).
+ * standard stream, timer or listener (fixtures/module-level-probe.mjs traps each one).
  * So evaluating it ahead of time (a V8 start-up snapshot of the standalone binary, see
  * docs/DESIGN.md) would freeze nothing a run must read for itself; and a module that
  * draws a random value at load (the ESC marker of src/cli/safe-text.ts) would draw it
@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.js";
 
-const PROBE = resolve(import.meta.dirname, "fixtures", "module-level-probe.cjs");
+const PROBE = resolve(import.meta.dirname, "fixtures", "module-level-probe.mjs");
 const CORE = resolve(import.meta.dirname, "..", "..", "dist", "cli", "core.cjs");
 
 /** What the module level of `file` read, as the probe reports it. */
