@@ -41,9 +41,9 @@ export function escapeControl(text: string): string {
 }
 
 /**
- * A random marker standing for ESC in the CLI's own colour sequences, drawn on first use
- * (never at module load: the standalone binary's start-up snapshot holds the evaluated
- * module, and a marker drawn at build time would be the same in every run).
+ * A random marker standing for ESC in the CLI's own colour sequences, drawn on first use,
+ * never at module load: a module evaluated ahead of time (a start-up snapshot, see
+ * docs/DESIGN.md "Start-up") would hold one marker for every run.
  */
 let mark: string | undefined;
 const marker = (): string => (mark ??= `\uE000${Math.random().toString(36).slice(2, 12)}\uE001`);
