@@ -37,6 +37,8 @@ export const NOT_FOR_THE_BINARY: Record<string, string> = {
   // How stores read a lagging listing (issue 26): store code, the same in the binary;
   // the source pass proves it, the binary pass would only double its cost.
   "listing-lag": "store reads through the reality layer (the same code in the binary)",
+  // What the npm bundle's core reads at module level (a probe evaluates dist/cli/core.cjs).
+  "module-level": "module level of dist/cli/core.cjs (a probe, not the CLI)",
 };
 
 /** Where this run's binary is built (one per run; removed by the setup's teardown). */

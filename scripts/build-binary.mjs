@@ -13,7 +13,10 @@
 // loading of the script build works unchanged: a `file:` command still loads no SDK.
 // The bundle is built again by the binary's own runtime (scripts/bundle.mjs), so the
 // code caches of its training run are the ones that runtime's V8 accepts; the main
-// script itself has its code cache in the blob (`useCodeCache`).
+// script itself has its code cache in the blob (`useCodeCache`). There is no V8 start-up
+// snapshot (`useSnapshot`) yet: V8 rejects the chunks' code caches in a process started
+// from a user-land snapshot unless a second build embeds caches trained by the first,
+// and `--version` starts slower from one (docs/DESIGN.md, "Start-up", has the figures).
 //
 // The binary takes no Node options from its users: `execArgv` disables the SIGUSR1
 // inspector activation (`--disable-sigusr1`) and `execArgvExtension: "none"` ignores

@@ -40,16 +40,22 @@ export function escapeControl(text: string): string {
   return text.replace(UNSAFE, visible);
 }
 
-/** A random marker standing for ESC in the CLI's own colour sequences. */
-const MARK = `\uE000${Math.random().toString(36).slice(2, 12)}\uE001`;
+/**
+ * A random marker standing for ESC in the CLI's own colour sequences, drawn on first use,
+ * never at module load: a module evaluated ahead of time (a start-up snapshot, see
+ * docs/DESIGN.md "Start-up") would hold one marker for every run.
+ */
+let mark: string | undefined;
+const marker = (): string => (mark ??= `\uE000${Math.random().toString(36).slice(2, 12)}\uE001`);
 
 /**
  * `text` as it may reach a terminal: escaped with {@link escapeControl}, save the
  * colour sequences the CLI's own painters made ({@link markPainters}).
  */
 export function terminalText(text: string): string {
-  if (!text.includes(MARK)) return escapeControl(text);
-  return text.split(MARK).map(escapeControl).join("\x1b");
+  const m = marker();
+  if (!text.includes(m)) return escapeControl(text);
+  return text.split(m).map(escapeControl).join("\x1b");
 }
 
 /**
@@ -62,7 +68,7 @@ export function markPainters<T extends object>(painters: T): T {
   for (const [name, paint] of Object.entries(painters) as [string, unknown][]) {
     if (typeof paint !== "function") continue;
     const p = paint as (s: string) => string;
-    wrapped[name] = (s: string): string => p(terminalText(String(s))).replaceAll("\x1b", MARK);
+    wrapped[name] = (s: string): string => p(terminalText(String(s))).replaceAll("\x1b", marker());
   }
   return wrapped as T;
 }

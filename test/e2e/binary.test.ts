@@ -7,9 +7,10 @@
  * the pass really drives a binary, and that the binary runs on its own.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { BIN, binCommand, tempDir } from "./helpers.js";
 
 /** SIGUSR1's bit in the signal masks of /proc/PID/status. */
@@ -82,6 +83,69 @@ describe("the standalone binary", () => {
     });
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("Usage: envsync");
+  });
+
+  it("reads the environment, argv and folder of each run, not of its build", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, ".env"), "A=1\n");
+    const mark = `run-${randomUUID()}`;
+    // A run's own variable reaches `run`'s child with the values of .env.
+    const r = spawnSync(
+      BIN,
+      [
+        "run",
+        "-r",
+        "file:.env",
+        "--",
+        "sh",
+        "-c",
+        'printf "%s|%s|%s" "$ENVSYNC_RUN_MARK" "$A" "$(pwd -P)"',
+      ],
+      { cwd: dir, env: { ...process.env, ENVSYNC_RUN_MARK: mark }, encoding: "utf8" },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${mark}|1|${realpathSync(dir)}`);
+    // A setting read from the environment: refused without it, let through with it.
+    const remote = "vault://0.0.0.0:9/secret/app?tls=false";
+    const args = ["pull", "-r", remote, "--retries", "0"];
+    const env = { ...process.env, VAULT_TOKEN: "t", ENVSYNC_ALLOW_INSECURE_HTTP: "" };
+    const refused = spawnSync(BIN, args, { cwd: dir, env, encoding: "utf8" });
+    expect(refused.status, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/refused before any request/);
+    const allowed = spawnSync(BIN, args, {
+      cwd: dir,
+      env: { ...env, ENVSYNC_ALLOW_INSECURE_HTTP: "1" },
+      encoding: "utf8",
+    });
+    expect(allowed.status, allowed.stderr).toBe(1);
+    expect(allowed.stderr).toMatch(/allowed by ENVSYNC_ALLOW_INSECURE_HTTP=1/);
+    expect(allowed.stderr).toMatch(/ECONNREFUSED/);
+  });
+
+  it("draws its random values in each run (the github-env delimiter differs)", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "multi.env"), 'M="line1\nline2"\n');
+    const delimiter = (): string => {
+      const r = spawnSync(BIN, ["export", "--format", "github-env", "-r", "file:multi.env"], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return /^M<<(ENVSYNC_EOF_[0-9a-f]{32})\n/.exec(r.stdout)?.[1] ?? "";
+    };
+    const first = delimiter();
+    expect(first).not.toBe("");
+    expect(delimiter()).not.toBe(first);
+  });
+
+  it("holds nothing of its build's environment", () => {
+    const canary = inject("binaryBuildCanary");
+    expect(canary).toMatch(/^envsync-build-canary-[0-9a-f]{24}$/);
+    const bytes = readFileSync(BIN);
+    // The search finds what the binary does hold (its embedded help)...
+    expect(bytes.includes("Keep .env files in agreement")).toBe(true);
+    // ...and not the value of a variable only the build had.
+    expect(bytes.includes(canary)).toBe(false);
   });
 
   it("takes no Node options from NODE_OPTIONS (no --inspect through the environment)", () => {

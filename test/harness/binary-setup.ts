@@ -6,6 +6,7 @@
  * It runs only when the binary project has files in the run.
  */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -14,13 +15,24 @@ import type { TestProject } from "vitest/node";
 const execFileAsync = promisify(execFile);
 const root = resolve(import.meta.dirname, "..", "..");
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** A value only the build's environment held (test/e2e/binary.test.ts looks for it). */
+    binaryBuildCanary: string;
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => void> {
   const binary = project.config.env.ENVSYNC_TEST_BIN;
   if (!binary) throw new Error("the binary project sets no ENVSYNC_TEST_BIN");
   mkdirSync(dirname(binary), { recursive: true });
+  // The build runs with a variable no run has: the binary must not hold its value.
+  const canary = `envsync-build-canary-${randomBytes(12).toString("hex")}`;
+  project.provide("binaryBuildCanary", canary);
   try {
     await execFileAsync(process.execPath, [join(root, "scripts", "build-binary.mjs"), binary], {
       cwd: root,
+      env: { ...process.env, ENVSYNC_BUILD_CANARY: canary },
       maxBuffer: 64 * 2 ** 20,
     });
   } catch (err) {
