@@ -41,10 +41,14 @@ const requireHere = createRequire(import.meta.url);
  * Secrets Manager and SSM each get their own chunk with only their SDK client (a
  * Secrets Manager command loading SSM's 457 KiB client cost ≈ 20 % of its start-up);
  * the foreign-entry listing, which an SSM read loads, goes with SSM; the aws chunk
- * keeps what both use (common.ts).
+ * keeps what both use (common.ts) and the small AWS client (client.ts). The official
+ * SDK clients sit in chunks of their own (aws-sm-sdk, aws-ssm-sdk), loaded only for the
+ * credential and endpoint sources the small client leaves to them.
  */
 const CHUNKS = {
   config: ["config/parse-config.ts"],
+  "aws-sm-sdk": ["providers/aws/sdk-sm.ts"],
+  "aws-ssm-sdk": ["providers/aws/sdk-ssm.ts"],
   "aws-sm": ["providers/aws/secrets-manager.ts"],
   "aws-ssm": ["providers/aws/ssm.ts", "providers/aws/foreign.ts"],
   aws: ["providers/aws/"],
@@ -397,9 +401,15 @@ writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + 
 //    sync; it runs last, so the core's cache is the one of the local commands.
 const train = mkdtempSync(join(tmpdir(), "envsync-train-"));
 const closed = "http://127.0.0.1:9";
-const providerRuns = [
+const awsRuns = [
   `aws-sm://x?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
   `aws-ssm://x/*?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
+];
+// The AWS SDK chunks train through ENVSYNC_AWS_SDK=1 first; the runs with the small
+// client (static keys) come after, so the aws chunks' caches end on its path.
+const providerRuns = [
+  ...awsRuns.map((remote) => [remote, { ENVSYNC_AWS_SDK: "1" }]),
+  ...awsRuns,
   `gcp-sm://p/s?endpoint=${closed}`,
   "azure-kv://127.0.0.1:9/s",
   "vault:///secret/x",
@@ -417,11 +427,12 @@ const trainingEnv = {
 try {
   const lines = Array.from({ length: 200 }, (_, i) => `KEY_${i}=value-${i}`);
   writeFileSync(join(train, ".env"), lines.join("\n") + "\n");
-  for (const remote of providerRuns) {
+  for (const run of providerRuns) {
+    const [remote, env] = Array.isArray(run) ? run : [run, {}];
     const r = spawnSync(
       process.execPath,
       [join(out, "bin.js"), "diff", "-r", remote, "--retries", "0"],
-      { cwd: train, env: trainingEnv, encoding: "utf8", timeout: 120_000 },
+      { cwd: train, env: { ...trainingEnv, ...env }, encoding: "utf8", timeout: 120_000 },
     );
     // Exit 1 (cannot connect) is the expected end; anything else is a broken chunk.
     if (r.status !== 1 || !/NETWORK/.test(r.stderr))
