@@ -234,6 +234,27 @@ const proxy = (load, names) =>
     ),
   ].join("\n");
 
+/**
+ * Built-ins of LAZY_BUILTINS become proxies, in the core and in the chunks alike: a
+ * store chunk that imports node:crypto for its writes does not load it for a read.
+ * The core's proxies define the names src uses; a chunk's define every name (the
+ * packages bundled in it use others).
+ */
+const lazyBuiltins = (namesOf) => ({
+  name: "lazy-builtins",
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(node:)?(${LAZY_BUILTINS.join("|")})$`) }, (a) =>
+      a.namespace === "lazy-builtin"
+        ? { path: a.path, external: true }
+        : { path: a.path.replace(/^node:/, ""), namespace: "lazy-builtin" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (a) => ({
+      contents: proxy(`require(${JSON.stringify(`node:${a.path}`)})`, namesOf(a.path)),
+      loader: "js",
+    }));
+  },
+});
+
 // Then the chunks of envsync modules. Each is a function of the host (the core that loads it): envsync modules
 //    outside the chunk are read from the host, never bundled twice.
 const hostModules = new Set();
@@ -254,6 +275,7 @@ for (const name of Object.keys(CHUNKS)) {
     footer: { js: "return module.exports;\n};" },
     plugins: [
       packageChunks,
+      lazyBuiltins((mod) => Object.keys(requireHere(`node:${mod}`))),
       {
         name: "host-modules",
         setup(b) {
@@ -355,17 +377,9 @@ await bundle({
           ),
           loader: "js",
         }));
-        b.onResolve({ filter: new RegExp(`^(node:)?(${LAZY_BUILTINS.join("|")})$`) }, (a) =>
-          a.namespace === "lazy-builtin"
-            ? { path: a.path, external: true }
-            : { path: a.path.replace(/^node:/, ""), namespace: "lazy-builtin" },
-        );
-        b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (a) => ({
-          contents: proxy(`require(${JSON.stringify(`node:${a.path}`)})`, builtinNames(a.path)),
-          loader: "js",
-        }));
       },
     },
+    lazyBuiltins(builtinNames),
   ],
 });
 

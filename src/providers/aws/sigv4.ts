@@ -1,10 +1,12 @@
 /**
  * AWS Signature Version 4 for the JSON-1.1 requests of the small AWS client
  * (src/providers/aws/client.ts): a POST with a body, no query string, signed with
- * static keys. Only `node:crypto`; the unit test checks it against the official
- * signer (@smithy/signature-v4) byte for byte.
+ * static keys. The unit test checks it against the official signer
+ * (@smithy/signature-v4) byte for byte.
+ *
+ * SHA-256 and HMAC come from ../shared/sha256.ts, not `node:crypto` (why: there).
  */
-import { createHash, createHmac } from "node:crypto";
+import { hmacSha256, sha256 } from "../shared/sha256.js";
 
 /** Static AWS credentials (environment variables or a test's fixed keys). */
 export interface StaticCredentials {
@@ -28,9 +30,11 @@ export interface SignInput {
   readonly date: Date;
 }
 
-const sha256Hex = (data: string): string => createHash("sha256").update(data, "utf8").digest("hex");
-const hmac = (key: string | Buffer, data: string): Buffer =>
-  createHmac("sha256", key).update(data, "utf8").digest();
+const utf8 = (s: string): Uint8Array => Buffer.from(s, "utf8");
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const sha256Hex = (data: string): string => hex(sha256(utf8(data)));
+const hmac = (key: string | Uint8Array, data: string): Uint8Array =>
+  hmacSha256(typeof key === "string" ? utf8(key) : key, utf8(data));
 
 /** `20261207T062500Z` (the x-amz-date form). */
 export function amzDate(date: Date): string {
@@ -90,7 +94,7 @@ export function signRequest(input: SignInput): Record<string, string> {
     hmac(hmac(hmac(`AWS4${input.credentials.secretAccessKey}`, day), input.region), input.service),
     "aws4_request",
   );
-  const signature = createHmac("sha256", key).update(toSign, "utf8").digest("hex");
+  const signature = hex(hmac(key, toSign));
   added.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return added;
 }

@@ -13,6 +13,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chooseTransport, errorCodeOf } from "../../../../src/providers/aws/client.js";
 import { signRequest } from "../../../../src/providers/aws/sigv4.js";
+import { digestKeyVersions } from "../../../../src/providers/shared/digest.js";
+import { hmacSha256, sha256 } from "../../../../src/providers/shared/sha256.js";
 
 const bytes = (d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
   typeof d === "string"
@@ -34,6 +36,47 @@ class Sha256 {
     return Promise.resolve(new Uint8Array(this.#h.digest()));
   }
 }
+
+describe("SHA-256 and HMAC of the small client", () => {
+  // Lengths around the 64-byte block and the 56-byte padding limit, and beyond.
+  const lengths = fc.oneof(
+    fc.integer({ min: 0, max: 300 }),
+    fc.constantFrom(55, 56, 57, 63, 64, 65, 119, 120, 128, 4096),
+  );
+  const bytes = lengths.chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
+
+  it("equal node:crypto's on random inputs", () => {
+    fc.assert(
+      fc.property(bytes, bytes, (key, data) => {
+        expect(Buffer.from(sha256(data)).toString("hex")).toBe(
+          createHash("sha256").update(data).digest("hex"),
+        );
+        expect(Buffer.from(hmacSha256(key, data)).toString("hex")).toBe(
+          createHmac("sha256", key).update(data).digest("hex"),
+        );
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("the per-key version digest is the one node:crypto gave", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.string(), { minKeys: 1 }), (d) => {
+        const h = createHash("sha256");
+        for (const k of Object.keys(d).sort()) h.update(`${k}\0${d[k]}\0`);
+        expect(digestKeyVersions(new Map(Object.entries(d)))).toBe(
+          `keys:${h.digest("hex").slice(0, 16)}`,
+        );
+      }),
+    );
+  });
+
+  it("the FIPS 180-4 example", () => {
+    expect(Buffer.from(sha256(Buffer.from("abc"))).toString("hex")).toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
+  });
+});
 
 describe("SigV4 of the small client", () => {
   it("equals @smithy/signature-v4 for JSON-1.1 POSTs (bodies, paths, session tokens, dates)", async () => {
