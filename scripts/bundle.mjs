@@ -41,11 +41,16 @@ const requireHere = createRequire(import.meta.url);
  * Secrets Manager and SSM each get their own chunk with only their SDK client (a
  * Secrets Manager command loading SSM's 457 KiB client cost ≈ 20 % of its start-up);
  * the foreign-entry listing, which an SSM read loads, goes with SSM; the aws chunk
- * keeps what both use (common.ts). Google's gRPC client (the official SDK with grpc-js
- * and protobufjs) is a chunk of its own: the default REST transport never loads it.
+ * keeps what both use (common.ts) and the small AWS client (client.ts). The official
+ * SDK clients sit in chunks of their own (aws-sm-sdk, aws-ssm-sdk), loaded only for the
+ * credential and endpoint sources the small client leaves to them. Google's gRPC client
+ * (the official SDK with grpc-js and protobufjs) is a chunk of its own: the default REST
+ * transport never loads it.
  */
 const CHUNKS = {
   config: ["config/parse-config.ts"],
+  "aws-sm-sdk": ["providers/aws/sdk-sm.ts"],
+  "aws-ssm-sdk": ["providers/aws/sdk-ssm.ts"],
   "aws-sm": ["providers/aws/secrets-manager.ts"],
   "aws-ssm": ["providers/aws/ssm.ts", "providers/aws/foreign.ts"],
   aws: ["providers/aws/"],
@@ -234,6 +239,27 @@ const proxy = (load, names) =>
     ),
   ].join("\n");
 
+/**
+ * Built-ins of LAZY_BUILTINS become proxies, in the core and in the chunks alike: a
+ * store chunk that imports node:crypto for its writes does not load it for a read.
+ * The core's proxies define the names src uses; a chunk's define every name (the
+ * packages bundled in it use others).
+ */
+const lazyBuiltins = (namesOf) => ({
+  name: "lazy-builtins",
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(node:)?(${LAZY_BUILTINS.join("|")})$`) }, (a) =>
+      a.namespace === "lazy-builtin"
+        ? { path: a.path, external: true }
+        : { path: a.path.replace(/^node:/, ""), namespace: "lazy-builtin" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (a) => ({
+      contents: proxy(`require(${JSON.stringify(`node:${a.path}`)})`, namesOf(a.path)),
+      loader: "js",
+    }));
+  },
+});
+
 // Then the chunks of envsync modules. Each is a function of the host (the core that loads it): envsync modules
 //    outside the chunk are read from the host, never bundled twice.
 const hostModules = new Set();
@@ -254,6 +280,7 @@ for (const name of Object.keys(CHUNKS)) {
     footer: { js: "return module.exports;\n};" },
     plugins: [
       packageChunks,
+      lazyBuiltins((mod) => Object.keys(requireHere(`node:${mod}`))),
       {
         name: "host-modules",
         setup(b) {
@@ -355,17 +382,9 @@ await bundle({
           ),
           loader: "js",
         }));
-        b.onResolve({ filter: new RegExp(`^(node:)?(${LAZY_BUILTINS.join("|")})$`) }, (a) =>
-          a.namespace === "lazy-builtin"
-            ? { path: a.path, external: true }
-            : { path: a.path.replace(/^node:/, ""), namespace: "lazy-builtin" },
-        );
-        b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (a) => ({
-          contents: proxy(`require(${JSON.stringify(`node:${a.path}`)})`, builtinNames(a.path)),
-          loader: "js",
-        }));
       },
     },
+    lazyBuiltins(builtinNames),
   ],
 });
 
@@ -401,12 +420,18 @@ writeFileSync(join(out, "package.json"), JSON.stringify({ type: "commonjs" }) + 
 //    sync; it runs last, so the core's cache is the one of the local commands.
 const train = mkdtempSync(join(tmpdir(), "envsync-train-"));
 const closed = "http://127.0.0.1:9";
+const awsRuns = [
+  `aws-sm://x?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
+  `aws-ssm://x/*?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
+];
+// The AWS SDK chunks train through ENVSYNC_AWS_SDK=1 first; the runs with the small
+// client (static keys) come after, so the aws chunks' caches end on its path.
 // Google: gRPC first, then REST with a token (a service-account key whose token
 // endpoint is the closed port: google-auth-library signs, then fails to connect), then
 // REST to an emulator last, so the gcp chunk's cache holds the path the bench measures.
 const providerRuns = [
-  `aws-sm://x?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
-  `aws-ssm://x/*?region=us-east-1&endpoint=${encodeURIComponent(closed)}`,
+  ...awsRuns.map((remote) => [remote, { ENVSYNC_AWS_SDK: "1" }]),
+  ...awsRuns,
   `gcp-sm://p/s?endpoint=${closed}&transport=grpc`,
   "gcp-sm://p/s?endpoint=https://127.0.0.1:9",
   `gcp-sm://p/s?endpoint=${closed}`,
@@ -438,11 +463,12 @@ try {
   trainingEnv.GOOGLE_APPLICATION_CREDENTIALS = join(train, "training-sa.json");
   const lines = Array.from({ length: 200 }, (_, i) => `KEY_${i}=value-${i}`);
   writeFileSync(join(train, ".env"), lines.join("\n") + "\n");
-  for (const remote of providerRuns) {
+  for (const run of providerRuns) {
+    const [remote, env] = Array.isArray(run) ? run : [run, {}];
     const r = spawnSync(
       process.execPath,
       [join(out, "bin.js"), "diff", "-r", remote, "--retries", "0"],
-      { cwd: train, env: trainingEnv, encoding: "utf8", timeout: 120_000 },
+      { cwd: train, env: { ...trainingEnv, ...env }, encoding: "utf8", timeout: 120_000 },
     );
     // Exit 1 (cannot connect) is the expected end; anything else is a broken chunk.
     if (r.status !== 1 || !/NETWORK/.test(r.stderr))

@@ -18,7 +18,11 @@ const CHUNK = /[/\\]chunks[/\\][\w-]+\.cjs$/;
 /** Loaded only by commands that need them (a spawned child, a prompt). */
 const LAZY_BUILTINS = ["node:child_process", "node:readline"];
 
-function modulesLoaded(args: string[], cwd: string): string[] {
+function modulesLoaded(
+  args: string[],
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+): string[] {
   const log = join(tempDir("envsync-modlog-"), "modules.txt");
   writeFileSync(log, "");
   const r = spawnSync(process.execPath, ["--import", PRELOAD, BIN, ...args], {
@@ -28,6 +32,7 @@ function modulesLoaded(args: string[], cwd: string): string[] {
       ENVSYNC_MODULE_LOG: log,
       NO_COLOR: "1",
       AWS_EC2_METADATA_DISABLED: "true",
+      ...extraEnv,
     },
     stdio: "ignore",
     timeout: 110_000, // a backstop under load, below the test time-out
@@ -86,22 +91,55 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect([...new Set(chunks)].sort()).toEqual(["config.cjs", "yaml.cjs"]);
   });
 
-  it("control: an aws-sm remote loads the aws-sm chunk, which holds the Secrets Manager SDK only (nothing from node_modules)", () => {
+  const chunkNames = (mods: string[]): string[] =>
+    [...new Set(mods.filter((m) => CHUNK.test(m)).map((m) => m.split(/[/\\]/).pop()!))].sort();
+  const STATIC_KEYS = {
+    AWS_ACCESS_KEY_ID: "AKIDTEST",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_PROFILE: "",
+  };
+
+  it.each([
+    ["aws-sm://x?region=us-east-1&endpoint=http://127.0.0.1:9", ["aws-sm.cjs", "aws.cjs"]],
+    ["aws-ssm://x/*?region=us-east-1&endpoint=http://127.0.0.1:9", ["aws-ssm.cjs", "aws.cjs"]],
+  ])(
+    "with static keys in the environment, %s loads the small AWS client: no SDK chunk, no node:crypto",
+    (remote, chunks) => {
+      const mods = modulesLoaded(["diff", "-r", remote, "--retries", "0"], dir, STATIC_KEYS);
+      expect(chunkNames(mods)).toEqual(chunks);
+      expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
+      expect(mods).not.toContain("node:crypto");
+      expect(mods).toContain("node:http");
+    },
+  );
+
+  it("control: with a profile named, an aws-sm remote loads the Secrets Manager SDK chunk and not SSM's", () => {
     const mods = modulesLoaded(
-      ["diff", "-r", "aws-sm://x?region=us-east-1&endpoint=http://127.0.0.1:9", "--retries", "0"],
+      [
+        "diff",
+        "-r",
+        "aws-sm://x?region=us-east-1&endpoint=http://127.0.0.1:9&profile=envsync-none",
+        "--retries",
+        "0",
+      ],
       dir,
+      STATIC_KEYS,
     );
-    expect(mods.some((m) => m.endsWith("aws-sm.cjs"))).toBe(true);
+    expect(chunkNames(mods)).toEqual(["aws-sm-sdk.cjs", "aws-sm.cjs", "aws.cjs"]);
     expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
-    // The SDK is bundled in the chunk (scripts/bundle.mjs): its client is in the file,
-    // and SSM's client is in a chunk of its own that a Secrets Manager command never loads.
-    const sm = readFileSync(
+    // The SDK is bundled in its chunk (scripts/bundle.mjs): its client is in the file,
+    // SSM's client is in a chunk of its own, and the store chunk holds no SDK.
+    const sdk = readFileSync(
+      mods.find((m) => m.endsWith("aws-sm-sdk.cjs"))!,
+      "utf8",
+    );
+    expect(sdk).toContain("SecretsManagerClient");
+    expect(sdk).not.toContain("GetParametersByPathCommand");
+    const store = readFileSync(
       mods.find((m) => m.endsWith("aws-sm.cjs"))!,
       "utf8",
     );
-    expect(sm).toContain("SecretsManagerClient");
-    expect(sm).not.toContain("GetParametersByPathCommand");
-    expect(mods.some((m) => m.endsWith("aws-ssm.cjs"))).toBe(false);
+    expect(store).not.toContain("SecretsManagerClient");
     expect(mods.some((m) => m.endsWith("gcp.cjs") || m.endsWith("azure.cjs"))).toBe(false);
   });
 

@@ -129,9 +129,16 @@ interface MiddlewareClient {
 export class CallCounter {
   readonly #counts = new Map<string, number>();
   readonly #retries = new Map<string, number>();
+  #transport: string | undefined;
+
+  /** The transport of the client counted (./client.ts: `small` or `sdk`). */
+  get transport(): string | undefined {
+    return this.#transport;
+  }
 
   /** Installs the counter on a client's middleware stack (one count per HTTP attempt). */
   attach(client: unknown): void {
+    this.#transport = (client as { transport?: string }).transport;
     (client as MiddlewareClient).middlewareStack.add(
       (next, context) => async (args) => {
         const name = (context.commandName ?? "unknown").replace(/Command$/, "");

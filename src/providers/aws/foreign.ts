@@ -5,20 +5,22 @@
  * call; ListSecrets, 100 per call); reading uses GetParameters (10) and
  * BatchGetSecretValue (20); adopting tags each entry (AddTagsToResource, TagResource).
  */
+import type { SecretListEntry } from "@aws-sdk/client-secrets-manager";
 import {
+  AddTagsToResourceCommand,
   BatchGetSecretValueCommand,
+  GetParametersCommand,
   ListSecretsCommand,
-  SecretsManagerClient,
   TagResourceCommand,
-  type SecretListEntry,
-} from "@aws-sdk/client-secrets-manager";
-import { AddTagsToResourceCommand, GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+  secretsManagerClient,
+  ssmClient,
+} from "./commands.js";
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { keyCaseOf } from "../key-case.js";
 import { chunk, mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
 import { displayUri, parseRemoteUri } from "../uri.js";
-import { KEY_TAG, MANAGED_TAG, clientConfig, makeSend, parseAwsOptions } from "./common.js";
+import { KEY_TAG, MANAGED_TAG, makeSend, parseAwsOptions } from "./common.js";
 import { foreignSecrets, parseSmTarget } from "./secrets-manager.js";
 import { MANAGED_FILTER, describeNames, foreignParameters, parseSsmTarget } from "./ssm.js";
 
@@ -32,7 +34,7 @@ export function openForeign(raw: string, context: StoreContext): ForeignAccess |
     const path = parseSsmTarget(uri.target, display);
     const kc = keyCaseOf(uri, display);
     const base = `${path}/`;
-    const client = new SSMClient(clientConfig(options, context, "aws-ssm"));
+    const client = ssmClient(options, context);
     return {
       noun: "parameters",
       where: base,
@@ -77,7 +79,7 @@ export function openForeign(raw: string, context: StoreContext): ForeignAccess |
   const t = parseSmTarget(uri.target, display);
   if (t.layout !== "per-key") return null;
   const base = `${t.prefix}/`;
-  const client = new SecretsManagerClient(clientConfig(options, context, "aws-sm"));
+  const client = secretsManagerClient(options, context);
   return {
     noun: "secrets",
     where: base,

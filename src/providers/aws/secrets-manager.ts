@@ -6,6 +6,8 @@
  * The SDK is imported statically here: the registry's dynamic import of this file
  * is the lazy-loading boundary (docs/DESIGN.md, "Start-up").
  */
+import type { SecretListEntry } from "@aws-sdk/client-secrets-manager";
+import type { AwsClient } from "./client.js";
 import {
   BatchGetSecretValueCommand,
   CreateSecretCommand,
@@ -16,10 +18,9 @@ import {
   ListSecretsCommand,
   PutSecretValueCommand,
   RestoreSecretCommand,
-  SecretsManagerClient,
   UpdateSecretVersionStageCommand,
-  type SecretListEntry,
-} from "@aws-sdk/client-secrets-manager";
+  secretsManagerClient,
+} from "./commands.js";
 import { randomUUID } from "node:crypto";
 import type { ForeignEntry } from "../foreign.js";
 import { EnvsyncError } from "../../errors.js";
@@ -53,7 +54,6 @@ import {
   KEY_TAG,
   applyChanges,
   MANAGED_TAG,
-  clientConfig,
   digestVersions,
   isAwsError,
   makeSend,
@@ -139,7 +139,7 @@ export function foreignSecrets(listed: readonly SecretListEntry[], base: string)
 }
 
 interface Shared {
-  readonly client: SecretsManagerClient;
+  readonly client: AwsClient;
   readonly send: Send;
   readonly calls: CallCounter;
   readonly display: string;
@@ -761,7 +761,7 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
   const display = displayUri(uri);
   const target = parseSmTarget(uri.target, display);
   const options = parseAwsOptions(uri, display);
-  const client = new SecretsManagerClient(clientConfig(options, context, "aws-sm"));
+  const client = secretsManagerClient(options, context);
   const calls = new CallCounter();
   calls.attach(client);
   const shared: Shared = {

@@ -5,6 +5,8 @@
  * parameter's `Version`. The SDK is imported statically: the registry's dynamic
  * import of this file is the lazy-loading boundary (docs/DESIGN.md, "Start-up").
  */
+import type { Parameter, ParameterMetadata, PutParameterCommandInput } from "@aws-sdk/client-ssm";
+import type { AwsClient } from "./client.js";
 import {
   DeleteParametersCommand,
   DescribeParametersCommand,
@@ -12,11 +14,8 @@ import {
   GetParametersCommand,
   ListTagsForResourceCommand,
   PutParameterCommand,
-  SSMClient,
-  type Parameter,
-  type ParameterMetadata,
-  type PutParameterCommandInput,
-} from "@aws-sdk/client-ssm";
+  ssmClient,
+} from "./commands.js";
 import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
 import { checkNames, checkValueSizes } from "../rules.js";
@@ -42,7 +41,6 @@ import {
   KEY_TAG,
   applyChanges,
   MANAGED_TAG,
-  clientConfig,
   digestVersions,
   isAwsError,
   makeSend,
@@ -88,7 +86,7 @@ export const MANAGED_FILTER: ParameterFilter = {
  * only, 50 per page on AWS (moto: 10, whatever MaxResults says), pages in sequence.
  */
 export async function describeNames(
-  client: SSMClient,
+  client: AwsClient,
   send: Send,
   filters: readonly ParameterFilter[],
   meta?: Map<string, ParameterMetadata>,
@@ -166,7 +164,7 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
   const display = displayUri(uri);
   const path = parseSsmTarget(uri.target, display);
   const options = parseAwsOptions(uri, display);
-  const client = new SSMClient(clientConfig(options, context, "aws-ssm"));
+  const client = ssmClient(options, context);
   const calls = new CallCounter();
   calls.attach(client);
   const send = makeSend(context, display, calls);

@@ -1,7 +1,8 @@
 /**
  * Retries are envsync's, counted once: the SDK's own retries are off, transient
  * answers (throttling, 5xx) are retried with backoff, others fail at once with a
- * mapped error. A tiny local HTTP server plays the AWS JSON protocol.
+ * mapped error. A tiny local HTTP server plays the AWS JSON protocol. Every case runs
+ * on both transports (src/providers/aws/client.ts): the small client and the SDK.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -62,7 +63,19 @@ const ok: Reply = {
   body: { ARN: "arn", Name: "app/dev", VersionId: "v1", SecretString: '{"A":"1"}' },
 };
 
-describe("AWS retries", () => {
+describe.each(["small", "sdk"])("AWS retries (%s client)", (transport) => {
+  beforeEach(() => {
+    if (transport === "sdk") process.env.ENVSYNC_AWS_SDK = "1";
+    else delete process.env.ENVSYNC_AWS_SDK;
+  });
+  afterAll(() => {
+    delete process.env.ENVSYNC_AWS_SDK;
+  });
+
+  it("the store uses the transport under test", () => {
+    expect(store().calls.transport).toBe(transport);
+  });
+
   it("retries throttling and 5xx, then succeeds; each attempt is one request", async () => {
     replies = [
       { status: 400, type: "ThrottlingException", body: {} },

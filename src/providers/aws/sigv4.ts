@@ -1,0 +1,100 @@
+/**
+ * AWS Signature Version 4 for the JSON-1.1 requests of the small AWS client
+ * (src/providers/aws/client.ts): a POST with a body, no query string, signed with
+ * static keys. The unit test checks it against the official signer
+ * (@smithy/signature-v4) byte for byte.
+ *
+ * SHA-256 and HMAC come from ../shared/sha256.ts, not `node:crypto` (why: there).
+ */
+import { hmacSha256, sha256 } from "../shared/sha256.js";
+
+/** Static AWS credentials (environment variables or a test's fixed keys). */
+export interface StaticCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** What {@link signRequest} needs to know of one request. */
+export interface SignInput {
+  readonly method: string;
+  /** The URL path, e.g. `/`. */
+  readonly path: string;
+  /** Lower-case header names; `host` included. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  readonly region: string;
+  /** The signing name: `secretsmanager`, `ssm`. */
+  readonly service: string;
+  readonly credentials: StaticCredentials;
+  readonly date: Date;
+}
+
+const utf8 = (s: string): Uint8Array => Buffer.from(s, "utf8");
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const sha256Hex = (data: string): string => hex(sha256(utf8(data)));
+const hmac = (key: string | Uint8Array, data: string): Uint8Array =>
+  hmacSha256(typeof key === "string" ? utf8(key) : key, utf8(data));
+
+/** `20261207T062500Z` (the x-amz-date form). */
+export function amzDate(date: Date): string {
+  return date.toISOString().replace(/[:-]|\.\d{3}/g, "");
+}
+
+/** RFC 3986 encoding of one path segment, as the signer does for non-S3 services (twice). */
+const encodeSegment = (s: string): string =>
+  encodeURIComponent(s).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+
+function canonicalPath(path: string): string {
+  const segments: string[] = [];
+  for (const s of path.split("/")) {
+    if (s.length === 0 || s === ".") continue;
+    if (s === "..") segments.pop();
+    else segments.push(s);
+  }
+  const joined = `${path.startsWith("/") ? "/" : ""}${segments.join("/")}${segments.length > 0 && path.endsWith("/") ? "/" : ""}`;
+  return joined
+    .split("/")
+    .map((s) => encodeSegment(s))
+    .join("/");
+}
+
+/**
+ * The headers to add to a request (`x-amz-date`, `x-amz-security-token` when there
+ * is a session token, `authorization`). Every header given is signed.
+ */
+export function signRequest(input: SignInput): Record<string, string> {
+  const stamp = amzDate(input.date);
+  const day = stamp.slice(0, 8);
+  const added: Record<string, string> = { "x-amz-date": stamp };
+  if (input.credentials.sessionToken !== undefined)
+    added["x-amz-security-token"] = input.credentials.sessionToken;
+  const all = { ...input.headers, ...added };
+  const names = Object.keys(all)
+    .map((n) => n.toLowerCase())
+    .sort();
+  const canonicalHeaders = names
+    .map((n) => `${n}:${String(all[n]).trim().replace(/\s+/g, " ")}\n`)
+    .join("");
+  const signedHeaders = names.join(";");
+  const canonicalRequest = [
+    input.method,
+    canonicalPath(input.path),
+    "",
+    canonicalHeaders,
+    signedHeaders,
+    sha256Hex(input.body),
+  ].join("\n");
+  const scope = `${day}/${input.region}/${input.service}/aws4_request`;
+  const toSign = ["AWS4-HMAC-SHA256", stamp, scope, sha256Hex(canonicalRequest)].join("\n");
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${input.credentials.secretAccessKey}`, day), input.region), input.service),
+    "aws4_request",
+  );
+  const signature = hex(hmac(key, toSign));
+  added.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  return added;
+}
