@@ -66,6 +66,19 @@ describe.each([
     await small.close?.();
     await sdk.close?.();
   });
+
+  it("the poll of `run --watch` (probeVersion) gives the same version on both, never null for a secret that exists", async () => {
+    // moto answers `"DeletedDate": null`; the SDK drops null members, so must the small client.
+    const uri = makeUri();
+    const small = await open(uri, false);
+    const sdk = await open(uri, true);
+    await small.write(changes({ A: "1" }), await small.read());
+    const probe = await small.probeVersion!();
+    expect(probe).not.toBeNull();
+    expect(probe).toBe(await sdk.probeVersion!());
+    await small.close?.();
+    await sdk.close?.();
+  });
 });
 
 describe("a credential source other than static environment keys", () => {

@@ -261,8 +261,13 @@ export function errorCodeOf(
   return v;
 }
 
-/** JSON.parse reviver: epoch-seconds timestamps (`…Date`) as Date, `SecretBinary` as bytes. */
+/**
+ * JSON.parse reviver: epoch-seconds timestamps (`…Date`) as Date, `SecretBinary` as
+ * bytes, and a `null` member left out as the SDK's deserializer does (moto answers
+ * `"DeletedDate": null`, which the stores would otherwise read as a deletion date).
+ */
 function revive(key: string, value: unknown): unknown {
+  if (value === null && key !== "") return undefined;
   if (typeof value === "number" && key.endsWith("Date")) return new Date(Math.round(value * 1000));
   if (key === "SecretBinary" && typeof value === "string")
     return new Uint8Array(Buffer.from(value, "base64"));
