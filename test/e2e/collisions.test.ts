@@ -14,6 +14,8 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { ListTagsForResourceCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DefaultAzureCredential } from "@azure/identity";
+import { SecretClient } from "@azure/keyvault-secrets";
 import { afterAll, describe, expect, it } from "vitest";
 import { requireEnv } from "../harness/require-env.js";
 import { freshGsmProject, gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
@@ -65,6 +67,38 @@ describe("SSM case=upper: /app/db_url and /app/DB_URL", () => {
     );
     expect(tags.TagList ?? []).toEqual([]);
     expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB_URL=mine\n");
+  });
+});
+
+describe("Azure per-key: two secrets that read as one key", () => {
+  it("a copied envsync-key tag, or a foreign name beside a managed key: pull, sync and adopt stop with exit 2 naming both; nothing tagged or written", async () => {
+    const url = requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
+    const kv = new SecretClient(url, new DefaultAzureCredential(), {
+      disableChallengeResourceVerification: true,
+      serviceVersion: "7.6",
+    });
+    const mine = { "managed-by": "envsync", "envsync-key": "DB_URL" };
+    // (1) an infrastructure tool copied envsync's tags onto another secret under the prefix.
+    const a = `ca${rand()}-`;
+    await kv.setSecret(`${a}db--url`, "a", { tags: mine });
+    await kv.setSecret(`${a}db-url`, "b", { tags: mine });
+    // (2) another tool's secret whose name reads as a key envsync manages.
+    const b = `cb${rand()}-`;
+    await kv.setSecret(`${b}-x-0`, "a", { tags: { "managed-by": "envsync", "envsync-key": "x-" } });
+    await kv.setSecret(`${b}x-`, "b");
+    for (const [prefix, line] of [
+      [a, `DB_URL ← ${a}db--url, ${a}db-url`],
+      [b, `x- ← ${b}-x-0, ${b}x-`],
+    ] as const) {
+      const w = project(`azure-kv://${url}/${prefix}*`);
+      for (const args of [["pull"], ["sync"], ["adopt", "--yes"]]) {
+        const r = await w.cli(args);
+        expect(r.code, `${prefix} ${args.join(" ")}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain(line);
+      }
+      expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB_URL=mine\n");
+    }
+    expect((await kv.getSecret(`${b}x-`)).properties.tags ?? {}).toEqual({});
   });
 });
 

@@ -41,6 +41,7 @@ import type {
   WriteOptions,
   WriteResult,
 } from "../types.js";
+import { refuseCollisions, type NamedKey } from "../shared/collisions.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { digestKeyVersions } from "../shared/digest.js";
 import { guardKeys, remoteChanged } from "../shared/guard.js";
@@ -49,7 +50,7 @@ import { isManagedTags, KEY_TAG, MANAGED_BY } from "../shared/managed.js";
 import { commitLog, NO_PARENT, type CommitLog } from "../shared/version-log.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import { azureCodeOf, statusOf, toEnvsyncError } from "./errors.js";
-import { decodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js";
+import { decodeKey, encodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js";
 import { mapPagesLimit } from "./pipeline.js";
 import { isLoopbackVault, parseAzureTarget, type AzureTarget } from "./target.js";
 
@@ -503,6 +504,15 @@ interface Found {
   readonly foreign: boolean;
 }
 
+/** What one listing of a per-key prefix found besides the managed secrets it emitted. */
+interface Listing {
+  readonly skipped: number;
+  readonly disabled: number;
+  readonly foreign: ForeignEntry[];
+  /** Every name under the prefix with the key it reads as (for refuseCollisions). */
+  readonly claims: NamedKey[];
+}
+
 /** Per-key layout: one secret per key under `PREFIX`, names mapped reversibly. */
 class PerKeyStore implements Store {
   readonly scheme = "azure-kv";
@@ -525,13 +535,14 @@ class PerKeyStore implements Store {
    * as it arrives; counts what it leaves alone. A retried listing starts over, so
    * names already emitted are skipped (the SDK does not expose the page token).
    */
-  private async list(
-    emit: (items: readonly Listed[]) => void,
-  ): Promise<{ skipped: number; disabled: number; foreign: ForeignEntry[] }> {
+  private async list(emit: (items: readonly Listed[]) => void): Promise<Listing> {
     const prefix = this.prefix.toLowerCase();
     const seen = new Set<string>();
     return this.calls.call("listing secrets", async () => {
       let disabled = 0;
+      // Every name under the prefix and the key it reads as, managed or not, to refuse
+      // two names that read as one key (a retried listing repeats names: counted once).
+      const claims: NamedKey[] = [];
       // The secrets other tools made, as src/providers/azure/foreign.ts lists them (by
       // name: a retried listing sees them again).
       const foreign = new Map<string, ForeignEntry>();
@@ -544,11 +555,18 @@ class PerKeyStore implements Store {
           if (!p.name.toLowerCase().startsWith(prefix)) continue;
           if (!isManaged(p.tags)) {
             const rest = p.name.slice(this.prefix.length);
-            foreign.set(p.name, { name: p.name, key: decodeKey(rest) ?? rest });
+            const entry = { name: p.name, key: decodeKey(rest) ?? rest };
+            foreign.set(p.name, entry);
+            claims.push(entry);
             continue;
           }
           const key = this.keyOf(p);
-          if (key === null) continue;
+          if (key === null) {
+            const claimed = this.disagreeingTag(p);
+            if (claimed !== null) claims.push({ name: p.name, key: claimed });
+            continue;
+          }
+          claims.push({ name: p.name, key });
           if (p.enabled === false) {
             disabled++;
             continue;
@@ -563,8 +581,20 @@ class PerKeyStore implements Store {
         skipped: foreign.size,
         disabled,
         foreign: [...foreign.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+        claims,
       };
     });
+  }
+
+  /**
+   * The key a managed secret's `envsync-key` tag claims when its name does not encode
+   * that key under this prefix nor under a longer one (tags copied onto another secret,
+   * e.g. by an infrastructure tool); null otherwise.
+   */
+  private disagreeingTag(p: SecretProperties): string | null {
+    const tagged = p.tags?.[KEY_TAG];
+    if (tagged === undefined || unmappableReason(tagged) !== null) return null;
+    return p.name.toLowerCase().endsWith(encodeKey(tagged)) ? null : tagged;
   }
 
   /** The key a managed secret holds: its tag when the tag maps to this name, else the decoded name. */
@@ -605,11 +635,7 @@ class PerKeyStore implements Store {
   }
 
   async read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
-    let counts: { skipped: number; disabled: number; foreign: ForeignEntry[] } = {
-      skipped: 0,
-      disabled: 0,
-      foreign: [],
-    };
+    let counts: Listing = { skipped: 0, disabled: 0, foreign: [], claims: [] };
     // Reads start while later pages are still being listed.
     const { items, results: secrets } = await mapPagesLimit<Listed, KeyVaultSecret | null>(
       async (emit) => {
@@ -618,7 +644,12 @@ class PerKeyStore implements Store {
       this.concurrency,
       (it) => this.calls.getOrNull(it.name),
     );
-    const { skipped, disabled, foreign } = counts;
+    const { skipped, disabled, foreign, claims } = counts;
+    refuseCollisions(
+      claims,
+      this.display,
+      "Keep one secret per key: delete the other secret, or fix its tags so envsync-key names the key its name encodes (az keyvault secret set-attributes --name NAME --tags ...); then run the command again.",
+    );
     const values = new Map<string, string>();
     const keyVersions = new Map<string, string>();
     items.forEach((it, i) => {
