@@ -102,6 +102,49 @@ describe("Azure per-key: two secrets that read as one key", () => {
   });
 });
 
+describe("Google per-key prefixes: envsync-key annotations", () => {
+  const make = async (parent: string, id: string, key: string, value: string): Promise<void> => {
+    const [s] = await gsm.client().createSecret({
+      parent,
+      secretId: id,
+      secret: {
+        replication: { automatic: {} },
+        labels: { "managed-by": "envsync" },
+        annotations: { "envsync-key": key },
+      },
+    });
+    await gsm.client().addSecretVersion({ parent: s.name!, payload: { data: Buffer.from(value) } });
+  };
+
+  it("a longer prefix's secret is not read as this prefix's key", async () => {
+    const project_ = freshGsmProject("prefix");
+    const parent = `projects/${project_}`;
+    await make(parent, "app_DB", "DB", "short");
+    await make(parent, "app_dev_DB", "DB", "long");
+    const w = project(`gcp-sm://${project_}/app_*?endpoint=http://${gsmEndpoint()}`);
+    writeFileSync(join(w.dir, ".env"), "");
+    for (let i = 0; i < 2; i++) {
+      const r = await w.cli(["pull"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB=short\n");
+    }
+  });
+
+  it("two secrets annotated with one key: pull, sync and adopt stop with exit 2 naming both", async () => {
+    const project_ = freshGsmProject("annot");
+    const parent = `projects/${project_}`;
+    await make(parent, "app_DB_URL", "DB_URL", "a");
+    await make(parent, "app_OLD", "DB_URL", "b");
+    const w = project(`gcp-sm://${project_}/app_*?endpoint=http://${gsmEndpoint()}`);
+    for (const args of [["pull"], ["sync"], ["adopt", "--yes"]]) {
+      const r = await w.cli(args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain("DB_URL ← app_DB_URL, app_OLD");
+    }
+    expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB_URL=mine\n");
+  });
+});
+
 describe("adopt --yes tags only what it said it would", () => {
   it("a name that is not a .env key is listed as skipped and not tagged", async () => {
     const sm = new SecretsManagerClient({ ...aws, endpoint: moto() });

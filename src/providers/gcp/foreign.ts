@@ -15,6 +15,7 @@ import { grpcCode, toEnvsyncError } from "./errors.js";
 import { ENDPOINT_ENV } from "./secret-manager.js";
 import {
   KEY_ANNOTATION,
+  keyOfId,
   MANAGED_LABEL,
   parseEndpoint,
   parseGcpTarget,
@@ -67,10 +68,8 @@ export function openForeignWith(
           const id = secretIdOf(s.name);
           if (!id.startsWith(target.prefix) || id.length === target.prefix.length) continue;
           if (s.labels[MANAGED_LABEL.key] === MANAGED_LABEL.value) continue;
-          out.push({
-            name: id,
-            key: s.annotations[KEY_ANNOTATION] ?? id.slice(target.prefix.length),
-          });
+          const key = keyOfId(id, target.prefix, s.annotations[KEY_ANNOTATION], false);
+          if (key !== null) out.push({ name: id, key });
         }
         token = page.next;
       } while (token !== "");

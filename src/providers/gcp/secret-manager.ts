@@ -38,6 +38,7 @@ import type {
   WriteResult,
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
+import { refuseCollisions } from "../shared/collisions.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { guardKeys, refuseUnreadable } from "../shared/guard.js";
 import type { ForeignEntry } from "../foreign.js";
@@ -47,7 +48,8 @@ import {
   digestKeyVersions,
   KEY_ANNOTATION,
   MANAGED_LABEL,
-  managedSecrets,
+  keyOfId,
+  managedClaims,
   MAX_PAYLOAD_BYTES,
   parseEndpoint,
   parseGcpTarget,
@@ -446,13 +448,18 @@ export class GsmPerKeyStore extends GsmBase implements Store {
       const id = secretIdOf(s.name);
       if (!id.startsWith(this.prefix) || id.length === this.prefix.length) continue;
       if (s.labels[MANAGED_LABEL.key] === MANAGED_LABEL.value) continue;
-      foreign.push({
-        name: id,
-        key: s.annotations[KEY_ANNOTATION] ?? id.slice(this.prefix.length),
-      });
+      const key = keyOfId(id, this.prefix, s.annotations[KEY_ANNOTATION], false);
+      if (key !== null) foreign.push({ name: id, key });
     }
     foreign.sort((a, b) => (a.name < b.name ? -1 : 1));
-    return { managed: managedSecrets(all, this.prefix), foreign };
+    const claims = managedClaims(all, this.prefix);
+    // Two names that read as one key (managed or not) are refused, never guessed.
+    refuseCollisions(
+      [...claims, ...foreign],
+      this.display,
+      "Keep one secret per key: delete the other secret, or fix its envsync-key annotation so it names the key its id holds after the prefix; then run the command again.",
+    );
+    return { managed: new Map(claims.map((c) => [c.key, c.name])), foreign };
   }
 
   /**
