@@ -93,6 +93,7 @@ function awsAddress(service: string): NonNullable<ProviderHooks["address"]> {
 /** AWS Secrets Manager: `aws-sm://NAME` (bundle) or `aws-sm://PREFIX/*` (per key). */
 export const awsSecretsManagerHooks: ProviderHooks = {
   example: "aws-sm://NAME?region=R or aws-sm://PREFIX/*?region=R",
+  foreign: () => import("./foreign.js"),
   capabilities: (uri) => {
     const bundle = !uri.target.endsWith("*");
     return { versions: bundle, softDelete: true, compareAndSwap: bundle };
@@ -119,6 +120,7 @@ export const awsSecretsManagerHooks: ProviderHooks = {
 /** AWS SSM Parameter Store: `aws-ssm://PATH/*` (per key). */
 export const awsSsmHooks: ProviderHooks = {
   example: "aws-ssm://PATH/*?region=R",
+  foreign: () => import("./foreign.js"),
   capabilities: () => ({ versions: false, softDelete: false, compareAndSwap: false }),
   credentials: awsCredentials,
   address: awsAddress("SSM"),
