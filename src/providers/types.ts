@@ -133,6 +133,12 @@ export type Layout = "file" | "bundle" | "per-key";
 export interface Store {
   /** The URI scheme (`file`, `aws-sm`, …). */
   readonly scheme: string;
+  /**
+   * Per-key stores: the entries under the prefix that envsync does not manage, over the
+   * store's own client (one client per store per command; closing the access leaves the
+   * store open). Absent: callers fall back to src/providers/foreign.ts.
+   */
+  foreign?(): Promise<ForeignAccess | null>;
   /** The URI as shown to users (no credentials). */
   readonly display: string;
   /** Bundle or per-key (or file). */

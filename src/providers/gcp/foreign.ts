@@ -9,7 +9,7 @@
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
-import { displayUri, parseRemoteUri } from "../uri.js";
+import { displayUri, parseRemoteUri, type RemoteUri } from "../uri.js";
 import { createGsmApi, type GsmApi } from "./api.js";
 import { grpcCode, toEnvsyncError } from "./errors.js";
 import { ENDPOINT_ENV } from "./secret-manager.js";
@@ -35,16 +35,19 @@ export function openForeign(raw: string, context: StoreContext): ForeignAccess |
     context.clientOptions?.["gcp-sm"] ?? {},
     context.requestTimeoutMs,
   );
-  return openForeignWith(raw, context, api);
+  return openForeignWith(uri, context, api);
 }
 
-/** {@link openForeign} over an existing {@link GsmApi} (tests inject a wrapped one). */
+/**
+ * {@link openForeign} over an existing {@link GsmApi}: the per-key store's own (one
+ * client per command) or one tests wrap. `remote` is the URI, parsed or not.
+ */
 export function openForeignWith(
-  raw: string,
+  remote: string | RemoteUri,
   context: StoreContext,
   api: GsmApi,
 ): ForeignAccess | null {
-  const uri = parseRemoteUri(raw);
+  const uri = typeof remote === "string" ? parseRemoteUri(remote) : remote;
   const display = displayUri(uri);
   const target = parseGcpTarget(uri.target);
   if (target.layout !== "per-key") return null;

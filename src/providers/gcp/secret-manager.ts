@@ -41,7 +41,7 @@ import { displayUri, type RemoteUri } from "../uri.js";
 import { refuseCollisions } from "../shared/collisions.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { guardKeys, refuseUnreadable } from "../shared/guard.js";
-import type { ForeignEntry } from "../foreign.js";
+import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { createGsmApi, type GsmApi } from "./api.js";
 import { Grpc, grpcCode, toEnvsyncError } from "./errors.js";
 import {
@@ -422,6 +422,7 @@ export class GsmPerKeyStore extends GsmBase implements Store {
     target: GcpTarget & { layout: "per-key" },
     display: string,
     ctx: StoreContext,
+    private readonly uri: RemoteUri,
   ) {
     super(api, target, display, ctx);
     this.prefix = target.prefix;
@@ -429,6 +430,16 @@ export class GsmPerKeyStore extends GsmBase implements Store {
 
   private idOf(key: string): string {
     return `${this.prefix}${key}`;
+  }
+
+  /**
+   * The entries under the prefix that envsync does not manage, over this store's own
+   * client (no second client; closing the access leaves the store's client open).
+   */
+  async foreign(): Promise<ForeignAccess | null> {
+    const { openForeignWith } = await import("./foreign.js");
+    const access = openForeignWith(this.uri, this.ctx, this.api);
+    return access && { ...access, close: () => Promise.resolve() };
   }
 
   /**
@@ -644,7 +655,7 @@ export function createGsmStore(
   const display = displayUri(uri);
   return target.layout === "bundle"
     ? new GsmBundleStore(api, target, display, ctx)
-    : new GsmPerKeyStore(api, target, display, ctx);
+    : new GsmPerKeyStore(api, target, display, ctx, uri);
 }
 
 /** Builds the store for a `gcp-sm://` URI (the registry's entry point). */
