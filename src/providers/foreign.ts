@@ -8,21 +8,21 @@
 import { refusePlainHttp } from "./plain-http.js";
 import { hooksOf } from "./registry.js";
 import type { ForeignAccess, StoreContext } from "./types.js";
-import { parseRemoteUri } from "./uri.js";
+import { parseRemoteUri, type RemoteUri } from "./uri.js";
 
 export type { ForeignAccess, ForeignEntry, ForeignModule } from "./types.js";
 
 /**
- * The foreign-entry access of a remote, or null when its store has none (file, bundles,
+ * The foreign-entry access of a remote (parsed once, here or by the caller), or null when its store has none (file, bundles,
  * stores without support yet).
  */
 export async function openForeign(
-  raw: string,
+  remote: string | RemoteUri,
   context: StoreContext,
 ): Promise<ForeignAccess | null> {
-  const uri = parseRemoteUri(raw);
+  const uri = typeof remote === "string" ? parseRemoteUri(remote) : remote;
   const hooks = hooksOf(uri);
   if (!hooks.foreign) return null;
   refusePlainHttp(uri, hooks, context);
-  return (await hooks.foreign()).openForeign(raw, context);
+  return (await hooks.foreign()).openForeign(uri, context);
 }

@@ -17,14 +17,13 @@ import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { keyCaseOf } from "../key-case.js";
 import { chunk, mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
-import { displayUri, parseRemoteUri } from "../uri.js";
+import { displayUri, type RemoteUri } from "../uri.js";
 import { KEY_TAG, MANAGED_TAG, clientConfig, makeSend, parseAwsOptions } from "./common.js";
 import { foreignSecrets, parseSmTarget } from "./secrets-manager.js";
 import { MANAGED_FILTER, describeNames, foreignParameters, parseSsmTarget } from "./ssm.js";
 
 /** The foreign-entry access of an `aws-ssm://` or per-key `aws-sm://` remote (null for a bundle). */
-export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
-  const uri = parseRemoteUri(raw);
+export function openForeign(uri: RemoteUri, context: StoreContext): ForeignAccess | null {
   const display = displayUri(uri);
   const options = parseAwsOptions(uri, display);
   const send = makeSend(context, display);

@@ -7,15 +7,14 @@
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
-import { parseRemoteUri } from "../uri.js";
+import type { RemoteUri } from "../uri.js";
 import { toEnvsyncError } from "./errors.js";
 import { KEY_TAG, MANAGED_TAG, MANAGED_VALUE, makeClient } from "./key-vault.js";
 import { decodeKey, secretNameFor, unmappableReason } from "./names.js";
 import { parseAzureTarget } from "./target.js";
 
 /** The foreign-entry access of a per-key `azure-kv://` remote (null for a bundle). */
-export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
-  const uri = parseRemoteUri(raw);
+export function openForeign(uri: RemoteUri, context: StoreContext): ForeignAccess | null {
   const target = parseAzureTarget(uri);
   if (target.layout !== "per-key") return null;
   const prefix = target.name;

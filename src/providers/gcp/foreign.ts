@@ -26,8 +26,7 @@ import {
 const ETAG_ATTEMPTS = 5;
 
 /** The foreign-entry access of a per-key `gcp-sm://` remote (null for a bundle). */
-export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
-  const uri = parseRemoteUri(raw);
+export function openForeign(uri: RemoteUri, context: StoreContext): ForeignAccess | null {
   if (parseGcpTarget(uri.target).layout !== "per-key") return null;
   const endpoint = parseEndpoint(uri.params.get("endpoint") ?? context.env[ENDPOINT_ENV]);
   const api = createGsmApi(
