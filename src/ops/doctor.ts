@@ -324,7 +324,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
   if (configOk) {
     try {
       session = resolveSession(opts);
-      const { uri } = resolveUri(session.remote);
+      const { uri } = resolveUri(session.uri);
       add({
         check: "remote",
         status: "ok",
@@ -338,7 +338,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
   add({ check: "settings", status: "info", message: describeSettings(session.settings) });
 
   // 3. credentials
-  const { uri } = resolveUri(session.remote);
+  const { uri } = resolveUri(session.uri);
   const creds = detectCredentials(uri, env, home, session.storeContext.cwd);
   add({
     check: "credentials",

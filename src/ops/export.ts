@@ -109,7 +109,7 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
     seedRemote(opts.seed) === null &&
     loadConfig(cwd, opts.config) === null;
   const session = localOnly ? null : resolveSession(opts);
-  const uri = session ? resolveUri(session.remote).uri : null;
+  const uri = session ? resolveUri(session.uri).uri : null;
   const filePath = session?.filePath ?? resolve(cwd, opts.file ?? ".env");
   const fileLabel = session?.fileLabel ?? (relative(cwd, filePath) || filePath);
   if (opts.format === "external-secret" && !opts.secretStore) {

@@ -34,7 +34,7 @@ export interface HistoryResult {
 type Versioned = Store & Required<Pick<Store, "listVersions" | "readVersion">>;
 
 function versioned(store: Store, session: Session): Versioned {
-  const { uri } = resolveUri(session.remote);
+  const { uri } = resolveUri(session.uri);
   const keeps = hooksOf(uri).capabilities?.(uri).versions ?? false;
   if (!keeps || !store.listVersions || !store.readVersion) {
     throw new EnvsyncError(

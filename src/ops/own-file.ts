@@ -52,7 +52,7 @@ export function sameFile(a: string, b: string): boolean {
  * `.env.keys`). Called before the local file or the remote is read.
  */
 export function refuseStoreFileAsLocal(session: Session): void {
-  const { uri } = resolveUri(session.remote);
+  const { uri } = resolveUri(session.uri);
   const hooks = hooksOf(uri);
   const cwd = session.storeContext.cwd;
   const storePath = hooks.localPath?.(uri, cwd);

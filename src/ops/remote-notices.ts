@@ -7,7 +7,6 @@
  */
 import type { Store, RemoteSnapshot } from "../providers/types.js";
 import { openForeign, type ForeignAccess, type ForeignEntry } from "../providers/foreign.js";
-import { parseRemoteUri } from "../providers/uri.js";
 import type { Session } from "./session.js";
 
 /** One thing the remote holds that this command does not sync. */
@@ -39,7 +38,7 @@ const list = (names: readonly string[], max = 5): string =>
 export async function foreignOf(session: Session, store: Store): Promise<ForeignAccess | null> {
   return store.foreign
     ? await store.foreign()
-    : await openForeign(session.remote, session.storeContext);
+    : await openForeign(session.uri, session.storeContext);
 }
 
 /** The foreign entries under a per-key remote's prefix (empty for other layouts and stores). */
@@ -78,7 +77,7 @@ export async function withRemoteNotices(
         if (entries.length > 0) {
           const names = entries.map((e) => e.name);
           const n = `${entries.length} ${entries.length === 1 ? access.noun.replace(/s$/, "") : access.noun}`;
-          if (parseRemoteUri(session.remote).params.get("unmanaged") === "read") {
+          if (session.uri.params.get("unmanaged") === "read") {
             const read = await access.read(entries);
             const merged = new Map(values);
             for (const [k, v] of read) if (!merged.has(k)) merged.set(k, v);
