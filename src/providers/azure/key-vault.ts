@@ -45,7 +45,7 @@ import { refuseCollisions, type NamedKey } from "../shared/collisions.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { digestKeyVersions } from "../shared/digest.js";
 import { guardKeys, remoteChanged } from "../shared/guard.js";
-import type { ForeignEntry } from "../foreign.js";
+import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { isManagedTags, KEY_TAG, MANAGED_BY } from "../shared/managed.js";
 import { commitLog, NO_PARENT, type CommitLog } from "../shared/version-log.js";
 import { displayUri, type RemoteUri } from "../uri.js";
@@ -528,6 +528,15 @@ class PerKeyStore implements Store {
 
   private get prefix(): string {
     return this.target.name;
+  }
+
+  /**
+   * The secrets under the prefix that envsync does not manage, over this store's own
+   * client (one client per store per command).
+   */
+  async foreign(): Promise<ForeignAccess> {
+    const { foreignOver } = await import("./foreign.js");
+    return foreignOver(this.target, this.concurrency, this.calls.client);
   }
 
   /**
