@@ -18,6 +18,8 @@ export function configJsonSchema(): Record<string, unknown> {
   }) as Record<string, unknown>;
   return {
     ...generated,
+    // parse-config.ts: a config names its environments, its targets, or both.
+    anyOf: [{ required: ["environments"] }, { required: ["targets"] }],
     title: "envsync.yaml",
     description:
       "Configuration of envsync: environments, each a local dotenv file and a remote URI (see the README).",

@@ -186,6 +186,15 @@ export function parseConfig(text: string, path: string): Config {
     );
   }
   const cfg = result.data;
+  // A config names its environments, its targets (a workspace), or both.
+  if (data === null || typeof data !== "object" || !("environments" in data || "targets" in data))
+    throw new EnvsyncError(
+      "CONFIG",
+      `${path}: (top level): environments: required (or targets, for a workspace).`,
+      {
+        hint: "Name at least one environment (environments.NAME.remote), or the apps of a workspace (targets.NAME.{dir, environments}); `envsync init` writes a starting config.",
+      },
+    );
   if (cfg.default !== undefined && !(cfg.default in cfg.environments)) {
     throw new EnvsyncError(
       "CONFIG",

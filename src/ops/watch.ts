@@ -35,7 +35,12 @@ export const WATCH_DEFAULTS = {
 /** What happened during a watch (names and versions only, never values). */
 export type WatchEvent =
   | { readonly type: "started"; readonly pid: number | undefined; readonly generation: number }
-  | { readonly type: "unchanged"; readonly version: string | null }
+  | {
+      readonly type: "unchanged";
+      readonly version: string | null;
+      /** The SDK calls the poll made, by command (stores that count them), e.g. `ListSecrets` → 1. */
+      readonly calls?: ReadonlyMap<string, number>;
+    }
   | { readonly type: "changed"; readonly from: string | null; readonly to: string | null }
   | { readonly type: "poll-failed"; readonly message: string; readonly retryInMs: number }
   | { readonly type: "read-failed"; readonly message: string; readonly retryInMs: number }
@@ -66,6 +71,22 @@ export interface WatchResult extends ChildExit {
   readonly restarts: number;
   /** Times the chosen signal was sent after a change. */
   readonly signalsSent: number;
+}
+
+/** The SDK calls a store has made so far, by command, when it counts them (the cloud stores). */
+function callCounts(store: Store): ReadonlyMap<string, number> | undefined {
+  return (store as { calls?: { counts?: ReadonlyMap<string, number> } }).calls?.counts;
+}
+
+/** The calls made between two {@link callCounts} (undefined when the store counts none). */
+function callsSince(
+  before: ReadonlyMap<string, number> | undefined,
+  after: ReadonlyMap<string, number> | undefined,
+): ReadonlyMap<string, number> | undefined {
+  if (!after) return undefined;
+  const out = new Map<string, number>();
+  for (const [k, n] of after) if (n > (before?.get(k) ?? 0)) out.set(k, n - (before?.get(k) ?? 0));
+  return out;
 }
 
 /** The remote's version, as cheaply as the store allows. */
@@ -172,6 +193,7 @@ export async function runWatch(
         if (ended !== null) return result(ended);
 
         let next: string | null;
+        const before = callCounts(store);
         try {
           next = await probeVersion(store);
         } catch (e) {
@@ -180,7 +202,8 @@ export async function runWatch(
         }
         if (next === version) {
           failures = 0;
-          emit({ type: "unchanged", version });
+          const calls = callsSince(before, callCounts(store));
+          emit({ type: "unchanged", version, ...(calls ? { calls } : {}) });
           continue;
         }
         emit({ type: "changed", from: version, to: next });

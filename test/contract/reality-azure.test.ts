@@ -40,8 +40,11 @@ const ctl = async (path: string, method: "PUT" | "POST"): Promise<void> => {
   const r = await fetch(`${control()}${path}`, { method });
   expect(r.status).toBe(200);
 };
-const lag = (on: boolean) => ctl(`/listing-lag?on=${on ? 1 : 0}`, "PUT");
-const settle = () => ctl("/listing-settle", "POST");
+/** The name prefix of the running test: the stand-in lags listings of that prefix only. */
+let scope = "";
+const lag = (on: boolean) =>
+  ctl(`/listing-lag?on=${on ? 1 : 0}&scope=${encodeURIComponent(scope)}`, "PUT");
+const settle = () => ctl(`/listing-settle?scope=${encodeURIComponent(scope)}`, "POST");
 
 async function listedNames(prefix: string): Promise<string[]> {
   const out: string[] = [];
@@ -51,13 +54,15 @@ async function listedNames(prefix: string): Promise<string[]> {
 }
 
 afterEach(async () => {
+  if (scope === "") return;
   await lag(false);
   await settle();
+  scope = "";
 });
 
 describe("reality layer: Azure Key Vault per-key", () => {
   it("a key the listing does not show yet is found by name, not read as deleted", async () => {
-    const prefix = `r${uid()}-`;
+    const prefix = (scope = `r${uid()}-`);
     const s: Store = await openStore(`azure-kv://${vaultUrl()}/${prefix}*`, context);
     await s.write(changes({ OLD: "1" }), await s.read());
     await lag(true);
@@ -73,7 +78,7 @@ describe("reality layer: Azure Key Vault per-key", () => {
   });
 
   it("a disabled secret (403 SecretDisabled) is unconfirmed, never absent", async () => {
-    const prefix = `d${uid()}-`;
+    const prefix = (scope = `d${uid()}-`);
     const s: Store = await openStore(`azure-kv://${vaultUrl()}/${prefix}*`, context);
     await s.write(changes({ ON: "1", OFF: "2" }), await s.read());
     const client = raw();
@@ -91,7 +96,7 @@ describe("reality layer: Azure Key Vault per-key", () => {
   });
 
   it("a read by name throttled (429) past the retry budget leaves the key unconfirmed", async () => {
-    const prefix = `t${uid()}-`;
+    const prefix = (scope = `t${uid()}-`);
     const s: Store = await openStore(`azure-kv://${vaultUrl()}/${prefix}*`, {
       ...context,
       retry: { maxAttempts: 2, totalTimeoutMs: 2000 },

@@ -44,7 +44,7 @@ describe("reality layer: Google Secret Manager per-key", () => {
     const project = `envsync-lag-${randomBytes(5).toString("hex")}`;
     const s = open(`${project}/app_*`);
     await s.write(changes({ OLD: "1", GONE: "x" }), await s.read());
-    await ctl("/listing-lag?on=1", "PUT");
+    await ctl(`/listing-lag?on=1&scope=projects/${project}/`, "PUT");
     await s.write(changes({ NEW: "2" }, ["GONE"]), await s.read());
     // Without a base, the read sees only what the listing shows (GONE is read and found gone).
     expect(Object.fromEntries((await s.read()).values)).toEqual({ OLD: "1" });
@@ -54,8 +54,8 @@ describe("reality layer: Google Secret Manager per-key", () => {
     expect(snap.warnings).toEqual([
       "listing incomplete: NEW was missing from the listing but found by name",
     ]);
-    await ctl("/listing-settle", "POST");
-    await ctl("/listing-lag?on=0", "PUT");
+    await ctl(`/listing-settle?scope=projects/${project}/`, "POST");
+    await ctl(`/listing-lag?on=0&scope=projects/${project}/`, "PUT");
     expect(Object.fromEntries((await s.read()).values)).toEqual({ OLD: "1", NEW: "2" });
     await s.close?.();
   });

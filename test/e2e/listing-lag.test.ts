@@ -90,11 +90,19 @@ interface Layout {
   readonly name: string;
   /** A fresh remote whose listing the layer controls. */
   readonly remote: () => string;
-  readonly lag: (on: boolean) => Promise<void>;
-  readonly settle: () => Promise<void>;
+  /** Turns the lag of `remote`'s listing on or off (stand-ins: scoped to that remote's names). */
+  readonly lag: (on: boolean, remote: string) => Promise<void>;
+  readonly settle: (remote: string) => Promise<void>;
   /** Makes the next read by name of NEW under `remote` fail as throttled (once). */
   readonly throttleNew: (remote: string) => Promise<void>;
 }
+
+/** The Azure stand-in's lag scope of a per-key remote: its name prefix. */
+const kvScope = (remote: string): string =>
+  encodeURIComponent(remote.slice(remote.lastIndexOf("/") + 1, remote.indexOf("*")));
+/** The Google stand-in's lag scope of a remote: its project's resource names. */
+const gsmScope = (remote: string): string =>
+  encodeURIComponent(`projects/${remote.slice("gcp-sm://".length, remote.indexOf("/", 9))}/`);
 
 const layouts: Layout[] = [
   {
@@ -126,8 +134,9 @@ const layouts: Layout[] = [
   {
     name: "azure-kv per-key",
     remote: () => `azure-kv://${requireEnv("ENVSYNC_TEST_KV_EMULATOR_URL", "lowkey")}/l${uid()}-*`,
-    lag: (on) => control(`${kvControl()}/listing-lag?on=${on ? 1 : 0}`, "PUT"),
-    settle: () => control(`${kvControl()}/listing-settle`, "POST"),
+    lag: (on, remote) =>
+      control(`${kvControl()}/listing-lag?on=${on ? 1 : 0}&scope=${kvScope(remote)}`, "PUT"),
+    settle: (remote) => control(`${kvControl()}/listing-settle?scope=${kvScope(remote)}`, "POST"),
     // The stand-in's fault control answers the next request about the name with 429.
     throttleNew: (remote) => {
       const prefix = remote.slice(remote.lastIndexOf("/") + 1, -1);
@@ -138,8 +147,9 @@ const layouts: Layout[] = [
     name: "gcp-sm per-key",
     remote: () =>
       `gcp-sm://envsync-lag-${uid()}/app_*?endpoint=http://${gsm.env.ENVSYNC_TEST_GSM_ENDPOINT!}`,
-    lag: (on) => control(`${gsmControl()}/listing-lag?on=${on ? 1 : 0}`, "PUT"),
-    settle: () => control(`${gsmControl()}/listing-settle`, "POST"),
+    lag: (on, remote) =>
+      control(`${gsmControl()}/listing-lag?on=${on ? 1 : 0}&scope=${gsmScope(remote)}`, "PUT"),
+    settle: (remote) => control(`${gsmControl()}/listing-settle?scope=${gsmScope(remote)}`, "POST"),
     throttleNew: () => Promise.resolve(),
   },
 ];
@@ -147,9 +157,9 @@ const layouts: Layout[] = [
 for (const layout of layouts) {
   describe(`listing lag on ${layout.name} (reality layer)`, () => {
     it("a key pushed by A is never deleted while the listing lags; A says the listing was incomplete", async () => {
-      await layout.settle();
-      await layout.lag(false);
       const uri = layout.remote();
+      await layout.settle(uri);
+      await layout.lag(false, uri);
       const root = tempDir("envsync-lag-");
       const A = join(root, "a");
       const B = join(root, "b");
@@ -164,7 +174,7 @@ for (const layout of layouts) {
       expect(envOf(B)).toEqual({ KEEP: keep });
 
       // From here on, the listing lags behind every write.
-      await layout.lag(true);
+      await layout.lag(true, uri);
       writeFileSync(join(A, ".env"), `KEEP=${keep}\nNEW=${fresh}\n`);
       await ok(A, ["sync"]);
       expect(await truth(uri)).toEqual({ KEEP: keep, NEW: fresh });
@@ -204,7 +214,7 @@ for (const layout of layouts) {
       }
 
       // The listing catches up: B gets NEW, nothing was lost on either side.
-      await layout.settle();
+      await layout.settle(uri);
       await ok(B, ["sync"]);
       expect(envOf(B)).toEqual({ KEEP: keep, NEW: fresh });
       const last = await ok(A, ["sync"]);

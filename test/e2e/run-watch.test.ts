@@ -5,6 +5,8 @@
  * code 7 when the test sends it SIGUSR2 (the child ending by itself). Every wait is on
  * a marker line of envsync or of the child — never on time: with `-v` envsync prints
  * one `unchanged` line per poll, so "not restarted" is checked after further polls.
+ * On a cloud store that line names the SDK calls the poll made: on per-key Secrets
+ * Manager only ListSecrets, never a value-reading call.
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -67,7 +69,7 @@ const count = (text: string, re: RegExp): number =>
   [...text.matchAll(new RegExp(re.source, `${re.flags.replace("g", "")}g`))].length;
 const starts = (t: string): number => count(t, /^child: start /m);
 const terms = (t: string): number => count(t, /^child: term /m);
-const unchanged = (t: string): number => count(t, / unchanged$/m);
+const unchanged = (t: string): number => count(t, / unchanged( \(calls: [^)]*\))?$/m);
 const lastPid = (t: string): number =>
   Number([...t.matchAll(/^child: start pid=(\d+)/gm)].at(-1)![1]);
 
@@ -266,5 +268,43 @@ describe("envsync run --watch (AWS Secrets Manager on moto, through toxiproxy)",
     } finally {
       await tp.deleteProxy(proxy.name);
     }
+  });
+});
+
+describe("envsync run --watch (AWS Secrets Manager per-key on moto)", () => {
+  it("restarts once per change; while nothing changed each poll is one ListSecrets, no value read", async () => {
+    const moto = requireEnv("ENVSYNC_TEST_MOTO_ENDPOINT", "moto");
+    const id = randomUUID().slice(0, 8);
+    const remote = `aws-sm://watch-pk-${id}/*?region=us-east-1&endpoint=${encodeURIComponent(moto)}`;
+    const seed = tempDir("envsync-watch-seed-");
+    const push = async (text: string): Promise<void> => {
+      writeFileSync(join(seed, ".env"), text);
+      const r = await runCli(["push", "--remote", remote], { cwd: seed });
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await push("TOKEN=v1\n");
+    const w = startWatch(project(remote));
+    await w.until("the start", (t) => /child: start .*token=v1/.test(t));
+    await morePolls(w, 3);
+    expect(starts(w.text())).toBe(1);
+
+    await push("TOKEN=v2\n"); // a value changed
+    await w.until("the restart", (t) => /child: start .*token=v2/.test(t));
+    await morePolls(w, 3);
+    expect([starts(w.text()), terms(w.text())]).toEqual([2, 1]);
+
+    await push("TOKEN=v2\nADDED=x\n"); // a key added
+    await w.until("the restart for the added key", (t) => starts(t) === 3);
+    await morePolls(w, 3);
+    expect([starts(w.text()), terms(w.text())]).toEqual([3, 2]);
+
+    // Every poll that found nothing changed made one ListSecrets and nothing else:
+    // no BatchGetSecretValue / GetSecretValue (no value read) while nothing changed.
+    const polls = [...w.text().matchAll(/ unchanged(.*)$/gm)].map((m) => m[1]);
+    expect(polls.length).toBeGreaterThanOrEqual(9);
+    expect(new Set(polls)).toEqual(new Set([" (calls: ListSecrets 1)"]));
+
+    process.kill(lastPid(w.text()), "SIGUSR2");
+    expect((await w.done).code).toBe(7);
   });
 });

@@ -73,7 +73,10 @@ export function logWatchEvent(logger: Logger, remote: string, e: WatchEvent): vo
       );
       return;
     case "unchanged":
-      logger.debug(`envsync: ${remote} unchanged`);
+      // The calls the poll made (names and counts only): shows that no value was read.
+      logger.debug(
+        `envsync: ${remote} unchanged${e.calls ? ` (calls: ${[...e.calls].map(([k, n]) => `${k} ${n}`).join(", ") || "none"})` : ""}`,
+      );
       return;
     case "changed":
       logger.info(`envsync: ${remote} changed; reading the new values`);
@@ -99,6 +102,21 @@ export function logWatchEvent(logger: Logger, remote: string, e: WatchEvent): vo
 /** Signals whose listeners (bin.ts exits 130 on SIGINT) step aside while the child runs. */
 const HANDED_OVER = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
+/**
+ * Runs `fn` with envsync's own SIGINT/SIGTERM/SIGHUP listeners set aside: while the
+ * child runs, it decides what a signal means and envsync only forwards. They are put
+ * back afterwards, whatever `fn` did.
+ */
+export async function whileChildRuns<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = HANDED_OVER.map((sig) => [sig, process.listeners(sig)] as const);
+  for (const [sig, ls] of saved) for (const l of ls) process.off(sig, l);
+  try {
+    return await fn();
+  } finally {
+    for (const [sig, ls] of saved) for (const l of ls) process.on(sig, l);
+  }
+}
+
 /** Runs the watch for the `run` action; resolves to the child's exit code. */
 export async function watchAction(
   deps: CommandDeps,
@@ -109,12 +127,8 @@ export async function watchAction(
 ): Promise<number> {
   const settings = watchSettings(o);
   const { runWatch } = await import("../../ops/watch.js");
-  // While the child runs, it decides what a signal means; we only forward.
-  const saved = HANDED_OVER.map((sig) => [sig, process.listeners(sig)] as const);
-  for (const [sig, ls] of saved) for (const l of ls) process.off(sig, l);
-  let r;
-  try {
-    r = await runWatch(command, args, {
+  const r = await whileChildRuns(() =>
+    runWatch(command, args, {
       ...deps.common(o),
       logger: out.logger,
       override: o.override !== false,
@@ -122,10 +136,8 @@ export async function watchAction(
       // With --json the result object is the only thing on stdout: the child's goes to stderr.
       stdio: out.json ? ["inherit", 2, "inherit"] : "inherit",
       onEvent: (e, remote) => logWatchEvent(out.logger, remote, e),
-    });
-  } finally {
-    for (const [sig, ls] of saved) for (const l of ls) process.on(sig, l);
-  }
+    }),
+  );
   if (out.json)
     out.result({
       ok: r.code === 0,

@@ -1,11 +1,8 @@
 /** `envsync run [--no-override] -- CMD ARGS`: commander registration and rendering. */
 import type { Command } from "commander";
 import { EnvsyncError } from "../../errors.js";
-import { WATCH_FLAGS, watchAction } from "./run-watch.js";
+import { WATCH_FLAGS, watchAction, whileChildRuns } from "./run-watch.js";
 import type { CommandDeps } from "./types.js";
-
-/** Signals whose listeners (bin.ts exits 130 on SIGINT) step aside while the child runs. */
-const HANDED_OVER = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** Registers `run`. */
 export function registerRun(program: Command, deps: CommandDeps): void {
@@ -45,28 +42,23 @@ export function registerRun(program: Command, deps: CommandDeps): void {
         out.logger.info(
           `envsync: ${e.applied.length} key(s) from ${e.remote}${e.kept.length ? ` (${e.kept.length} already set, kept)` : ""}`,
         );
-        // While the child runs, it decides what a signal means; we only forward.
-        const saved = HANDED_OVER.map((sig) => [sig, process.listeners(sig)] as const);
-        for (const [sig, ls] of saved) for (const l of ls) process.off(sig, l);
-        try {
-          const exit = await spawnWithEnv(command, args, e.env, {
+        const exit = await whileChildRuns(() =>
+          spawnWithEnv(command, args, e.env, {
             // With --json the result object is the only thing on stdout: the child's goes to stderr.
             stdio: out.json ? ["inherit", 2, "inherit"] : "inherit",
+          }),
+        );
+        if (out.json)
+          out.result({
+            ok: exit.code === 0,
+            command: "run",
+            remote: e.remote,
+            exitCode: exit.code,
+            signal: exit.signal,
+            applied: e.applied,
+            kept: e.kept,
           });
-          if (out.json)
-            out.result({
-              ok: exit.code === 0,
-              command: "run",
-              remote: e.remote,
-              exitCode: exit.code,
-              signal: exit.signal,
-              applied: e.applied,
-              kept: e.kept,
-            });
-          return exit.code;
-        } finally {
-          for (const [sig, ls] of saved) for (const l of ls) process.on(sig, l);
-        }
+        return exit.code;
       }),
     );
 }

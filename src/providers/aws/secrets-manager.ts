@@ -451,7 +451,9 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
       versions,
       foreign,
       unreadable,
-      listed: new Set(names.map((n) => keyOf(n) ?? n)),
+      // Every entry the listing shows, marked or not: an entry listed without the mark is
+      // foreign (or no longer marked), not missing, and is never read by name as envsync's.
+      listed: new Set([...names.map((n) => keyOf(n) ?? n), ...foreign.map((f) => f.key)]),
     };
   };
 
@@ -609,6 +611,22 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
         ...(confirmed.notes.length > 0 ? { warnings: confirmed.notes } : {}),
         ...(unreadable.length > 0 ? { unreadable } : {}),
       };
+    },
+
+    /**
+     * ListSecrets by prefix (the AWSCURRENT id of each entry comes with it): a digest
+     * of the managed keys' versions, no value read.
+     */
+    async probeVersion() {
+      const listed = await listAll([{ Key: "name", Values: [base] }], false);
+      const versions = new Map<string, string>();
+      for (const e of listed) {
+        const key = e.Name === undefined ? undefined : keyOf(e.Name);
+        const version = currentVersion(e.SecretVersionsToStages);
+        if (key !== undefined && isManaged(e.Tags) && !e.DeletedDate && version !== null)
+          versions.set(key, version);
+      }
+      return digestVersions(versions);
     },
 
     validate,

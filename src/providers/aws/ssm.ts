@@ -318,7 +318,8 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
       const listed = new Set<string>();
       for (const p of params) {
         const key = p.Name === undefined ? undefined : keyOf(p.Name);
-        if (key !== undefined && managed.has(p.Name ?? "")) listed.add(key);
+        // Marked or not: a parameter listed without the mark is foreign, not missing.
+        if (key !== undefined) listed.add(key);
       }
       const confirmed = await confirmMissing(hint.knownKeys, listed, readByName);
       for (const [key, { value, version }] of confirmed.found) {
@@ -340,6 +341,21 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
         ...(confirmed.unconfirmed.length > 0 ? { unconfirmed: confirmed.unconfirmed } : {}),
         ...(confirmed.notes.length > 0 ? { warnings: confirmed.notes } : {}),
       };
+    },
+
+    /**
+     * DescribeParameters under the path with the managed-by tag (metadata only: each
+     * parameter's Version, no value): a digest of the managed keys' versions.
+     */
+    async probeVersion() {
+      const meta = new Map<string, ParameterMetadata>();
+      await managedNames({ Key: "Path", Option: "Recursive", Values: [path] }, meta);
+      const versions = new Map<string, string>();
+      for (const [name, p] of meta) {
+        const key = keyOf(name);
+        if (key !== undefined && p.Version !== undefined) versions.set(key, String(p.Version));
+      }
+      return digestVersions(versions);
     },
 
     validate,

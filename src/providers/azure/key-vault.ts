@@ -671,7 +671,8 @@ class PerKeyStore implements Store {
     // a known key either leaves out is asked for by name before it may count as deleted.
     const confirmed = await confirmMissing(
       hint.knownKeys,
-      new Set(items.map((it) => it.key)),
+      // Marked or not: a secret listed without the mark is foreign, not missing.
+      new Set([...items.map((it) => it.key), ...foreign.map((f) => f.key)]),
       (keys) => this.readByName(keys),
     );
     for (const [key, { value, version }] of confirmed.found) {

@@ -524,7 +524,8 @@ export class GsmPerKeyStore extends GsmBase implements Store {
       // ListSecrets is eventually consistent: a known key it leaves out is asked by name.
       const confirmed = await confirmMissing(
         hint.knownKeys,
-        new Set(managed.map(([key]) => key)),
+        // Marked or not: a secret listed without the mark is foreign, not missing.
+        new Set([...managed.map(([key]) => key), ...listed.foreign.map((f) => f.key)]),
         (keys) => this.readByName(keys, notes),
       );
       for (const [key, { value, version }] of confirmed.found) {

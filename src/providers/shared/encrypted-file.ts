@@ -44,6 +44,12 @@ export abstract class EncryptedFileStore {
     };
   }
 
+  /** The file's content hash, without decrypting (what `run --watch` polls). */
+  async probeVersion(): Promise<string | null> {
+    const text = await readOrNull(this.path, this.path);
+    return text === null ? null : contentVersion(text);
+  }
+
   async write(changes: ChangeSet, expected: RemoteSnapshot): Promise<WriteResult> {
     await mkdir(dirname(this.path), { recursive: true });
     return withLock(this.path, async () => {

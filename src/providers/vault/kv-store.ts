@@ -622,6 +622,34 @@ export class VaultPerKeyStore extends VaultBase implements Store {
     });
   }
 
+  /**
+   * What `run --watch` polls. KV v2: a LIST of the prefix's metadata, then each key's
+   * metadata (current_version, and whether that version is deleted or destroyed), in
+   * parallel; no data read. A digest of the managed keys'. KV v1 keeps no metadata: a read.
+   */
+  async probeVersion(): Promise<string | null> {
+    const l = await this.guarded("read", () => this.locate());
+    if (l.kv === 1) return (await this.read()).version;
+    return this.guarded("read", async () => {
+      const versions = new Map<string, string>();
+      await mapLimit(await this.list(l), this.ctx.concurrency, async (key) => {
+        let meta: Json | null;
+        try {
+          const res = await this.client.request("GET", this.metaPath(l, this.keyRel(l, key)));
+          meta = obj(res.body?.data);
+        } catch (e) {
+          if (isAbsent(e)) return;
+          throw e;
+        }
+        if (!this.isManaged(l, obj(meta?.custom_metadata), null)) return;
+        const v = String(Number(meta?.current_version ?? 0));
+        const cur = obj(obj(meta?.versions)?.[v]);
+        versions.set(key, `${v}:${JSON.stringify([cur?.deletion_time, cur?.destroyed])}`);
+      });
+      return digestKeyVersions(versions);
+    });
+  }
+
   validate(_next: ReadonlyMap<string, string>, changes: ChangeSet): void {
     checkNames(
       [...changes.set.keys(), ...changes.delete].map((key) => ({ key, name: key })),

@@ -85,8 +85,9 @@ export interface GsmStartOptions {
   readonly seed?: { readonly project: string; readonly prefix: string; readonly count: number };
   /**
    * Serve test controls on a second port (`ENVSYNC_TEST_GSM_CONTROL_URL`): `PUT
-   * /listing-lag?on=1` makes secrets created from then on missing from ListSecrets and
-   * secrets deleted still in it, until `POST /listing-settle` (docs/CLOUD-BEHAVIOUR.md:
+   * /listing-lag?on=1&scope=projects/P/` makes secrets of that scope created from then on
+   * missing from ListSecrets and secrets deleted still in it, until `POST
+   * /listing-settle?scope=projects/P/` (docs/CLOUD-BEHAVIOUR.md:
    * Google documents listings as eventually consistent). Reads by name stay fresh.
    */
   readonly control?: boolean;
@@ -234,8 +235,10 @@ function serve(
     };
   };
   const secrets = new Map<string, StoredSecret>();
+  // Scoped by resource-name prefix (`projects/P/`), so a test's lag never hides another
+  // test's secrets (the test files run in parallel against one stand-in).
   const listing = {
-    lag: false,
+    scopes: new Set<string>(),
     hidden: new Set<string>(),
     stillListed: new Map<string, StoredSecret>(),
   };
@@ -453,11 +456,12 @@ function serve(
     DestroySecretVersion: (req) => setState(String(req.name), "DESTROYED"),
   };
   // Listing lag (test control): creations hidden from ListSecrets, deletions still in it.
+  const lagging = (name: string): boolean => [...listing.scopes].some((p) => name.startsWith(p));
   const create = handlers.CreateSecret!;
   handlers.CreateSecret = (req) => {
     const r = create(req) as { name?: unknown };
     const name = String(r.name);
-    if (listing.lag && !listing.stillListed.delete(name)) listing.hidden.add(name);
+    if (lagging(name) && !listing.stillListed.delete(name)) listing.hidden.add(name);
     return r;
   };
   const remove = handlers.DeleteSecret!;
@@ -465,18 +469,25 @@ function serve(
     const name = String(req.name);
     const before = secrets.get(name);
     const r = remove(req);
-    if (listing.lag && before && !listing.hidden.delete(name))
+    if (lagging(name) && before && !listing.hidden.delete(name))
       listing.stillListed.set(name, before);
     return r;
   };
   if (controlPort > 0) {
     createHttpServer((q, res) => {
       const url = new URL(q.url ?? "/", "http://127.0.0.1");
-      if (url.pathname === "/listing-lag" && q.method === "PUT")
-        listing.lag = url.searchParams.get("on") === "1";
-      else if (url.pathname === "/listing-settle" && q.method === "POST") {
-        listing.hidden.clear();
-        listing.stillListed.clear();
+      const scope = url.searchParams.get("scope");
+      if (!scope && (url.pathname === "/listing-lag" || url.pathname === "/listing-settle")) {
+        res.writeHead(400).end("scope=projects/PROJECT/ is required");
+        return;
+      }
+      if (url.pathname === "/listing-lag" && q.method === "PUT") {
+        if (url.searchParams.get("on") === "1") listing.scopes.add(scope!);
+        else listing.scopes.delete(scope!);
+      } else if (url.pathname === "/listing-settle" && q.method === "POST") {
+        for (const n of listing.hidden) if (n.startsWith(scope!)) listing.hidden.delete(n);
+        for (const n of listing.stillListed.keys())
+          if (n.startsWith(scope!)) listing.stillListed.delete(n);
       } else {
         res.writeHead(404).end();
         return;

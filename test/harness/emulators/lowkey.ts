@@ -42,9 +42,9 @@
  * /control/settle?name=S` ends its window now, `GET /control/window-hits?name=S` counts
  * answers given from inside a window, `PUT /control/clock?name=S&seconds=T` stamps S's
  * versions with time T (as several writes within one second). Listing lag (as the
- * cloud documents for listings): `PUT /control/listing-lag?on=1` makes secrets created
- * from then on missing from the list and secrets deleted still in it, until `POST
- * /control/listing-settle`; reads by name stay fresh.
+ * cloud documents for listings): `PUT /control/listing-lag?on=1&scope=P` makes secrets
+ * whose names start with P created from then on missing from the list and secrets deleted
+ * still in it, until `POST /control/listing-settle?scope=P`; reads by name stay fresh.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -449,7 +449,18 @@ function serve(opts: {
   const seconds = (ms: number): number => Math.floor(ms / 1000);
   // Listing lag (docs/CLOUD-BEHAVIOUR.md): while on, secrets created are missing from
   // the list and secrets deleted are still in it, until the test settles the listing.
-  const listing = { lag: false, hidden: new Set<string>(), stillListed: new Set<string>() };
+  // Scoped by name prefix, so a test's lag never hides another test's secrets (the test
+  // files run in parallel against one stand-in).
+  const listing = {
+    scopes: new Set<string>(),
+    hidden: new Set<string>(),
+    stillListed: new Set<string>(),
+  };
+  const lagging = (secret: string): boolean =>
+    [...listing.scopes].some((p) => secret.startsWith(p));
+  /** `host/name` keys of `set` whose name is under `scope`. */
+  const under = (set: Set<string>, scope: string): string[] =>
+    [...set].filter((k) => k.slice(k.indexOf("/") + 1).startsWith(scope));
 
   function handle(method: string, url: URL, base: string, body: unknown): [number, unknown] {
     const host = url.hostname;
@@ -782,7 +793,7 @@ function serve(opts: {
           `https://${req.headers.host ?? ""}`,
           body,
         );
-        if (one !== null && listing.lag && status === 200) {
+        if (one !== null && lagging(secret) && status === 200) {
           if (req.method === "PUT" && !wasLive && !listing.stillListed.delete(one))
             listing.hidden.add(one);
           if (req.method === "DELETE" && wasLive && !listing.hidden.delete(one))
@@ -849,13 +860,17 @@ function serve(opts: {
         return send(res, 200, {});
       }
     }
+    const scope = url.searchParams.get("scope")?.toLowerCase();
     if (url.pathname === "/control/listing-lag" && req.method === "PUT") {
-      listing.lag = url.searchParams.get("on") === "1";
-      return send(res, 200, { lag: listing.lag });
+      if (!scope) return send(res, 400, { error: "scope=NAME_PREFIX is required" });
+      if (url.searchParams.get("on") === "1") listing.scopes.add(scope);
+      else listing.scopes.delete(scope);
+      return send(res, 200, { lag: listing.scopes.has(scope) });
     }
     if (url.pathname === "/control/listing-settle" && req.method === "POST") {
-      listing.hidden.clear();
-      listing.stillListed.clear();
+      if (!scope) return send(res, 400, { error: "scope=NAME_PREFIX is required" });
+      for (const k of under(listing.hidden, scope)) listing.hidden.delete(k);
+      for (const k of under(listing.stillListed, scope)) listing.stillListed.delete(k);
       return send(res, 200, {});
     }
     if (url.pathname === "/control/latency" && req.method === "PUT") {
