@@ -40,13 +40,13 @@ const requireHere = createRequire(import.meta.url);
  * a file named by a chunk before a folder's chunk belongs to it, not to the folder's.
  * Secrets Manager and SSM each get their own chunk with only their SDK client (a
  * Secrets Manager command loading SSM's 457 KiB client cost ≈ 20 % of its start-up);
- * the foreign-entry listing, which an SSM read loads, goes with SSM; the aws chunk
- * keeps what both use (common.ts).
+ * each store's foreign-entry access lives in its own module, so it comes with its
+ * chunk; the aws chunk keeps what both use (common.ts).
  */
 const CHUNKS = {
   config: ["config/parse-config.ts"],
   "aws-sm": ["providers/aws/secrets-manager.ts"],
-  "aws-ssm": ["providers/aws/ssm.ts", "providers/aws/foreign.ts"],
+  "aws-ssm": ["providers/aws/ssm.ts"],
   aws: ["providers/aws/"],
   gcp: ["providers/gcp/"],
   azure: ["providers/azure/"],

@@ -359,5 +359,8 @@ export interface ForeignAccess {
 /** A store module that can list foreign entries. */
 export interface ForeignModule {
   /** Null when the remote's layout has no prefix (a bundle). */
-  openForeign(uri: RemoteUri, context: StoreContext): ForeignAccess | null;
+  openForeign(
+    uri: RemoteUri,
+    context: StoreContext,
+  ): ForeignAccess | null | Promise<ForeignAccess | null>;
 }
