@@ -102,6 +102,38 @@ describe("Azure per-key: two secrets that read as one key", () => {
   });
 });
 
+describe("Azure per-key: a managed secret whose envsync-key tag its name does not encode", () => {
+  it("colliding with nothing, it is reported (name and why), never read, and a push of its key is refused", async () => {
+    const url = requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
+    const kv = new SecretClient(url, new DefaultAzureCredential(), {
+      disableChallengeResourceVerification: true,
+      serviceVersion: "7.6",
+    });
+    const p = `cd${rand()}-`;
+    // Another tool gave `…-other` envsync's tags naming DB_URL (whose name is `…-db--url`).
+    const tags = { "managed-by": "envsync", "envsync-key": "DB_URL" };
+    await kv.setSecret(`${p}other`, "theirs", { tags });
+    const w = project(`azure-kv://${url}/${p}*`);
+    for (const args of [["pull"], ["diff"]]) {
+      const r = await w.cli(args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toContain(`${p}other`);
+      expect(r.stderr).toContain("envsync-key");
+    }
+    expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB_URL=mine\n");
+    const push = await w.cli(["push"]);
+    expect(push.code, push.stderr).toBe(2);
+    expect(push.stderr).toContain(`${p}other`);
+    const names: string[] = [];
+    for await (const s of kv.listPropertiesOfSecrets())
+      if (s.name.startsWith(p)) names.push(s.name);
+    expect(names).toEqual([`${p}other`]);
+    const other = await kv.getSecret(`${p}other`);
+    expect(other.value).toBe("theirs");
+    expect(other.properties.tags).toEqual(tags);
+  });
+});
+
 describe("Google per-key prefixes: envsync-key annotations", () => {
   const make = async (parent: string, id: string, key: string, value: string): Promise<void> => {
     const [s] = await gsm.client().createSecret({

@@ -37,6 +37,7 @@ import type {
   Store,
   StoreContext,
   StoreRules,
+  UnreadableEntry,
   VersionInfo,
   WriteOptions,
   WriteResult,
@@ -44,7 +45,7 @@ import type {
 import { refuseCollisions, type NamedKey } from "../shared/collisions.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { digestKeyVersions } from "../shared/digest.js";
-import { guardKeys, remoteChanged } from "../shared/guard.js";
+import { guardKeys, refuseUnreadable, remoteChanged } from "../shared/guard.js";
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { isManagedTags, KEY_TAG, MANAGED_BY } from "../shared/managed.js";
 import { commitLog, NO_PARENT, type CommitLog } from "../shared/version-log.js";
@@ -511,6 +512,11 @@ interface Listing {
   readonly foreign: ForeignEntry[];
   /** Every name under the prefix with the key it reads as (for refuseCollisions). */
   readonly claims: NamedKey[];
+  /**
+   * Managed secrets whose `envsync-key` tag names a key their name does not encode
+   * (tags copied onto another secret): never read as that key, reported, never written.
+   */
+  readonly mismarked: UnreadableEntry[];
 }
 
 /** Per-key layout: one secret per key under `PREFIX`, names mapped reversibly. */
@@ -555,6 +561,7 @@ class PerKeyStore implements Store {
       // The secrets other tools made, as src/providers/azure/foreign.ts lists them (by
       // name: a retried listing sees them again).
       const foreign = new Map<string, ForeignEntry>();
+      const mismarked = new Map<string, UnreadableEntry>();
       const pages = this.calls.client
         .listPropertiesOfSecrets(this.calls.opts())
         .byPage({ maxPageSize: PAGE_SIZE });
@@ -572,7 +579,14 @@ class PerKeyStore implements Store {
           const key = this.keyOf(p);
           if (key === null) {
             const claimed = this.disagreeingTag(p);
-            if (claimed !== null) claims.push({ name: p.name, key: claimed });
+            if (claimed !== null) {
+              claims.push({ name: p.name, key: claimed });
+              mismarked.set(p.name, {
+                key: claimed,
+                name: p.name,
+                why: `its ${KEY_TAG} tag names ${claimed}, whose secret would be ${secretNameFor(this.prefix, claimed)}: tags copied from another secret? Fix or remove the tag`,
+              });
+            }
             continue;
           }
           claims.push({ name: p.name, key });
@@ -591,6 +605,7 @@ class PerKeyStore implements Store {
         disabled,
         foreign: [...foreign.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
         claims,
+        mismarked: [...mismarked.values()],
       };
     });
   }
@@ -644,7 +659,7 @@ class PerKeyStore implements Store {
   }
 
   async read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
-    let counts: Listing = { skipped: 0, disabled: 0, foreign: [], claims: [] };
+    let counts: Listing = { skipped: 0, disabled: 0, foreign: [], claims: [], mismarked: [] };
     // Reads start while later pages are still being listed.
     const { items, results: secrets } = await mapPagesLimit<Listed, KeyVaultSecret | null>(
       async (emit) => {
@@ -653,7 +668,7 @@ class PerKeyStore implements Store {
       this.concurrency,
       (it) => this.calls.getOrNull(it.name),
     );
-    const { skipped, disabled, foreign, claims } = counts;
+    const { skipped, disabled, foreign, claims, mismarked } = counts;
     refuseCollisions(
       claims,
       this.display,
@@ -686,12 +701,13 @@ class PerKeyStore implements Store {
       );
     if (disabled > 0) notes.push(`${disabled} disabled secret(s) under the prefix were skipped`);
     return {
-      exists: items.length > 0 || confirmed.found.size > 0,
+      exists: items.length > 0 || confirmed.found.size > 0 || mismarked.length > 0,
       values,
       version: digestKeyVersions(keyVersions),
       keyVersions,
       ...(notes.length > 0 ? { notes } : {}),
       foreign,
+      ...(mismarked.length > 0 ? { unreadable: mismarked } : {}),
       ...(confirmed.unconfirmed.length > 0 ? { unconfirmed: confirmed.unconfirmed } : {}),
       ...(confirmed.notes.length > 0 ? { warnings: confirmed.notes } : {}),
     };
@@ -707,6 +723,8 @@ class PerKeyStore implements Store {
     expected: RemoteSnapshot,
     options: WriteOptions = {},
   ): Promise<WriteResult> {
+    // A key claimed by a mismarked secret: writing it would make two secrets read as it.
+    refuseUnreadable(changes, expected, this.display);
     const names = mapKeys(this.prefix, changes.set.keys(), this.display);
     checkValueSizes(changes.set, AZURE_MAX_VALUE_BYTES, this.display);
     for (const key of changes.delete) {
