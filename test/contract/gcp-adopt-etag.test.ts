@@ -10,6 +10,7 @@ import { silentLogger } from "../../src/logger.js";
 import { createGsmApi, type GsmApi } from "../../src/providers/gcp/api.js";
 import { openForeignWith } from "../../src/providers/gcp/foreign.js";
 import { parseEndpoint } from "../../src/providers/gcp/target.js";
+import { parseRemoteUri } from "../../src/providers/uri.js";
 import { freshGsmProject, gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
 
 const gsm = gsmAdmin();
@@ -46,7 +47,7 @@ describe("adopt on Google under a concurrent label edit", () => {
       },
     };
     const access = openForeignWith(
-      `gcp-sm://${project}/app_*`,
+      parseRemoteUri(`gcp-sm://${project}/app_*`),
       { cwd: process.cwd(), env: {}, logger: silentLogger, concurrency: 2 },
       wrapped,
     );

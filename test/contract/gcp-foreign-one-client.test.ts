@@ -48,11 +48,11 @@ describe("Google per-key: foreign entries over the store's own client", () => {
     expect(store).toBeInstanceOf(GsmPerKeyStore);
     const access = await (store as GsmPerKeyStore).foreign();
     expect(access).not.toBeNull();
-    const found = await access!.list();
+    const found = await access.list();
     expect(found).toEqual([{ name: "app_THEIRS", key: "THEIRS" }]);
-    expect(Object.fromEntries(await access!.read(found))).toEqual({ THEIRS: "app_theirs" });
-    await access!.adopt(found);
-    await access!.close?.();
+    expect(Object.fromEntries(await access.read(found))).toEqual({ THEIRS: "app_theirs" });
+    await access.adopt(found);
+    await access.close?.();
     expect(calls).toEqual(["list", "access", "label"]);
     // The store's client is still open, and its read now includes what was adopted.
     const read = await store.read();

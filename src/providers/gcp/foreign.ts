@@ -9,7 +9,7 @@
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
-import { displayUri, parseRemoteUri, type RemoteUri } from "../uri.js";
+import { displayUri, type RemoteUri } from "../uri.js";
 import { createGsmApi, type GsmApi } from "./api.js";
 import { grpcCode, toEnvsyncError } from "./errors.js";
 import { ENDPOINT_ENV } from "./secret-manager.js";
@@ -20,6 +20,7 @@ import {
   parseEndpoint,
   parseGcpTarget,
   secretIdOf,
+  type GcpTarget,
 } from "./target.js";
 
 /** Tries of GetSecret + UpdateSecret when the etag moved in between. */
@@ -38,18 +39,29 @@ export function openForeign(uri: RemoteUri, context: StoreContext): ForeignAcces
 }
 
 /**
- * {@link openForeign} over an existing {@link GsmApi}: the per-key store's own (one
- * client per command) or one tests wrap. `remote` is the URI, parsed or not.
+ * {@link openForeign} over an existing {@link GsmApi} (one tests wrap), for a parsed
+ * URI; null for a bundle.
  */
 export function openForeignWith(
-  remote: string | RemoteUri,
+  uri: RemoteUri,
   context: StoreContext,
   api: GsmApi,
 ): ForeignAccess | null {
-  const uri = typeof remote === "string" ? parseRemoteUri(remote) : remote;
-  const display = displayUri(uri);
   const target = parseGcpTarget(uri.target);
   if (target.layout !== "per-key") return null;
+  return foreignOver(target, displayUri(uri), context.concurrency, api);
+}
+
+/**
+ * The foreign-entry access of a parsed per-key target over an existing {@link GsmApi}:
+ * the per-key store's own (one client per store per command). Closing it closes the API.
+ */
+export function foreignOver(
+  target: GcpTarget & { layout: "per-key" },
+  display: string,
+  concurrency: number,
+  api: GsmApi,
+): ForeignAccess {
   const parent = `projects/${target.project}`;
   const guard = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -79,7 +91,7 @@ export function openForeignWith(
     },
     async read(entries) {
       const out = new Map<string, string>();
-      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+      await mapLimit([...entries], concurrency, async (e: ForeignEntry) => {
         const v = await guard("read", () =>
           api.accessSecretVersion(`${parent}/secrets/${e.name}/versions/latest`),
         );
@@ -88,7 +100,7 @@ export function openForeignWith(
       return out;
     },
     async adopt(entries) {
-      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+      await mapLimit([...entries], concurrency, async (e: ForeignEntry) => {
         const name = `${parent}/secrets/${e.name}`;
         // GetSecret then UpdateSecret with its etag: a concurrent label edit makes the
         // update fail (FAILED_PRECONDITION) and it is redone on the fresh labels.

@@ -419,13 +419,12 @@ export class GsmPerKeyStore extends GsmBase implements Store {
 
   constructor(
     api: GsmApi,
-    target: GcpTarget & { layout: "per-key" },
+    private readonly perKey: GcpTarget & { layout: "per-key" },
     display: string,
     ctx: StoreContext,
-    private readonly uri: RemoteUri,
   ) {
-    super(api, target, display, ctx);
-    this.prefix = target.prefix;
+    super(api, perKey, display, ctx);
+    this.prefix = perKey.prefix;
   }
 
   private idOf(key: string): string {
@@ -436,10 +435,10 @@ export class GsmPerKeyStore extends GsmBase implements Store {
    * The entries under the prefix that envsync does not manage, over this store's own
    * client (no second client; closing the access leaves the store's client open).
    */
-  async foreign(): Promise<ForeignAccess | null> {
-    const { openForeignWith } = await import("./foreign.js");
-    const access = openForeignWith(this.uri, this.ctx, this.api);
-    return access && { ...access, close: () => Promise.resolve() };
+  async foreign(): Promise<ForeignAccess> {
+    const { foreignOver } = await import("./foreign.js");
+    const access = foreignOver(this.perKey, this.display, this.ctx.concurrency, this.api);
+    return { ...access, close: () => Promise.resolve() };
   }
 
   /**
@@ -656,7 +655,7 @@ export function createGsmStore(
   const display = displayUri(uri);
   return target.layout === "bundle"
     ? new GsmBundleStore(api, target, display, ctx)
-    : new GsmPerKeyStore(api, target, display, ctx, uri);
+    : new GsmPerKeyStore(api, target, display, ctx);
 }
 
 /** Builds the store for a `gcp-sm://` URI (the registry's entry point). */
