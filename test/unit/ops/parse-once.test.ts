@@ -9,10 +9,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import type * as Uri from "../../../src/providers/uri.js";
 
 const parsed = vi.hoisted(() => ({ raws: [] as string[] }));
 vi.mock("../../../src/providers/uri.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../../src/providers/uri.js")>();
+  const real = await importOriginal<typeof Uri>();
   return {
     ...real,
     parseRemoteUri: (raw: string) => {
