@@ -40,19 +40,19 @@ const requireHere = createRequire(import.meta.url);
  * a file named by a chunk before a folder's chunk belongs to it, not to the folder's.
  * Secrets Manager and SSM each get their own chunk with only their SDK client (a
  * Secrets Manager command loading SSM's 457 KiB client cost ≈ 20 % of its start-up);
- * the foreign-entry listing, which an SSM read loads, goes with SSM; the aws chunk
- * keeps what both use (common.ts) and the small AWS client (client.ts). The official
- * SDK clients sit in chunks of their own (aws-sm-sdk, aws-ssm-sdk), loaded only for the
- * credential and endpoint sources the small client leaves to them. Google's gRPC client
- * (the official SDK with grpc-js and protobufjs) is a chunk of its own: the default REST
- * transport never loads it.
+ * each store's foreign-entry access lives in its own module, so it comes with its
+ * chunk; the aws chunk keeps what both use (common.ts) and the small AWS client
+ * (client.ts). The official SDK clients sit in chunks of their own (aws-sm-sdk,
+ * aws-ssm-sdk), loaded only for the credential and endpoint sources the small client
+ * leaves to them. Google's gRPC client (the official SDK with grpc-js and protobufjs)
+ * is a chunk of its own: the default REST transport never loads it.
  */
 const CHUNKS = {
   config: ["config/parse-config.ts"],
   "aws-sm-sdk": ["providers/aws/sdk-sm.ts"],
   "aws-ssm-sdk": ["providers/aws/sdk-ssm.ts"],
   "aws-sm": ["providers/aws/secrets-manager.ts"],
-  "aws-ssm": ["providers/aws/ssm.ts", "providers/aws/foreign.ts"],
+  "aws-ssm": ["providers/aws/ssm.ts"],
   aws: ["providers/aws/"],
   "gcp-grpc": ["providers/gcp/grpc-api.ts"],
   gcp: ["providers/gcp/"],

@@ -7,9 +7,11 @@
  * `.env` key stop it (exit 2) before anything is tagged.
  */
 import { EnvsyncError } from "../errors.js";
-import { openForeign, type ForeignAccess, type ForeignEntry } from "../providers/foreign.js";
+import type { ForeignAccess, ForeignEntry } from "../providers/foreign.js";
+import type { Store } from "../providers/types.js";
 import { refuseCollisions } from "../providers/shared/collisions.js";
-import { resolveSession, type CommonOptions } from "./session.js";
+import { foreignOf } from "./remote-notices.js";
+import { resolveSession, type CommonOptions, type Session } from "./session.js";
 
 /** Options of {@link adopt}. */
 export interface AdoptOptions extends CommonOptions {
@@ -36,7 +38,18 @@ const DOTENV_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** Lists (and with `yes`, tags) the entries under the remote's prefix that envsync does not manage. */
 export async function adopt(opts: AdoptOptions = {}): Promise<AdoptResult> {
   const session = resolveSession(opts);
-  const access = await openForeign(session.remote, session.storeContext);
+  // One store, one client: the listing, the reads and the tagging use the store's own
+  // client where it offers one (foreignOf).
+  const store = await session.openStore();
+  try {
+    return await adoptWith(session, store, opts);
+  } finally {
+    await store.close?.();
+  }
+}
+
+async function adoptWith(session: Session, store: Store, opts: AdoptOptions): Promise<AdoptResult> {
+  const access = await foreignOf(session, store);
   if (!access) {
     throw new EnvsyncError(
       "USAGE",
@@ -49,14 +62,8 @@ export async function adopt(opts: AdoptOptions = {}): Promise<AdoptResult> {
     // Names that fold to one key (or a foreign name beside a managed one of the same
     // key) are refused before anything is tagged: the store's read says so for its own
     // names (SSM case=upper), the list for the rest.
-    const store = await session.openStore();
-    let managed: ReadonlySet<string>;
-    try {
-      const read = await store.read();
-      managed = new Set([...read.values.keys(), ...read.keyVersions.keys()]);
-    } finally {
-      await store.close?.();
-    }
+    const read = await store.read();
+    const managed = new Set([...read.values.keys(), ...read.keyVersions.keys()]);
     refuseCollisions(
       [
         ...found,

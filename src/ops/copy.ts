@@ -113,7 +113,7 @@ export async function copy(opts: CopyOptions): Promise<CopyResult> {
   const progress = opts.onProgress ?? (() => {});
   progress("reading-source", 0);
   return withStore(
-    () => openStore(opts.from, ctx),
+    () => openStore(from.uri, ctx),
     async (source) => {
       const src = await source.read();
       if (!src.exists) {
@@ -123,7 +123,7 @@ export async function copy(opts: CopyOptions): Promise<CopyResult> {
       }
       progress("reading-target", src.values.size);
       return withStore(
-        () => openStore(opts.to, ctx),
+        () => openStore(to.uri, ctx),
         async (target) => {
           const dst = await target.read();
           logger.debug(

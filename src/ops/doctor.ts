@@ -16,7 +16,7 @@ import { configForCwd, loadConfig } from "../config/config.js";
 import { describeSettings } from "../config/settings.js";
 import { EnvsyncError, isEnvsyncError } from "../errors.js";
 import { refusePlainHttp } from "../providers/plain-http.js";
-import { hooksOf, resolveUri } from "../providers/registry.js";
+import { hooksOf } from "../providers/registry.js";
 import type { CredentialsFinding, Environ, Store } from "../providers/types.js";
 import type { RemoteUri } from "../providers/uri.js";
 import { readLocal } from "./local-file.js";
@@ -324,7 +324,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
   if (configOk) {
     try {
       session = resolveSession(opts);
-      const { uri } = resolveUri(session.remote);
+      const { uri } = session;
       add({
         check: "remote",
         status: "ok",
@@ -338,7 +338,7 @@ export async function doctor(opts: DoctorOptions = {}): Promise<DoctorResult> {
   add({ check: "settings", status: "info", message: describeSettings(session.settings) });
 
   // 3. credentials
-  const { uri } = resolveUri(session.remote);
+  const { uri } = session;
   const creds = detectCredentials(uri, env, home, session.storeContext.cwd);
   add({
     check: "credentials",

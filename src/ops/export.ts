@@ -76,7 +76,10 @@ function defaultName(uri: RemoteUri): string {
  * hook, which uses its own target parsing and name mapping (so per-key names are the
  * ones really written).
  */
-export async function esoRemoteRef(remote: string, keys: readonly string[]): Promise<EsoRemoteRef> {
+export async function esoRemoteRef(
+  remote: string | RemoteUri,
+  keys: readonly string[],
+): Promise<EsoRemoteRef> {
   const { uri, entry } = resolveUri(remote);
   if (entry.hooks.remoteRef) return entry.hooks.remoteRef(uri, keys);
   const readable = Object.entries(schemes)
@@ -109,7 +112,7 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
     seedRemote(opts.seed) === null &&
     loadConfig(cwd, opts.config) === null;
   const session = localOnly ? null : resolveSession(opts);
-  const uri = session ? resolveUri(session.remote).uri : null;
+  const uri = session ? session.uri : null;
   const filePath = session?.filePath ?? resolve(cwd, opts.file ?? ".env");
   const fileLabel = session?.fileLabel ?? (relative(cwd, filePath) || filePath);
   if (opts.format === "external-secret" && !opts.secretStore) {
@@ -172,7 +175,7 @@ export async function exportValues(opts: ExportOptions): Promise<ExportResult> {
       break;
     case "external-secret":
       // localOnly is never true for this format, so there is a session.
-      text = toExternalSecret(await esoRemoteRef(session!.remote, keys), {
+      text = toExternalSecret(await esoRemoteRef(session!.uri, keys), {
         ...manifest,
         secretStore: opts.secretStore ?? "",
         ...(opts.secretStoreKind ? { secretStoreKind: opts.secretStoreKind } : {}),

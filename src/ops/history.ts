@@ -8,7 +8,7 @@
  */
 import { EnvsyncError } from "../errors.js";
 import { mapLimit } from "../providers/parallel.js";
-import { hooksOf, resolveUri } from "../providers/registry.js";
+import { hooksOf } from "../providers/registry.js";
 import type { Store, VersionInfo } from "../providers/types.js";
 import { memberToken } from "../providers/shared/json-bundle.js";
 import { applyPlan, withStore } from "./apply.js";
@@ -34,7 +34,7 @@ export interface HistoryResult {
 type Versioned = Store & Required<Pick<Store, "listVersions" | "readVersion">>;
 
 function versioned(store: Store, session: Session): Versioned {
-  const { uri } = resolveUri(session.remote);
+  const { uri } = session;
   const keeps = hooksOf(uri).capabilities?.(uri).versions ?? false;
   if (!keeps || !store.listVersions || !store.readVersion) {
     throw new EnvsyncError(

@@ -9,7 +9,7 @@
 import { realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { EnvsyncError } from "../errors.js";
-import { hooksOf, resolveUri } from "../providers/registry.js";
+import { hooksOf } from "../providers/registry.js";
 import type { Session } from "./session.js";
 
 /** What names one file: its real path, and device + inode when it exists. */
@@ -52,7 +52,7 @@ export function sameFile(a: string, b: string): boolean {
  * `.env.keys`). Called before the local file or the remote is read.
  */
 export function refuseStoreFileAsLocal(session: Session): void {
-  const { uri } = resolveUri(session.remote);
+  const { uri } = session;
   const hooks = hooksOf(uri);
   const cwd = session.storeContext.cwd;
   const storePath = hooks.localPath?.(uri, cwd);

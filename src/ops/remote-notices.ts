@@ -6,8 +6,7 @@
  * these notices on stderr and carries them in its `--json` result.
  */
 import type { Store, RemoteSnapshot } from "../providers/types.js";
-import { openForeign, type ForeignEntry } from "../providers/foreign.js";
-import { parseRemoteUri } from "../providers/uri.js";
+import { openForeign, type ForeignAccess, type ForeignEntry } from "../providers/foreign.js";
 import type { Session } from "./session.js";
 
 /** One thing the remote holds that this command does not sync. */
@@ -32,13 +31,23 @@ const list = (names: readonly string[], max = 5): string =>
     ? names.join(", ")
     : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
 
+/**
+ * The store's own access to the entries it does not manage (its client), else one from
+ * src/providers/foreign.ts; null when it has none.
+ */
+export async function foreignOf(session: Session, store: Store): Promise<ForeignAccess | null> {
+  return store.foreign
+    ? await store.foreign()
+    : await openForeign(session.uri, session.storeContext);
+}
+
 /** The foreign entries under a per-key remote's prefix (empty for other layouts and stores). */
 export async function listForeign(
   session: Session,
   store: Store,
 ): Promise<{ entries: ForeignEntry[]; noun: string; where: string } | null> {
   if (store.layout !== "per-key") return null;
-  const access = await openForeign(session.remote, session.storeContext);
+  const access = await foreignOf(session, store);
   if (!access) return null;
   try {
     return { entries: await access.list(), noun: access.noun, where: access.where };
@@ -59,7 +68,7 @@ export async function withRemoteNotices(
   const notices: RemoteNotice[] = [];
   let values: ReadonlyMap<string, string> = snapshot.values;
   if (store.layout === "per-key") {
-    const access = await openForeign(session.remote, session.storeContext);
+    const access = await foreignOf(session, store);
     if (access) {
       try {
         // What the read already saw costs no listing calls.
@@ -68,7 +77,7 @@ export async function withRemoteNotices(
         if (entries.length > 0) {
           const names = entries.map((e) => e.name);
           const n = `${entries.length} ${entries.length === 1 ? access.noun.replace(/s$/, "") : access.noun}`;
-          if (parseRemoteUri(session.remote).params.get("unmanaged") === "read") {
+          if (session.uri.params.get("unmanaged") === "read") {
             const read = await access.read(entries);
             const merged = new Map(values);
             for (const [k, v] of read) if (!merged.has(k)) merged.set(k, v);

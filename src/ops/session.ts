@@ -16,7 +16,7 @@ import type { OnConflict } from "../core/merge.js";
 import { openStore, resolveUri, schemes } from "../providers/registry.js";
 import { withRemoteNotices } from "./remote-notices.js";
 import type { SeedFlags, Store, StoreContext } from "../providers/types.js";
-import { displayUri } from "../providers/uri.js";
+import { displayUri, type RemoteUri } from "../providers/uri.js";
 import { BaseStore } from "../state/base-state.js";
 import { withStore } from "./apply.js";
 
@@ -121,6 +121,8 @@ export interface Session {
   /** The example file of envsync.yaml's `example:` (absolute), or null when none is named. */
   readonly examplePath: string | null;
   readonly remote: string;
+  /** {@link remote} parsed once, passed down instead of the raw string. */
+  readonly uri: RemoteUri;
   readonly remoteDisplay: string;
   /** Every setting with where it came from (flag > env > envsync.yaml > default). */
   readonly settings: Settings;
@@ -232,13 +234,14 @@ export function resolveSession(opts: CommonOptions & SessionFlags): Session {
     fileLabel: relative(root, filePath) || filePath,
     examplePath,
     remote,
+    uri,
     remoteDisplay: displayUri(uri),
     settings,
     sources: { file: settings.file.source, remote: settings.remote.source },
     logger,
     base: new BaseStore(root, { note: (m) => logger.warn(m) }),
     storeContext,
-    openStore: () => openStore(remote, storeContext),
+    openStore: () => openStore(uri, storeContext),
   };
 }
 

@@ -44,9 +44,12 @@ export function registerScheme(scheme: string, entry: SchemeEntry): void {
   table[scheme] = entry;
 }
 
-/** Parses `raw` and checks the scheme is known (exit 2 naming the known schemes otherwise). */
-export function resolveUri(raw: string): { uri: RemoteUri; entry: SchemeEntry } {
-  const uri = parseRemoteUri(raw);
+/**
+ * Parses `remote` (unless the caller already did) and checks the scheme is known (exit 2
+ * naming the known schemes otherwise).
+ */
+export function resolveUri(remote: string | RemoteUri): { uri: RemoteUri; entry: SchemeEntry } {
+  const uri = typeof remote === "string" ? parseRemoteUri(remote) : remote;
   const entry = schemes[uri.scheme];
   if (!entry) {
     throw new EnvsyncError(
@@ -63,8 +66,8 @@ export function resolveUri(raw: string): { uri: RemoteUri; entry: SchemeEntry } 
 }
 
 /** Opens the store for a remote URI, loading its provider module on demand. */
-export async function openStore(raw: string, context: StoreContext): Promise<Store> {
-  const { uri, entry } = resolveUri(raw);
+export async function openStore(remote: string | RemoteUri, context: StoreContext): Promise<Store> {
+  const { uri, entry } = resolveUri(remote);
   refusePlainHttp(uri, entry.hooks, context);
   const mod = await entry.load();
   return mod.createStore(uri, context);

@@ -4,7 +4,6 @@
  * `SecretsClient`: read everything with a version, write a change set guarded by
  * the version read, describe the store's limits, list versions where it keeps them.
  */
-import type { ForeignEntry } from "./foreign.js";
 import type { BundleDocument } from "./shared/json-bundle.js";
 import type { Logger } from "../logger.js";
 import type { RemoteUri } from "./uri.js";
@@ -134,6 +133,12 @@ export type Layout = "file" | "bundle" | "per-key";
 export interface Store {
   /** The URI scheme (`file`, `aws-sm`, …). */
   readonly scheme: string;
+  /**
+   * Per-key stores: the entries under the prefix that envsync does not manage, over the
+   * store's own client (one client per store per command; closing the access leaves the
+   * store open). Absent: callers fall back to src/providers/foreign.ts.
+   */
+  foreign?(): Promise<ForeignAccess | null>;
   /** The URI as shown to users (no credentials). */
   readonly display: string;
   /** Bundle or per-key (or file). */
@@ -319,4 +324,43 @@ export interface ProviderHooks {
    * command's local file may be none of them (src/ops/own-file.ts).
    */
   companionFiles?(uri: RemoteUri, cwd: string): string[];
+  /**
+   * Per-key stores that can list, read and adopt the entries under their prefix that
+   * envsync does not manage (src/providers/foreign.ts): loads that module lazily (it may
+   * load an SDK). Absent: the store has none.
+   */
+  foreign?(): Promise<ForeignModule>;
+}
+
+/** One entry under the prefix that envsync does not manage. */
+export interface ForeignEntry {
+  /** The store's name for it (`/myapp/DB_URL`, `myapp/DB_URL`). */
+  readonly name: string;
+  /** The key it would be in `.env`. */
+  readonly key: string;
+}
+
+/** What a store says about the entries under its prefix that envsync does not manage. */
+export interface ForeignAccess {
+  /** "parameters" or "secrets". */
+  readonly noun: string;
+  /** The prefix as users know it (`/myapp/`). */
+  readonly where: string;
+  /** Lists them (metadata calls only, never values). */
+  list(): Promise<ForeignEntry[]>;
+  /** Reads their values without adopting them. */
+  read(entries: readonly ForeignEntry[]): Promise<Map<string, string>>;
+  /** Tags them as envsync's (after which every read includes them). */
+  adopt(entries: readonly ForeignEntry[]): Promise<void>;
+  /** Releases clients. */
+  close?(): Promise<void>;
+}
+
+/** A store module that can list foreign entries. */
+export interface ForeignModule {
+  /** Null when the remote's layout has no prefix (a bundle). */
+  openForeign(
+    uri: RemoteUri,
+    context: StoreContext,
+  ): ForeignAccess | null | Promise<ForeignAccess | null>;
 }

@@ -15,6 +15,7 @@ import {
 } from "../../src/providers/gcp/api.js";
 import { openForeignWith } from "../../src/providers/gcp/foreign.js";
 import { parseEndpoint } from "../../src/providers/gcp/target.js";
+import { parseRemoteUri } from "../../src/providers/uri.js";
 import { freshGsmProject, gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
 
 const gsm = gsmAdmin();
@@ -56,7 +57,7 @@ describe("adopt on Google under a concurrent label edit", () => {
       },
     };
     const access = openForeignWith(
-      `gcp-sm://${project}/app_*`,
+      parseRemoteUri(`gcp-sm://${project}/app_*`),
       { cwd: process.cwd(), env: {}, logger: silentLogger, concurrency: 2 },
       wrapped,
     );

@@ -14,6 +14,8 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { ListTagsForResourceCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DefaultAzureCredential } from "@azure/identity";
+import { SecretClient } from "@azure/keyvault-secrets";
 import { afterAll, describe, expect, it } from "vitest";
 import { requireEnv } from "../harness/require-env.js";
 import { freshGsmProject, gsmAdmin, gsmEndpoint } from "../support/gsm-admin.js";
@@ -64,6 +66,113 @@ describe("SSM case=upper: /app/db_url and /app/DB_URL", () => {
       new ListTagsForResourceCommand({ ResourceType: "Parameter", ResourceId: `${p}/DB_URL` }),
     );
     expect(tags.TagList ?? []).toEqual([]);
+    expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB_URL=mine\n");
+  });
+});
+
+describe("Azure per-key: two secrets that read as one key", () => {
+  it("a copied envsync-key tag, or a foreign name beside a managed key: pull, sync and adopt stop with exit 2 naming both; nothing tagged or written", async () => {
+    const url = requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
+    const kv = new SecretClient(url, new DefaultAzureCredential(), {
+      disableChallengeResourceVerification: true,
+      serviceVersion: "7.6",
+    });
+    const mine = { "managed-by": "envsync", "envsync-key": "DB_URL" };
+    // (1) an infrastructure tool copied envsync's tags onto another secret under the prefix.
+    const a = `ca${rand()}-`;
+    await kv.setSecret(`${a}db--url`, "a", { tags: mine });
+    await kv.setSecret(`${a}db-url`, "b", { tags: mine });
+    // (2) another tool's secret whose name reads as a key envsync manages.
+    const b = `cb${rand()}-`;
+    await kv.setSecret(`${b}-x-0`, "a", { tags: { "managed-by": "envsync", "envsync-key": "x-" } });
+    await kv.setSecret(`${b}x-`, "b");
+    for (const [prefix, line] of [
+      [a, `DB_URL ← ${a}db--url, ${a}db-url`],
+      [b, `x- ← ${b}-x-0, ${b}x-`],
+    ] as const) {
+      const w = project(`azure-kv://${url}/${prefix}*`);
+      for (const args of [["pull"], ["sync"], ["adopt", "--yes"]]) {
+        const r = await w.cli(args);
+        expect(r.code, `${prefix} ${args.join(" ")}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain(line);
+      }
+      expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB_URL=mine\n");
+    }
+    expect((await kv.getSecret(`${b}x-`)).properties.tags ?? {}).toEqual({});
+  });
+});
+
+describe("Azure per-key: a managed secret whose envsync-key tag its name does not encode", () => {
+  it("colliding with nothing, it is reported (name and why), never read, and a push of its key is refused", async () => {
+    const url = requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
+    const kv = new SecretClient(url, new DefaultAzureCredential(), {
+      disableChallengeResourceVerification: true,
+      serviceVersion: "7.6",
+    });
+    const p = `cd${rand()}-`;
+    // Another tool gave `…-other` envsync's tags naming DB_URL (whose name is `…-db--url`).
+    const tags = { "managed-by": "envsync", "envsync-key": "DB_URL" };
+    await kv.setSecret(`${p}other`, "theirs", { tags });
+    const w = project(`azure-kv://${url}/${p}*`);
+    for (const args of [["pull"], ["diff"]]) {
+      const r = await w.cli(args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toContain(`${p}other`);
+      expect(r.stderr).toContain("envsync-key");
+    }
+    expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB_URL=mine\n");
+    const push = await w.cli(["push"]);
+    expect(push.code, push.stderr).toBe(2);
+    expect(push.stderr).toContain(`${p}other`);
+    const names: string[] = [];
+    for await (const s of kv.listPropertiesOfSecrets())
+      if (s.name.startsWith(p)) names.push(s.name);
+    expect(names).toEqual([`${p}other`]);
+    const other = await kv.getSecret(`${p}other`);
+    expect(other.value).toBe("theirs");
+    expect(other.properties.tags).toEqual(tags);
+  });
+});
+
+describe("Google per-key prefixes: envsync-key annotations", () => {
+  const make = async (parent: string, id: string, key: string, value: string): Promise<void> => {
+    const [s] = await gsm.client().createSecret({
+      parent,
+      secretId: id,
+      secret: {
+        replication: { automatic: {} },
+        labels: { "managed-by": "envsync" },
+        annotations: { "envsync-key": key },
+      },
+    });
+    await gsm.client().addSecretVersion({ parent: s.name!, payload: { data: Buffer.from(value) } });
+  };
+
+  it("a longer prefix's secret is not read as this prefix's key", async () => {
+    const project_ = freshGsmProject("prefix");
+    const parent = `projects/${project_}`;
+    await make(parent, "app_DB", "DB", "short");
+    await make(parent, "app_dev_DB", "DB", "long");
+    const w = project(`gcp-sm://${project_}/app_*?endpoint=http://${gsmEndpoint()}`);
+    writeFileSync(join(w.dir, ".env"), "");
+    for (let i = 0; i < 2; i++) {
+      const r = await w.cli(["pull"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB=short\n");
+    }
+  });
+
+  it("two secrets annotated with one key: pull, sync and adopt stop with exit 2 naming both", async () => {
+    const project_ = freshGsmProject("annot");
+    const parent = `projects/${project_}`;
+    await make(parent, "app_DB_URL", "DB_URL", "a");
+    await make(parent, "app_OLD", "DB_URL", "b");
+    const w = project(`gcp-sm://${project_}/app_*?endpoint=http://${gsmEndpoint()}`);
+    for (const args of [["pull"], ["sync"], ["adopt", "--yes"]]) {
+      const r = await w.cli(args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain("DB_URL ← app_DB_URL, app_OLD");
+    }
     expect(readFileSync(join(w.dir, ".env"), "utf8")).toBe("DB_URL=mine\n");
   });
 });

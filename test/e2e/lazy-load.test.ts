@@ -173,6 +173,26 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect(mods).toContain("node:http2");
   });
 
+  it("an aws-ssm remote loads the aws-ssm chunk, which holds no Secrets Manager client (its foreign entries included)", () => {
+    const mods = modulesLoaded(
+      [
+        "diff",
+        "-r",
+        "aws-ssm://x/*?region=us-east-1&endpoint=http://127.0.0.1:9",
+        "--retries",
+        "0",
+      ],
+      dir,
+    );
+    const ssm = mods.find((m) => m.endsWith("aws-ssm.cjs"));
+    expect(ssm).toBeDefined();
+    const text = readFileSync(ssm!, "utf8");
+    // The foreign-entry access (listing, reading, adopting) is the SSM store's own.
+    expect(text).toContain("AddTagsToResourceCommand");
+    expect(text).not.toContain("SecretsManagerClient");
+    expect(mods.some((m) => m.endsWith("aws-sm.cjs"))).toBe(false);
+  });
+
   it("control: run loads child_process (so the probe sees built-ins)", () => {
     const mods = modulesLoaded(
       ["run", "-r", "file:remote.env", "--", process.execPath, "-e", "0"],

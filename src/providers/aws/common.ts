@@ -7,7 +7,7 @@
 import { EnvsyncError } from "../../errors.js";
 import { withRetry } from "../retry.js";
 import { MANAGED_BY } from "../shared/managed.js";
-import type { StoreContext } from "../types.js";
+import type { ForeignAccess, Store, StoreContext } from "../types.js";
 import type { RemoteUri } from "../uri.js";
 
 export { applyChanges } from "../shared/changes.js";
@@ -189,6 +189,23 @@ export class CallCounter {
 export interface CountsCalls {
   /** SDK requests sent, by command name (`ListSecrets`, `BatchGetSecretValue`, …). */
   readonly calls: CallCounter;
+}
+
+/** A per-key AWS store: the entries under its prefix that envsync does not manage, over its client. */
+export interface ForeignOverOwnClient {
+  /** Lists, reads and adopts with the store's own client; closing the access closes nothing. */
+  foreign(): Promise<ForeignAccess>;
+}
+
+/**
+ * The foreign-entry access of a per-key store opened for it alone (no command's store
+ * at hand, e.g. src/providers/foreign.ts): closing the access closes that store.
+ */
+export async function foreignOfOwnStore(
+  store: ForeignOverOwnClient & Pick<Store, "close">,
+): Promise<ForeignAccess> {
+  const access = await store.foreign();
+  return { ...access, close: () => store.close?.() ?? Promise.resolve() };
 }
 
 /** Runs one SDK call with envsync's retry policy; failures are mapped for the user. */

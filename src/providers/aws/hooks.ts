@@ -93,6 +93,9 @@ function awsAddress(service: string): NonNullable<ProviderHooks["address"]> {
 /** AWS Secrets Manager: `aws-sm://NAME` (bundle) or `aws-sm://PREFIX/*` (per key). */
 export const awsSecretsManagerHooks: ProviderHooks = {
   example: "aws-sm://NAME?region=R or aws-sm://PREFIX/*?region=R",
+  // The store's own module: foreign entries are part of what it reads (and SSM's
+  // client is never loaded for them).
+  foreign: () => import("./secrets-manager.js"),
   capabilities: (uri) => {
     const bundle = !uri.target.endsWith("*");
     return { versions: bundle, softDelete: true, compareAndSwap: bundle };
@@ -119,6 +122,8 @@ export const awsSecretsManagerHooks: ProviderHooks = {
 /** AWS SSM Parameter Store: `aws-ssm://PATH/*` (per key). */
 export const awsSsmHooks: ProviderHooks = {
   example: "aws-ssm://PATH/*?region=R",
+  // The store's own module (no Secrets Manager client loaded for an SSM remote).
+  foreign: () => import("./ssm.js"),
   capabilities: () => ({ versions: false, softDelete: false, compareAndSwap: false }),
   credentials: awsCredentials,
   address: awsAddress("SSM"),

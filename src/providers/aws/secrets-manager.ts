@@ -18,11 +18,11 @@ import {
   ListSecretsCommand,
   PutSecretValueCommand,
   RestoreSecretCommand,
+  TagResourceCommand,
   UpdateSecretVersionStageCommand,
   secretsManagerClient,
 } from "./commands.js";
 import { randomUUID } from "node:crypto";
-import type { ForeignEntry } from "../foreign.js";
 import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
 import {
@@ -35,6 +35,9 @@ import {
 } from "../rules.js";
 import type {
   ChangeSet,
+  ForeignAccess,
+  ForeignEntry,
+  ForeignModule,
   ProviderModule,
   ReadHint,
   RemoteSnapshot,
@@ -55,8 +58,10 @@ import {
   applyChanges,
   MANAGED_TAG,
   digestVersions,
+  foreignOfOwnStore,
   isAwsError,
   makeSend,
+  type ForeignOverOwnClient,
   type Send,
   parseAwsOptions,
   remoteChanged,
@@ -382,7 +387,7 @@ interface SecretState {
   readonly managed: boolean;
 }
 
-function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
+function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls & ForeignOverOwnClient {
   const { client, send, display, context } = s;
   const base = `${prefix}/`;
   const nameOf = (key: string): string => base + key;
@@ -586,12 +591,53 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
     }
   };
 
+  /**
+   * The secrets under the prefix that envsync does not manage, over this store's client
+   * (one client per store per command): listing is metadata only (ListSecrets, 100 a
+   * call), reading BatchGetSecretValue (20 a call), adopting TagResource. Closing it
+   * closes nothing; the store closes the client.
+   */
+  const foreignAccess: ForeignAccess = {
+    noun: "secrets",
+    where: base,
+    list: async () => foreignSecrets(await listAll([{ Key: "name", Values: [base] }], false), base),
+    async read(entries) {
+      const byName = new Map(entries.map((e) => [e.name, e.key]));
+      const out = new Map<string, string>();
+      await mapLimit(chunk([...byName.keys()], BATCH_SIZE), context.concurrency, async (ids) => {
+        const r = await send("BatchGetSecretValue", () =>
+          client.send(new BatchGetSecretValueCommand({ SecretIdList: ids })),
+        );
+        for (const v of r.SecretValues ?? []) {
+          const key = v.Name === undefined ? undefined : byName.get(v.Name);
+          if (key !== undefined && v.SecretString !== undefined) out.set(key, v.SecretString);
+        }
+      });
+      return out;
+    },
+    async adopt(entries) {
+      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+        await send("TagResource", () =>
+          client.send(
+            new TagResourceCommand({
+              SecretId: e.name,
+              Tags: [{ ...MANAGED_TAG }, { Key: KEY_TAG, Value: e.key }],
+            }),
+          ),
+        );
+      });
+    },
+    close: () => Promise.resolve(),
+  };
+
   return {
     scheme: "aws-sm",
     display,
     layout: "per-key",
     rules,
     calls: s.calls,
+
+    foreign: () => Promise.resolve(foreignAccess),
 
     async read(hint: ReadHint = {}) {
       const { values, versions, foreign, unreadable, listed } = await readByList();
@@ -756,26 +802,39 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls {
   };
 }
 
-/** Builds the store for an `aws-sm://` URI (see the module comment for layouts). */
-export function createStore(uri: RemoteUri, context: StoreContext): Store & CountsCalls {
-  const display = displayUri(uri);
-  const target = parseSmTarget(uri.target, display);
+/** The client, call counter and sender one store uses. */
+function sharedOf(uri: RemoteUri, context: StoreContext, display: string): Shared {
   const options = parseAwsOptions(uri, display);
   const client = secretsManagerClient(options, context);
   const calls = new CallCounter();
   calls.attach(client);
-  const shared: Shared = {
-    client,
-    send: makeSend(context, display, calls),
-    calls,
-    display,
-    context,
-  };
+  return { client, send: makeSend(context, display, calls), calls, display, context };
+}
+
+/** Builds the store for an `aws-sm://` URI (see the module comment for layouts). */
+export function createStore(uri: RemoteUri, context: StoreContext): Store & CountsCalls {
+  const display = displayUri(uri);
+  const target = parseSmTarget(uri.target, display);
+  const shared = sharedOf(uri, context, display);
   return target.layout === "bundle"
     ? createBundleStore(shared, target.name)
     : createPerKeyStore(shared, target.prefix);
 }
 
-/** Compile-time check that this file is a provider module. */
-const _module: ProviderModule = { createStore };
+/**
+ * The foreign-entry access of a per-key `aws-sm://` remote opened on its own (no
+ * command's store at hand): a store of its own, closed with the access; null for a bundle.
+ */
+export async function openForeign(
+  uri: RemoteUri,
+  context: StoreContext,
+): Promise<ForeignAccess | null> {
+  const display = displayUri(uri);
+  const target = parseSmTarget(uri.target, display);
+  if (target.layout !== "per-key") return null;
+  return foreignOfOwnStore(createPerKeyStore(sharedOf(uri, context, display), target.prefix));
+}
+
+/** Compile-time check that this file is a provider module and its foreign module. */
+const _module: ProviderModule & ForeignModule = { createStore, openForeign };
 void _module;

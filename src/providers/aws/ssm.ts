@@ -8,6 +8,7 @@
 import type { Parameter, ParameterMetadata, PutParameterCommandInput } from "@aws-sdk/client-ssm";
 import type { AwsClient } from "./client.js";
 import {
+  AddTagsToResourceCommand,
   DeleteParametersCommand,
   DescribeParametersCommand,
   GetParametersByPathCommand,
@@ -20,9 +21,11 @@ import { EnvsyncError } from "../../errors.js";
 import { chunk, mapLimit } from "../parallel.js";
 import { checkNames, checkValueSizes } from "../rules.js";
 import { keyCaseOf, keyFromName, nameFromKey, type KeyCase } from "../key-case.js";
-import type { ForeignEntry } from "../foreign.js";
 import type {
   ChangeSet,
+  ForeignAccess,
+  ForeignEntry,
+  ForeignModule,
   ProviderModule,
   ReadHint,
   RemoteSnapshot,
@@ -42,11 +45,13 @@ import {
   applyChanges,
   MANAGED_TAG,
   digestVersions,
+  foreignOfOwnStore,
   isAwsError,
   makeSend,
   parseAwsOptions,
   remoteChanged,
   type CountsCalls,
+  type ForeignOverOwnClient,
   type Send,
 } from "./common.js";
 
@@ -160,7 +165,10 @@ const rules: StoreRules = {
 };
 
 /** Builds the store for an `aws-ssm://PATH/*` URI. */
-export function createStore(uri: RemoteUri, context: StoreContext): Store & CountsCalls {
+export function createStore(
+  uri: RemoteUri,
+  context: StoreContext,
+): Store & CountsCalls & ForeignOverOwnClient {
   const display = displayUri(uri);
   const path = parseSsmTarget(uri.target, display);
   const options = parseAwsOptions(uri, display);
@@ -263,12 +271,61 @@ export function createStore(uri: RemoteUri, context: StoreContext): Store & Coun
     return out;
   };
 
+  /**
+   * The parameters under the path that envsync does not manage, over this store's client
+   * (one client per store per command): listing is metadata only (DescribeParameters,
+   * 50 a call), reading GetParameters (10 a call), adopting AddTagsToResource. Closing
+   * it closes nothing; the store closes the client.
+   */
+  const foreign: ForeignAccess = {
+    noun: "parameters",
+    where: base,
+    async list() {
+      const pathFilter = { Key: "Path", Option: "Recursive", Values: [path] };
+      const [all, managed] = await Promise.all([
+        describeNames(client, send, [pathFilter]),
+        describeNames(client, send, [pathFilter, MANAGED_FILTER]),
+      ]);
+      return foreignParameters(all, managed, base, kc);
+    },
+    async read(entries) {
+      const byName = new Map(entries.map((e) => [e.name, e.key]));
+      const out = new Map<string, string>();
+      await mapLimit(chunk([...byName.keys()], SSM_BATCH), context.concurrency, async (Names) => {
+        const r = await send("GetParameters", () =>
+          client.send(new GetParametersCommand({ Names, WithDecryption: true })),
+        );
+        for (const p of r.Parameters ?? []) {
+          const key = p.Name === undefined ? undefined : byName.get(p.Name);
+          if (key !== undefined && p.Value !== undefined) out.set(key, p.Value);
+        }
+      });
+      return out;
+    },
+    async adopt(entries) {
+      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+        await send("AddTagsToResource", () =>
+          client.send(
+            new AddTagsToResourceCommand({
+              ResourceType: "Parameter",
+              ResourceId: e.name,
+              Tags: [{ ...MANAGED_TAG }],
+            }),
+          ),
+        );
+      });
+    },
+    close: () => Promise.resolve(),
+  };
+
   return {
     scheme: "aws-ssm",
     display,
     layout: "per-key",
     rules,
     calls,
+
+    foreign: () => Promise.resolve(foreign),
 
     async read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
       // Parameters under the path without the managed-by=envsync tag are left alone,
@@ -491,6 +548,14 @@ export function kept(
   };
 }
 
-/** Compile-time check that this file is a provider module. */
-const _module: ProviderModule = { createStore };
+/**
+ * The foreign-entry access of an `aws-ssm://` remote opened on its own (no command's
+ * store at hand): a store of its own, closed with the access.
+ */
+export function openForeign(uri: RemoteUri, context: StoreContext): Promise<ForeignAccess> {
+  return foreignOfOwnStore(createStore(uri, context));
+}
+
+/** Compile-time check that this file is a provider module and its foreign module. */
+const _module: ProviderModule & ForeignModule = { createStore, openForeign };
 void _module;

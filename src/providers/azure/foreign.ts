@@ -4,22 +4,33 @@
  * Terraform, the portal…). Listing reads properties only; reading gets each value;
  * adopting sets the tags on the current version (values unchanged).
  */
+import type { SecretClient } from "@azure/keyvault-secrets";
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
-import { parseRemoteUri } from "../uri.js";
+import type { RemoteUri } from "../uri.js";
 import { toEnvsyncError } from "./errors.js";
 import { KEY_TAG, MANAGED_TAG, MANAGED_VALUE, makeClient } from "./key-vault.js";
 import { decodeKey, secretNameFor, unmappableReason } from "./names.js";
-import { parseAzureTarget } from "./target.js";
+import { parseAzureTarget, type AzureTarget } from "./target.js";
 
 /** The foreign-entry access of a per-key `azure-kv://` remote (null for a bundle). */
-export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
-  const uri = parseRemoteUri(raw);
+export function openForeign(uri: RemoteUri, context: StoreContext): ForeignAccess | null {
   const target = parseAzureTarget(uri);
   if (target.layout !== "per-key") return null;
+  return foreignOver(target, context.concurrency, makeClient(target.vaultUrl, context));
+}
+
+/**
+ * The foreign-entry access of a per-key target over an existing client: the store's own
+ * (one client per store per command). Closing it closes nothing.
+ */
+export function foreignOver(
+  target: AzureTarget,
+  concurrency: number,
+  client: SecretClient,
+): ForeignAccess {
   const prefix = target.name;
-  const client = makeClient(target.vaultUrl, context);
   const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -43,14 +54,14 @@ export function openForeign(raw: string, context: StoreContext): ForeignAccess |
       }),
     async read(entries) {
       const out = new Map<string, string>();
-      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+      await mapLimit([...entries], concurrency, async (e: ForeignEntry) => {
         const s = await guard(`reading ${e.name}`, () => client.getSecret(e.name));
         if (s.value !== undefined) out.set(e.key, s.value);
       });
       return out;
     },
     async adopt(entries) {
-      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+      await mapLimit([...entries], concurrency, async (e: ForeignEntry) => {
         const s = await guard(`reading ${e.name}`, () => client.getSecret(e.name));
         // The key tag only when it maps back to this very name (the store's rule).
         const keyTag =

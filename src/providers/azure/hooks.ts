@@ -55,6 +55,7 @@ function azureCredentials(env: Environ, home: string): CredentialsFinding {
 /** Azure Key Vault: `azure-kv://VAULT/SECRET` (bundle) or `azure-kv://VAULT/PREFIX*` (per key). */
 export const azureKeyVaultHooks: ProviderHooks = {
   example: "azure-kv://VAULT/SECRET or azure-kv://VAULT/PREFIX*",
+  foreign: () => import("./foreign.js"),
   capabilities: (uri) => ({
     versions: !uri.target.endsWith("*"),
     softDelete: true,

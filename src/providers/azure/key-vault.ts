@@ -37,19 +37,21 @@ import type {
   Store,
   StoreContext,
   StoreRules,
+  UnreadableEntry,
   VersionInfo,
   WriteOptions,
   WriteResult,
 } from "../types.js";
+import { refuseCollisions, type NamedKey } from "../shared/collisions.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { digestKeyVersions } from "../shared/digest.js";
-import { guardKeys, remoteChanged } from "../shared/guard.js";
-import type { ForeignEntry } from "../foreign.js";
+import { guardKeys, refuseUnreadable, remoteChanged } from "../shared/guard.js";
+import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { isManagedTags, KEY_TAG, MANAGED_BY } from "../shared/managed.js";
 import { commitLog, NO_PARENT, type CommitLog } from "../shared/version-log.js";
 import { displayUri, type RemoteUri } from "../uri.js";
 import { azureCodeOf, statusOf, toEnvsyncError } from "./errors.js";
-import { decodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js";
+import { decodeKey, encodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js";
 import { mapPagesLimit } from "./pipeline.js";
 import { isLoopbackVault, parseAzureTarget, type AzureTarget } from "./target.js";
 
@@ -521,6 +523,20 @@ interface Found {
   readonly foreign: boolean;
 }
 
+/** What one listing of a per-key prefix found besides the managed secrets it emitted. */
+interface Listing {
+  readonly skipped: number;
+  readonly disabled: number;
+  readonly foreign: ForeignEntry[];
+  /** Every name under the prefix with the key it reads as (for refuseCollisions). */
+  readonly claims: NamedKey[];
+  /**
+   * Managed secrets whose `envsync-key` tag names a key their name does not encode
+   * (tags copied onto another secret): never read as that key, reported, never written.
+   */
+  readonly mismarked: UnreadableEntry[];
+}
+
 /** Per-key layout: one secret per key under `PREFIX`, names mapped reversibly. */
 class PerKeyStore implements Store {
   readonly scheme = "azure-kv";
@@ -625,20 +641,31 @@ class PerKeyStore implements Store {
   }
 
   /**
+   * The secrets under the prefix that envsync does not manage, over this store's own
+   * client (one client per store per command).
+   */
+  async foreign(): Promise<ForeignAccess> {
+    const { foreignOver } = await import("./foreign.js");
+    return foreignOver(this.target, this.concurrency, this.calls.client);
+  }
+
+  /**
    * Lists managed secrets under the prefix page by page, handing each page to `emit`
    * as it arrives; counts what it leaves alone. A retried listing starts over, so
    * names already emitted are skipped (the SDK does not expose the page token).
    */
-  private async list(
-    emit: (items: readonly Listed[]) => void,
-  ): Promise<{ skipped: number; disabled: number; foreign: ForeignEntry[] }> {
+  private async list(emit: (items: readonly Listed[]) => void): Promise<Listing> {
     const prefix = this.prefix.toLowerCase();
     const seen = new Set<string>();
     return this.calls.call("listing secrets", async () => {
       let disabled = 0;
+      // Every name under the prefix and the key it reads as, managed or not, to refuse
+      // two names that read as one key (a retried listing repeats names: counted once).
+      const claims: NamedKey[] = [];
       // The secrets other tools made, as src/providers/azure/foreign.ts lists them (by
       // name: a retried listing sees them again).
       const foreign = new Map<string, ForeignEntry>();
+      const mismarked = new Map<string, UnreadableEntry>();
       const pages = this.calls.client
         .listPropertiesOfSecrets(this.calls.opts())
         .byPage({ maxPageSize: PAGE_SIZE });
@@ -648,11 +675,25 @@ class PerKeyStore implements Store {
           if (!p.name.toLowerCase().startsWith(prefix)) continue;
           if (!isManaged(p.tags)) {
             const rest = p.name.slice(this.prefix.length);
-            foreign.set(p.name, { name: p.name, key: decodeKey(rest) ?? rest });
+            const entry = { name: p.name, key: decodeKey(rest) ?? rest };
+            foreign.set(p.name, entry);
+            claims.push(entry);
             continue;
           }
           const key = this.keyOf(p);
-          if (key === null) continue;
+          if (key === null) {
+            const claimed = this.disagreeingTag(p);
+            if (claimed !== null) {
+              claims.push({ name: p.name, key: claimed });
+              mismarked.set(p.name, {
+                key: claimed,
+                name: p.name,
+                why: `its ${KEY_TAG} tag names ${claimed}, whose secret would be ${secretNameFor(this.prefix, claimed)}: tags copied from another secret? Fix or remove the tag`,
+              });
+            }
+            continue;
+          }
+          claims.push({ name: p.name, key });
           if (p.enabled === false) {
             disabled++;
             continue;
@@ -667,8 +708,21 @@ class PerKeyStore implements Store {
         skipped: foreign.size,
         disabled,
         foreign: [...foreign.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+        claims,
+        mismarked: [...mismarked.values()],
       };
     });
+  }
+
+  /**
+   * The key a managed secret's `envsync-key` tag claims when its name does not encode
+   * that key under this prefix nor under a longer one (tags copied onto another secret,
+   * e.g. by an infrastructure tool); null otherwise.
+   */
+  private disagreeingTag(p: SecretProperties): string | null {
+    const tagged = p.tags?.[KEY_TAG];
+    if (tagged === undefined || unmappableReason(tagged) !== null) return null;
+    return p.name.toLowerCase().endsWith(encodeKey(tagged)) ? null : tagged;
   }
 
   /** The key a managed secret holds: its tag when the tag maps to this name, else the decoded name. */
@@ -709,11 +763,7 @@ class PerKeyStore implements Store {
   }
 
   async read(hint: ReadHint = {}): Promise<RemoteSnapshot> {
-    let counts: { skipped: number; disabled: number; foreign: ForeignEntry[] } = {
-      skipped: 0,
-      disabled: 0,
-      foreign: [],
-    };
+    let counts: Listing = { skipped: 0, disabled: 0, foreign: [], claims: [], mismarked: [] };
     // Reads start while later pages are still being listed.
     const { items, results: secrets } = await mapPagesLimit<Listed, KeyVaultSecret | null>(
       async (emit) => {
@@ -722,7 +772,12 @@ class PerKeyStore implements Store {
       this.concurrency,
       (it) => this.calls.getOrNull(it.name),
     );
-    const { skipped, disabled, foreign } = counts;
+    const { skipped, disabled, foreign, claims, mismarked } = counts;
+    refuseCollisions(
+      claims,
+      this.display,
+      "Keep one secret per key: delete the other secret, or fix its tags so envsync-key names the key its name encodes (az keyvault secret set-attributes --name NAME --tags ...); then run the command again.",
+    );
     const values = new Map<string, string>();
     const keyVersions = new Map<string, string>();
     items.forEach((it, i) => {
@@ -750,12 +805,13 @@ class PerKeyStore implements Store {
       );
     if (disabled > 0) notes.push(`${disabled} disabled secret(s) under the prefix were skipped`);
     return {
-      exists: items.length > 0 || confirmed.found.size > 0,
+      exists: items.length > 0 || confirmed.found.size > 0 || mismarked.length > 0,
       values,
       version: digestKeyVersions(keyVersions),
       keyVersions,
       ...(notes.length > 0 ? { notes } : {}),
       foreign,
+      ...(mismarked.length > 0 ? { unreadable: mismarked } : {}),
       ...(confirmed.unconfirmed.length > 0 ? { unconfirmed: confirmed.unconfirmed } : {}),
       ...(confirmed.notes.length > 0 ? { warnings: confirmed.notes } : {}),
     };
@@ -771,6 +827,8 @@ class PerKeyStore implements Store {
     expected: RemoteSnapshot,
     options: WriteOptions = {},
   ): Promise<WriteResult> {
+    // A key claimed by a mismarked secret: writing it would make two secrets read as it.
+    refuseUnreadable(changes, expected, this.display);
     const names = mapKeys(this.prefix, changes.set.keys(), this.display);
     checkValueSizes(changes.set, AZURE_MAX_VALUE_BYTES, this.display);
     for (const key of changes.delete) {

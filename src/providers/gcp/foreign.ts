@@ -9,24 +9,25 @@
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
-import { displayUri, parseRemoteUri } from "../uri.js";
+import { displayUri, type RemoteUri } from "../uri.js";
 import { createGsmApi, parseTransport, TRANSPORT_ENV, type GsmApi } from "./api.js";
 import { grpcCode, toEnvsyncError } from "./errors.js";
 import { ENDPOINT_ENV } from "./secret-manager.js";
 import {
   KEY_ANNOTATION,
+  keyOfId,
   MANAGED_LABEL,
   parseEndpoint,
   parseGcpTarget,
   secretIdOf,
+  type GcpTarget,
 } from "./target.js";
 
 /** Tries of GetSecret + UpdateSecret when the etag moved in between. */
 const ETAG_ATTEMPTS = 5;
 
 /** The foreign-entry access of a per-key `gcp-sm://` remote (null for a bundle). */
-export function openForeign(raw: string, context: StoreContext): ForeignAccess | null {
-  const uri = parseRemoteUri(raw);
+export function openForeign(uri: RemoteUri, context: StoreContext): ForeignAccess | null {
   if (parseGcpTarget(uri.target).layout !== "per-key") return null;
   const endpoint = parseEndpoint(uri.params.get("endpoint") ?? context.env[ENDPOINT_ENV]);
   const api = createGsmApi(
@@ -35,19 +36,33 @@ export function openForeign(raw: string, context: StoreContext): ForeignAccess |
     context.requestTimeoutMs,
     parseTransport(uri.params.get("transport") ?? context.env[TRANSPORT_ENV]),
   );
-  return openForeignWith(raw, context, api);
+  return openForeignWith(uri, context, api);
 }
 
-/** {@link openForeign} over an existing {@link GsmApi} (tests inject a wrapped one). */
+/**
+ * {@link openForeign} over an existing {@link GsmApi} (one tests wrap), for a parsed
+ * URI; null for a bundle.
+ */
 export function openForeignWith(
-  raw: string,
+  uri: RemoteUri,
   context: StoreContext,
   api: GsmApi,
 ): ForeignAccess | null {
-  const uri = parseRemoteUri(raw);
-  const display = displayUri(uri);
   const target = parseGcpTarget(uri.target);
   if (target.layout !== "per-key") return null;
+  return foreignOver(target, displayUri(uri), context.concurrency, api);
+}
+
+/**
+ * The foreign-entry access of a parsed per-key target over an existing {@link GsmApi}:
+ * the per-key store's own (one client per store per command). Closing it closes the API.
+ */
+export function foreignOver(
+  target: GcpTarget & { layout: "per-key" },
+  display: string,
+  concurrency: number,
+  api: GsmApi,
+): ForeignAccess {
   const parent = `projects/${target.project}`;
   const guard = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -68,10 +83,8 @@ export function openForeignWith(
           const id = secretIdOf(s.name);
           if (!id.startsWith(target.prefix) || id.length === target.prefix.length) continue;
           if (s.labels[MANAGED_LABEL.key] === MANAGED_LABEL.value) continue;
-          out.push({
-            name: id,
-            key: s.annotations[KEY_ANNOTATION] ?? id.slice(target.prefix.length),
-          });
+          const key = keyOfId(id, target.prefix, s.annotations[KEY_ANNOTATION], false);
+          if (key !== null) out.push({ name: id, key });
         }
         token = page.next;
       } while (token !== "");
@@ -79,7 +92,7 @@ export function openForeignWith(
     },
     async read(entries) {
       const out = new Map<string, string>();
-      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+      await mapLimit([...entries], concurrency, async (e: ForeignEntry) => {
         const v = await guard("read", () =>
           api.accessSecretVersion(`${parent}/secrets/${e.name}/versions/latest`),
         );
@@ -88,7 +101,7 @@ export function openForeignWith(
       return out;
     },
     async adopt(entries) {
-      await mapLimit([...entries], context.concurrency, async (e: ForeignEntry) => {
+      await mapLimit([...entries], concurrency, async (e: ForeignEntry) => {
         const name = `${parent}/secrets/${e.name}`;
         // GetSecret then UpdateSecret with its etag: a concurrent label edit makes the
         // update fail (FAILED_PRECONDITION) and it is redone on the fresh labels.

@@ -75,6 +75,7 @@ function gcpCredentials(uri: RemoteUri, env: Environ, home: string): Credentials
 /** Google Secret Manager: `gcp-sm://PROJECT/SECRET` (bundle) or `gcp-sm://PROJECT/PREFIX*` (per key). */
 export const gcpSecretManagerHooks: ProviderHooks = {
   example: "gcp-sm://PROJECT/SECRET or gcp-sm://PROJECT/PREFIX*",
+  foreign: () => import("./foreign.js"),
   capabilities: (uri) => ({
     versions: !uri.target.endsWith("*"),
     softDelete: false,

@@ -39,16 +39,18 @@ import type {
   WriteResult,
 } from "../types.js";
 import { displayUri, type RemoteUri } from "../uri.js";
+import { refuseCollisions } from "../shared/collisions.js";
 import { confirmMissing, type ByName } from "../shared/confirm-absent.js";
 import { guardKeys, refuseUnreadable } from "../shared/guard.js";
-import type { ForeignEntry } from "../foreign.js";
+import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { createGsmApi, parseTransport, TRANSPORT_ENV, type GsmApi } from "./api.js";
 import { Grpc, grpcCode, toEnvsyncError } from "./errors.js";
 import {
   digestKeyVersions,
   KEY_ANNOTATION,
   MANAGED_LABEL,
-  managedSecrets,
+  keyOfId,
+  managedClaims,
   MAX_PAYLOAD_BYTES,
   parseEndpoint,
   parseGcpTarget,
@@ -418,16 +420,26 @@ export class GsmPerKeyStore extends GsmBase implements Store {
 
   constructor(
     api: GsmApi,
-    target: GcpTarget & { layout: "per-key" },
+    private readonly perKey: GcpTarget & { layout: "per-key" },
     display: string,
     ctx: StoreContext,
   ) {
-    super(api, target, display, ctx);
-    this.prefix = target.prefix;
+    super(api, perKey, display, ctx);
+    this.prefix = perKey.prefix;
   }
 
   private idOf(key: string): string {
     return `${this.prefix}${key}`;
+  }
+
+  /**
+   * The entries under the prefix that envsync does not manage, over this store's own
+   * client (no second client; closing the access leaves the store's client open).
+   */
+  async foreign(): Promise<ForeignAccess> {
+    const { foreignOver } = await import("./foreign.js");
+    const access = foreignOver(this.perKey, this.display, this.ctx.concurrency, this.api);
+    return { ...access, close: () => Promise.resolve() };
   }
 
   /**
@@ -451,14 +463,19 @@ export class GsmPerKeyStore extends GsmBase implements Store {
       const id = secretIdOf(s.name);
       if (!id.startsWith(this.prefix) || id.length === this.prefix.length) continue;
       if (s.labels[MANAGED_LABEL.key] === MANAGED_LABEL.value) continue;
-      foreign.push({
-        name: id,
-        key: s.annotations[KEY_ANNOTATION] ?? id.slice(this.prefix.length),
-      });
+      const key = keyOfId(id, this.prefix, s.annotations[KEY_ANNOTATION], false);
+      if (key !== null) foreign.push({ name: id, key });
     }
     foreign.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const claims = managedClaims(all, this.prefix);
+    // Two names that read as one key (managed or not) are refused, never guessed.
+    refuseCollisions(
+      [...claims, ...foreign],
+      this.display,
+      "Keep one secret per key: delete the other secret, or fix its envsync-key annotation so it names the key its id holds after the prefix; then run the command again.",
+    );
     return {
-      managed: managedSecrets(all, this.prefix),
+      managed: new Map(claims.map((c) => [c.key, c.name])),
       foreign,
       listed: new Map(all.map((s) => [secretIdOf(s.name), s])),
     };

@@ -168,21 +168,50 @@ export interface ListedSecret {
 }
 
 /**
- * The secrets of a per-key remote: id starts with the prefix and the secret carries
- * `managed-by=envsync` (filtered here: some servers ignore `filter`). Returns key →
- * secret id; the key comes from the annotation, else from the id after the prefix.
+ * The key a secret id under `prefix` reads as: the `envsync-key` annotation, else the
+ * id after the prefix. An annotation the id ends with under a longer prefix
+ * (`app_dev_DB` annotated `DB`, seen from `app_*`) belongs to that prefix's remote:
+ * null for a managed secret, the id after the prefix for another tool's. An annotation
+ * the id does not end with is the key it claims (to be refused if another name reads
+ * as it too).
  */
-export function managedSecrets(
+export function keyOfId(
+  id: string,
+  prefix: string,
+  annotation: string | undefined,
+  managed: boolean,
+): string | null {
+  const rest = id.slice(prefix.length);
+  if (rest === "") return null;
+  if (annotation === undefined || annotation === rest) return annotation ?? rest;
+  if (id.endsWith(annotation)) return managed ? null : rest;
+  return annotation;
+}
+
+/**
+ * The secrets of a per-key remote: id starts with the prefix and the secret carries
+ * `managed-by=envsync` (filtered here: some servers ignore `filter`), each with the
+ * key it reads as ({@link keyOfId}), sorted by id.
+ */
+export function managedClaims(
   secrets: readonly ListedSecret[],
   prefix: string,
-): Map<string, string> {
-  const out = new Map<string, string>();
+): { name: string; key: string }[] {
+  const out: { name: string; key: string }[] = [];
   for (const s of secrets) {
     const id = secretIdOf(s.name);
     if (!id.startsWith(prefix)) continue;
     if (s.labels[MANAGED_LABEL.key] !== MANAGED_LABEL.value) continue;
-    const key = s.annotations[KEY_ANNOTATION] ?? id.slice(prefix.length);
-    if (key !== "") out.set(key, id);
+    const key = keyOfId(id, prefix, s.annotations[KEY_ANNOTATION], true);
+    if (key !== null) out.push({ name: id, key });
   }
-  return out;
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** {@link managedClaims} as key → secret id (callers refuse collisions first). */
+export function managedSecrets(
+  secrets: readonly ListedSecret[],
+  prefix: string,
+): Map<string, string> {
+  return new Map(managedClaims(secrets, prefix).map((c) => [c.key, c.name]));
 }

@@ -3,6 +3,7 @@ import { isEnvsyncError } from "../../../../src/errors.js";
 import {
   compareVersionIds,
   digestKeyVersions,
+  keyOfId,
   managedSecrets,
   parseEndpoint,
   parseGcpTarget,
@@ -132,6 +133,28 @@ describe("managedSecrets", () => {
 
   it("ignores the secret named exactly the prefix (no key)", () => {
     expect(managedSecrets([s("app_")], "app_").size).toBe(0);
+  });
+
+  it("leaves a longer prefix's secret to that prefix's remote", () => {
+    const got = managedSecrets(
+      [
+        s("app_DB", undefined, { "envsync-key": "DB" }),
+        s("app_dev_DB", undefined, { "envsync-key": "DB" }),
+      ],
+      "app_",
+    );
+    expect(Object.fromEntries(got)).toEqual({ DB: "app_DB" });
+  });
+
+  it.each([
+    ["app_DB", "DB", true, "DB"],
+    ["app_DB", undefined, true, "DB"],
+    ["app_dev_DB", "DB", true, null],
+    ["app_dev_DB", "DB", false, "dev_DB"],
+    ["app_OLD", "DB", true, "DB"],
+    ["app_", undefined, true, null],
+  ] as const)("keyOfId(%s, app_, %s, managed=%s) = %s", (id, annotation, managed, key) => {
+    expect(keyOfId(id, "app_", annotation, managed)).toBe(key);
   });
 });
 
