@@ -4,7 +4,9 @@
  * own SDK client. The SDK clients' shared `send`/`destroy` are spied on (nothing
  * replaced): every call of the foreign access is made by the store's client, no
  * client of the other AWS service is used, closing the access leaves the client open,
- * and only the store destroys it. Official SDK on the harness's moto.
+ * and only the store destroys it. Official SDK on the harness's moto (forced with
+ * ENVSYNC_AWS_SDK=1: with the harness's static keys the stores would take the small
+ * client, src/providers/aws/client.ts, which `sharedOf` builds once per store too).
  */
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -39,7 +41,10 @@ function spyClients(): {
   return { calls, destroyed };
 }
 
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  delete process.env.ENVSYNC_AWS_SDK;
+});
 
 describe("AWS per-key: foreign entries over the store's own client (moto)", () => {
   it.each([
@@ -74,6 +79,7 @@ describe("AWS per-key: foreign entries over the store's own client (moto)", () =
   ])("$scheme: list, read and adopt go through the store's client", async (c) => {
     const prefix = `envsync-test/oneclient-${uid()}`;
     await c.make(prefix);
+    process.env.ENVSYNC_AWS_SDK = "1";
     const store: Store = await openStore(onMoto(c.uri(prefix)), motoContext);
     await store.write({ set: new Map([["MINE", "mine"]]), delete: [] }, await store.read());
 
