@@ -6,15 +6,16 @@ import type { Output } from "../output.js";
 import { noProgress } from "../progress.js";
 import { confirmer } from "./prompts.js";
 import type { CommandDeps } from "./types.js";
+import { runWorkspace, targetScope } from "./workspace.js";
 import { widest } from "../render.js";
 
-/** Prints the versions, newest first (ids, dates, key counts; never values). */
-export function renderHistory(out: Output, r: HistoryResult): void {
+/** Prints the versions, newest first (ids, dates, key counts; never values); `title` names the target. */
+export function renderHistory(out: Output, r: HistoryResult, title = ""): void {
   if (out.json) {
     out.result({ ok: true, command: "history", remote: r.remote, versions: r.versions });
     return;
   }
-  out.line(out.c.bold(`history of ${r.remote} (newest first)`));
+  out.line(out.c.bold(`history of ${r.remote} (${title ? `${title}; ` : ""}newest first)`));
   if (r.versions.length === 0) {
     out.line("no versions yet (the remote has never been written)");
     return;
@@ -74,7 +75,33 @@ export function registerHistory(program: Command, deps: CommandDeps): void {
       deps.wrap(async (o) => {
         const out = deps.out();
         const { history } = await import("../../ops/history.js");
-        renderHistory(out, await history({ ...deps.common(o), logger: out.logger }));
+        const scope = await targetScope(deps, o, "history", true);
+        if (scope === "many") {
+          const shown: { title: string; r: HistoryResult }[] = [];
+          return runWorkspace(
+            deps,
+            o,
+            async (opts, t, env) => {
+              const r = await history(opts);
+              shown.push({ title: `${t.name}/${env ?? "-"}`, r });
+              const current = r.versions.find((v) => v.current);
+              return {
+                exitCode: ExitCode.OK,
+                result: {
+                  summary: `${r.versions.length} version(s)${current ? `, current ${current.id}` : ""}`,
+                  json: { remote: r.remote, versions: r.versions },
+                },
+              };
+            },
+            () => {
+              for (const s of shown.sort((a, b) => a.title.localeCompare(b.title))) {
+                renderHistory(out, s.r, s.title);
+                out.line("");
+              }
+            },
+          );
+        }
+        renderHistory(out, await history({ ...scope.common(o), logger: out.logger }));
         return ExitCode.OK;
       }),
     );
@@ -94,8 +121,9 @@ export function registerHistory(program: Command, deps: CommandDeps): void {
         const out = deps.out();
         const ask = confirmer(out, noProgress);
         const { rollback } = await import("../../ops/history.js");
+        const scope = await targetScope(deps, o, "rollback");
         const r = await rollback({
-          ...deps.common(o),
+          ...scope.common(o),
           logger: out.logger,
           to: String(o.to),
           ...(o.dryRun ? { dryRun: true } : {}),
