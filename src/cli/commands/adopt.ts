@@ -62,13 +62,13 @@ export function registerAdopt(program: Command, deps: CommandDeps): void {
         const { adopt } = await import("../../ops/adopt.js");
         const scope = await targetScope(deps, o, "adopt", true);
         if (scope === "many") {
-          const shown: { title: string; r: AdoptResult }[] = [];
+          const shown: { target: string; env: string | null; r: AdoptResult }[] = [];
           return runWorkspace(
             deps,
             o,
             async (opts, t, env) => {
               const r = await adopt({ ...opts, ...(o.yes ? { yes: true } : {}) });
-              shown.push({ title: `${t.name}/${env ?? "-"}`, r });
+              shown.push({ target: t.name, env, r });
               const n = r.entries.length;
               return {
                 exitCode: ExitCode.OK,
@@ -78,9 +78,11 @@ export function registerAdopt(program: Command, deps: CommandDeps): void {
                 },
               };
             },
-            () => {
-              for (const s of shown.sort((a, b) => a.title.localeCompare(b.title))) {
-                renderAdopt(out, s.r, s.title);
+            (rows) => {
+              for (const row of rows) {
+                const s = shown.find((x) => x.target === row.target && x.env === row.env);
+                if (!s) continue;
+                renderAdopt(out, s.r, `${s.target}/${s.env ?? "-"}`);
                 out.line("");
               }
             },

@@ -54,7 +54,7 @@ export function joinExports(
         (p) =>
           `${JSON.stringify(p.target)}:${p.r.text.trim() === "{}" ? " {}" : `\n${p.r.text.replace(/^(?=.)/gm, "  ")}`}`,
       )
-      .join("\n")
+      .join("")
       .replace(/\n*$/, "\n");
   if (format === "k8s-secret" || format === "external-secret")
     return parts.map((p) => p.r.text).join("---\n");

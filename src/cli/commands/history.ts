@@ -9,13 +9,18 @@ import type { CommandDeps } from "./types.js";
 import { runWorkspace, targetScope } from "./workspace.js";
 import { widest } from "../render.js";
 
-/** Prints the versions, newest first (ids, dates, key counts; never values); `title` names the target. */
-export function renderHistory(out: Output, r: HistoryResult, title = ""): void {
+/** Prints the versions, newest first (ids, dates, key counts; never values); `row` names the target. */
+export function renderHistory(
+  out: Output,
+  r: HistoryResult,
+  row?: { readonly target: string; readonly env: string | null },
+): void {
   if (out.json) {
     out.result({ ok: true, command: "history", remote: r.remote, versions: r.versions });
     return;
   }
-  out.line(out.c.bold(`history of ${r.remote} (${title ? `${title}; ` : ""}newest first)`));
+  const title = row ? `${row.target}/${row.env ?? "-"}; ` : "";
+  out.line(out.c.bold(`history of ${r.remote} (${title}newest first)`));
   if (r.versions.length === 0) {
     out.line("no versions yet (the remote has never been written)");
     return;
@@ -30,7 +35,8 @@ export function renderHistory(out: Output, r: HistoryResult, title = ""): void {
     const line = `  ${v.current ? "*" : " "} ${v.id.padEnd(width)}  ${date.padEnd(20)}  ${keys.padStart(8)}${flags ? `  (${flags})` : ""}`;
     out.line(v.current ? out.c.green(line) : line);
   }
-  out.line(out.c.dim("restore one with: envsync rollback --to ID"));
+  const select = row ? `--target ${row.target}${row.env !== null ? ` -e ${row.env}` : ""} ` : "";
+  out.line(out.c.dim(`restore one with: envsync rollback ${select}--to ID`));
 }
 
 /** Prints a rollback result (key names only) and what to do next. */
@@ -77,13 +83,13 @@ export function registerHistory(program: Command, deps: CommandDeps): void {
         const { history } = await import("../../ops/history.js");
         const scope = await targetScope(deps, o, "history", true);
         if (scope === "many") {
-          const shown: { title: string; r: HistoryResult }[] = [];
+          const shown: { target: string; env: string | null; r: HistoryResult }[] = [];
           return runWorkspace(
             deps,
             o,
             async (opts, t, env) => {
               const r = await history(opts);
-              shown.push({ title: `${t.name}/${env ?? "-"}`, r });
+              shown.push({ target: t.name, env, r });
               const current = r.versions.find((v) => v.current);
               return {
                 exitCode: ExitCode.OK,
@@ -93,9 +99,11 @@ export function registerHistory(program: Command, deps: CommandDeps): void {
                 },
               };
             },
-            () => {
-              for (const s of shown.sort((a, b) => a.title.localeCompare(b.title))) {
-                renderHistory(out, s.r, s.title);
+            (rows) => {
+              for (const row of rows) {
+                const s = shown.find((x) => x.target === row.target && x.env === row.env);
+                if (!s) continue;
+                renderHistory(out, s.r, s);
                 out.line("");
               }
             },
