@@ -74,6 +74,22 @@ describe("single-target commands in a workspace", () => {
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe(secrets.get("a00/prod"));
+    // run --watch too: the target's remote, and the child's own exit code.
+    const watch = await cli(root, [
+      "run",
+      "--watch",
+      "--target",
+      "services/s02",
+      "-e",
+      "dev",
+      "--",
+      process.execPath,
+      "-e",
+      "process.stdout.write(process.env.TOKEN); process.exit(7)",
+    ]);
+    expect(watch.code, watch.stderr).toBe(7);
+    expect(watch.stdout).toBe(secrets.get("services/s02/dev"));
+    expect(watch.stderr).toContain("watching file:../../remotes/services-s02-dev.env");
   });
 
   it("rollback and copy take --target; adopt --target reaches the target's remote", async () => {
