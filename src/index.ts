@@ -10,7 +10,7 @@
 export { sync, push, pull, diff, plan } from "./ops/sync.js";
 export type { SyncOptions, SyncResult, DiffResult, DiffEntry } from "./ops/sync.js";
 export { init } from "./ops/init.js";
-export type { InitOptions, InitResult } from "./ops/init.js";
+export type { InitOptions, InitResult, SchemaLocation } from "./ops/init.js";
 export type { CommonOptions, SeedOptions } from "./ops/session.js";
 export { run, remoteEnvironment, spawnWithEnv } from "./ops/run.js";
 export type { RunOptions, RunResult, RunEnvOptions, RunEnvironment, ChildExit } from "./ops/run.js";

@@ -133,16 +133,31 @@ const BASH = `# envsync completion for bash. Load it in ~/.bashrc:
 #   source <(envsync completion bash)
 # or save it as ~/.local/share/bash-completion/completions/envsync
 _envsync_complete() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" line files=0 IFS=$'\\n'
-  local -a lines
-  lines=($(envsync __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)) || return 0
+  local line files=0 i n=0 w IFS=$'\\n'
+  local -a lines words=("")
+  # bash splits --env=dev at the = (COMP_WORDBREAKS): join the pieces back into one word.
+  for ((i = 1; i <= COMP_CWORD; i++)); do
+    w="\${COMP_WORDS[i]}"
+    if ((i > 1)) && [[ $w == "=" || \${words[n-1]} == *= && \${COMP_WORDS[i-1]} == "=" ]]; then
+      words[n-1]+="$w"
+    else
+      words[n]="$w"
+      n=$((n + 1))
+    fi
+  done
+  # Readline replaces only the text after the last =: drop what comes before it.
+  local raw="\${COMP_WORDS[COMP_CWORD]}" cur="\${words[\${#words[@]}-1]}"
+  [[ $raw == "=" ]] && raw=""
+  local strip="\${cur:0:\${#cur}-\${#raw}}"
+  lines=($(envsync __complete -- "\${words[@]}" 2>/dev/null)) || return 0
   COMPREPLY=()
   for line in "\${lines[@]}"; do
-    if [[ $line == ":files" ]]; then files=1; else COMPREPLY+=("\${line%%$'\\t'*}"); fi
+    line="\${line%%$'\\t'*}"
+    if [[ $line == ":files" ]]; then files=1; else COMPREPLY+=("\${line#"$strip"}"); fi
   done
   if [[ $files == 1 ]]; then
     compopt -o filenames 2>/dev/null
-    COMPREPLY+=($(compgen -f -- "$cur"))
+    COMPREPLY+=($(compgen -f -- "$raw"))
   fi
   return 0
 }

@@ -2,13 +2,13 @@
  * argv → options → library call → rendering. Every failure becomes an exit code
  * here (typed errors carry theirs); `bin.ts` ends the process with it.
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { EnvsyncError, ExitCode, fromSystemError, isEnvsyncError } from "../errors.js";
 import type { OnConflict } from "../core/merge.js";
 import { redactText, safeErrorText } from "../redact.js";
 import type { CommonOptions } from "../ops/session.js";
 import { createOutput, type Output } from "./output.js";
+import { packageInfo } from "./package-info.js";
 import { writeStderr, writeStdout } from "./std-write.js";
 import { registerCommand, registerCommands, type CliOptions } from "./commands/index.js";
 import { testHooks } from "../test-hooks.js";
@@ -204,7 +204,7 @@ function buildProgram(state: RunState, only?: string): Command {
     out: () => state.out,
   };
   if (only === undefined || !registerCommand(program, deps, only)) {
-    program.version(packageVersion(), "-V, --version");
+    program.version(packageInfo().version, "-V, --version");
     registerCommands(program, deps);
   }
   return program;
@@ -258,12 +258,4 @@ export async function main(argv: string[]): Promise<number> {
     }
     return report(err, state.out);
   }
-}
-
-/** The version in package.json. */
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
 }

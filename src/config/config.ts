@@ -66,6 +66,9 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null 
   return { path, root: dirname(path), config: readPlainConfig(text) ?? parseConfig(text, path) };
 }
 
+/** Where the build writes the JSON Schema of envsync.yaml, relative to the package root. */
+export const SCHEMA_FILE = "dist/envsync.schema.json";
+
 /**
  * The default config `envsync init` writes. With `schema` (a path or URL of
  * envsync.schema.json), a first line tells the YAML language server (VS Code's YAML

@@ -7,8 +7,7 @@
 import * as z from "zod/mini";
 import { CONFIG_SCHEMA } from "./parse-config.js";
 
-/** Where the build writes the schema, relative to the package root. */
-export const SCHEMA_FILE = "dist/envsync.schema.json";
+export { SCHEMA_FILE } from "./config.js";
 
 /** The JSON Schema (draft-07, which the YAML language server and most editors read) of envsync.yaml. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -1,10 +1,11 @@
 /**
- * `compare`: which keys each of two or more remotes (environments of envsync.yaml, or
- * URIs) has, and whether their values are equal — by a keyed digest (HMAC-SHA256 with a
+ * `compare`: which keys each of two or more remotes (environments of envsync.yaml, URIs,
+ * or local dotenv files by path) has, and whether their values are equal — by a keyed digest (HMAC-SHA256 with a
  * key drawn for this run and then dropped), so no value and no unkeyed hash is kept past
  * the read or ever shown (docs/COMMANDS.md, "compare").
  */
 import { createHmac, randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { configForCwd, loadConfig } from "../config/config.js";
 import { EnvsyncError } from "../errors.js";
@@ -89,8 +90,9 @@ export function compareDigests(sides: readonly DigestSide[]): CompareResult {
 /** Options of {@link compare}. */
 export interface CompareOptions extends CommonOptions {
   /**
-   * The sides: environment names of envsync.yaml or remote URIs (two or more). Empty:
-   * every environment of the config.
+   * The sides: environment names of envsync.yaml, remote URIs, or paths of local dotenv
+   * files (relative to `cwd`; see {@link looksLikePath}), two or more. Empty: every
+   * environment of the config.
    */
   readonly sides?: readonly string[];
 }
@@ -118,21 +120,46 @@ export async function compare(opts: CompareOptions = {}): Promise<CompareResult>
   if (new Set(sides).size !== sides.length)
     throw new EnvsyncError("USAGE", `compare was given the same side twice (${sides.join(", ")}).`);
   const digest = makeDigester();
+  const envs = new Set(configEnvironments(common));
+  const cwd = resolve(common.cwd ?? process.cwd());
   const read = await Promise.all(
     sides.map(async (side): Promise<DigestSide> => {
+      const kind = isRemoteUri(side)
+        ? "remote"
+        : !envs.has(side) && looksLikePath(side, cwd)
+          ? "path"
+          : "env";
       const session = resolveSession(
-        isRemoteUri(side) ? { ...common, remote: side } : { ...common, env: side },
+        kind === "env"
+          ? { ...common, env: side }
+          : { ...common, remote: kind === "path" ? `file:${resolve(cwd, side)}` : side },
       );
       const values = await readExistingRemote(
         session,
-        "Create it with `envsync push`, or compare remotes that exist.",
+        kind === "path"
+          ? "Check the path (relative to the current folder)."
+          : "Create it with `envsync push`, or compare remotes that exist.",
       );
       const digests = new Map<string, string>();
       for (const [k, v] of values) digests.set(k, digest(v));
-      return { label: isRemoteUri(side) ? session.remoteDisplay : side, digests };
+      return { label: kind === "remote" ? session.remoteDisplay : side, digests };
     }),
   );
   return compareDigests(read);
+}
+
+/**
+ * True when a side that is neither a URI nor an environment of the config names a local
+ * file: it holds a path separator, starts with `.`, or is a file in `cwd`. Such a side is
+ * read as `file:` reads it (a dotenv file; a `.json` file as one JSON object).
+ */
+export function looksLikePath(side: string, cwd: string): boolean {
+  if (/[/\\]/.test(side) || side.startsWith(".")) return true;
+  try {
+    return statSync(resolve(cwd, side)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The environments of the config a compare without sides works on (none without a config). */

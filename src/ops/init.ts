@@ -3,8 +3,8 @@
  * `.env.example`) and `.envsync/` are git-ignored.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { CONFIG_FILE, initialConfig, parseConfig } from "../config/config.js";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { CONFIG_FILE, initialConfig, parseConfig, SCHEMA_FILE } from "../config/config.js";
 import { EnvsyncError } from "../errors.js";
 import { resolveUri } from "../providers/registry.js";
 import { writeFileAtomic } from "../state/atomic-write.js";
@@ -17,10 +17,18 @@ export interface InitOptions {
   /** Overwrite an existing envsync.yaml. */
   readonly force?: boolean;
   /**
-   * Path of the installed envsync.schema.json: referenced from the config (relative when
-   * it lies below the config's folder, as in `node_modules/envsync/`; else absolute).
+   * Where the config's `# yaml-language-server: $schema=` line points ({@link schemaRef});
+   * none without it.
    */
-  readonly schemaPath?: string;
+  readonly schema?: SchemaLocation;
+}
+
+/** Where the JSON Schema of envsync.yaml can be found. */
+export interface SchemaLocation {
+  /** The package's name, as installed below `node_modules/` (`envsync`). */
+  readonly packageName: string;
+  /** The published URL of this version's schema (a global install, the binary). */
+  readonly url: string;
 }
 
 /** What init did. */
@@ -34,11 +42,23 @@ export interface InitResult {
 /** Lines `init` guarantees in .gitignore. */
 export const IGNORE_LINES = [".env", ".env.*", "!.env.example", ".envsync/", ".envsync-history/"];
 
-/** How the config names the schema: `./node_modules/…` below `cwd`, else the absolute path. */
-function schemaRef(cwd: string, schemaPath: string | undefined): string | undefined {
-  if (schemaPath === undefined || !existsSync(schemaPath)) return undefined;
-  const rel = relative(cwd, schemaPath);
-  return rel.startsWith("..") || isAbsolute(rel) ? schemaPath : `./${rel.split(sep).join("/")}`;
+/**
+ * How the config in `cwd` names the schema: the relative path of the nearest
+ * `node_modules/envsync/dist/envsync.schema.json` in `cwd` or a folder above (a project's
+ * own install, or a monorepo's hoisted one: `./node_modules/…`, `../../node_modules/…`),
+ * as Node would find the package; else the published URL, which works wherever the file
+ * is opened (no path of this machine is written).
+ */
+export function schemaRef(cwd: string, schema: SchemaLocation | undefined): string | undefined {
+  if (schema === undefined) return undefined;
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const file = join(dir, "node_modules", schema.packageName, SCHEMA_FILE);
+    if (existsSync(file)) {
+      const rel = relative(cwd, file).split(sep).join("/");
+      return rel.startsWith("../") ? rel : `./${rel}`;
+    }
+    if (dirname(dir) === dir) return schema.url;
+  }
 }
 
 /** Creates envsync.yaml and updates .gitignore. */
@@ -48,7 +68,7 @@ export async function init(opts: InitOptions): Promise<InitResult> {
   const configPath = join(cwd, CONFIG_FILE);
   let createdConfig = false;
   if (!existsSync(configPath) || opts.force) {
-    const text = initialConfig(opts.remote, opts.file ?? ".env", schemaRef(cwd, opts.schemaPath));
+    const text = initialConfig(opts.remote, opts.file ?? ".env", schemaRef(cwd, opts.schema));
     parseConfig(text, configPath);
     await writeFileAtomic(configPath, text, { mode: 0o644 });
     createdConfig = true;

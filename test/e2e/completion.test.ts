@@ -58,6 +58,13 @@ const CASES: { words: string[]; want: string[]; exact?: boolean }[] = [
   },
   { words: ["check", "-e", ""], want: ["dev", "staging", "prod-eu"], exact: true },
   { words: ["diff", "--env", "st"], want: ["staging"], exact: true },
+  { words: ["diff", "--env=st"], want: ["--env=staging"], exact: true },
+  {
+    words: ["check", "--env="],
+    want: ["--env=dev", "--env=staging", "--env=prod-eu"],
+    exact: true,
+  },
+  { words: ["sync", "--on-conflict=f"], want: ["--on-conflict=fail"], exact: true },
   { words: ["completion", ""], want: ["bash", "zsh", "fish"], exact: true },
   { words: ["run", "--wa"], want: ["--watch", "--watch-interval", "--watch-signal"], exact: true },
   { words: ["pull", "-f", "dev"], want: ["dev.env"] },
@@ -94,6 +101,68 @@ ${calls}`,
       .map((b) => b.split("\n").filter(Boolean));
     expect(sorted(answers[0]!)).toEqual(sorted(commands));
     CASES.forEach((c, i) => checkCase(answers[i + 1]!, c));
+  });
+
+  it("bash splits --env=VALUE at the = (COMP_WORDBREAKS): the value completes, without --env= in front", async () => {
+    const bash = await requireShell("bash");
+    const q = (w: string): string => `'${w}'`;
+    // The words as bash hands them to a completion function for `envsync …--env=st`.
+    const split: { words: string[]; want: string[] }[] = [
+      { words: ["diff", "--env", "=", "st"], want: ["staging"] },
+      { words: ["check", "--env", "="], want: ["dev", "staging", "prod-eu"] },
+      { words: ["sync", "--on-conflict", "=", "f"], want: ["fail"] },
+      { words: ["pull", "--file", "=", "dev"], want: ["dev.env"] },
+      {
+        words: ["sync", "--env", "=", "st", "--on-conflict", "="],
+        want: ["remote", "local", "prompt", "fail"],
+      },
+    ];
+    const out = shell(bash, [
+      "--norc",
+      "--noprofile",
+      "-c",
+      `source <(envsync completion bash)
+comp() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _envsync_complete; printf '%s\\n' "\${COMPREPLY[@]}"; echo '=='; }
+${split.map((c) => `comp envsync ${c.words.map(q).join(" ")}`).join("\n")}`,
+    ]);
+    const answers = out.split("==\n").map((b) => b.split("\n").filter(Boolean));
+    split.forEach((c, i) => expect(sorted(answers[i]!), c.words.join(" ")).toEqual(sorted(c.want)));
+  });
+
+  it("bash at a real readline prompt (a terminal from script(1)): --env=<TAB> and --env <TAB> complete the line", async () => {
+    const bash = await requireShell("bash");
+    // Lines typed at an interactive bash; TAB completes, Enter runs the completed line,
+    // which a shell function (not the CLI) prints. Readline reads the keys in order, and a
+    // completion runs to its end before the next key is read: no waiting on time.
+    const typed = [
+      "source <(envsync completion bash)",
+      `envsync() { if [[ $1 == __complete ]]; then command envsync "$@"; else printf 'LINE:%s:END\\n' "$*"; fi; }`,
+      "envsync diff --env=st\t",
+      "envsync diff --env st\t",
+      "envsync check --env=pro\t",
+      "envsync sync --on-conflict=fa\t",
+      "envsync pull --file=dev.e\t",
+      "exit",
+      "",
+    ].join("\n");
+    const r = spawnSync("script", ["-qfec", `${bash} --norc --noprofile -i`, "/dev/null"], {
+      cwd: dir,
+      env: { ...env, TERM: "dumb" },
+      input: typed,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(r.error, "script(1) (util-linux) runs bash in a terminal").toBeUndefined();
+    expect(
+      [...r.stdout.matchAll(/^LINE:(.*):END\r?$/gm)].map((m) => m[1]),
+      r.stdout,
+    ).toEqual([
+      "diff --env=staging",
+      "diff --env staging",
+      "check --env=prod-eu",
+      "sync --on-conflict=fail",
+      "pull --file=dev.env",
+    ]);
   });
 
   it("zsh", async () => {
@@ -142,6 +211,23 @@ ${calls}`,
     );
     expect(sorted(answers[0]!)).toEqual(sorted(commands));
     CASES.forEach((c, i) => checkCase(answers[i + 1]!, c));
+  });
+
+  it("environment names in a workspace: the target's in its folder, every target's at the root", async () => {
+    const ws = join(dir, "ws");
+    mkdirSync(join(ws, "apps", "api"), { recursive: true });
+    writeFileSync(
+      join(ws, "envsync.yaml"),
+      'targets:\n  api:\n    dir: apps/api\n    environments:\n      dev: { remote: "file:a.env" }\n      qa: { remote: "file:b.env" }\n  web:\n    dir: apps/web\n    environments:\n      dev: { remote: "file:c.env" }\n      prod: { remote: "file:d.env" }\n',
+    );
+    const names = async (cwd: string): Promise<string[]> =>
+      sorted(
+        (await runCli(["__complete", "--", "check", "--env", ""], { cwd })).stdout
+          .split("\n")
+          .filter(Boolean),
+      );
+    expect(await names(join(ws, "apps", "api"))).toEqual(["dev", "qa"]);
+    expect(await names(ws)).toEqual(["dev", "prod", "qa"]);
   });
 
   it("an unknown shell is a usage error (exit 2)", async () => {

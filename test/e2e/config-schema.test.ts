@@ -4,7 +4,7 @@
  * ships it, `envsync init` references it from the config it writes, and a JSON Schema
  * validator (ajv) agrees with envsync's own validation on valid and invalid samples.
  */
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
@@ -12,7 +12,7 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/config.js";
 import { configJsonSchema, SCHEMA_FILE } from "../../src/config/json-schema.js";
-import { IS_BINARY, runCli, tempDir } from "./helpers.js";
+import { runCli, tempDir } from "./helpers.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const shipped = (): Record<string, unknown> =>
@@ -62,7 +62,7 @@ describe("JSON Schema of envsync.yaml", () => {
     expect(validate(parseYaml(text)), text).toBe(valid);
   });
 
-  it("the config envsync init writes references the shipped schema and validates against it", async () => {
+  it("init in a project without envsync in node_modules references the published schema of this version", async () => {
     const dir = tempDir("envsync-schema-");
     const r = await runCli(["init", "--remote", "file:../team.env"], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
@@ -71,13 +71,35 @@ describe("JSON Schema of envsync.yaml", () => {
     const validate = new Ajv({ strict: false }).compile(shipped());
     expect(validate(parseYaml(text))).toBe(true);
     expect(zodAccepts(text)).toBe(true);
-    // The standalone binary has no schema file on disk an editor could read: no reference.
-    if (IS_BINARY) {
-      expect(ref).toBeUndefined();
-      return;
+    // Not a path of this machine (the CLI under test lives outside the project; the
+    // binary has no file on disk): the URL the package registry's CDN serves the file at.
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      name: string;
+      version: string;
+      files: string[];
+    };
+    expect(ref).toBe(`https://cdn.jsdelivr.net/npm/${pkg.name}@${pkg.version}/${SCHEMA_FILE}`);
+    expect(pkg.files).toContain(SCHEMA_FILE);
+  });
+
+  it("init below a node_modules/envsync (the app's or a monorepo root's) references it by a relative path", async () => {
+    const project = tempDir("envsync-schema-nm-");
+    const installed = join(project, "node_modules", "envsync", SCHEMA_FILE);
+    mkdirSync(dirname(installed), { recursive: true });
+    copyFileSync(join(root, SCHEMA_FILE), installed);
+    for (const [sub, expected] of [
+      [".", `./node_modules/envsync/${SCHEMA_FILE}`],
+      ["apps/api", `../../node_modules/envsync/${SCHEMA_FILE}`],
+    ] as const) {
+      const dir = join(project, sub);
+      mkdirSync(dir, { recursive: true });
+      const r = await runCli(["init", "--remote", "file:../team.env"], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const text = readFileSync(join(dir, "envsync.yaml"), "utf8");
+      const ref = /^# yaml-language-server: \$schema=(.+)$/m.exec(text)?.[1];
+      expect(ref).toBe(expected);
+      // The reference resolves (as the YAML language server does: from the file's folder).
+      expect(JSON.parse(readFileSync(resolve(dir, ref!), "utf8"))).toEqual(shipped());
     }
-    expect(ref).toBeDefined();
-    // The CLI under test lives outside the temp project, so the reference is absolute.
-    expect(JSON.parse(readFileSync(ref!, "utf8"))).toEqual(shipped());
   });
 });

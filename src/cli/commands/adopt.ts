@@ -4,24 +4,29 @@ import { ExitCode } from "../../errors.js";
 import type { AdoptResult } from "../../ops/adopt.js";
 import type { Output } from "../output.js";
 import type { CommandDeps } from "./types.js";
+import { runWorkspace, targetScope } from "./workspace.js";
 import { widest } from "../render.js";
 
-/** Prints the entries found and what was done (names only, never values). */
-export function renderAdopt(out: Output, r: AdoptResult): void {
+/** The --json form of an adopt result (names only). */
+function adoptJson(r: AdoptResult): Record<string, unknown> {
+  return {
+    remote: r.remote,
+    where: r.where,
+    dryRun: r.dryRun,
+    adopted: r.adopted,
+    entries: r.entries,
+  };
+}
+
+/** Prints the entries found and what was done (names only, never values); `title` names the target. */
+export function renderAdopt(out: Output, r: AdoptResult, title = ""): void {
   if (out.json) {
-    out.result({
-      ok: true,
-      command: "adopt",
-      remote: r.remote,
-      where: r.where,
-      dryRun: r.dryRun,
-      adopted: r.adopted,
-      entries: r.entries,
-    });
+    out.result({ ok: true, command: "adopt", ...adoptJson(r) });
     return;
   }
   const n = r.entries.length;
-  out.line(out.c.bold(`adopt ${r.remote}${r.dryRun ? " (dry run)" : ""}`));
+  const notes = [title, r.dryRun ? "dry run" : ""].filter(Boolean).join("; ");
+  out.line(out.c.bold(`adopt ${r.remote}${notes ? ` (${notes})` : ""}`));
   if (n === 0) {
     out.line(`nothing to adopt: every ${r.noun.replace(/s$/, "")} under ${r.where} is envsync's`);
     return;
@@ -55,8 +60,36 @@ export function registerAdopt(program: Command, deps: CommandDeps): void {
       deps.wrap(async (o) => {
         const out = deps.out();
         const { adopt } = await import("../../ops/adopt.js");
+        const scope = await targetScope(deps, o, "adopt", true);
+        if (scope === "many") {
+          const shown: { target: string; env: string | null; r: AdoptResult }[] = [];
+          return runWorkspace(
+            deps,
+            o,
+            async (opts, t, env) => {
+              const r = await adopt({ ...opts, ...(o.yes ? { yes: true } : {}) });
+              shown.push({ target: t.name, env, r });
+              const n = r.entries.length;
+              return {
+                exitCode: ExitCode.OK,
+                result: {
+                  summary: r.dryRun ? `${n} to adopt (dry run)` : `${r.adopted} adopted`,
+                  json: adoptJson(r),
+                },
+              };
+            },
+            (rows) => {
+              for (const row of rows) {
+                const s = shown.find((x) => x.target === row.target && x.env === row.env);
+                if (!s) continue;
+                renderAdopt(out, s.r, `${s.target}/${s.env ?? "-"}`);
+                out.line("");
+              }
+            },
+          );
+        }
         const r = await adopt({
-          ...deps.common(o),
+          ...scope.common(o),
           logger: out.logger,
           ...(o.yes ? { yes: true } : {}),
         });

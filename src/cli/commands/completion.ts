@@ -8,11 +8,22 @@ import { complete, completionScript, formatCompletion, SHELLS, type Shell } from
 import { writeStdout } from "../std-write.js";
 import type { CommandDeps } from "./types.js";
 
-/** Environment names of the envsync.yaml found from the working folder (none on any error). */
+/**
+ * Environment names of the envsync.yaml found from the working folder (none on any
+ * error): in a workspace target's folder that target's, at a workspace root every
+ * target's.
+ */
 async function envNames(config: string | undefined): Promise<string[]> {
   try {
-    const { loadConfig } = await import("../../config/config.js");
-    return Object.keys(loadConfig(process.cwd(), config)?.config.environments ?? {});
+    const { configForCwd, loadConfig, targetConfig } = await import("../../config/config.js");
+    const loaded = configForCwd(loadConfig(process.cwd(), config), process.cwd());
+    if (!loaded) return [];
+    const names = Object.keys(loaded.config.environments);
+    if (names.length > 0 || !loaded.config.targets) return names;
+    const all = Object.keys(loaded.config.targets).flatMap((t) =>
+      Object.keys(targetConfig(loaded, t).config.environments),
+    );
+    return [...new Set(all)];
   } catch {
     return [];
   }

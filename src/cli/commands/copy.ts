@@ -6,6 +6,7 @@ import type { Output } from "../output.js";
 import { createProgress } from "../progress.js";
 import { confirmer } from "./prompts.js";
 import type { CommandDeps } from "./types.js";
+import { targetScope } from "./workspace.js";
 import { widest } from "../render.js";
 
 const MARK: Record<CopyAction, string> = {
@@ -75,7 +76,7 @@ export function registerCopy(program: Command, deps: CommandDeps): void {
         const progress = createProgress(out);
         const ask = confirmer(out, progress);
         const { copy } = await import("../../ops/copy.js");
-        const c = deps.common(o);
+        const c = (await targetScope(deps, o, "copy")).common(o);
         try {
           const r = await copy({
             ...c,

@@ -1,9 +1,70 @@
 /** `envsync export --format F`: commander registration and rendering. */
 import { Option, type Command } from "commander";
-import { ExitCode } from "../../errors.js";
+import { EnvsyncError, ExitCode } from "../../errors.js";
+import type { ExportOptions, ExportResult } from "../../ops/export.js";
+import type { CommonOptions } from "../../ops/session.js";
 import { EXPORT_FORMATS, type ExportFormat } from "../../ops/export-formats.js";
 import { writeStdout } from "../std-write.js";
-import type { CommandDeps } from "./types.js";
+import type { CliOptions, CommandDeps } from "./types.js";
+import { runWorkspace, targetScope } from "./workspace.js";
+
+/** The export options the flags give (all but the common ones). */
+function exportFlags(o: CliOptions): Omit<ExportOptions, keyof CommonOptions> {
+  return {
+    format: o.format as ExportFormat,
+    source: o.source as "remote" | "local",
+    ...(o.expand ? { expand: true } : {}),
+    ...(typeof o.name === "string" ? { name: o.name } : {}),
+    ...(typeof o.namespace === "string" ? { namespace: o.namespace } : {}),
+    ...(typeof o.secretStore === "string" ? { secretStore: o.secretStore } : {}),
+    secretStoreKind: o.secretStoreKind as "SecretStore" | "ClusterSecretStore",
+  };
+}
+
+/** The --json form of an export. */
+function exportJson(r: ExportResult): Record<string, unknown> {
+  return {
+    format: r.format,
+    source: r.source,
+    remote: r.remote,
+    file: r.file,
+    keys: r.keys,
+    output: r.text,
+  };
+}
+
+/**
+ * The exports of several targets as one text: dotenv and shell a block per target under a
+ * `# target: NAME (ENV, REMOTE)` comment; json one object and yaml one mapping keyed by
+ * target; manifests one YAML document per target.
+ */
+export function joinExports(
+  format: ExportFormat,
+  parts: readonly { target: string; env: string | null; r: ExportResult }[],
+): string {
+  if (format === "json")
+    return `${JSON.stringify(
+      Object.fromEntries(parts.map((p) => [p.target, JSON.parse(p.r.text) as unknown])),
+      null,
+      2,
+    )}\n`;
+  if (format === "yaml")
+    return parts
+      .map(
+        (p) =>
+          `${JSON.stringify(p.target)}:${p.r.text.trim() === "{}" ? " {}" : `\n${p.r.text.replace(/^(?=.)/gm, "  ")}`}`,
+      )
+      .join("")
+      .replace(/\n*$/, "\n");
+  if (format === "k8s-secret" || format === "external-secret")
+    return parts.map((p) => p.r.text).join("---\n");
+  return parts
+    .map(
+      (p) =>
+        `# target: ${p.target} (${p.env !== null ? `${p.env}, ` : ""}${p.r.remote ?? p.r.file})\n${p.r.text}`,
+    )
+    .join("\n");
+}
 
 /** Registers `export`. */
 export function registerExport(program: Command, deps: CommandDeps): void {
@@ -41,28 +102,14 @@ export function registerExport(program: Command, deps: CommandDeps): void {
       deps.wrap(async (o) => {
         const out = deps.out();
         const { exportValues } = await import("../../ops/export.js");
+        const scope = await targetScope(deps, o, "export", true);
+        if (scope === "many") return exportMany(deps, o);
         const r = await exportValues({
-          ...deps.common(o),
+          ...scope.common(o),
           logger: out.logger,
-          format: o.format as ExportFormat,
-          source: o.source as "remote" | "local",
-          ...(o.expand ? { expand: true } : {}),
-          ...(typeof o.name === "string" ? { name: o.name } : {}),
-          ...(typeof o.namespace === "string" ? { namespace: o.namespace } : {}),
-          ...(typeof o.secretStore === "string" ? { secretStore: o.secretStore } : {}),
-          secretStoreKind: o.secretStoreKind as "SecretStore" | "ClusterSecretStore",
+          ...exportFlags(o),
         });
-        if (out.json)
-          out.result({
-            ok: true,
-            command: "export",
-            format: r.format,
-            source: r.source,
-            remote: r.remote,
-            file: r.file,
-            keys: r.keys,
-            output: r.text,
-          });
+        if (out.json) out.result({ ok: true, command: "export", ...exportJson(r) });
         // The export is the result the user asked for: printed even with --quiet.
         else writeStdout(r.text);
         out.logger.debug(
@@ -71,4 +118,39 @@ export function registerExport(program: Command, deps: CommandDeps): void {
         return ExitCode.OK;
       }),
     );
+}
+
+/**
+ * `export --all` (or a --target of several): each target's export (of `-e`, else of its
+ * default environment), joined by {@link joinExports}; a failed target is a line on
+ * stderr and the run's exit code is the worst. `--json`: the workspace array of rows.
+ */
+async function exportMany(deps: CommandDeps, o: CliOptions): Promise<number> {
+  const format = o.format as ExportFormat;
+  if (format === "github-env")
+    throw new EnvsyncError(
+      "USAGE",
+      "--format github-env exports one target: one $GITHUB_ENV file cannot keep several targets' keys apart.",
+      { hint: "Export one target with --target NAME (a step per target)." },
+    );
+  const { exportValues } = await import("../../ops/export.js");
+  const parts: { target: string; env: string | null; r: ExportResult }[] = [];
+  const exit = await runWorkspace(
+    deps,
+    o,
+    async (opts, t, env) => {
+      const r = await exportValues({ ...opts, ...exportFlags(o) });
+      parts.push({ target: t.name, env, r });
+      return {
+        exitCode: ExitCode.OK,
+        result: { summary: `${r.keys.length} key(s)`, json: exportJson(r) },
+      };
+    },
+    () => {
+      parts.sort((a, b) => a.target.localeCompare(b.target));
+      if (parts.length > 0) writeStdout(joinExports(format, parts));
+    },
+    { perTarget: o.env === undefined, table: false },
+  );
+  return exit;
 }

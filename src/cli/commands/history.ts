@@ -6,15 +6,21 @@ import type { Output } from "../output.js";
 import { noProgress } from "../progress.js";
 import { confirmer } from "./prompts.js";
 import type { CommandDeps } from "./types.js";
+import { runWorkspace, targetScope } from "./workspace.js";
 import { widest } from "../render.js";
 
-/** Prints the versions, newest first (ids, dates, key counts; never values). */
-export function renderHistory(out: Output, r: HistoryResult): void {
+/** Prints the versions, newest first (ids, dates, key counts; never values); `row` names the target. */
+export function renderHistory(
+  out: Output,
+  r: HistoryResult,
+  row?: { readonly target: string; readonly env: string | null },
+): void {
   if (out.json) {
     out.result({ ok: true, command: "history", remote: r.remote, versions: r.versions });
     return;
   }
-  out.line(out.c.bold(`history of ${r.remote} (newest first)`));
+  const title = row ? `${row.target}/${row.env ?? "-"}; ` : "";
+  out.line(out.c.bold(`history of ${r.remote} (${title}newest first)`));
   if (r.versions.length === 0) {
     out.line("no versions yet (the remote has never been written)");
     return;
@@ -29,7 +35,8 @@ export function renderHistory(out: Output, r: HistoryResult): void {
     const line = `  ${v.current ? "*" : " "} ${v.id.padEnd(width)}  ${date.padEnd(20)}  ${keys.padStart(8)}${flags ? `  (${flags})` : ""}`;
     out.line(v.current ? out.c.green(line) : line);
   }
-  out.line(out.c.dim("restore one with: envsync rollback --to ID"));
+  const select = row ? `--target ${row.target}${row.env !== null ? ` -e ${row.env}` : ""} ` : "";
+  out.line(out.c.dim(`restore one with: envsync rollback ${select}--to ID`));
 }
 
 /** Prints a rollback result (key names only) and what to do next. */
@@ -74,7 +81,35 @@ export function registerHistory(program: Command, deps: CommandDeps): void {
       deps.wrap(async (o) => {
         const out = deps.out();
         const { history } = await import("../../ops/history.js");
-        renderHistory(out, await history({ ...deps.common(o), logger: out.logger }));
+        const scope = await targetScope(deps, o, "history", true);
+        if (scope === "many") {
+          const shown: { target: string; env: string | null; r: HistoryResult }[] = [];
+          return runWorkspace(
+            deps,
+            o,
+            async (opts, t, env) => {
+              const r = await history(opts);
+              shown.push({ target: t.name, env, r });
+              const current = r.versions.find((v) => v.current);
+              return {
+                exitCode: ExitCode.OK,
+                result: {
+                  summary: `${r.versions.length} version(s)${current ? `, current ${current.id}` : ""}`,
+                  json: { remote: r.remote, versions: r.versions },
+                },
+              };
+            },
+            (rows) => {
+              for (const row of rows) {
+                const s = shown.find((x) => x.target === row.target && x.env === row.env);
+                if (!s) continue;
+                renderHistory(out, s.r, s);
+                out.line("");
+              }
+            },
+          );
+        }
+        renderHistory(out, await history({ ...scope.common(o), logger: out.logger }));
         return ExitCode.OK;
       }),
     );
@@ -94,8 +129,9 @@ export function registerHistory(program: Command, deps: CommandDeps): void {
         const out = deps.out();
         const ask = confirmer(out, noProgress);
         const { rollback } = await import("../../ops/history.js");
+        const scope = await targetScope(deps, o, "rollback");
         const r = await rollback({
-          ...deps.common(o),
+          ...scope.common(o),
           logger: out.logger,
           to: String(o.to),
           ...(o.dryRun ? { dryRun: true } : {}),

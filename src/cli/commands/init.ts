@@ -1,11 +1,24 @@
 /** `envsync init`: commander registration and rendering. */
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { SCHEMA_FILE } from "../../config/config.js";
 import { EnvsyncError, ExitCode } from "../../errors.js";
-import { init } from "../../ops/init.js";
+import { init, type SchemaLocation } from "../../ops/init.js";
+import { packageInfo } from "../package-info.js";
 import { seedRemote } from "../../ops/session.js";
 import { promptRemote } from "./prompts.js";
 import type { CommandDeps } from "./types.js";
+
+/**
+ * Where this envsync's schema is: installed below node_modules under its package name,
+ * and published on the npm CDN (jsDelivr) for its version.
+ */
+export function schemaLocation(): SchemaLocation {
+  const { name, version } = packageInfo();
+  return {
+    packageName: name,
+    url: `https://cdn.jsdelivr.net/npm/${name}@${version}/${SCHEMA_FILE}`,
+  };
+}
 
 /** Registers `init`. */
 export function registerInit(program: Command, deps: CommandDeps): void {
@@ -31,8 +44,7 @@ export function registerInit(program: Command, deps: CommandDeps): void {
           remote,
           ...(c.file ? { file: c.file } : {}),
           ...(o.force ? { force: true } : {}),
-          // The schema the build ships beside the CLI (dist/envsync.schema.json).
-          schemaPath: fileURLToPath(new URL("../envsync.schema.json", import.meta.url)),
+          schema: schemaLocation(),
         });
         if (out.json) out.result({ ok: true, command: "init", ...r });
         else {

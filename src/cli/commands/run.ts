@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { EnvsyncError } from "../../errors.js";
 import { WATCH_FLAGS, watchAction, whileChildRuns } from "./run-watch.js";
 import type { CommandDeps } from "./types.js";
+import { targetScope } from "./workspace.js";
 
 /** Registers `run`. */
 export function registerRun(program: Command, deps: CommandDeps): void {
@@ -23,7 +24,8 @@ export function registerRun(program: Command, deps: CommandDeps): void {
     .option(...WATCH_FLAGS.signal)
     .action(
       deps.wrap(async (o, cmd) => {
-        const out = deps.out();
+        const d = await targetScope(deps, o, "run");
+        const out = d.out();
         const argv = (cmd.processedArgs[0] as string[] | undefined) ?? [];
         const [command, ...args] = argv;
         if (command === undefined) {
@@ -32,10 +34,10 @@ export function registerRun(program: Command, deps: CommandDeps): void {
           });
         }
         if (o.watch || WATCH_FLAGS.given(o).length > 0)
-          return watchAction(deps, o, out, command, args);
+          return watchAction(d, o, out, command, args);
         const { remoteEnvironment, spawnWithEnv } = await import("../../ops/run.js");
         const e = await remoteEnvironment({
-          ...deps.common(o),
+          ...d.common(o),
           logger: out.logger,
           override: o.override !== false,
         });

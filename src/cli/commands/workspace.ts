@@ -2,7 +2,10 @@
  * `--all` and `--target` on sync, push, pull, diff, check, doctor and compare: the command runs
  * for every chosen target and environment (src/ops/workspace.ts), then one summary table
  * (target, env, result, exit) on stdout, one line per failed row on stderr, one exit code
- * (the worst row's); with `--json`, one array of rows.
+ * (the worst row's); with `--json`, one array of rows. The commands that work on one remote
+ * (run, export, history, rollback, adopt, copy) take them too: `--target NAME` is that
+ * target as if run in its folder ({@link targetScope}); export, history and adopt also run
+ * over several.
  */
 import type { Command } from "commander";
 import { EnvsyncError } from "../../errors.js";
@@ -34,6 +37,12 @@ export const WORKSPACE_COMMANDS: ReadonlySet<string> = new Set([
   "check",
   "doctor",
   "compare",
+  "run",
+  "export",
+  "history",
+  "rollback",
+  "adopt",
+  "copy",
 ]);
 
 /** Adds `--all` and `--target`. */
@@ -46,6 +55,52 @@ export function workspaceFlags(cmd: Command): Command {
 /** True when the options ask for a workspace run. */
 export function wantsWorkspace(o: CliOptions): boolean {
   return o.all === true || typeof o.target === "string";
+}
+
+/**
+ * The scope of a command that works on one remote (run, export, history, rollback, adopt,
+ * copy): `deps` as given without `--all`/`--target`; with a `--target` that names one
+ * target, deps whose common options are that target's folder and config (as if run
+ * there); `"many"` for `--all` or several targets when the command has a per-target form
+ * (`many`), else exit 2 saying to name one target.
+ */
+export async function targetScope(
+  deps: CommandDeps,
+  o: CliOptions,
+  command: string,
+): Promise<CommandDeps>;
+export async function targetScope(
+  deps: CommandDeps,
+  o: CliOptions,
+  command: string,
+  many: true,
+): Promise<CommandDeps | "many">;
+export async function targetScope(
+  deps: CommandDeps,
+  o: CliOptions,
+  command: string,
+  many = false,
+): Promise<CommandDeps | "many"> {
+  if (!wantsWorkspace(o)) return deps;
+  const one = (detail: string): EnvsyncError =>
+    new EnvsyncError("USAGE", `${command} works on one target: ${detail}.`, {
+      hint: `Pick one with --target NAME (or run it in the target's folder).`,
+    });
+  if (o.all === true && !many) throw one("it cannot run with --all; name it with --target NAME");
+  if (o.all === true) return "many";
+  const { config } = deps.common(o);
+  const targets = await listTargets({
+    select: String(o.target),
+    ...(config !== undefined ? { config } : {}),
+  });
+  if (targets.length > 1) {
+    if (many) return "many";
+    throw one(
+      `--target ${String(o.target)} matches ${targets.length} targets (${targets.map((t) => t.name).join(", ")}); give --target NAME of one`,
+    );
+  }
+  const t = targets[0]!;
+  return { ...deps, common: (x) => ({ ...deps.common(x), cwd: t.dir, loadedConfig: t.config }) };
 }
 
 /** What one row's work gets: the library options of its target and environment. */
@@ -77,7 +132,7 @@ export async function runWorkspace(
   o: CliOptions,
   work: (opts: RowOptions, target: Target, env: string | null) => Promise<RowOutcome<RowReport>>,
   before?: (rows: readonly TargetRun<RowReport>[]) => void,
-  mode: { readonly perTarget?: boolean } = {},
+  mode: { readonly perTarget?: boolean; readonly table?: boolean } = {},
 ): Promise<number> {
   const out = deps.out();
   for (const flag of ["remote", "file", "envPath", "cloud", "secretName"] as const)
@@ -151,8 +206,20 @@ export async function runWorkspace(
     return worst;
   }
   before?.(rows);
-  renderTable(out, rows, targets.length, worst);
+  if (mode.table === false) reportFailures(out, rows);
+  else renderTable(out, rows, targets.length, worst);
   return worst;
+}
+
+/** A line (error and hint) per failed row, on stderr. */
+function reportFailures(out: Output, rows: readonly TargetRun<RowReport>[]): void {
+  for (const r of rows) {
+    if (!r.error) continue;
+    writeStderr(
+      `${out.c.red(`${r.target}/${r.env ?? "-"}: error [${r.error.code}]`)} ${r.error.message}\n`,
+    );
+    if (r.error.hint) writeStderr(`  ${out.c.dim("hint:")} ${r.error.hint}\n`);
+  }
 }
 
 /** The summary table on stdout, a line per failed row on stderr. */
@@ -181,13 +248,7 @@ function renderTable(
   out.line(
     `${rows.length} run(s) over ${targets} target(s): ${rows.length - failed} exit 0, ${failed} not; exit ${worst}`,
   );
-  for (const r of rows) {
-    if (!r.error) continue;
-    writeStderr(
-      `${out.c.red(`${r.target}/${r.env ?? "-"}: error [${r.error.code}]`)} ${r.error.message}\n`,
-    );
-    if (r.error.hint) writeStderr(`  ${out.c.dim("hint:")} ${r.error.hint}\n`);
-  }
+  reportFailures(out, rows);
 }
 
 /** The sync, push or pull of one row: no prompts (deletions need --yes), no progress. */
