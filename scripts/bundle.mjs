@@ -24,7 +24,15 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { build } from "esbuild";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -380,6 +388,13 @@ await bundle({
     },
   ],
 });
+
+// A file a chunk reads beside itself: libsecp256k1 compiled to WebAssembly (the dotenvx
+// chunk's key agreement, src/providers/dotenvx/decrypt.ts), from the tiny-secp256k1
+// package, whose JavaScript is not used. Its licence is listed as a bundled file's.
+const secp256k1Wasm = join(dirname(requireHere.resolve("tiny-secp256k1")), "..", "secp256k1.wasm");
+copyFileSync(secp256k1Wasm, join(out, "chunks", "secp256k1.wasm"));
+bundledInputs.add(relative(root, secp256k1Wasm));
 
 // The files bundled, for scripts/third-party-notices.mjs (not shipped).
 writeFileSync(`${out}.inputs.json`, JSON.stringify([...bundledInputs].sort(), null, 1) + "\n");
