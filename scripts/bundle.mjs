@@ -211,22 +211,6 @@ for (const [chunk, pkgs] of Object.entries(PACKAGE_CHUNKS)) {
   const loaded = requireHere(file);
   for (const p of pkgs) packageExports[p] = Object.keys(loaded[p]);
 }
-/**
- * In a chunk, a lazily loaded package is asked of the host (which loads its chunk once,
- * with its code cache): chunks never require files themselves, so they also load from
- * the standalone binary's embedded assets (scripts/build-binary.mjs).
- */
-const packageChunks = {
-  name: "package-chunks",
-  setup(b) {
-    b.onResolve({ filter: lazyPackage }, (a) => ({ path: a.path, namespace: "package-chunk" }));
-    b.onLoad({ filter: /.*/, namespace: "package-chunk" }, (a) => ({
-      contents: `module.exports = __envsyncHost(${JSON.stringify(`package:${packageChunk[a.path]}`)})[${JSON.stringify(a.path)}];`,
-      loader: "js",
-    }));
-  },
-};
-
 /** A module whose exports are getters: the first read of one runs `load`. */
 const proxy = (load, names) =>
   [
@@ -237,6 +221,26 @@ const proxy = (load, names) =>
         `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => get()[${JSON.stringify(n)}] });`,
     ),
   ].join("\n");
+/**
+ * In a chunk, a lazily loaded package is asked of the host (which loads its chunk once,
+ * with its code cache): chunks never require files themselves, so they also load from
+ * the standalone binary's embedded assets (scripts/build-binary.mjs). It is asked on the
+ * first use of one of its exports, not when the chunk loads: a sops read of a dotenv
+ * file never loads yaml (≈ 15 ms of its start-up).
+ */
+const packageChunks = {
+  name: "package-chunks",
+  setup(b) {
+    b.onResolve({ filter: lazyPackage }, (a) => ({ path: a.path, namespace: "package-chunk" }));
+    b.onLoad({ filter: /.*/, namespace: "package-chunk" }, (a) => ({
+      contents: proxy(
+        `__envsyncHost(${JSON.stringify(`package:${packageChunk[a.path]}`)})[${JSON.stringify(a.path)}]`,
+        packageExports[a.path],
+      ),
+      loader: "js",
+    }));
+  },
+};
 
 // Then the chunks of envsync modules. Each is a function of the host (the core that loads it): envsync modules
 //    outside the chunk are read from the host, never bundled twice.
