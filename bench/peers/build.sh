@@ -39,7 +39,9 @@ install_into() {
   local final="$PEERS_DIR/$name-$version" scratch="$PEERS_DIR/.$name-$version.tmp"
   rm -rf "$scratch"
   log "building $name $version (nice 19, -j $JOBS; log: $final.build.log)"
-  if nice -n 19 "$CARGO" install -j "$JOBS" --locked --root "$scratch" "$@" >"$final.build.log" 2>&1 &&
+  # A target folder of its own that stays: a build that was stopped resumes where it was.
+  if nice -n 19 "$CARGO" install -j "$JOBS" --locked --root "$scratch" \
+    --target-dir "$PEERS_DIR/.target-$name" "$@" >"$final.build.log" 2>&1 &&
     [ -x "$scratch/bin/$name" ]; then
     rm -rf "$final" && mv "$scratch" "$final"
     log "$name $version built: $final/bin/$name"
