@@ -24,7 +24,15 @@
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { build } from "esbuild";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -212,22 +220,6 @@ for (const [chunk, pkgs] of Object.entries(PACKAGE_CHUNKS)) {
   const loaded = requireHere(file);
   for (const p of pkgs) packageExports[p] = Object.keys(loaded[p]);
 }
-/**
- * In a chunk, a lazily loaded package is asked of the host (which loads its chunk once,
- * with its code cache): chunks never require files themselves, so they also load from
- * the standalone binary's embedded assets (scripts/build-binary.mjs).
- */
-const packageChunks = {
-  name: "package-chunks",
-  setup(b) {
-    b.onResolve({ filter: lazyPackage }, (a) => ({ path: a.path, namespace: "package-chunk" }));
-    b.onLoad({ filter: /.*/, namespace: "package-chunk" }, (a) => ({
-      contents: `module.exports = __envsyncHost(${JSON.stringify(`package:${packageChunk[a.path]}`)})[${JSON.stringify(a.path)}];`,
-      loader: "js",
-    }));
-  },
-};
-
 /** A module whose exports are getters: the first read of one runs `load`. */
 const proxy = (load, names) =>
   [
@@ -238,6 +230,26 @@ const proxy = (load, names) =>
         `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => get()[${JSON.stringify(n)}] });`,
     ),
   ].join("\n");
+/**
+ * In a chunk, a lazily loaded package is asked of the host (which loads its chunk once,
+ * with its code cache): chunks never require files themselves, so they also load from
+ * the standalone binary's embedded assets (scripts/build-binary.mjs). It is asked on the
+ * first use of one of its exports, not when the chunk loads: a sops read of a dotenv
+ * file never loads yaml (≈ 15 ms of its start-up).
+ */
+const packageChunks = {
+  name: "package-chunks",
+  setup(b) {
+    b.onResolve({ filter: lazyPackage }, (a) => ({ path: a.path, namespace: "package-chunk" }));
+    b.onLoad({ filter: /.*/, namespace: "package-chunk" }, (a) => ({
+      contents: proxy(
+        `__envsyncHost(${JSON.stringify(`package:${packageChunk[a.path]}`)})[${JSON.stringify(a.path)}]`,
+        packageExports[a.path],
+      ),
+      loader: "js",
+    }));
+  },
+};
 
 /**
  * Built-ins of LAZY_BUILTINS become proxies, in the core and in the chunks alike: a
@@ -403,6 +415,13 @@ await bundle({
     },
   ],
 });
+
+// A file a chunk reads beside itself: libsecp256k1 compiled to WebAssembly (the dotenvx
+// chunk's key agreement, src/providers/dotenvx/decrypt.ts), from the tiny-secp256k1
+// package, whose JavaScript is not used. Its licence is listed as a bundled file's.
+const secp256k1Wasm = join(dirname(requireHere.resolve("tiny-secp256k1")), "..", "secp256k1.wasm");
+copyFileSync(secp256k1Wasm, join(out, "chunks", "secp256k1.wasm"));
+bundledInputs.add(relative(root, secp256k1Wasm));
 
 // The files bundled, for scripts/third-party-notices.mjs (not shipped).
 writeFileSync(`${out}.inputs.json`, JSON.stringify([...bundledInputs].sort(), null, 1) + "\n");

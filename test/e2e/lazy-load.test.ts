@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { generateIdentity, identityToRecipient } from "age-encryption";
 import { describe, expect, it } from "vitest";
 import { BIN, tempDir } from "./helpers.js";
 
@@ -191,6 +192,44 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect(text).toContain("AddTagsToResourceCommand");
     expect(text).not.toContain("SecretsManagerClient");
     expect(mods.some((m) => m.endsWith("aws-sm.cjs"))).toBe(false);
+  });
+
+  it("a sops read of a dotenv file loads the sops chunk and no yaml; a dotenvx read of 20 values compiles libsecp256k1", async () => {
+    const enc = tempDir("envsync-lazy-enc-");
+    const identity = await generateIdentity();
+    writeFileSync(
+      join(enc, ".sops.yaml"),
+      `creation_rules:\n  - age: ${await identityToRecipient(identity)}\n`,
+    );
+    writeFileSync(
+      join(enc, ".env"),
+      Array.from({ length: 20 }, (_, i) => `KEY_${i}=value-${i}`).join("\n") + "\n",
+    );
+    const env = { ...process.env, SOPS_AGE_KEY: identity, NO_COLOR: "1" };
+    for (const remote of ["sops:secrets.enc.env", "dotenvx:.env.production"]) {
+      const r = spawnSync(process.execPath, [BIN, "sync", "-r", remote], {
+        cwd: enc,
+        env,
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    process.env.SOPS_AGE_KEY = identity;
+    try {
+      const sops = modulesLoaded(["export", "--format", "json", "-r", "sops:secrets.enc.env"], enc);
+      expect(sops.some((m) => m.endsWith("sops.cjs"))).toBe(true);
+      expect(sops.some((m) => m.endsWith("yaml.cjs"))).toBe(false);
+    } finally {
+      delete process.env.SOPS_AGE_KEY;
+    }
+    const dotenvx = modulesLoaded(
+      ["export", "--format", "json", "-r", "dotenvx:.env.production"],
+      enc,
+    );
+    expect(dotenvx.some((m) => m.endsWith("dotenvx.cjs"))).toBe(true);
+    expect(dotenvx.filter((m) => m.endsWith(".wasm")).map((m) => m.split(/[/\\]/).pop())).toEqual([
+      "secp256k1.wasm",
+    ]);
   });
 
   it("control: run loads child_process (so the probe sees built-ins)", () => {

@@ -4,13 +4,21 @@
  * (65 bytes, uncompressed) ‖ nonce (16) ‖ tag (16) ‖ AES-256-GCM ciphertext; the AES key
  * is HKDF-SHA256 (no salt, no info) of ephemeral key ‖ shared point, both uncompressed.
  *
- * Cost: the key agreement (OpenSSL's generic secp256k1) is nearly all of it, so each
- * private key is set once per batch, not once per value (setting it multiplies the
- * curve's generator), and a large batch is shared with worker threads when the machine
- * has idle cores. This module loads no eciesjs (its pure-JS curve is for writes only).
+ * Cost: the key agreement is nearly all of it. OpenSSL's secp256k1 is generic code
+ * (0.3 ms a value on Node 24's OpenSSL 3.5, 0.7 ms on Node 20's 3.0), so a batch of more
+ * than a few values multiplies the shared point with libsecp256k1 compiled to
+ * WebAssembly instead (the `secp256k1.wasm` of the tiny-secp256k1 package, MIT: 0.16 ms
+ * a value on every Node line; no JavaScript of that package is loaded). HKDF and AES-GCM
+ * stay with `node:crypto`. Each private key is checked once per batch, and a large batch
+ * is shared with worker threads when the machine has idle cores. This module loads no
+ * eciesjs (its pure-JS curve is for writes only).
  */
-import { createDecipheriv, createECDH, ECDH, hkdfSync } from "node:crypto";
+import { createDecipheriv, createECDH, ECDH, hkdfSync, randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Worker as WorkerThread } from "node:worker_threads";
 
 /** One value's outcome: the text, or why it failed (malformed, or no key opens it). */
@@ -22,8 +30,17 @@ interface Crypto {
   readonly ECDH: typeof ECDH;
   readonly hkdfSync: typeof hkdfSync;
   readonly createDecipheriv: typeof createDecipheriv;
+  readonly randomInt: typeof randomInt;
 }
-const nodeCrypto: Crypto = { createECDH, ECDH, hkdfSync, createDecipheriv };
+const nodeCrypto: Crypto = { createECDH, ECDH, hkdfSync, createDecipheriv, randomInt };
+
+/** libsecp256k1 compiled (a `WebAssembly.Module`, which a worker receives as is). */
+export type WasmModule = object;
+/** What this module uses of the WebAssembly API (the project's `lib` does not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+}
 
 /** A worker's answer: per value the text, or 0 (malformed) / 1 (no key opens it). */
 type Raw = string | 0 | 1;
@@ -31,50 +48,109 @@ type Raw = string | 0 | 1;
 /**
  * The whole algorithm, self-contained (it closes over nothing but its arguments) so that
  * a worker thread runs this very function from its source text. `bodies` are the values
- * without their `encrypted:` prefix.
+ * without their `encrypted:` prefix. `secp256k1` is the compiled libsecp256k1 module, or
+ * null to use OpenSSL's ECDH.
  */
-function openBatch(crypto: Crypto, keys: readonly string[], bodies: readonly string[]): Raw[] {
+function openBatch(
+  crypto: Crypto,
+  keys: readonly string[],
+  bodies: readonly string[],
+  secp256k1: WasmModule | null,
+): Raw[] {
+  const privates: Buffer[] = [];
   const agreements: ECDH[] = [];
   for (const key of keys) {
     try {
       const ecdh = crypto.createECDH("secp256k1");
-      ecdh.setPrivateKey(key, "hex");
+      ecdh.setPrivateKey(key, "hex"); // refuses what is not a private key of the curve
       agreements.push(ecdh);
+      const k = ecdh.getPrivateKey();
+      privates.push(Buffer.concat([Buffer.alloc(32 - k.length), k]));
     } catch {
       // not a private key: it opens nothing
     }
   }
   const empty = Buffer.alloc(0);
   const utf8 = new TextDecoder("utf-8", { fatal: true });
-  const open = (ecdh: ECDH, data: Buffer): Buffer | null => {
-    const ephemeral = data.subarray(0, 65);
-    let x: Buffer;
+  /** AES-256-GCM with the key HKDF derives from ephemeral ‖ shared; null if the tag fails. */
+  const unseal = (data: Buffer, shared: Buffer): Buffer | null => {
+    const key = crypto.hkdfSync(
+      "sha256",
+      Buffer.concat([data.subarray(0, 65), shared]),
+      empty,
+      empty,
+      32,
+    );
     try {
-      x = ecdh.computeSecret(ephemeral);
+      const d = crypto.createDecipheriv("aes-256-gcm", Buffer.from(key), data.subarray(65, 81));
+      d.setAuthTag(data.subarray(81, 97));
+      return Buffer.concat([d.update(data.subarray(97)), d.final()]);
     } catch {
-      return null; // not a point on the curve
+      return null; // not this point (or not this key)
     }
-    // ECDH gives the shared point's x only: of the two points with that x, the one whose
-    // key authenticates the GCM tag is the shared point.
-    for (const parity of [2, 3]) {
-      const shared = crypto.ECDH.convertKey(
-        Buffer.concat([Buffer.from([parity]), x]),
-        "secp256k1",
-        undefined,
-        undefined,
-        "uncompressed",
-      ) as Buffer;
-      const key = crypto.hkdfSync("sha256", Buffer.concat([ephemeral, shared]), empty, empty, 32);
-      try {
-        const d = crypto.createDecipheriv("aes-256-gcm", Buffer.from(key), data.subarray(65, 81));
-        d.setAuthTag(data.subarray(81, 97));
-        return Buffer.concat([d.update(data.subarray(97)), d.final()]);
-      } catch {
-        // not this point (or not this key)
-      }
-    }
-    return null;
   };
+  let open: (i: number, data: Buffer) => Buffer | null;
+  let wipe = (): void => {};
+  if (secp256k1 !== null) {
+    // libsecp256k1's pointMultiply(inputLength, outputLength): the point in
+    // PUBLIC_KEY_INPUT times the scalar in TWEAK_INPUT, written back in place (1: done).
+    type Exports = {
+      memory: { buffer: ArrayBuffer };
+      PUBLIC_KEY_INPUT: { value: number };
+      TWEAK_INPUT: { value: number };
+      pointMultiply(inputLength: number, outputLength: number): number;
+    };
+    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const wasm = new api.Instance(secp256k1, {
+      "./rand.js": { generateInt32: () => crypto.randomInt(-0x80000000, 0x80000000) },
+      "./validate_error.js": {
+        throwError: (code: number) => {
+          throw new Error(`secp256k1 error ${code}`);
+        },
+      },
+    }).exports as Exports;
+    const memory = new Uint8Array(wasm.memory.buffer);
+    const point = wasm.PUBLIC_KEY_INPUT.value;
+    const scalar = wasm.TWEAK_INPUT.value;
+    wipe = () => {
+      memory.fill(0, scalar, scalar + 32);
+      memory.fill(0, point, point + 65);
+    };
+    open = (i, data) => {
+      memory.set(data.subarray(0, 65), point);
+      memory.set(privates[i]!, scalar);
+      let ok: boolean;
+      try {
+        ok = wasm.pointMultiply(65, 65) === 1;
+      } catch {
+        ok = false; // not a point on the curve
+      }
+      return ok ? unseal(data, Buffer.from(memory.subarray(point, point + 65))) : null;
+    };
+  } else {
+    open = (i, data) => {
+      let x: Buffer;
+      try {
+        x = agreements[i]!.computeSecret(data.subarray(0, 65));
+      } catch {
+        return null; // not a point on the curve
+      }
+      // ECDH gives the shared point's x only: of the two points with that x, the one whose
+      // key authenticates the GCM tag is the shared point.
+      for (const parity of [2, 3]) {
+        const shared = crypto.ECDH.convertKey(
+          Buffer.concat([Buffer.from([parity]), x]),
+          "secp256k1",
+          undefined,
+          undefined,
+          "uncompressed",
+        ) as Buffer;
+        const plain = unseal(data, shared);
+        if (plain !== null) return plain;
+      }
+      return null;
+    };
+  }
   const out: Raw[] = [];
   for (const b64 of bodies) {
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) {
@@ -87,8 +163,8 @@ function openBatch(crypto: Crypto, keys: readonly string[], bodies: readonly str
       continue;
     }
     let result: Raw = 1;
-    for (const ecdh of agreements) {
-      const plain = open(ecdh, data);
+    for (let i = 0; i < agreements.length; i++) {
+      const plain = open(i, data);
       if (plain === null) continue; // try the next key
       try {
         result = utf8.decode(plain);
@@ -99,6 +175,7 @@ function openBatch(crypto: Crypto, keys: readonly string[], bodies: readonly str
     }
     out.push(result);
   }
+  wipe();
   return out;
 }
 
@@ -107,18 +184,60 @@ function toResult(raw: Raw): DecryptResult {
   return { failure: raw === 0 ? "malformed" : "wrong-key" };
 }
 
-/** Decrypts one `encrypted:BASE64` value with the first of `keys` that opens it. */
+/** Decrypts one `encrypted:BASE64` value with the first of `keys` that opens it (OpenSSL). */
 export function decryptOne(keys: readonly string[], token: string): DecryptResult {
-  return toResult(openBatch(nodeCrypto, keys, [token.slice(token.indexOf(":") + 1)])[0]!);
+  return toResult(openBatch(nodeCrypto, keys, [token.slice(token.indexOf(":") + 1)], null)[0]!);
 }
 
 /** Values per thread below which a worker's start-up (≈ 20 ms) costs more than it saves. */
 const PARALLEL_FROM = 64;
+/** Values from which compiling libsecp256k1 (≈ 3 ms) costs less than OpenSSL's ECDH. */
+const WASM_FROM = 16;
 
-/** How the batch may be shared: threads beside this one (0: none). */
+let compiled: WasmModule | null | undefined;
+
+/**
+ * libsecp256k1 compiled to WebAssembly, or null when its file cannot be read or compiled
+ * (OpenSSL's ECDH then does the work: same results, slower). The built CLI has the file
+ * beside its dotenvx chunk (scripts/bundle.mjs copies it; the standalone binary embeds
+ * it); run from the sources, it is the tiny-secp256k1 package's own.
+ */
+export function secp256k1Module(): WasmModule | null {
+  if (compiled !== undefined) return compiled;
+  const here = fileURLToPath(import.meta.url);
+  const candidates = [join(dirname(here), WASM_FILE)];
+  try {
+    // The package's exports name only its JavaScript; its `require` entry is lib/cjs/index.cjs.
+    const entry = createRequire(here).resolve("tiny-secp256k1");
+    candidates.push(join(dirname(entry), "..", WASM_FILE));
+  } catch {
+    // not installed (the published package has the file beside its chunk)
+  }
+  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  compiled = null;
+  for (const file of candidates) {
+    try {
+      compiled = new api.Module(readFileSync(file));
+      break;
+    } catch {
+      // next candidate
+    }
+  }
+  return compiled;
+}
+
+/** The file name of libsecp256k1's WebAssembly build (scripts/bundle.mjs copies it). */
+export const WASM_FILE = "secp256k1.wasm";
+
+/** How the batch may be shared: threads beside this one (0: none), and with which ECDH. */
 export interface DecryptOptions {
   /** Worker threads to use at most; default: the machine's cores less one. */
   readonly threads?: number;
+  /**
+   * The point multiplication: libsecp256k1 in WebAssembly ("wasm") or OpenSSL's ECDH
+   * ("openssl"); default: wasm from 16 values on when it loads, else OpenSSL.
+   */
+  readonly ecdh?: "wasm" | "openssl";
 }
 
 /**
@@ -132,19 +251,21 @@ export async function decryptMany(
   options: DecryptOptions = {},
 ): Promise<DecryptResult[]> {
   const bodies = tokens.map((t) => t.slice(t.indexOf(":") + 1));
+  const engine = options.ecdh ?? (bodies.length >= WASM_FROM ? "wasm" : "openssl");
+  const secp256k1 = engine === "wasm" ? secp256k1Module() : null;
   const threads = Math.min(
     options.threads ?? availableParallelism() - 1,
     Math.floor(bodies.length / PARALLEL_FROM) - 1,
   );
-  if (threads <= 0) return openBatch(nodeCrypto, keys, bodies).map(toResult);
+  if (threads <= 0) return openBatch(nodeCrypto, keys, bodies, secp256k1).map(toResult);
   const { Worker } = await import("node:worker_threads");
   const share = Math.ceil(bodies.length / (threads + 1));
-  const source = `const { parentPort, workerData } = require("node:worker_threads");
-parentPort.postMessage((${openBatch.toString()})(require("node:crypto"), workerData.keys, workerData.bodies));`;
+  const source = `const { parentPort, workerData: d } = require("node:worker_threads");
+parentPort.postMessage((${openBatch.toString()})(require("node:crypto"), d.keys, d.bodies, d.secp256k1));`;
   const parts = Array.from({ length: threads }, (_, i) => {
     const slice = bodies.slice((i + 1) * share, (i + 2) * share);
     // A worker that cannot start or dies leaves its share to this thread.
-    const here = (): Raw[] => openBatch(nodeCrypto, keys, slice);
+    const here = (): Raw[] => openBatch(nodeCrypto, keys, slice, secp256k1);
     return new Promise<Raw[]>((resolveRaw) => {
       let done = false;
       const settle = (raw: () => Raw[]): void => {
@@ -154,7 +275,7 @@ parentPort.postMessage((${openBatch.toString()})(require("node:crypto"), workerD
       };
       let w: WorkerThread;
       try {
-        w = new Worker(source, { eval: true, workerData: { keys, bodies: slice } });
+        w = new Worker(source, { eval: true, workerData: { keys, bodies: slice, secp256k1 } });
       } catch {
         settle(here);
         return;
@@ -167,7 +288,7 @@ parentPort.postMessage((${openBatch.toString()})(require("node:crypto"), workerD
       w.once("exit", () => settle(here));
     });
   });
-  const own = openBatch(nodeCrypto, keys, bodies.slice(0, share));
+  const own = openBatch(nodeCrypto, keys, bodies.slice(0, share), secp256k1);
   const rest = await Promise.all(parts);
   return [own, ...rest].flat().map(toResult);
 }

@@ -49,12 +49,20 @@ function notObject(display: string, cause?: unknown): EnvsyncError {
 
 /** End index (exclusive) of the JSON string starting at `i` (a `"`). */
 function stringEnd(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    if (text[j] === "\\") j++;
-    else if (text[j] === '"') return j + 1;
+  // Jump from quote to quote (indexOf is native: a bundle's read scans it once, cold):
+  // a quote ends the string unless an odd number of backslashes stands before it.
+  for (let j = i + 1; ;) {
+    const q = text.indexOf('"', j);
+    if (q < 0) return -1;
+    let b = q - 1;
+    while (text.charCodeAt(b) === 0x5c) b--;
+    if ((q - 1 - b) % 2 === 0) return q + 1;
+    j = q + 1;
   }
-  return -1;
 }
+
+/** Quotes and brackets: what decides where a nested value ends. */
+const STRUCTURE = /["{}[\]]/g;
 
 /** End index (exclusive) of the JSON value starting at `i` (already validated by JSON.parse). */
 function valueEnd(text: string, i: number): number {
@@ -62,11 +70,13 @@ function valueEnd(text: string, i: number): number {
   if (c === '"') return stringEnd(text, i);
   if (c === "{" || c === "[") {
     let depth = 0;
-    for (let j = i; j < text.length; j++) {
+    STRUCTURE.lastIndex = i;
+    for (let m = STRUCTURE.exec(text); m !== null; m = STRUCTURE.exec(text)) {
+      const j = m.index;
       const d = text[j];
-      if (d === '"') j = stringEnd(text, j) - 1;
+      if (d === '"') STRUCTURE.lastIndex = stringEnd(text, j);
       else if (d === "{" || d === "[") depth++;
-      else if (d === "}" || d === "]") {
+      else {
         depth--;
         if (depth === 0) return j + 1;
       }
@@ -74,8 +84,22 @@ function valueEnd(text: string, i: number): number {
     return -1;
   }
   let j = i;
-  while (j < text.length && !/[\s,}\]]/.test(text[j]!)) j++;
+  while (j < text.length && !isTokenEnd(text.charCodeAt(j))) j++;
   return j;
+}
+
+/** JSON whitespace, `,`, `}` or `]`: what ends a number or literal. */
+function isTokenEnd(c: number): boolean {
+  return (
+    c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x2c || c === 0x7d || c === 0x5d
+  );
+}
+
+/** The string a JSON string token stands for (one already validated by JSON.parse). */
+function unquote(token: string): string {
+  // Without a backslash the text between the quotes is the value (JSON.parse has
+  // refused raw control characters already); escapes need the parser.
+  return token.includes("\\") ? (JSON.parse(token) as string) : token.slice(1, -1);
 }
 
 function kindOf(token: string): JsonKind {
@@ -90,7 +114,7 @@ function kindOf(token: string): JsonKind {
 
 /** What a value of `raw` reads as in `.env`. */
 function valueOf(raw: RawValue): string {
-  return raw.kind === "string" ? (JSON.parse(raw.text) as string) : raw.text;
+  return raw.kind === "string" ? unquote(raw.text) : raw.text;
 }
 
 /** The JSON token `value` is written as, given what the key held before (if anything). */
@@ -164,7 +188,6 @@ export interface ParsedBundle {
 }
 
 const BOM = "\uFEFF";
-const JSON_SPACE = /[ \t\n\r]/;
 
 /** True when `s` holds no lone UTF-16 surrogate (text `.env` files can hold). */
 export function isWellFormed(s: string): boolean {
@@ -198,7 +221,8 @@ export function parseBundle(text: string, display: string): ParsedBundle {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
     throw notObject(display);
   const skip = (i: number): number => {
-    while (i < text.length && JSON_SPACE.test(text[i]!)) i++;
+    for (let c = text.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;)
+      c = text.charCodeAt(++i);
     return i;
   };
   const open = skip(from);
@@ -209,7 +233,7 @@ export function parseBundle(text: string, display: string): ParsedBundle {
     if (text[i] === "}") break;
     const start = i;
     const keyEnd = stringEnd(text, i);
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    const key = unquote(text.slice(i, keyEnd));
     const valueStart = skip(skip(keyEnd) + 1); // after ":"
     const end = valueEnd(text, valueStart);
     const token = text.slice(valueStart, end);

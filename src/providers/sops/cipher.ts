@@ -7,7 +7,14 @@
  * document order (comments excluded), stored encrypted with `lastmodified` as
  * additional data.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from "node:crypto";
 
 /** The types SOPS records for an encrypted value. */
 export type SopsType = "str" | "int" | "int64" | "float" | "bool" | "bytes" | "comment";
@@ -44,13 +51,18 @@ export function parseEnc(value: string): EncToken | null {
   return t;
 }
 
+/** The data key as a KeyObject, made once per key: a raw key is imported again by every call. */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+
 /**
  * Decrypts a token with the data key and additional data; null when the tag does not
  * verify (wrong key, tampered value, or a value moved to another key path).
  */
 export function decryptToken(token: EncToken, key: Uint8Array, aad: string): Buffer | null {
   try {
-    const d = createDecipheriv("aes-256-gcm", key, token.iv);
+    let secret = keyObjects.get(key);
+    if (secret === undefined) keyObjects.set(key, (secret = createSecretKey(key)));
+    const d = createDecipheriv("aes-256-gcm", secret, token.iv);
     d.setAAD(Buffer.from(aad, "utf8"));
     d.setAuthTag(token.tag);
     return Buffer.concat([d.update(token.data), d.final()]);

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isEnvsyncError } from "../../../src/errors.js";
 import {
@@ -141,5 +142,66 @@ describe("patchBundle: a write is a patch of what was read", () => {
   it("utf8OrNull refuses bytes that are not UTF-8 instead of replacing them", () => {
     expect(utf8OrNull(Buffer.from("café"))).toBe("café");
     expect(utf8OrNull(Buffer.from([0x66, 0xff, 0x00]))).toBeNull();
+  });
+});
+
+describe("parseBundle on any JSON object", () => {
+  // Quotes, backslashes and brackets inside strings are what the scanner must step over.
+  const text = fc.string({
+    unit: fc.constantFrom(
+      "a",
+      "Z",
+      '"',
+      "\\",
+      "/",
+      "\n",
+      "\t",
+      "é",
+      "😀",
+      "{",
+      "}",
+      "[",
+      "]",
+      ",",
+      ":",
+      " ",
+    ),
+    maxLength: 12,
+  });
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small" },
+      text,
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie("value"), { maxLength: 3 }),
+      fc.dictionary(text, tie("value"), { maxKeys: 3 }),
+    ),
+  })).value;
+
+  it("reads every member as JSON.parse does, whatever the spacing", () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(text, json, { maxKeys: 8 }),
+        fc.constantFrom(0, 1, 2, "\t"),
+        (obj, space) => {
+          const doc = JSON.stringify(obj, null, space);
+          const { values, document } = parseBundle(doc, "x");
+          expect([...values.keys()].sort()).toEqual(Object.keys(obj).sort());
+          for (const [k, v] of Object.entries(obj)) {
+            const got = values.get(k)!;
+            if (typeof v === "string") expect(got).toBe(v);
+            else expect(JSON.parse(got)).toEqual(v);
+          }
+          for (const m of document.members) expect(doc.slice(m.valueStart, m.end)).toBe(m.raw.text);
+          expect(
+            JSON.parse(jsonMemberText(JSON.stringify({ a: { b: obj } }, null, space), ["a", "b"])!),
+          ).toEqual(obj);
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import {
   decryptMany,
   decryptOne as decryptValue,
+  secp256k1Module,
 } from "../../../../src/providers/dotenvx/decrypt.js";
 
 const sk = new PrivateKey();
@@ -27,6 +28,27 @@ describe("dotenvx decryption with Node's crypto", () => {
         expect(theirs).toBe(value);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("libsecp256k1 (WebAssembly) reads back exactly what eciesjs encrypted, as OpenSSL does", async () => {
+    expect(secp256k1Module()).not.toBeNull();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.string({ unit: "grapheme", maxLength: 80 }), { minLength: 1, maxLength: 20 }),
+        async (values) => {
+          const tokens = values.map(token);
+          const expected = values.map((value) => ({ value }));
+          const opts = { threads: 0 } as const;
+          expect(await decryptMany([sk.toHex()], tokens, { ...opts, ecdh: "wasm" })).toEqual(
+            expected,
+          );
+          expect(await decryptMany([sk.toHex()], tokens, { ...opts, ecdh: "openssl" })).toEqual(
+            expected,
+          );
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 
@@ -60,8 +82,13 @@ describe("a batch of dotenvx values, in this thread or shared with workers", () 
       return { value: values[i] };
     });
     // 200 values: two workers at most (one per 64 values beyond the first share).
-    for (const threads of [0, 1, 2]) {
-      expect(await decryptMany([sk.toHex()], tokens, { threads })).toEqual(expected);
-    }
+    for (const ecdh of ["wasm", "openssl"] as const)
+      for (const threads of [0, 1, 2]) {
+        expect(await decryptMany([sk.toHex()], tokens, { threads, ecdh })).toEqual(expected);
+        // A wrong key first, a key that is no key, then the right one.
+        expect(
+          await decryptMany([other.toHex(), "zz", sk.toHex()], tokens, { threads, ecdh }),
+        ).toEqual(expected.map((e, i) => (i % 50 === 9 ? { value: values[i] } : e)));
+      }
   });
 });
