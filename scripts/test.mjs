@@ -7,8 +7,9 @@
 //     every Vitest project (unit, integration, binary);
 //  3. on each other line: the unit project, then the e2e files of the integration project,
 //     against the same dist/ (what a user of that line installs). The concurrency files run
-//     fewer rounds there, as in the binary project: the point is that the line behaves,
-//     the statistics come from the main line.
+//     fewer rounds there, as in the binary project, and the other lines split the fault
+//     matrix's cases and the hostile-input corpus between them: the point is that the
+//     line behaves, the statistics and the whole corpus come from the main line.
 //
 // Each step runs with the line's bin folder first on PATH, so Vitest, its workers and every
 // `node` a test spawns (process.execPath, shebangs, npm) are that line's. A failing line
@@ -43,12 +44,23 @@ const lines = (process.env.ENVSYNC_TEST_LINES ?? Object.keys(RUNTIMES).join(",")
   // The main line first: it builds dist/ for the others.
   .sort((a, b) => Number(b === String(MAIN_LINE)) - Number(a === String(MAIN_LINE)));
 
-/** Fewer rounds of the statistical files off the main line (as vitest.binary.config.ts). */
-const OTHER_LINE_ENV = {
-  ENVSYNC_CONCURRENCY_ROUNDS: "1",
-  ENVSYNC_CONCURRENT_MAX_ROUNDS: "3",
-  ENVSYNC_FAULTS_SAMPLE: "1",
-};
+/**
+ * Off the main line: fewer rounds of the statistical files (as vitest.binary.config.ts),
+ * and the other lines split the fault matrix's sampled cases and the hostile-input corpus
+ * between them (ENVSYNC_*_SHARE=k/n: every n-th case). Each line still meets every store,
+ * operation, phase and fault and every group of the corpus; the main line runs them all.
+ */
+function otherLineEnv(l) {
+  const others = lines.filter((o) => o !== String(MAIN_LINE));
+  const share = `${others.indexOf(l)}/${others.length}`;
+  return {
+    ENVSYNC_CONCURRENCY_ROUNDS: "1",
+    ENVSYNC_CONCURRENT_MAX_ROUNDS: "3",
+    ENVSYNC_FAULTS_SAMPLE: "1",
+    ENVSYNC_FAULTS_SHARE: share,
+    ENVSYNC_CORPUS_SHARE: share,
+  };
+}
 
 const serial = process.env.ENVSYNC_TEST_SERIAL === "1" || lines.length === 1;
 
@@ -94,7 +106,7 @@ function stepsOf(l) {
     ];
   }
   return [
-    ["node", [vitest, "run", "--project", "unit", ...loose, ...filters], OTHER_LINE_ENV],
+    ["node", [vitest, "run", "--project", "unit", ...loose, ...filters], otherLineEnv(l)],
     [
       "node",
       [
@@ -105,7 +117,7 @@ function stepsOf(l) {
         ...loose,
         ...(filters.length ? filters : ["test/e2e/"]),
       ],
-      OTHER_LINE_ENV,
+      otherLineEnv(l),
     ],
   ];
 }

@@ -131,6 +131,20 @@ export function runCli(
   });
 }
 
+/**
+ * This run's share of a file's cases, from `ENVSYNC_<NAME>_SHARE=k/n` (scripts/test.mjs sets
+ * it off the main line, where the lines split a file's cases between them): a case of
+ * index `i` is this run's when `i % n === k`. Unset, every case is.
+ */
+export function runsCase(name: string): (i: number) => boolean {
+  const share = process.env[`ENVSYNC_${name}_SHARE`];
+  if (share === undefined || share === "") return () => true;
+  const m = /^(\d+)\/(\d+)$/.exec(share);
+  const [k, n] = [Number(m?.[1]), Number(m?.[2])];
+  if (!m || n < 1 || k >= n) throw new Error(`ENVSYNC_${name}_SHARE=${share}: expected k/n, k < n`);
+  return (i) => i % n === k;
+}
+
 /** A fresh temp folder. */
 export function tempDir(prefix = "envsync-e2e-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
