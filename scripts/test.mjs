@@ -17,7 +17,7 @@
 // result and wall time.
 //
 // Once the main line has built dist/, the lines run at the same time: the main line's
-// lint, notices check and Vitest run beside each other line's unit and e2e runs, each
+// lint and notices check, its Vitest run, and each other line's unit and e2e runs, each
 // Vitest run with its own emulators. On 2 cores this fills the time one run spends
 // waiting (emulator start-up, client time-outs, held writers, the last file of a run)
 // with another run's work; each line's output is prefixed with `[LINE]`.
@@ -96,41 +96,58 @@ const line = (node) => versions.get(node) ?? node;
 
 const seconds = (t0) => Math.round((Date.now() - t0) / 1000);
 
-/** The steps of one line after the main line's build. */
+/**
+ * The steps of one line after the main line's build, as sequences that may run at the
+ * same time: on the main line the checks (lint, notices) beside the whole suite.
+ */
 function stepsOf(l) {
   if (l === String(MAIN_LINE)) {
     return [
-      ["npm", ["run", "lint"]],
-      ["node", [join(root, "scripts", "third-party-notices.mjs"), "--check"]],
-      ["node", [vitest, "run", ...filters]],
+      [
+        ["npm", ["run", "lint"]],
+        ["node", [join(root, "scripts", "third-party-notices.mjs"), "--check"]],
+      ],
+      [["node", [vitest, "run", ...filters]]],
     ];
   }
   return [
-    ["node", [vitest, "run", "--project", "unit", ...loose, ...filters], otherLineEnv(l)],
     [
-      "node",
+      ["node", [vitest, "run", "--project", "unit", ...loose, ...filters], otherLineEnv(l)],
       [
-        vitest,
-        "run",
-        "--project",
-        "integration",
-        ...loose,
-        ...(filters.length ? filters : ["test/e2e/"]),
+        "node",
+        [
+          vitest,
+          "run",
+          "--project",
+          "integration",
+          ...loose,
+          ...(filters.length ? filters : ["test/e2e/"]),
+        ],
+        otherLineEnv(l),
       ],
-      otherLineEnv(l),
     ],
   ];
 }
 
-/** Runs a line's steps in order, stopping at the first failure; its result row. */
-async function runLine(l, t0) {
-  const node = nodeRuntime(l);
-  const tag = serial ? "" : `[${l}] `;
+/** Runs steps in order, stopping at the first failure; the last exit status. */
+async function runSteps(node, steps, tag) {
   let status = 0;
-  for (const [cmd, args, env] of stepsOf(l)) {
+  for (const [cmd, args, env] of steps) {
     status = await step(node, cmd, args, env, tag);
     if (status !== 0) break;
   }
+  return status;
+}
+
+/** Runs a line's sequences (one after the other with ENVSYNC_TEST_SERIAL=1); its result row. */
+async function runLine(l, t0) {
+  const node = nodeRuntime(l);
+  const tag = serial ? "" : `[${l}] `;
+  const sequences = stepsOf(l);
+  const statuses = serial
+    ? [await runSteps(node, sequences.flat(), tag)]
+    : await Promise.all(sequences.map((steps) => runSteps(node, steps, tag)));
+  const status = statuses.find((st) => st !== 0) ?? 0;
   return { line: l, version: RUNTIMES[l].version, status, seconds: seconds(t0) };
 }
 
