@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import SlowFirstSequencer from "./test/harness/slow-first-sequencer.js";
 import { binaryProject } from "./vitest.binary.config.js";
 
 export default defineConfig({
@@ -8,6 +9,8 @@ export default defineConfig({
     reporters: ["default", "./test/harness/slowest-files-reporter.ts"],
     // 2 cores: two workers; emulators run beside them.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // The slowest files start first, so none holds a worker at the end of the run.
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         test: {

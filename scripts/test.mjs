@@ -7,18 +7,27 @@
 //     every Vitest project (unit, integration, binary);
 //  3. on each other line: the unit project, then the e2e files of the integration project,
 //     against the same dist/ (what a user of that line installs). The concurrency files run
-//     fewer rounds there, as in the binary project: the point is that the line behaves,
-//     the statistics come from the main line.
+//     fewer rounds there, as in the binary project, and the other lines split the fault
+//     matrix's cases and the hostile-input corpus between them: the point is that the
+//     line behaves, the statistics and the whole corpus come from the main line.
 //
 // Each step runs with the line's bin folder first on PATH, so Vitest, its workers and every
 // `node` a test spawns (process.execPath, shebangs, npm) are that line's. A failing line
 // does not stop the others; the run fails if any step failed, after a table of each line's
 // result and wall time.
 //
+// Once the main line has built dist/, the lines run at the same time: the main line's
+// lint and notices check, its Vitest run, and each other line's unit and e2e runs, each
+// Vitest run with its own emulators. On 2 cores this fills the time one run spends
+// waiting (emulator start-up, client time-outs, held writers, the last file of a run)
+// with another run's work; each line's output is prefixed with `[LINE]`.
+// ENVSYNC_TEST_SERIAL=1 runs the lines one after the other, output unprefixed.
+//
 //   npm test                          every line
 //   npm test -- test/unit/foo.test.ts  the same steps, Vitest given these filters
 //   ENVSYNC_TEST_LINES=22,26 npm test  only these lines (the main line only if listed)
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MAIN_LINE, RUNTIMES, envWithNode, nodeRuntime } from "./node-runtimes.mjs";
@@ -35,68 +44,140 @@ const lines = (process.env.ENVSYNC_TEST_LINES ?? Object.keys(RUNTIMES).join(",")
   // The main line first: it builds dist/ for the others.
   .sort((a, b) => Number(b === String(MAIN_LINE)) - Number(a === String(MAIN_LINE)));
 
-/** Fewer rounds of the statistical files off the main line (as vitest.binary.config.ts). */
-const OTHER_LINE_ENV = {
-  ENVSYNC_CONCURRENCY_ROUNDS: "1",
-  ENVSYNC_CONCURRENT_MAX_ROUNDS: "3",
-  ENVSYNC_FAULTS_SAMPLE: "1",
-};
+/**
+ * Off the main line: fewer rounds of the statistical files (as vitest.binary.config.ts),
+ * and the other lines split the fault matrix's sampled cases and the hostile-input corpus
+ * between them (ENVSYNC_*_SHARE=k/n: every n-th case). Each line still meets every store,
+ * operation, phase and fault and every group of the corpus; the main line runs them all.
+ */
+function otherLineEnv(l) {
+  const others = lines.filter((o) => o !== String(MAIN_LINE));
+  const share = `${others.indexOf(l)}/${others.length}`;
+  return {
+    ENVSYNC_CONCURRENCY_ROUNDS: "1",
+    ENVSYNC_CONCURRENT_MAX_ROUNDS: "3",
+    ENVSYNC_FAULTS_SAMPLE: "1",
+    ENVSYNC_FAULTS_SHARE: share,
+    ENVSYNC_CORPUS_SHARE: share,
+  };
+}
 
-/** Runs `cmd args` with `node` on PATH first; returns its exit status. */
-function step(node, cmd, args, extraEnv = {}) {
+const serial = process.env.ENVSYNC_TEST_SERIAL === "1" || lines.length === 1;
+
+/**
+ * Runs `cmd args` with `node` on PATH first; resolves to its exit status. With `tag`, each
+ * line the step prints goes out prefixed with it (lines running at the same time).
+ */
+function step(node, cmd, args, extraEnv = {}, tag = "") {
   const env = envWithNode(node, { ...process.env, ...extraEnv });
-  process.stdout.write(`\n[test] Node ${line(node)}: ${[cmd, ...args].join(" ")}\n`);
-  const r = spawnSync(cmd === "node" ? node : cmd, args, { cwd: root, env, stdio: "inherit" });
-  if (r.error) throw r.error;
-  return r.status ?? 1;
+  process.stdout.write(`\n${tag}[test] Node ${line(node)}: ${[cmd, ...args].join(" ")}\n`);
+  return new Promise((resolveStatus, reject) => {
+    const child = spawn(cmd === "node" ? node : cmd, args, {
+      cwd: root,
+      env,
+      stdio: tag ? ["inherit", "pipe", "pipe"] : "inherit",
+    });
+    if (tag) {
+      for (const [from, to] of [
+        [child.stdout, process.stdout],
+        [child.stderr, process.stderr],
+      ]) {
+        createInterface({ input: from, crlfDelay: Infinity }).on("line", (l) =>
+          to.write(`${tag}${l}\n`),
+        );
+      }
+    }
+    child.on("error", reject);
+    child.on("close", (code) => resolveStatus(code ?? 1));
+  });
 }
 const versions = new Map();
 const line = (node) => versions.get(node) ?? node;
 
-const results = [];
-const started = Date.now();
-let failed = false;
-for (const l of lines) {
-  const node = nodeRuntime(l);
-  versions.set(node, `v${RUNTIMES[l].version}`);
-  const t0 = Date.now();
-  const steps =
-    l === String(MAIN_LINE)
-      ? [
-          ["npm", ["run", "build"]],
-          ["npm", ["run", "lint"]],
-          ["node", [join(root, "scripts", "third-party-notices.mjs"), "--check"]],
-          ["node", [vitest, "run", ...filters]],
-        ]
-      : [
-          ["node", [vitest, "run", "--project", "unit", ...loose, ...filters], OTHER_LINE_ENV],
-          [
-            "node",
-            [
-              vitest,
-              "run",
-              "--project",
-              "integration",
-              ...loose,
-              ...(filters.length ? filters : ["test/e2e/"]),
-            ],
-            OTHER_LINE_ENV,
-          ],
-        ];
-  let status = 0;
-  let last = 0;
-  for (const [i, [cmd, args, env]] of steps.entries()) {
-    status = step(node, cmd, args, env);
-    last = i;
-    if (status !== 0) break;
+const seconds = (t0) => Math.round((Date.now() - t0) / 1000);
+
+/**
+ * The steps of one line after the main line's build, as sequences that may run at the
+ * same time: on the main line the checks (lint, notices) beside the whole suite.
+ */
+function stepsOf(l) {
+  if (l === String(MAIN_LINE)) {
+    return [
+      [
+        ["npm", ["run", "lint"]],
+        ["node", [join(root, "scripts", "third-party-notices.mjs"), "--check"]],
+      ],
+      [["node", [vitest, "run", ...filters]]],
+    ];
   }
-  const seconds = Math.round((Date.now() - t0) / 1000);
-  results.push({ line: l, version: RUNTIMES[l].version, status, seconds });
-  if (status !== 0) failed = true;
-  // A failed build, lint or notices check: the other lines would test nothing new.
-  if (status !== 0 && l === String(MAIN_LINE) && last < steps.length - 1) break;
+  // --no-cache: only the main line's run writes Vitest's results cache (the file order of
+  // the next run); runs at the same time would write the one file at once.
+  return [
+    [
+      [
+        "node",
+        [vitest, "run", "--no-cache", "--project", "unit", ...loose, ...filters],
+        otherLineEnv(l),
+      ],
+      [
+        "node",
+        [
+          vitest,
+          "run",
+          "--no-cache",
+          "--project",
+          "integration",
+          ...loose,
+          ...(filters.length ? filters : ["test/e2e/"]),
+        ],
+        otherLineEnv(l),
+      ],
+    ],
+  ];
 }
 
+/** Runs steps in order, stopping at the first failure; the last exit status. */
+async function runSteps(node, steps, tag) {
+  let status = 0;
+  for (const [cmd, args, env] of steps) {
+    status = await step(node, cmd, args, env, tag);
+    if (status !== 0) break;
+  }
+  return status;
+}
+
+/** Runs a line's sequences (one after the other with ENVSYNC_TEST_SERIAL=1); its result row. */
+async function runLine(l, t0) {
+  const node = nodeRuntime(l);
+  const tag = serial ? "" : `[${l}] `;
+  const sequences = stepsOf(l);
+  const statuses = serial
+    ? [await runSteps(node, sequences.flat(), tag)]
+    : await Promise.all(sequences.map((steps) => runSteps(node, steps, tag)));
+  const status = statuses.find((st) => st !== 0) ?? 0;
+  return { line: l, version: RUNTIMES[l].version, status, seconds: seconds(t0) };
+}
+
+const started = Date.now();
+for (const l of lines) versions.set(nodeRuntime(l), `v${RUNTIMES[l].version}`);
+const main = String(MAIN_LINE);
+const t0 = Date.now();
+/** The main line builds dist/ first: every line tests it; a failed build tests nothing. */
+const built = lines[0] === main ? await step(nodeRuntime(main), "npm", ["run", "build"]) : 0;
+const results = [];
+if (built !== 0) {
+  results.push({
+    line: main,
+    version: RUNTIMES[main].version,
+    status: built,
+    seconds: seconds(t0),
+  });
+} else if (serial) {
+  for (const l of lines) results.push(await runLine(l, l === main ? t0 : Date.now()));
+} else {
+  results.push(...(await Promise.all(lines.map((l) => runLine(l, l === main ? t0 : Date.now())))));
+}
+const failed = results.some((r) => r.status !== 0);
 process.stdout.write(
   `\n[test] Node lines (${Math.round((Date.now() - started) / 1000)} s in all)\n` +
     results

@@ -24,7 +24,10 @@
  * ENVSYNC_WRITE_RELIABILITY=1 it is also written into docs/RELIABILITY.md.
  * ENVSYNC_FAULTS_SAMPLE=1 (the binary pass of vitest.binary.config.ts) runs every fault in
  * one phase per store and operation, the phase rotating, so every store, operation, phase
- * and fault still meets, in a third of the cases.
+ * and fault still meets, in a third of the cases. Off the main line, scripts/test.mjs also
+ * sets ENVSYNC_FAULTS_SHARE=k/n: the other lines split those cases between them (each
+ * test keeps every n-th of its cases, offset by its place in the matrix), so each line
+ * still meets every store, operation, phase and fault, and together they run them all.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -42,6 +45,7 @@ import {
   PAUSE_ENV,
   hasStackTrace,
   runCli,
+  runsCase,
   startCli,
   tempDir,
   type CliResult,
@@ -86,6 +90,8 @@ const PHASES: Phase[] = ["before read", "between read and write", "during write"
 const FAULTS: Fault[] = ["latency", "timeout", "reset_peer", "limit_data"];
 /** One phase per store and operation (rotating) instead of all three: ENVSYNC_FAULTS_SAMPLE=1. */
 const SAMPLE = process.env.ENVSYNC_FAULTS_SAMPLE === "1";
+/** This line's share of each test's cases when the other lines split them (ENVSYNC_FAULTS_SHARE). */
+const mine = runsCase("FAULTS");
 
 const TOXICS: Record<Fault, ToxicSpec> = {
   latency: { type: "latency", attributes: { latency: 20_000 } }, // 4× the client timeout
@@ -353,8 +359,15 @@ describe.concurrent("fault matrix: toxiproxy between the SDK and each emulator s
       const phases = SAMPLE
         ? [PHASES[(STORES.indexOf(store) + OPS.indexOf(op)) % PHASES.length]!]
         : PHASES;
-      it(`${store} · ${op}: ${SAMPLE ? phases[0] : `${PHASES.length} phases`} × ${FAULTS.length} faults`, async () => {
-        const cases = phases.flatMap((phase) => FAULTS.map((fault) => ({ phase, fault })));
+      // Shared between lines, the cases alternate with the test's place in the matrix, so
+      // each line still meets every store, operation, phase and fault.
+      const cell = STORES.indexOf(store) * OPS.length + OPS.indexOf(op);
+      const cases = phases
+        .flatMap((phase) => FAULTS.map((fault) => ({ phase, fault })))
+        .filter((_, i) => mine(cell + i));
+      const all = cases.length === phases.length * FAULTS.length;
+      const what = all ? `${FAULTS.length} faults` : cases.map((c) => c.fault).join(", ");
+      it(`${store} · ${op}: ${SAMPLE ? phases[0] : `${PHASES.length} phases`} × ${what}`, async () => {
         const failures: string[] = [];
         await pool(cases, 3, async ({ phase, fault }) => {
           const name = `${store} · ${op} · ${phase} · ${fault}`;

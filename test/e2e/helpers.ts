@@ -33,8 +33,33 @@ export function binShellLine(args: readonly string[]): string {
 /** True when ENVSYNC_TEST_BIN names a standalone executable rather than a script. */
 export const IS_BINARY = binCommand([])[0] === BIN;
 
-/** `scheme://user:password@` with a password that is not the mask. */
-const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^\s/@:*]+:(?!\*\*\*@)[^\s/@]+@/i;
+/**
+ * True when `text` holds `scheme://user:password@` with a password that is not the mask
+ * `***`: what `/[a-z][a-z0-9+.-]*:\/\/[^\s/@:*]+:(?!\*\*\*@)[^\s/@]+@/i` matches, checked
+ * in one pass. That expression backtracks quadratically on a long run of letters (a
+ * 100,000-character name in an error message cost ~10 s of CPU per run in the hostile
+ * corpus); here each `://` is checked once, backwards for the scheme and forwards for
+ * the user and password, and no scan crosses another `://`.
+ */
+export function hasUrlCredentials(text: string): boolean {
+  const schemeChar = (c: string): boolean => /[a-z0-9+.-]/i.test(c);
+  for (let at = text.indexOf("://"); at >= 0; at = text.indexOf("://", at + 1)) {
+    // Scheme: a letter, then scheme characters, right before `://`.
+    let letter = false;
+    for (let i = at - 1; i >= 0 && schemeChar(text[i]!); i--)
+      if (/[a-z]/i.test(text[i]!)) letter = true;
+    if (!letter) continue;
+    // User: one or more characters other than whitespace, `/`, `@`, `:` and `*`, then `:`.
+    let i = at + 3;
+    while (i < text.length && !/[\s/@:*]/.test(text[i]!)) i++;
+    if (i === at + 3 || text[i] !== ":") continue;
+    // Password: one or more characters other than whitespace, `/` and `@`, then `@`.
+    const start = ++i;
+    while (i < text.length && !/[\s/@]/.test(text[i]!)) i++;
+    if (i > start && text[i] === "@" && text.slice(start, i) !== "***") return true;
+  }
+  return false;
+}
 
 /** Result of one CLI run. */
 export interface CliResult {
@@ -94,7 +119,7 @@ export function runCli(
           ["stdout", stdout],
           ["stderr", stderr],
         ] as const) {
-          if (URL_CREDENTIALS.test(text)) {
+          if (hasUrlCredentials(text)) {
             reject(new Error(`URL credentials leaked into ${where} of envsync ${args.join(" ")}`));
             return;
           }
@@ -104,6 +129,20 @@ export function runCli(
     });
     child.stdin.end(opts.input ?? "");
   });
+}
+
+/**
+ * This run's share of a file's cases, from `ENVSYNC_<NAME>_SHARE=k/n` (scripts/test.mjs sets
+ * it off the main line, where the lines split a file's cases between them): a case of
+ * index `i` is this run's when `i % n === k`. Unset, every case is.
+ */
+export function runsCase(name: string): (i: number) => boolean {
+  const share = process.env[`ENVSYNC_${name}_SHARE`];
+  if (share === undefined || share === "") return () => true;
+  const m = /^(\d+)\/(\d+)$/.exec(share);
+  const [k, n] = [Number(m?.[1]), Number(m?.[2])];
+  if (!m || n < 1 || k >= n) throw new Error(`ENVSYNC_${name}_SHARE=${share}: expected k/n, k < n`);
+  return (i) => i % n === k;
 }
 
 /** A fresh temp folder. */
