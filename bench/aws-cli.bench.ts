@@ -117,7 +117,8 @@ export async function run(): Promise<BenchRow[]> {
               "json",
             ]
           : [
-              "bash",
+              // An absolute path: bench/cpu-time.py starts commands with execve (no PATH lookup).
+              "/bin/bash",
               "-c",
               EVERY_PAGE,
               "bash",
