@@ -186,7 +186,9 @@ describe("parseBundle on any JSON object", () => {
       fc.property(
         fc.dictionary(text, json, { maxKeys: 8 }),
         fc.constantFrom(0, 1, 2, "\t"),
-        (obj, space) => {
+        (generated, space) => {
+          // What JSON can say: -0 is written as 0, so compare with the round-tripped object.
+          const obj = JSON.parse(JSON.stringify(generated)) as Record<string, unknown>;
           const doc = JSON.stringify(obj, null, space);
           const { values, document } = parseBundle(doc, "x");
           expect([...values.keys()].sort()).toEqual(Object.keys(obj).sort());
