@@ -208,6 +208,7 @@ export async function runWatch(
         }
         emit({ type: "changed", from: version, to: next });
         // The new values first: a failed read leaves the child as it is.
+        const running = env.env;
         try {
           env = await remoteEnvironment(opts);
         } catch (e) {
@@ -216,6 +217,12 @@ export async function runWatch(
         }
         failures = 0;
         version = next;
+        // The version moved but the values did not (a write seen half done, a tag or a
+        // disabled old version): the child keeps running.
+        if (sameValues(running, env.env)) {
+          emit({ type: "unchanged", version });
+          continue;
+        }
         if (child.ended) return result(child.ended);
         if (opts.signal) {
           child.process?.kill(opts.signal);
@@ -230,6 +237,15 @@ export async function runWatch(
       }
     },
   );
+}
+
+/** True when both environments hold the same keys with the same values. */
+function sameValues(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
 }
 
 /** SIGTERM, then SIGKILL when the child outlives `graceMs`; resolves once it has ended. */
