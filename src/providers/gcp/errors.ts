@@ -4,8 +4,10 @@
  */
 import { EnvsyncError } from "../../errors.js";
 
-/** gRPC status codes used by the store. */
+/** gRPC status codes by name (the store's checks and the REST transport's `error.status`). */
 export const Grpc = {
+  CANCELLED: 1,
+  UNKNOWN: 2,
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
@@ -13,7 +15,12 @@ export const Grpc = {
   PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
   FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
   UNAVAILABLE: 14,
+  DATA_LOSS: 15,
   UNAUTHENTICATED: 16,
 } as const;
 

@@ -11,30 +11,14 @@ import type { Agent, IncomingMessage, RequestOptions } from "node:http";
 import type * as Http from "node:http";
 import type { GsmApi } from "./api.js";
 import type { GcpEndpoint, ListedSecret } from "./target.js";
+import { Grpc } from "./errors.js";
 
 /** Largest page the API serves (ListSecrets and ListSecretVersions). */
 const PAGE_SIZE = 25_000;
 const SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 
 /** google.rpc.Code by name, as the REST error's `status` names it. */
-const CODES: Record<string, number> = {
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-};
+const CODES: Readonly<Record<string, number>> = Grpc;
 
 /** The status an HTTP code stands for when the body names none (google.rpc.Code's HTTP mapping). */
 function codeOfHttp(status: number): number {
