@@ -174,6 +174,42 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect(mods).toContain("node:http2");
   });
 
+  /** A managed identity as App Service gives it: the small Key Vault client reads it itself. */
+  const APP_SERVICE = {
+    IDENTITY_ENDPOINT: "http://127.0.0.1:9/msi/token",
+    IDENTITY_HEADER: "lazy-load",
+  };
+
+  it("an azure-kv remote on the small client loads the azure chunk alone: no SecretClient, no @azure/identity", () => {
+    const mods = modulesLoaded(
+      ["diff", "-r", "azure-kv://127.0.0.1:9/s", "--retries", "0"],
+      dir,
+      APP_SERVICE,
+    );
+    expect(chunkNames(mods)).toEqual(["azure.cjs"]);
+    expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
+    expect(mods).toContain("node:https");
+    const azure = readFileSync(
+      mods.find((m) => m.endsWith("azure.cjs"))!,
+      "utf8",
+    );
+    expect(azure).not.toContain("var SecretClient = class");
+    expect(azure).not.toContain("DefaultAzureCredential(");
+  });
+
+  it("control: ENVSYNC_AZURE_SDK=1 loads the SDK's chunk with SecretClient and DefaultAzureCredential's", () => {
+    const mods = modulesLoaded(["diff", "-r", "azure-kv://127.0.0.1:9/s", "--retries", "0"], dir, {
+      ...APP_SERVICE,
+      ENVSYNC_AZURE_SDK: "1",
+    });
+    expect(chunkNames(mods)).toEqual(["azure-identity.cjs", "azure-sdk.cjs", "azure.cjs"]);
+    const sdk = readFileSync(
+      mods.find((m) => m.endsWith("azure-sdk.cjs"))!,
+      "utf8",
+    );
+    expect(sdk).toContain("var SecretClient = class");
+  });
+
   it("an aws-ssm remote loads the aws-ssm chunk, which holds no Secrets Manager client (its foreign entries included)", () => {
     const mods = modulesLoaded(
       [
