@@ -19,7 +19,7 @@ import { silentLogger } from "../../src/logger.js";
 import { openStore } from "../../src/providers/registry.js";
 import { requireEnv } from "../harness/require-env.js";
 import { runTwoCopiesScenario } from "../scenario/two-copies.js";
-import { assertNoCanary, BIN, canary, runCli, tempDir, type CliResult } from "./helpers.js";
+import { assertNoCanary, canary, runCli, tempDir, type CliResult } from "./helpers.js";
 
 const vaultUrl = (): string => requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey");
 const uid = (): string => randomUUID().replace(/-/g, "").slice(0, 10);
@@ -234,33 +234,6 @@ describe("Azure seed flags and errors users meet, on the built binary", () => {
 });
 
 describe("the small Key Vault client in the built CLI", () => {
-  const PRELOAD = join(import.meta.dirname, "fixtures", "module-log.mjs");
-  const CHUNK = /[/\\]chunks[/\\]([\w-]+)\.cjs$/;
-
-  it("with the App Service identity, a sync and a diff load the azure chunk alone (no SDK, no @azure/identity) and agree", async () => {
-    const dir = tempDir();
-    const uri = `azure-kv://${vaultUrl()}/small-${uid()}`;
-    const value = mkCanary("small");
-    writeFileSync(join(dir, ".env"), `ONE=${value}\n`);
-    expect((await cli(dir, ["push", "-r", uri])).code).toBe(0);
-    const log = join(tempDir("envsync-modlog-"), "modules.txt");
-    writeFileSync(log, "");
-    const { spawnSync } = await import("node:child_process");
-    const r = spawnSync(process.execPath, ["--import", PRELOAD, BIN, "diff", "-r", uri], {
-      cwd: dir,
-      env: { ...process.env, ENVSYNC_MODULE_LOG: log, NO_COLOR: "1" },
-      encoding: "utf8",
-      timeout: 110_000,
-    });
-    assertNoCanary(canaries, { "stdout of diff": r.stdout, "stderr of diff": r.stderr });
-    expect(r.status).toBe(0);
-    const mods = readFileSync(log, "utf8").split("\n").filter(Boolean);
-    const chunks = [...new Set(mods.map((m) => CHUNK.exec(m)?.[1]).filter(Boolean))];
-    expect(chunks).toEqual(["azure"]);
-    expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
-    expect(await remoteValues(uri)).toEqual({ ONE: value });
-  });
-
   it("ENVSYNC_AZURE_SDK=1 (the official SecretClient from its chunk) reads what the small client wrote, and back", async () => {
     const dir = tempDir();
     const uri = `azure-kv://${vaultUrl()}/sdk${uid()}-*`;

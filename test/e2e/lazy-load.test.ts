@@ -4,13 +4,15 @@
  * (src/config/plain-config.ts), and not child_process (see
  * scripts/bundle.mjs). Asserts which modules were resolved (not how long anything
  * took), with positive controls proving the probe sees a chunk and an SDK when one
- * is loaded.
+ * is loaded. The Key Vault case runs on the harness's stand-in, so its token and read
+ * are real calls.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { describe, expect, it } from "vitest";
+import { requireEnv } from "../harness/require-env.js";
 import { BIN, tempDir } from "./helpers.js";
 
 const PRELOAD = resolve(import.meta.dirname, "fixtures", "module-log.mjs");
@@ -195,6 +197,20 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     );
     expect(azure).not.toContain("var SecretClient = class");
     expect(azure).not.toContain("DefaultAzureCredential(");
+  });
+
+  it("on the Key Vault stand-in (App Service identity, as the harness sets it), a diff that gets a token and reads loads the azure chunk alone", () => {
+    const kv = tempDir("envsync-lazy-kv-");
+    const uri = `azure-kv://${requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey")}/lazy-${Date.now()}`;
+    writeFileSync(join(kv, ".env"), "ONE=1\n");
+    const sync = spawnSync(process.execPath, [BIN, "sync", "-r", uri], {
+      cwd: kv,
+      stdio: "ignore",
+    });
+    expect(sync.status).toBe(0);
+    const mods = modulesLoaded(["diff", "-r", uri], kv);
+    expect(chunkNames(mods)).toEqual(["azure.cjs"]);
+    expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
   });
 
   it("control: ENVSYNC_AZURE_SDK=1 loads the SDK's chunk with SecretClient and DefaultAzureCredential's", () => {
