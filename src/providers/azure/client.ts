@@ -148,16 +148,28 @@ export type TokenSource =
 export function chooseTransport(
   context: Pick<StoreContext, "clientOptions">,
   env: NodeJS.ProcessEnv = process.env,
-): { tokens: TokenSource } | { sdk: string } {
+): { tokens: TokenSource; tls: Record<string, unknown> } | { sdk: string } {
   if (env.ENVSYNC_AZURE_SDK === "1") return { sdk: "ENVSYNC_AZURE_SDK=1" };
   const extra = context.clientOptions?.["azure-kv"] ?? {};
-  for (const k of Object.keys(extra)) if (k !== "credential") return { sdk: `client option ${k}` };
+  for (const k of Object.keys(extra))
+    if (k !== "credential" && k !== "tlsOptions") return { sdk: `client option ${k}` };
+  const tls = (extra.tlsOptions ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(tls))
+    if (!TLS_KEYS.includes(k)) return { sdk: `client option tlsOptions.${k}` };
   for (const k of PROXY_ENV) if (env[k]) return { sdk: `${k} is set` };
   const given = extra.credential as TokenCredential | undefined;
-  if (given !== undefined) return { tokens: { kind: "credential", credential: given } };
   const identity = appServiceIdentity(env);
-  return { tokens: identity ? { kind: "app-service", identity } : { kind: "default" } };
+  const tokens: TokenSource =
+    given !== undefined
+      ? { kind: "credential", credential: given }
+      : identity
+        ? { kind: "app-service", identity }
+        : { kind: "default" };
+  return { tokens, tls };
 }
+
+/** The TLS settings of core-rest-pipeline's `tlsOptions`, which it gives the vault's agent. */
+const TLS_KEYS = ["ca", "cert", "key", "pfx", "passphrase"];
 
 /** The App Service identity endpoint when it is DefaultAzureCredential's first source, else null. */
 export function appServiceIdentity(env: NodeJS.ProcessEnv): AppServiceIdentity | null {
@@ -443,7 +455,7 @@ export function createKvClient(
       loadSdk().then((m) => m.openSdkClient(vaultUrl, options, credential)),
     );
   }
-  return smallClient(vaultUrl, chosen.tokens, loopback, loadCredential);
+  return smallClient(vaultUrl, chosen.tokens, chosen.tls, loopback, loadCredential);
 }
 
 /** The SDK's client behind the {@link KvClient} interface, built on the first call. */
@@ -494,22 +506,32 @@ function sendError(e: unknown): Error {
 function smallClient(
   vaultUrl: string,
   tokens: TokenSource,
+  tls: Record<string, unknown>,
   loopback: boolean,
   loadCredential: () => Promise<CredentialModule>,
 ): KvClient {
   const base = new URL(vaultUrl);
   const mods = new Map<string, Promise<typeof NodeHttp>>();
+  // The vault's connections carry the TLS settings given (as the SDK's agent does); the
+  // identity endpoint's do not (the credential's pipeline has none).
   const agents = new Map<string, Agent>();
-  const load = (protocol: string): Promise<typeof NodeHttp> => {
+  const load = async (url: URL): Promise<{ http: typeof NodeHttp; agent: Agent }> => {
+    const protocol = url.protocol;
     let m = mods.get(protocol);
     if (!m) {
-      m = (protocol === "https:" ? import("node:https") : import("node:http")).then((mod) => {
-        agents.set(protocol, new mod.Agent({ keepAlive: true }));
-        return mod as typeof NodeHttp;
-      });
+      m = (protocol === "https:" ? import("node:https") : import("node:http")) as Promise<
+        typeof NodeHttp
+      >;
       mods.set(protocol, m);
     }
-    return m;
+    const http = await m;
+    const key = `${protocol}${url.host === base.host ? " vault" : ""}`;
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = new http.Agent({ keepAlive: true, ...(url.host === base.host ? tls : {}) });
+      agents.set(key, agent);
+    }
+    return { http, agent };
   };
 
   /** One request; the answer, whatever its status. */
@@ -520,7 +542,7 @@ function smallClient(
     body: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Answer> => {
-    const http = await load(url.protocol);
+    const { http, agent } = await load(url);
     if (signal?.aborted) throw abortError();
     return new Promise<Answer>((resolve, reject) => {
       const req = http.request(
@@ -534,7 +556,7 @@ function smallClient(
             ...headers,
             "content-length": String(body === undefined ? 0 : Buffer.byteLength(body)),
           },
-          agent: agents.get(url.protocol),
+          agent,
           ...(signal ? { signal } : {}),
         },
         (res) => {

@@ -77,6 +77,7 @@ describe("the transport and token source", () => {
         kind: "app-service",
         identity: { endpoint: new URL("http://127.0.0.1:1/token"), header: "h" },
       },
+      tls: {},
     });
   });
 
@@ -92,7 +93,7 @@ describe("the transport and token source", () => {
       IDENTITY_HEADER: "h",
       [name]: "x",
     });
-    expect(t).toEqual({ tokens: { kind: "default" } });
+    expect(t).toEqual({ tokens: { kind: "default" }, tls: {} });
   });
 
   it("ENVSYNC_AZURE_SDK=1, a proxy, or client options other than a credential pick the SDK", () => {
@@ -105,6 +106,21 @@ describe("the transport and token source", () => {
     expect(chooseTransport({ clientOptions: { "azure-kv": { retryOptions: {} } } }, {})).toEqual({
       sdk: "client option retryOptions",
     });
+  });
+
+  it("the SDK's tlsOptions (ca, cert, key) go to the vault's connections; other TLS settings pick the SDK", () => {
+    expect(
+      chooseTransport({ clientOptions: { "azure-kv": { tlsOptions: { ca: "PEM" } } } }, {}),
+    ).toEqual({
+      tokens: { kind: "default" },
+      tls: { ca: "PEM" },
+    });
+    expect(
+      chooseTransport(
+        { clientOptions: { "azure-kv": { tlsOptions: { rejectUnauthorized: false } } } },
+        {},
+      ),
+    ).toEqual({ sdk: "client option tlsOptions.rejectUnauthorized" });
   });
 });
 
