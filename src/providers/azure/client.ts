@@ -14,7 +14,8 @@
  *   then goes on to its other sources, as it would have);
  * - the official `SecretClient` (./sdk.ts, a chunk of its own) when
  *   `ENVSYNC_AZURE_SDK=1`, a proxy is set in the environment (the SDK's pipeline
- *   honours it), or client options other than a credential are given.
+ *   honours it), or client options other than a credential and TLS
+ *   settings (`tlsOptions`: ca, cert, key, pfx, passphrase) are given.
  *
  * Both answer with the SDK's shapes (`KeyVaultSecret`, `DeletedSecret`,
  * `SecretProperties`, dates as `Date`) and fail with errors of the SDK's shape
