@@ -6,7 +6,10 @@
  * note: the former layout (SDKs resolved from node_modules at run time, built here into
  * dist/cli-external by `ENVSYNC_BUNDLE_EXTERNAL_SDKS=1 node scripts/bundle.mjs`) and,
  * on AWS, the official SDK's path (`ENVSYNC_AWS_SDK=1`: what a profile, SSO or
- * instance credentials cost; static keys in the environment use the small client).
+ * instance credentials cost; static keys in the environment use the small client), on
+ * Azure the official SecretClient's (`ENVSYNC_AZURE_SDK=1`; the App Service identity
+ * the stand-in gives uses the small client). `ENVSYNC_BENCH_PROVIDERS=azure-kv,vault`
+ * runs only those providers' rows.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -33,6 +36,8 @@ const PROVIDERS: {
   sdk?: false;
   /** False for a row shown for comparison only (no ≤ 1.5× goal). */
   goal?: false;
+  /** The environment that forces the official SDK (a third `diff` variant), and what it stands for. */
+  forceSdk?: { env: Record<string, string>; note: string };
 }[] = [
   {
     name: "aws-sm",
@@ -65,10 +70,23 @@ const PROVIDERS: {
     name: "azure-kv",
     emulator: lowkey,
     uri: (e) => `azure-kv://${e.ENVSYNC_TEST_LOWKEY_URL}/fixed-${tag()}`,
+    forceSdk: {
+      env: { ENVSYNC_AZURE_SDK: "1" },
+      note: "the App Service identity (the small client); with the official SecretClient (ENVSYNC_AZURE_SDK=1)",
+    },
   },
   { name: "vault", emulator: openbao, uri: () => `vault:///secret/fixed-${tag()}`, sdk: false },
 ];
 const tag = (): string => Math.random().toString(36).slice(2, 10);
+const AWS_SDK = {
+  env: { ENVSYNC_AWS_SDK: "1" },
+  note: "static keys in the environment (the small client); with the official SDK (ENVSYNC_AWS_SDK=1, as for profiles, SSO, instance roles)",
+};
+/** The providers whose rows run: all, or those ENVSYNC_BENCH_PROVIDERS names. */
+const chosen = (): typeof PROVIDERS => {
+  const only = process.env.ENVSYNC_BENCH_PROVIDERS?.split(",").map((s) => s.trim());
+  return only ? PROVIDERS.filter((p) => only.includes(p.name)) : PROVIDERS;
+};
 
 const cpu = (s: CpuSample[]): string => `${fmt(stats(s.map((x) => x.cpu_ms)))} CPU`;
 
@@ -89,7 +107,8 @@ export async function run(): Promise<BenchRow[]> {
   const bundled = join(root, "dist", "cli", "bin.js");
   const external = buildExternal();
   const node = process.execPath;
-  const emus = [...new Set(PROVIDERS.map((p) => p.emulator))];
+  const providers = chosen();
+  const emus = [...new Set(providers.map((p) => p.emulator))];
   for (const e of emus) await e.install();
   const running = new Map<Emulator, RunningEmulator>();
   try {
@@ -97,8 +116,9 @@ export async function run(): Promise<BenchRow[]> {
     const env: Record<string, string> = { NO_COLOR: "1" };
     for (const r of running.values()) Object.assign(env, r.env);
     const cmds = [{ name: "node", argv: [node, "-e", "0"], env }];
-    const aws = (p: string): boolean => p.startsWith("aws-");
-    for (const p of PROVIDERS) {
+    const forced = (p: (typeof PROVIDERS)[number]) =>
+      p.forceSdk ?? (p.name.startsWith("aws-") ? AWS_SDK : undefined);
+    for (const p of providers) {
       const dir = mkdtempSync(join(tmpdir(), `envsync-fixed-${p.name}-`));
       writeFileSync(join(dir, ".env"), "ONE_KEY=bench-value\n");
       const uri = p.uri(env);
@@ -112,9 +132,9 @@ export async function run(): Promise<BenchRow[]> {
       const variants: [string, string, Record<string, string>][] = [
         ["bundled", bundled, env],
         ["external", external, env],
-        ...(aws(p.name)
+        ...(forced(p)
           ? [
-              ["sdk", bundled, { ...env, ENVSYNC_AWS_SDK: "1" }] as [
+              ["sdk", bundled, { ...env, ...forced(p)!.env }] as [
                 string,
                 string,
                 Record<string, string>,
@@ -143,7 +163,7 @@ export async function run(): Promise<BenchRow[]> {
     const above = (s: CpuSample[]) => stats(s.map((v, i) => v.cpu_ms - r.node![i]!.cpu_ms));
     const vsNode = (s: CpuSample[]) =>
       `${cpu(s)}; ${fmt(above(s))} above \`node -e 0\` (${fmtRatio(pairedRatio(s, r.node!, "cpu_ms"))})`;
-    for (const p of PROVIDERS) {
+    for (const p of providers) {
       for (const command of ["diff", "run"] as const) {
         const b = r[`${p.name} ${command} bundled`]!;
         const ratio = pairedRatio(b, r.node!, "cpu_ms");
@@ -157,10 +177,7 @@ export async function run(): Promise<BenchRow[]> {
               : `SDK resolved from node_modules instead: ${vsNode(x)}, bundling saves ${fmt(saved)}`,
           );
           const sdk = r[`${p.name} diff sdk`];
-          if (sdk)
-            notes.push(
-              `static keys in the environment (the small client); with the official SDK (ENVSYNC_AWS_SDK=1, as for profiles, SSO, instance roles): ${vsNode(sdk)}`,
-            );
+          if (sdk) notes.push(`${forced(p)!.note}: ${vsNode(sdk)}`);
         }
         notes.push(`\`node -e 0\`: ${cpu(r.node!)}`);
         rows.push({

@@ -53,7 +53,10 @@ const requireHere = createRequire(import.meta.url);
  * (client.ts). The official SDK clients sit in chunks of their own (aws-sm-sdk,
  * aws-ssm-sdk), loaded only for the credential and endpoint sources the small client
  * leaves to them. Google's gRPC client (the official SDK with grpc-js and protobufjs)
- * is a chunk of its own: the default REST transport never loads it.
+ * is a chunk of its own: the default REST transport never loads it. Azure's official
+ * SecretClient (azure-sdk) and DefaultAzureCredential (azure-identity) are chunks of
+ * their own: the small Key Vault client loads the credential only for the token
+ * sources it does not read itself, and the SDK client only when forced.
  */
 const CHUNKS = {
   config: ["config/parse-config.ts"],
@@ -64,6 +67,8 @@ const CHUNKS = {
   aws: ["providers/aws/"],
   "gcp-grpc": ["providers/gcp/grpc-api.ts"],
   gcp: ["providers/gcp/"],
+  "azure-sdk": ["providers/azure/sdk.ts"],
+  "azure-identity": ["providers/azure/sdk-credential.ts"],
   azure: ["providers/azure/"],
   vault: ["providers/vault/"],
   dotenvx: ["providers/dotenvx/"],
@@ -454,6 +459,8 @@ const providerRuns = [
   `gcp-sm://p/s?endpoint=${closed}&transport=grpc`,
   "gcp-sm://p/s?endpoint=https://127.0.0.1:9",
   `gcp-sm://p/s?endpoint=${closed}`,
+  // Azure: the SDK's client (and DefaultAzureCredential) first, then the small client.
+  ["azure-kv://127.0.0.1:9/s", { ENVSYNC_AZURE_SDK: "1" }],
   "azure-kv://127.0.0.1:9/s",
   "vault:///secret/x",
 ];

@@ -232,3 +232,22 @@ describe("Azure seed flags and errors users meet, on the built binary", () => {
     expect(await remoteValues(uri)).toEqual({});
   });
 });
+
+describe("the small Key Vault client in the built CLI", () => {
+  it("ENVSYNC_AZURE_SDK=1 (the official SecretClient from its chunk) reads what the small client wrote, and back", async () => {
+    const dir = tempDir();
+    const uri = `azure-kv://${vaultUrl()}/sdk${uid()}-*`;
+    const [a, b] = [mkCanary("a"), mkCanary("b")];
+    writeFileSync(join(dir, ".env"), `A=${a}\n`);
+    expect((await cli(dir, ["push", "-r", uri])).code).toBe(0);
+    const other = tempDir();
+    writeFileSync(join(other, ".env"), "");
+    const pulled = await cli(other, ["pull", "-r", uri], { ENVSYNC_AZURE_SDK: "1" });
+    expect(pulled.code).toBe(0);
+    expect(envOf(other)).toEqual({ A: a });
+    writeFileSync(join(other, ".env"), `A=${a}\nB=${b}\n`);
+    expect((await cli(other, ["push", "-r", uri], { ENVSYNC_AZURE_SDK: "1" })).code).toBe(0);
+    expect((await cli(dir, ["pull", "-r", uri])).code).toBe(0);
+    expect(envOf(dir)).toEqual({ A: a, B: b });
+  });
+});

@@ -4,13 +4,15 @@
  * (src/config/plain-config.ts), and not child_process (see
  * scripts/bundle.mjs). Asserts which modules were resolved (not how long anything
  * took), with positive controls proving the probe sees a chunk and an SDK when one
- * is loaded.
+ * is loaded. The Key Vault case runs on the harness's stand-in, so its token and read
+ * are real calls.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { describe, expect, it } from "vitest";
+import { requireEnv } from "../harness/require-env.js";
 import { BIN, tempDir } from "./helpers.js";
 
 const PRELOAD = resolve(import.meta.dirname, "fixtures", "module-log.mjs");
@@ -172,6 +174,56 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect(grpcChunk).toBeDefined();
     expect(readFileSync(grpcChunk!, "utf8")).toContain("SecretManagerServiceClient");
     expect(mods).toContain("node:http2");
+  });
+
+  /** A managed identity as App Service gives it: the small Key Vault client reads it itself. */
+  const APP_SERVICE = {
+    IDENTITY_ENDPOINT: "http://127.0.0.1:9/msi/token",
+    IDENTITY_HEADER: "lazy-load",
+  };
+
+  it("an azure-kv remote on the small client loads the azure chunk alone: no SecretClient, no @azure/identity", () => {
+    const mods = modulesLoaded(
+      ["diff", "-r", "azure-kv://127.0.0.1:9/s", "--retries", "0"],
+      dir,
+      APP_SERVICE,
+    );
+    expect(chunkNames(mods)).toEqual(["azure.cjs"]);
+    expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
+    expect(mods).toContain("node:https");
+    const azure = readFileSync(
+      mods.find((m) => m.endsWith("azure.cjs"))!,
+      "utf8",
+    );
+    expect(azure).not.toContain("var SecretClient = class");
+    expect(azure).not.toContain("DefaultAzureCredential(");
+  });
+
+  it("on the Key Vault stand-in (App Service identity, as the harness sets it), a diff that gets a token and reads loads the azure chunk alone", () => {
+    const kv = tempDir("envsync-lazy-kv-");
+    const uri = `azure-kv://${requireEnv("ENVSYNC_TEST_LOWKEY_URL", "lowkey")}/lazy-${Date.now()}`;
+    writeFileSync(join(kv, ".env"), "ONE=1\n");
+    const sync = spawnSync(process.execPath, [BIN, "sync", "-r", uri], {
+      cwd: kv,
+      stdio: "ignore",
+    });
+    expect(sync.status).toBe(0);
+    const mods = modulesLoaded(["diff", "-r", uri], kv);
+    expect(chunkNames(mods)).toEqual(["azure.cjs"]);
+    expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
+  });
+
+  it("control: ENVSYNC_AZURE_SDK=1 loads the SDK's chunk with SecretClient and DefaultAzureCredential's", () => {
+    const mods = modulesLoaded(["diff", "-r", "azure-kv://127.0.0.1:9/s", "--retries", "0"], dir, {
+      ...APP_SERVICE,
+      ENVSYNC_AZURE_SDK: "1",
+    });
+    expect(chunkNames(mods)).toEqual(["azure-identity.cjs", "azure-sdk.cjs", "azure.cjs"]);
+    const sdk = readFileSync(
+      mods.find((m) => m.endsWith("azure-sdk.cjs"))!,
+      "utf8",
+    );
+    expect(sdk).toContain("var SecretClient = class");
   });
 
   it("an aws-ssm remote loads the aws-ssm chunk, which holds no Secrets Manager client (its foreign entries included)", () => {

@@ -4,11 +4,11 @@
  * Terraform, the portal…). Listing reads properties only; reading gets each value;
  * adopting sets the tags on the current version (values unchanged).
  */
-import type { SecretClient } from "@azure/keyvault-secrets";
 import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { mapLimit } from "../parallel.js";
 import type { StoreContext } from "../types.js";
 import type { RemoteUri } from "../uri.js";
+import type { KvClient } from "./client.js";
 import { toEnvsyncError } from "./errors.js";
 import { KEY_TAG, MANAGED_TAG, MANAGED_VALUE, makeClient } from "./key-vault.js";
 import { decodeKey, secretNameFor, unmappableReason } from "./names.js";
@@ -18,7 +18,11 @@ import { parseAzureTarget, type AzureTarget } from "./target.js";
 export function openForeign(uri: RemoteUri, context: StoreContext): ForeignAccess | null {
   const target = parseAzureTarget(uri);
   if (target.layout !== "per-key") return null;
-  return foreignOver(target, context.concurrency, makeClient(target.vaultUrl, context));
+  const client = makeClient(target.vaultUrl, context);
+  return {
+    ...foreignOver(target, context.concurrency, client),
+    close: () => Promise.resolve(client.close()),
+  };
 }
 
 /**
@@ -28,7 +32,7 @@ export function openForeign(uri: RemoteUri, context: StoreContext): ForeignAcces
 export function foreignOver(
   target: AzureTarget,
   concurrency: number,
-  client: SecretClient,
+  client: KvClient,
 ): ForeignAccess {
   const prefix = target.name;
   const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {

@@ -1,7 +1,8 @@
 /**
- * Azure Key Vault store (`azure-kv://`), on the official `@azure/keyvault-secrets`
- * client with `DefaultAzureCredential`. Loaded only through the registry's dynamic
- * import, so the SDK stays out of `--help` and `file:` commands (docs/DESIGN.md, "Start-up").
+ * Azure Key Vault store (`azure-kv://`), over the calls of `@azure/keyvault-secrets`'
+ * `SecretClient` (./client.ts: Key Vault's REST API by default, the official client
+ * where it must be; docs/DESIGN.md, "Azure: the small client"). Loaded only through the
+ * registry's dynamic import, so it stays out of `--help` and `file:` commands.
  *
  * - `azure-kv://VAULT/SECRET`: bundle, one secret holding a JSON object.
  * - `azure-kv://VAULT/PREFIX*`: per-key, one secret per key under reversible names
@@ -12,14 +13,7 @@
  * happens only when asked (`WriteOptions.purge`).
  */
 import { randomBytes } from "node:crypto";
-import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import {
-  SecretClient,
-  type DeletedSecret,
-  type KeyVaultSecret,
-  type SecretClientOptions,
-  type SecretProperties,
-} from "@azure/keyvault-secrets";
+import type { DeletedSecret, KeyVaultSecret, SecretProperties } from "@azure/keyvault-secrets";
 import { EnvsyncError } from "../../errors.js";
 import { mapLimit } from "../parallel.js";
 import { systemClock, withRetry, type RetryPolicy } from "../retry.js";
@@ -50,10 +44,11 @@ import type { ForeignAccess, ForeignEntry } from "../foreign.js";
 import { isManagedTags, KEY_TAG, MANAGED_BY } from "../shared/managed.js";
 import { commitLog, NO_PARENT, type CommitLog } from "../shared/version-log.js";
 import { displayUri, type RemoteUri } from "../uri.js";
+import { createKvClient, type KvClient } from "./client.js";
 import { azureCodeOf, statusOf, toEnvsyncError } from "./errors.js";
 import { decodeKey, encodeKey, mapKeys, secretNameFor, unmappableReason } from "./names.js";
 import { mapPagesLimit } from "./pipeline.js";
-import { isLoopbackVault, parseAzureTarget, type AzureTarget } from "./target.js";
+import { parseAzureTarget, type AzureTarget } from "./target.js";
 
 /** Key Vault's limit on one secret value (docs/DESIGN.md, "Store rules"). */
 export const AZURE_MAX_VALUE_BYTES = 25_600;
@@ -134,7 +129,7 @@ export function newestFirst(a: SecretProperties, b: SecretProperties): number {
 /** Calls to one vault with retries, timeouts and error mapping in one place. */
 class VaultCalls {
   constructor(
-    readonly client: SecretClient,
+    readonly client: KvClient,
     readonly vaultUrl: string,
     private readonly ctx: StoreContext,
   ) {}
@@ -301,23 +296,17 @@ class VaultCalls {
   }
 }
 
-/** Builds the SDK client: DefaultAzureCredential, no SDK retries (envsync retries). */
-/** The SDK client of a vault (also used by foreign.ts). */
-export function makeClient(vaultUrl: string, ctx: StoreContext): SecretClient {
-  const extra: Record<string, unknown> = { ...(ctx.clientOptions?.["azure-kv"] ?? {}) };
-  // Tests may inject a credential; users always get DefaultAzureCredential.
-  const credential =
-    (extra.credential as TokenCredential | undefined) ?? new DefaultAzureCredential();
-  delete extra.credential;
-  const options: SecretClientOptions = {
-    serviceVersion: "7.6",
-    retryOptions: { maxRetries: 0 },
-    // Emulators on loopback answer the auth challenge with a resource that is not
-    // the vault's host; real vaults keep the SDK's check.
-    ...(isLoopbackVault(vaultUrl) ? { disableChallengeResourceVerification: true } : {}),
-    ...(extra as SecretClientOptions),
-  };
-  return new SecretClient(vaultUrl, credential, options);
+/**
+ * The client of a vault (also used by foreign.ts): the small REST client, or the SDK's
+ * from its own chunk (./client.ts decides). No SDK retries: envsync retries.
+ */
+export function makeClient(vaultUrl: string, ctx: StoreContext): KvClient {
+  return createKvClient(
+    vaultUrl,
+    ctx,
+    () => import("./sdk.js"),
+    () => import("./sdk-credential.js"),
+  );
 }
 
 /** Bundle layout: one secret holding a JSON object of every key. */
@@ -334,6 +323,12 @@ class BundleStore implements Store {
 
   private get name(): string {
     return this.target.name;
+  }
+
+  /** Closes the client's idle connections. */
+  close(): Promise<void> {
+    this.calls.client.close();
+    return Promise.resolve();
   }
 
   async read(): Promise<RemoteSnapshot> {
@@ -555,6 +550,12 @@ class PerKeyStore implements Store {
 
   private get prefix(): string {
     return this.target.name;
+  }
+
+  /** Closes the client's idle connections. */
+  close(): Promise<void> {
+    this.calls.client.close();
+    return Promise.resolve();
   }
 
   /**
