@@ -127,6 +127,13 @@ export function runCli(
       }
       resolvePromise({ code, signal, stdout, stderr });
     });
+    // A CLI that exits before reading its standard input (a usage error, a refusal, a
+    // loaded machine that ran the child first) closes the pipe, and the write then fails
+    // with EPIPE: that says nothing about the run, whose result is what it printed and
+    // its exit status. Unheard, the error was an uncaught exception that failed the run.
+    child.stdin.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE" && e.code !== "ECONNRESET") reject(e);
+    });
     child.stdin.end(opts.input ?? "");
   });
 }

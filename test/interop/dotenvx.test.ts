@@ -46,6 +46,11 @@ function tool(cmd: string, args: string[], dir: string, input = ""): Promise<str
     child.on("close", (code) =>
       code === 0 ? done(out) : fail(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${err}`)),
     );
+    // A tool that exits without reading its input closes the pipe (EPIPE): its exit
+    // status says how it went (as runCli in test/e2e/helpers.ts).
+    child.stdin.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE" && e.code !== "ECONNRESET") fail(e);
+    });
     child.stdin.end(input);
   });
 }
