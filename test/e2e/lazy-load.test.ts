@@ -232,6 +232,23 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     ]);
   });
 
+  it.each([
+    ["http://127.0.0.1:9", false],
+    ["https://127.0.0.1:9", true],
+  ])(
+    "a vault remote at %s loads node:https, TLS and node:crypto only for an https address: %s",
+    (address, secure) => {
+      const mods = modulesLoaded(["diff", "-r", "vault:///secret/x", "--retries", "0"], dir, {
+        VAULT_ADDR: address,
+        VAULT_TOKEN: "lazy-load-test",
+      });
+      expect(chunkNames(mods)).toEqual(["vault.cjs"]);
+      expect(mods).toContain("node:http");
+      for (const m of ["node:https", "node:tls", "node:crypto"])
+        expect(mods.includes(m), m).toBe(secure);
+    },
+  );
+
   it("control: run loads child_process (so the probe sees built-ins)", () => {
     const mods = modulesLoaded(
       ["run", "-r", "file:remote.env", "--", process.execPath, "-e", "0"],
