@@ -16,11 +16,26 @@
  * markers back into ESC.
  */
 
-/** Characters shown escaped in human output (every control and format character but `\n`). */
-const UNSAFE = /(?!\n)[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+/**
+ * A character outside the ranges that hold no control, format or separator character
+ * (the line feed, printable ASCII, Latin-1 and the scripts up to Hebrew but the soft
+ * hyphen, punctuation and symbols from U+2010 but the separators, embeddings and
+ * invisible operators, everything from U+2070 up to the surrogates). Text without one
+ * needs no escaping, so the Unicode property classes below, which cost a noticeable part
+ * of a short command's start-up to parse and compile, are built and run only for text
+ * with one (test/unit/safe-text.test.ts checks every code point of these ranges).
+ */
+const MAYBE_UNSAFE =
+  /[^\n\x20-\x7e\u00a0-\u00ac\u00ae-\u05ff\u2010-\u2027\u2030-\u205f\u2070-\ud7ff]/;
 
+let unsafe: RegExp | undefined;
+let unsafeInJson: RegExp | undefined;
+/** Characters shown escaped in human output (every control and format character but `\n`). */
+const UNSAFE = (): RegExp =>
+  (unsafe ??= new RegExp("(?!\\n)[\\p{Cc}\\p{Cf}\\p{Cs}\\p{Zl}\\p{Zp}]", "gu"));
 /** Characters JSON.stringify leaves raw that a terminal may act on (C0 it escapes itself). */
-const UNSAFE_IN_JSON = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/gu;
+const UNSAFE_IN_JSON = (): RegExp =>
+  (unsafeInJson ??= new RegExp("[\\u007f-\\u009f\\p{Cf}\\p{Zl}\\p{Zp}]", "gu"));
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, "0");
 
@@ -37,7 +52,7 @@ function visible(ch: string): string {
  * comment); line feeds kept. For text a library draws itself (a prompt's message).
  */
 export function escapeControl(text: string): string {
-  return text.replace(UNSAFE, visible);
+  return MAYBE_UNSAFE.test(text) ? text.replace(UNSAFE(), visible) : text;
 }
 
 /**
@@ -80,7 +95,9 @@ export function markPainters<T extends object>(painters: T): T {
  * means the same character.
  */
 export function safeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (ch) => {
+  const json = JSON.stringify(value, null, 2);
+  if (!MAYBE_UNSAFE.test(json)) return json;
+  return json.replace(UNSAFE_IN_JSON(), (ch) => {
     let s = "";
     for (let i = 0; i < ch.length; i++) s += `\\u${hex(ch.charCodeAt(i), 4)}`;
     return s;

@@ -24,7 +24,7 @@ import { resolveSession } from "./session.js";
 
 /** Defaults of the watch (docs/COMMANDS.md, `run --watch`). */
 export const WATCH_DEFAULTS = {
-  /** Between two polls, ms (±10 % jitter). */
+  /** Between two polls, ms (+/-10 % jitter). */
   intervalMs: 10_000,
   /** From SIGTERM to SIGKILL on a restart, ms. */
   graceMs: 10_000,
@@ -50,7 +50,7 @@ export type WatchEvent =
 
 /** Options of {@link runWatch}. */
 export interface WatchOptions extends RunEnvOptions, Omit<SpawnOptions, "onSpawn"> {
-  /** Between two polls, ms (default 10 000); each wait is jittered by ±10 %. */
+  /** Between two polls, ms (default 10 000); each wait is jittered by +/-10 %. */
   readonly intervalMs?: number;
   /** Grace period between SIGTERM and SIGKILL on a restart, ms (default 10 000). */
   readonly graceMs?: number;
@@ -101,7 +101,7 @@ export async function probeVersion(store: Store): Promise<string | null> {
 }
 
 /**
- * The wait before the next poll: the interval with ±10 % jitter, doubled per failure
+ * The wait before the next poll: the interval with +/-10 % jitter, doubled per failure
  * up to 8 intervals or `maxBackoffMs`, whichever is shorter (never below one interval).
  */
 export function nextDelay(

@@ -45,6 +45,8 @@ function modulesLoaded(
 }
 
 describe("lazy loading of cloud SDKs, chunks and YAML", () => {
+  const chunkNames = (mods: string[]): string[] =>
+    [...new Set(mods.filter((m) => CHUNK.test(m)).map((m) => m.split(/[/\\]/).pop()!))].sort();
   const dir = tempDir();
   writeFileSync(join(dir, ".env"), "A=1\n");
   writeFileSync(join(dir, "remote.env"), "A=2\n");
@@ -87,6 +89,29 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect(mods.filter((m) => CHUNK.test(m))).toEqual([]);
   });
 
+  it("in the README set-up after a first sync, diff, check, run and the no-op sync and pull load no chunk; a sync that writes loads the write chunk alone", () => {
+    const readme = join(tempDir(), "project");
+    mkdirSync(readme);
+    writeFileSync(join(readme, ".env"), "A=1\nB=2\n");
+    writeFileSync(join(readme, "remote.env"), "A=1\nC=3\n");
+    for (const args of [["init", "--remote", "file:remote.env"], ["sync"]]) {
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: readme, stdio: "ignore" });
+      expect(r.status).toBe(0);
+    }
+    for (const args of [
+      ["diff"],
+      ["check"],
+      ["sync"],
+      ["pull"],
+      ["run", "--", process.execPath, "-e", "0"],
+    ])
+      expect(chunkNames(modulesLoaded(args, readme)), args.join(" ")).toEqual([]);
+    writeFileSync(join(readme, ".env"), "A=1\nB=2\nC=3\nD=4\n");
+    const write = modulesLoaded(["sync"], readme);
+    expect(chunkNames(write)).toEqual(["write.cjs"]);
+    expect(readFileSync(join(readme, "remote.env"), "utf8")).toContain("D=4");
+  });
+
   it("with an envsync.yaml beyond the plain subset, diff loads the config and yaml chunks and nothing else", () => {
     const mods = modulesLoaded(["diff"], withConfig);
     expect(mods.filter((m) => SDK.test(m))).toEqual([]);
@@ -94,8 +119,6 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect([...new Set(chunks)].sort()).toEqual(["config.cjs", "yaml.cjs"]);
   });
 
-  const chunkNames = (mods: string[]): string[] =>
-    [...new Set(mods.filter((m) => CHUNK.test(m)).map((m) => m.split(/[/\\]/).pop()!))].sort();
   const STATIC_KEYS = {
     AWS_ACCESS_KEY_ID: "AKIDTEST",
     AWS_SECRET_ACCESS_KEY: "secret",
@@ -283,6 +306,23 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
       "secp256k1.wasm",
     ]);
   });
+
+  it.each([
+    ["http://127.0.0.1:9", false],
+    ["https://127.0.0.1:9", true],
+  ])(
+    "a vault remote at %s loads node:https, TLS and node:crypto only for an https address: %s",
+    (address, secure) => {
+      const mods = modulesLoaded(["diff", "-r", "vault:///secret/x", "--retries", "0"], dir, {
+        VAULT_ADDR: address,
+        VAULT_TOKEN: "lazy-load-test",
+      });
+      expect(chunkNames(mods)).toEqual(["vault.cjs"]);
+      expect(mods).toContain("node:http");
+      for (const m of ["node:https", "node:tls", "node:crypto"])
+        expect(mods.includes(m), m).toBe(secure);
+    },
+  );
 
   it("control: run loads child_process (so the probe sees built-ins)", () => {
     const mods = modulesLoaded(

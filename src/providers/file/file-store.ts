@@ -39,7 +39,7 @@ class FileStore implements Store {
   readonly display: string;
   readonly rules: Store["rules"];
   private readonly json: boolean;
-  readonly history: FileHistory;
+  private ownHistory: FileHistory | undefined;
 
   constructor(
     readonly path: string,
@@ -52,7 +52,14 @@ class FileStore implements Store {
       maxValueBytes: Number.POSITIVE_INFINITY,
       nameRule: this.json ? "any key" : "dotenv keys: [A-Za-z_][A-Za-z0-9_.-]*",
     };
-    this.history = new FileHistory(path);
+  }
+
+  /**
+   * The file's history, made on first use: its module is in the bundle's `write` chunk
+   * (scripts/bundle.mjs), which a read does not load.
+   */
+  get history(): FileHistory {
+    return (this.ownHistory ??= new FileHistory(this.path));
   }
 
   private decode(text: string): Map<string, string> {

@@ -229,7 +229,7 @@ export class VaultClient {
   }
 
   /**
-   * One API call under `/v1/`, retried when transient (network errors, 429, 502–504;
+   * One API call under `/v1/`, retried when transient (network errors, 429, 502-504;
    * never a sealed server). Non-2xx answers throw {@link VaultHttpError}.
    */
   async request(method: string, path: string, body?: unknown): Promise<VaultResponse> {

@@ -545,7 +545,7 @@ interface KeyState {
 /** `vault://HOST/MOUNT/PREFIX/*`: one secret `PREFIX/KEY` per key, field `value`. */
 export class VaultPerKeyStore extends VaultBase implements Store {
   readonly layout = "per-key" as const;
-  /** `PATH@VERSION` → that version's data map as read (what an update patches). */
+  /** `PATH@VERSION` -> that version's data map as read (what an update patches). */
   private readonly texts = new Map<string, string>();
   readonly rules: StoreRules = {
     maxValueBytes: MAX_SECRET_BYTES,

@@ -23,6 +23,32 @@ describe("escapeControl", () => {
   });
 });
 
+describe("the fast path for text that needs no escaping", () => {
+  // escapeControl and safeJson skip their Unicode-class expressions for text made only
+  // of ranges with nothing to escape: every code point must come out as the full rule
+  // (RAW, and JSON's own set) gives it, in and around plain text.
+  const ALL = /(?!\n)[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+  const IN_JSON = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}]/u;
+  it("gives every code point the full rule's result", () => {
+    const wrong: string[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      const text = `a ${String.fromCodePoint(cp)} z`;
+      const full = text.replace(ALL, (ch) => escapeControl(ch));
+      if (escapeControl(text) !== full) wrong.push(`escapeControl U+${cp.toString(16)}`);
+      const json = safeJson({ v: text });
+      if (IN_JSON.test(json) || (JSON.parse(json) as { v: string }).v !== text)
+        if (!(cp >= 0xd800 && cp <= 0xdfff)) wrong.push(`safeJson U+${cp.toString(16)}`);
+      if (wrong.length > 10) break;
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("control: a character the fast path lets through would be caught", () => {
+    expect(escapeControl("a \u2060 z")).toBe("a \\u2060 z");
+    expect(safeJson({ v: "\u2060" })).toContain("\\u2060");
+  });
+});
+
 describe("colours survive, remote escapes do not", () => {
   const c = markPainters(pc.createColors(true));
   it("keeps the CLI's own SGR sequences and escapes everything else", () => {
