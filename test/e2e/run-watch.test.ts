@@ -328,7 +328,11 @@ async function perKeyWatch(remote: string, reads: () => Promise<number>): Promis
   const quiet = async (w: Watched, n: number): Promise<void> => {
     const before = await reads();
     await morePolls(w, n);
-    expect(await reads(), "value reads while nothing changed").toBe(before);
+    // On failure the watch's own lines say which poll read (its "changed" and
+    // "unchanged (calls: …)" events).
+    expect(await reads(), `value reads while nothing changed; the watch said:\n${w.text()}`).toBe(
+      before,
+    );
   };
   await push("TOKEN=v1\n");
   const w = startWatch(project(remote));
