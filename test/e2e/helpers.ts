@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -127,15 +128,22 @@ export function runCli(
       }
       resolvePromise({ code, signal, stdout, stderr });
     });
-    // A CLI that exits before reading its standard input (a usage error, a refusal, a
-    // loaded machine that ran the child first) closes the pipe, and the write then fails
-    // with EPIPE: that says nothing about the run, whose result is what it printed and
-    // its exit status. Unheard, the error was an uncaught exception that failed the run.
-    child.stdin.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code !== "EPIPE" && e.code !== "ECONNRESET") reject(e);
-    });
-    child.stdin.end(opts.input ?? "");
+    endInput(child.stdin, opts.input ?? "", reject);
   });
+}
+
+/**
+ * Writes `input` to a child's standard input and closes it. A child that exits before
+ * reading it (a usage error, a refusal, a loaded machine that ran the child first) closes
+ * the pipe, and the write then fails with EPIPE: that says nothing about the run, whose
+ * result is what it printed and its exit status. Unheard, the error was an uncaught
+ * exception that failed the run; any other error goes to `fail`.
+ */
+export function endInput(stdin: Writable, input: string, fail: (e: Error) => void): void {
+  stdin.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE" && e.code !== "ECONNRESET") fail(e);
+  });
+  stdin.end(input);
 }
 
 /**

@@ -324,8 +324,15 @@ async function perKeyWatch(remote: string, reads: () => Promise<number>): Promis
     const r = await runCli(["push", "--remote", remote, "--prune", "--yes"], { cwd: seed });
     expect(r.code, r.stderr).toBe(0);
   };
-  /** `n` more polls found nothing changed, and none of them read a value. */
+  /**
+   * `n` more polls found nothing changed, and none of them read a value. The phase
+   * starts after one more poll: a probe that straddled the last push (its listing
+   * before the write, its version listing after it) restarts the child, and the next
+   * poll sees the version move once more and re-reads the same values, keeping the
+   * child (an "unchanged" line after "changed"); that read belongs to the change.
+   */
   const quiet = async (w: Watched, n: number): Promise<void> => {
+    await morePolls(w, 1);
     const before = await reads();
     await morePolls(w, n);
     // On failure the watch's own lines say which poll read (its "changed" and

@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatDotenv } from "../../src/dotenv/index.js";
-import { filesUnder, runCli, tempDir } from "../e2e/helpers.js";
+import { endInput, filesUnder, runCli, tempDir } from "../e2e/helpers.js";
 import { AWKWARD_VALUES } from "./awkward-values.js";
 
 const DOTENVX = resolve("node_modules/.bin/dotenvx");
@@ -46,12 +46,7 @@ function tool(cmd: string, args: string[], dir: string, input = ""): Promise<str
     child.on("close", (code) =>
       code === 0 ? done(out) : fail(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${err}`)),
     );
-    // A tool that exits without reading its input closes the pipe (EPIPE): its exit
-    // status says how it went (as runCli in test/e2e/helpers.ts).
-    child.stdin.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code !== "EPIPE" && e.code !== "ECONNRESET") fail(e);
-    });
-    child.stdin.end(input);
+    endInput(child.stdin, input, fail);
   });
 }
 
