@@ -571,6 +571,14 @@ try {
 } finally {
   rmSync(train, { recursive: true, force: true });
 }
+// Chunks that only a choice loads ship without a code cache: Google's gRPC client
+// (`transport=grpc`) and Azure's official SecretClient (`ENVSYNC_AZURE_SDK=1`, a proxy).
+// Their caches were 1.5 MB and 0.2 MB on Node 24 (V8's caches grow with its version) and
+// put the installed package over its 20 MiB (test/e2e/packed-install.test.ts); the
+// runs above still load both chunks, so a broken one fails the build. Without a cache
+// such a chunk is compiled at load, as any file whose cache V8 refuses.
+for (const chunk of ["gcp-grpc", "azure-sdk"])
+  rmSync(join(out, "chunks", `${chunk}.cjs.cache`), { force: true });
 
 // 5. The help texts bin.js prints for `--help` and `NAME --help` without loading the core
 //    (helpTexts in src/cli/main.ts: the same commander definitions, at a fixed width).
