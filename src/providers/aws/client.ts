@@ -262,16 +262,33 @@ export function errorCodeOf(
 }
 
 /**
- * JSON.parse reviver: epoch-seconds timestamps (`…Date`) as Date, `SecretBinary` as
- * bytes, and a `null` member left out as the SDK's deserializer does (moto answers
- * `"DeletedDate": null`, which the stores would otherwise read as a deletion date).
+ * What the SDK's deserializer makes of a parsed JSON answer, in place: epoch-seconds
+ * timestamps (`…Date`) as Date, `SecretBinary` as bytes, and a `null` member left out
+ * (moto answers `"DeletedDate": null`, which the stores would otherwise read as a
+ * deletion date). The same result as a `JSON.parse` reviver doing this, which costs
+ * several times more: V8 calls a reviver for every value of the text, and a
+ * 1,000-secret per-key read parses about 1 MB of answers.
  */
-function revive(key: string, value: unknown): unknown {
-  if (value === null && key !== "") return undefined;
-  if (typeof value === "number" && key.endsWith("Date")) return new Date(Math.round(value * 1000));
-  if (key === "SecretBinary" && typeof value === "string")
-    return new Uint8Array(Buffer.from(value, "base64"));
-  return value;
+export function revive(node: object): void {
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const v: unknown = node[i];
+      // A reviver that returns undefined deletes the element (a hole), as here.
+      if (v === null) delete node[i];
+      else if (typeof v === "object") revive(v);
+    }
+    return;
+  }
+  const o = node as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    const v = o[key];
+    if (v === null) {
+      if (key !== "") delete o[key]; // (as the reviver, which took "" for the top level)
+    } else if (typeof v === "object") revive(v);
+    else if (typeof v === "number" && key.endsWith("Date")) o[key] = new Date(Math.round(v * 1000));
+    else if (key === "SecretBinary" && typeof v === "string")
+      o[key] = new Uint8Array(Buffer.from(v, "base64"));
+  }
 }
 
 const TIMEOUT_CODES = ["ECONNRESET", "EPIPE", "ETIMEDOUT"];
@@ -399,8 +416,9 @@ function smallClient(
       totalRetryDelay: 0,
     };
     if (res.status >= 200 && res.status < 300) {
-      const out = (res.text.length === 0 ? {} : JSON.parse(res.text, revive)) as object;
-      return { $metadata, ...out };
+      const out: unknown = res.text.length === 0 ? {} : JSON.parse(res.text);
+      if (out !== null && typeof out === "object") revive(out);
+      return { $metadata, ...(out as object) };
     }
     let data: Record<string, unknown> = {};
     try {

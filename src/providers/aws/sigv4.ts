@@ -63,6 +63,22 @@ function canonicalPath(path: string): string {
 }
 
 /**
+ * The signing key of the last scope signed for: it depends only on the secret key, the
+ * day, the region and the service, so the requests of one command (a per-key read of
+ * 1,000 secrets makes 60) derive it once, not four HMACs each. Held in this process's
+ * memory only, as the credentials it comes from are.
+ */
+let lastKey: { secret: string; scope: string; key: Uint8Array } | undefined;
+
+function signingKey(secret: string, day: string, region: string, service: string): Uint8Array {
+  const scope = `${day}/${region}/${service}`;
+  if (lastKey?.secret === secret && lastKey.scope === scope) return lastKey.key;
+  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), "aws4_request");
+  lastKey = { secret, scope, key };
+  return key;
+}
+
+/**
  * The headers to add to a request (`x-amz-date`, `x-amz-security-token` when there
  * is a session token, `authorization`). Every header given is signed.
  */
@@ -90,10 +106,7 @@ export function signRequest(input: SignInput): Record<string, string> {
   ].join("\n");
   const scope = `${day}/${input.region}/${input.service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", stamp, scope, sha256Hex(canonicalRequest)].join("\n");
-  const key = hmac(
-    hmac(hmac(hmac(`AWS4${input.credentials.secretAccessKey}`, day), input.region), input.service),
-    "aws4_request",
-  );
+  const key = signingKey(input.credentials.secretAccessKey, day, input.region, input.service);
   const signature = hex(hmac(key, toSign));
   added.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return added;

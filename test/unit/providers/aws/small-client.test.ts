@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { SignatureV4 } from "@smithy/signature-v4";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { chooseTransport, errorCodeOf } from "../../../../src/providers/aws/client.js";
+import { chooseTransport, errorCodeOf, revive } from "../../../../src/providers/aws/client.js";
 import { signRequest } from "../../../../src/providers/aws/sigv4.js";
 import { digestKeyVersions } from "../../../../src/providers/shared/digest.js";
 import { hmacSha256, sha256 } from "../../../../src/providers/shared/sha256.js";
@@ -90,16 +90,27 @@ describe("SigV4 of the small client", () => {
             nil: undefined,
           },
         ),
-        fc.date({
-          min: new Date("2000-01-01T00:00:00Z"),
-          max: new Date("2099-12-31T23:59:59Z"),
-          noInvalidDate: true,
-        }),
+        // Few days, regions and secrets, so that runs in a row share a signing scope (the
+        // signer keeps the last scope's key) as often as they change one part of it.
+        fc.oneof(
+          fc.date({
+            min: new Date("2000-01-01T00:00:00Z"),
+            max: new Date("2099-12-31T23:59:59Z"),
+            noInvalidDate: true,
+          }),
+          fc.constantFrom(
+            new Date("2026-12-07T00:00:00Z"),
+            new Date("2026-12-07T23:59:59Z"),
+            new Date("2026-12-08T00:00:00Z"),
+          ),
+        ),
         fc.constantFrom("secretsmanager", "ssm"),
-        async (body, path, sessionToken, date, service) => {
+        fc.constantFrom("eu-west-1", "us-east-1"),
+        fc.constantFrom("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "another-secret-key"),
+        async (body, path, sessionToken, date, service, region, secretAccessKey) => {
           const credentials = {
             accessKeyId: "AKIDEXAMPLE",
-            secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            secretAccessKey,
             ...(sessionToken !== undefined ? { sessionToken } : {}),
           };
           const headers = {
@@ -112,14 +123,14 @@ describe("SigV4 of the small client", () => {
             path,
             headers,
             body,
-            region: "eu-west-1",
+            region,
             service,
             credentials,
             date,
           });
           const signer = new SignatureV4({
             credentials,
-            region: "eu-west-1",
+            region,
             service,
             sha256: Sha256,
             applyChecksum: false,
@@ -212,6 +223,47 @@ describe("chooseTransport: the small client only where it reads what the SDK rea
       expect(choose({ ...keys, AWS_CONFIG_FILE: cfg })).toHaveProperty("sdk");
     },
   );
+});
+
+describe("answers read as the SDK's deserializer reads them", () => {
+  /** The JSON.parse reviver the small client used before, the reference. */
+  const reviver = (key: string, value: unknown): unknown => {
+    if (value === null && key !== "") return undefined;
+    if (typeof value === "number" && key.endsWith("Date"))
+      return new Date(Math.round(value * 1000));
+    if (key === "SecretBinary" && typeof value === "string")
+      return new Uint8Array(Buffer.from(value, "base64"));
+    return value;
+  };
+  // JSON with the members the deserializer changes mixed into any other.
+  const { tree } = fc.letrec((tie) => ({
+    tree: fc.oneof(
+      { depthSize: "small" },
+      fc.constantFrom(null, 0, 1.5, 1765000000.123, "", "aGVsbG8=", true),
+      fc.string(),
+      fc.array(tie("tree"), { maxLength: 4 }),
+      fc.dictionary(
+        fc.oneof(
+          fc.constantFrom("DeletedDate", "CreatedDate", "SecretBinary", "Name", "Tags", "Date"),
+          fc.string({ maxLength: 8 }),
+        ),
+        tie("tree"),
+        { maxKeys: 5 },
+      ),
+    ),
+  }));
+
+  it("equal what a JSON.parse reviver makes of the same text (dates, bytes, nulls left out)", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 8 }), tree, { maxKeys: 6 }), (answer) => {
+        const text = JSON.stringify(answer);
+        const ours = JSON.parse(text) as object;
+        revive(ours);
+        expect(ours).toStrictEqual(JSON.parse(text, reviver));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe("error codes as the SDK cleans them", () => {
