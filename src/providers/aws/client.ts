@@ -274,7 +274,7 @@ export function revive(node: object): void {
     for (let i = 0; i < node.length; i++) {
       const v: unknown = node[i];
       // A reviver that returns undefined deletes the element (a hole), as here.
-      if (v === null) delete node[i];
+      if (v === null) Reflect.deleteProperty(node, i);
       else if (typeof v === "object") revive(v);
     }
     return;
