@@ -32,6 +32,28 @@ export async function mapLimit<T, R>(
   return results;
 }
 
+/**
+ * A gate for calls that arrive over time (a listing's pages): `run(fn)` starts `fn` at
+ * once while fewer than `limit` calls run, else when one of them ends, in arrival order.
+ */
+export function limiter(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const max = Math.max(1, limit);
+  return async <R>(fn: () => Promise<R>): Promise<R> => {
+    if (running >= max) await new Promise<void>((go) => waiting.push(go));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      // The slot passes to the next waiting call, or is freed.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 /** Splits `items` into chunks of `size`. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

@@ -24,7 +24,7 @@ import {
 } from "./commands.js";
 import { randomUUID } from "node:crypto";
 import { EnvsyncError } from "../../errors.js";
-import { chunk, mapLimit } from "../parallel.js";
+import { chunk, limiter, mapLimit } from "../parallel.js";
 import {
   bundleSnapshot,
   checkBundleSize,
@@ -394,10 +394,11 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls & For
   const keyOf = (name: string): string | undefined =>
     name.startsWith(base) && name.length > base.length ? name.slice(base.length) : undefined;
 
-  /** Every ListSecrets page for `filters`. */
+  /** Every ListSecrets page for `filters`; `onPage` sees each page as it arrives. */
   const listAll = async (
     filters: { Key: "name" | "tag-key" | "tag-value"; Values: string[] }[],
     includePlannedDeletion: boolean,
+    onPage?: (page: readonly SecretListEntry[]) => void,
   ): Promise<SecretListEntry[]> => {
     const out: SecretListEntry[] = [];
     let token: string | undefined;
@@ -413,6 +414,7 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls & For
         ),
       );
       out.push(...(r.SecretList ?? []));
+      onPage?.(r.SecretList ?? []);
       token = r.NextToken;
     } while (token);
     return out;
@@ -420,9 +422,11 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls & For
 
   /**
    * The read: ListSecrets by prefix and the managed-by tag (100 a page, tags checked
-   * as a pair), then BatchGetSecretValue by id, 20 a call, in parallel. For n keys
-   * that is ⌈n/100⌉ sequential pages + ⌈n/20⌉ parallel calls (10,000 keys: 100 + 500
-   * calls, ~132 round trips at concurrency 16). A BatchGetSecretValue with filters
+   * as a pair), then BatchGetSecretValue by id, 20 a call, in parallel, each batch sent
+   * as soon as the pages have named 20 managed secrets (the rest after the last page),
+   * so the reads overlap the listing. For n keys that is ⌈n/100⌉ sequential pages +
+   * ⌈n/20⌉ parallel calls (10,000 keys: 100 + 500 calls, about 100 round trips for the
+   * pages, the reads beside them). A BatchGetSecretValue with filters
    * makes ⌈n/20⌉ (+1) calls but all in sequence (501 round trips), and moto answers
    * each of them by reading every secret (10,000 keys did not finish in 8 minutes).
    * Secrets scheduled for deletion are not listed; one deleted since it was listed
@@ -437,20 +441,46 @@ function createPerKeyStore(s: Shared, prefix: string): Store & CountsCalls & For
   }> => {
     // Listed by prefix alone (the tags come with each entry): the secrets other tools
     // made under it are seen too, so the notices need no listing of their own.
-    const listed = await listAll([{ Key: "name", Values: [base] }], false);
-    const names = listed
-      .filter((e) => e.Name && keyOf(e.Name) !== undefined && isManaged(e.Tags) && !e.DeletedDate)
-      .map((e) => e.Name as string);
-    const foreign = foreignSecrets(listed, base);
     const values = new Map<string, string>();
     const versions = new Map<string, string>();
     const unreadable: UnreadableEntry[] = [];
-    await mapLimit(chunk(names, BATCH_SIZE), context.concurrency, async (ids) => {
-      const r = await send("BatchGetSecretValue", () =>
-        client.send(new BatchGetSecretValueCommand({ SecretIdList: ids })),
+    const names: string[] = [];
+    let next = 0; // names[next…] are not asked for yet
+    const gate = limiter(context.concurrency);
+    const reads: Promise<void>[] = [];
+    let failure: { error: unknown } | undefined;
+    // A read's failure is kept, not thrown: the listing and the reads in flight end
+    // first (nothing is left running), then the first failure is thrown.
+    const readBatch = (ids: string[]): void => {
+      reads.push(
+        gate(async () => {
+          if (failure) return;
+          try {
+            const r = await send("BatchGetSecretValue", () =>
+              client.send(new BatchGetSecretValueCommand({ SecretIdList: ids })),
+            );
+            collect(r.SecretValues, r.Errors, values, versions, unreadable);
+          } catch (error) {
+            failure ??= { error };
+          }
+        }),
       );
-      collect(r.SecretValues, r.Errors, values, versions, unreadable);
-    });
+    };
+    let listed: SecretListEntry[];
+    try {
+      listed = await listAll([{ Key: "name", Values: [base] }], false, (page) => {
+        for (const e of page)
+          if (e.Name && keyOf(e.Name) !== undefined && isManaged(e.Tags) && !e.DeletedDate)
+            names.push(e.Name);
+        for (; names.length - next >= BATCH_SIZE && !failure; next += BATCH_SIZE)
+          readBatch(names.slice(next, next + BATCH_SIZE));
+      });
+      if (next < names.length && !failure) readBatch(names.slice(next));
+    } finally {
+      await Promise.all(reads);
+    }
+    if (failure) throw failure.error;
+    const foreign = foreignSecrets(listed, base);
     return {
       values,
       versions,
