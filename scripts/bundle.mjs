@@ -136,14 +136,17 @@ const LAZY_BUILTINS = ["child_process", "readline", "crypto", "os", "fs/promises
  * Packages only some paths use, in chunks of their own: yaml (config files, export),
  * the prompts and the spinner (ui: only at a terminal), and picocolors (colors: only
  * when colours are on; loading it reads `process.stdout.isTTY`, which builds the
- * stdout stream and costs ≈ 2 ms of every local command's start-up), and Google's
- * google-auth-library (only when a Google call needs a token: never on an emulator).
+ * stdout stream and costs ≈ 2 ms of every local command's start-up), Google's
+ * google-auth-library (only when a Google call needs a token: never on an emulator),
+ * and age-encryption (a sops write, or a recipient other than X25519: a read opens the
+ * data key with node:crypto, and the package was 82 % of the sops chunk).
  */
 const PACKAGE_CHUNKS = {
   yaml: ["yaml"],
   gauth: ["google-auth-library"],
   ui: ["@inquirer/prompts", "ora"],
   colors: ["picocolors"],
+  age: ["age-encryption"],
 };
 const LAZY_PACKAGES = Object.values(PACKAGE_CHUNKS).flat();
 const packageChunk = Object.fromEntries(
