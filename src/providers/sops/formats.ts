@@ -137,7 +137,8 @@ export function parseDotenvSops(text: string, file: string): SopsDoc {
       );
     }
     const key = line.slice(0, eq);
-    const value = line.slice(eq + 1).replaceAll("\\n", "\n");
+    const raw = line.slice(eq + 1);
+    const value = raw.includes("\\n") ? raw.replaceAll("\\n", "\n") : raw;
     if (key.startsWith("sops_")) {
       const name = key.slice(5);
       md[name] = value;
