@@ -136,14 +136,17 @@ const LAZY_BUILTINS = ["child_process", "readline", "crypto", "os", "fs/promises
  * Packages only some paths use, in chunks of their own: yaml (config files, export),
  * the prompts and the spinner (ui: only at a terminal), and picocolors (colors: only
  * when colours are on; loading it reads `process.stdout.isTTY`, which builds the
- * stdout stream and costs ≈ 2 ms of every local command's start-up), and Google's
- * google-auth-library (only when a Google call needs a token: never on an emulator).
+ * stdout stream and costs ≈ 2 ms of every local command's start-up), Google's
+ * google-auth-library (only when a Google call needs a token: never on an emulator),
+ * and age-encryption (a sops write, or a recipient other than X25519: a read opens the
+ * data key with node:crypto, and the package was 82 % of the sops chunk).
  */
 const PACKAGE_CHUNKS = {
   yaml: ["yaml"],
   gauth: ["google-auth-library"],
   ui: ["@inquirer/prompts", "ora"],
   colors: ["picocolors"],
+  age: ["age-encryption"],
 };
 const LAZY_PACKAGES = Object.values(PACKAGE_CHUNKS).flat();
 const packageChunk = Object.fromEntries(
@@ -576,8 +579,10 @@ try {
 // Their caches were 1.5 MB and 0.2 MB on Node 24 (V8's caches grow with its version) and
 // put the installed package over its 20 MiB (test/e2e/packed-install.test.ts); the
 // runs above still load both chunks, so a broken one fails the build. Without a cache
-// such a chunk is compiled at load, as any file whose cache V8 refuses.
-for (const chunk of ["gcp-grpc", "azure-sdk"])
+// such a chunk is compiled at load, as any file whose cache V8 refuses. age-encryption
+// (the age chunk) only runs when a sops file is created, or opened with a key other
+// than X25519: its cache would be 0.29 MB for a few ms once per new file.
+for (const chunk of ["gcp-grpc", "azure-sdk", "age"])
   rmSync(join(out, "chunks", `${chunk}.cjs.cache`), { force: true });
 
 // 5. The help texts bin.js prints for `--help` and `NAME --help` without loading the core

@@ -91,7 +91,8 @@ const YAML_ESCAPE_ALL = (): RegExp => (yamlEscapeAll ??= new RegExp(YAML_ESCAPE(
 
 /** Values sorted by key, so every export is stable (diff-friendly) whatever order the store returned. */
 export function sortedValues(values: ReadonlyMap<string, string>): Map<string, string> {
-  return new Map([...values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  // The built-in order (UTF-16 code units, as `<`), without a comparator called ~10 n times.
+  return new Map([...values.keys()].sort().map((k) => [k, values.get(k)!]));
 }
 
 function plainObject(values: ReadonlyMap<string, string>): Record<string, string> {

@@ -294,6 +294,11 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
       const sops = modulesLoaded(["export", "--format", "json", "-r", "sops:secrets.enc.env"], enc);
       expect(sops.some((m) => m.endsWith("sops.cjs"))).toBe(true);
       expect(sops.some((m) => m.endsWith("yaml.cjs"))).toBe(false);
+      // The data key opens with node:crypto: the age-encryption package stays unloaded;
+      // a new file's data key is encrypted to its recipient by the package (control).
+      expect(sops.some((m) => m.endsWith("age.cjs"))).toBe(false);
+      const create = modulesLoaded(["push", "-r", "sops:new.enc.env"], enc);
+      expect(create.some((m) => m.endsWith("age.cjs"))).toBe(true);
     } finally {
       delete process.env.SOPS_AGE_KEY;
     }

@@ -7,7 +7,7 @@
  * used. The data key of a file is age-encrypted (armored) to each recipient; the
  * `age-encryption` package (by age's author) does the age part.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { homedir, platform } from "node:os";
 import { join } from "node:path";
 import { EnvsyncError } from "../../errors.js";
@@ -62,7 +62,7 @@ export async function findIdentities(
   else looked.push("$SOPS_AGE_KEY");
   if (env.SOPS_AGE_KEY_FILE !== undefined) {
     // As SOPS: a key file that cannot be read is reported, and the other locations still count.
-    const text = await readKeyFile(env.SOPS_AGE_KEY_FILE);
+    const text = readKeyFile(env.SOPS_AGE_KEY_FILE);
     if (typeof text === "string") add(`$SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE})`, text);
     else looked.push(`$SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE}: cannot be read, ${text.code})`);
   } else looked.push("$SOPS_AGE_KEY_FILE");
@@ -70,16 +70,17 @@ export async function findIdentities(
     add("$SOPS_AGE_KEY_CMD", await runKeyCommand(env.SOPS_AGE_KEY_CMD, env));
   }
   for (const file of defaultKeyFiles(env)) {
-    const text = await readKeyFile(file);
+    const text = readKeyFile(file);
     if (typeof text === "string") add(file, text);
     else looked.push(text.code === "ENOENT" ? file : `${file} (cannot be read, ${text.code})`);
   }
   return { keys, sources, looked };
 }
 
-async function readKeyFile(path: string): Promise<string | { code: string }> {
+/** A key file's text (read synchronously: node:fs/promises costs ≈ 1.5 ms to load). */
+function readKeyFile(path: string): string | { code: string } {
   try {
-    return await readFile(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (e) {
     return { code: (e as NodeJS.ErrnoException).code ?? "error" };
   }

@@ -25,8 +25,6 @@ import {
 } from "node:crypto";
 import { x25519Identity } from "./hooks.js";
 
-/** The DER prefix of an X25519 public key (SPKI), before its 32 raw bytes. */
-const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
 const CHUNK = 64 * 1024;
 const TAG = 16;
 
@@ -137,10 +135,10 @@ export function openAgeX25519(file: Buffer, identities: readonly string[]): Buff
       try {
         secret = diffieHellman({
           privateKey: me.privateKey,
+          // As a JWK: its raw bytes, where SPKI's DER goes through OpenSSL's slower decoder.
           publicKey: createPublicKey({
-            key: Buffer.concat([SPKI_X25519, share]),
-            format: "der",
-            type: "spki",
+            key: { kty: "OKP", crv: "X25519", x: share.toString("base64url") },
+            format: "jwk",
           }),
         });
       } catch {

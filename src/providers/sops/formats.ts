@@ -103,7 +103,10 @@ export function parseDotenvSops(text: string, file: string): SopsDoc {
   const slots: { lastmodified?: MetaSlot; mac?: MetaSlot } = {};
   let metaLine = 0;
   let insertAt = -1;
+  // The comments since the last entry, wrapped as a leaf's stack: shared by the leaves
+  // that see the same comments (read only), a new array only when a comment comes.
   let stack: string[] = [];
+  let stacked: readonly (readonly string[])[] = [stack];
   let offset = 0;
   let lineNo = 0;
   for (const line of text.split("\n")) {
@@ -114,11 +117,12 @@ export function parseDotenvSops(text: string, file: string): SopsDoc {
     const next = Math.min(offset, text.length);
     if (line.startsWith("#")) {
       stack = [...stack, line.slice(1)];
+      stacked = [stack];
       leaves.push({
         path: [],
         value: { kind: "string", text: line.slice(1) },
         isComment: true,
-        stack: [stack],
+        stack: stacked,
         line: lineNo,
       });
       continue;
@@ -133,7 +137,8 @@ export function parseDotenvSops(text: string, file: string): SopsDoc {
       );
     }
     const key = line.slice(0, eq);
-    const value = line.slice(eq + 1).replaceAll("\\n", "\n");
+    const raw = line.slice(eq + 1);
+    const value = raw.includes("\\n") ? raw.replaceAll("\\n", "\n") : raw;
     if (key.startsWith("sops_")) {
       const name = key.slice(5);
       md[name] = value;
@@ -156,12 +161,17 @@ export function parseDotenvSops(text: string, file: string): SopsDoc {
       path: [key],
       value: { kind: "string", text: value },
       isComment: false,
-      stack: [stack],
+      stack: stacked,
       line: lineNo,
     });
-    stack = [];
+    if (stack.length > 0) {
+      stack = [];
+      stacked = [stack];
+    }
     top.set(key, entry);
-    all.set(key, [...(all.get(key) ?? []), entry]);
+    const defs = all.get(key);
+    if (defs === undefined) all.set(key, [entry]);
+    else defs.push(entry);
   }
   const hasMeta = Object.keys(md).length > 0;
   return {

@@ -27,8 +27,9 @@ export function x25519Identity(
     if (prefix !== "age-secret-key-" || bytes.length !== 32) return null;
     const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b656e04220420", "hex"), bytes]);
     const privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
-    const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
-    return { privateKey, recipient: spki.subarray(spki.length - 32) };
+    // The raw public key from its JWK: OpenSSL's DER encoder costs ≈ 0.5 ms the first time.
+    const { x } = createPublicKey(privateKey).export({ format: "jwk" });
+    return { privateKey, recipient: Buffer.from(x!, "base64url") };
   } catch {
     return null;
   }

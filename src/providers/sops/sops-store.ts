@@ -287,15 +287,15 @@ class SopsStore extends EncryptedFileStore implements Store {
         bytes = leafBytes(leaf);
         shown = leafValue(leaf);
       } else {
-        const where = leaf.path.join(".");
         if (leaf.value.kind !== "string") {
           throw this.fail(
             leaf.line,
-            `the value of ${where} is not encrypted although the file's rules say it is.`,
+            `the value of ${leaf.path.join(".")} is not encrypted although the file's rules say it is.`,
             "Re-encrypt the file with `sops`, or restore it from git.",
           );
         }
-        const text = leaf.value.text.replace(/\r$/, "");
+        let text = leaf.value.text;
+        if (text.endsWith("\r")) text = text.slice(0, -1);
         if (text === "") {
           bytes = "";
           shown = "";
@@ -304,7 +304,7 @@ class SopsStore extends EncryptedFileStore implements Store {
           if (token === null) {
             throw this.fail(
               leaf.line,
-              `the value of ${where} is not a well-formed ENC[AES256_GCM,…] token.`,
+              `the value of ${leaf.path.join(".")} is not a well-formed ENC[AES256_GCM,…] token.`,
               "The file is truncated or was edited by hand; restore it from git.",
             );
           }
@@ -312,7 +312,7 @@ class SopsStore extends EncryptedFileStore implements Store {
           if (out === null) {
             throw this.fail(
               leaf.line,
-              `the value of ${where} does not decrypt with the file's data key (tampered, or copied from another key or file).`,
+              `the value of ${leaf.path.join(".")} does not decrypt with the file's data key (tampered, or copied from another key or file).`,
               "Restore the file from git; SOPS refuses it too.",
               "PROVIDER",
             );
