@@ -79,7 +79,7 @@ describe("SHA-256 and HMAC of the small client", () => {
 });
 
 describe("SigV4 of the small client", () => {
-  it("equals @smithy/signature-v4 for JSON-1.1 POSTs (bodies, paths, session tokens, dates)", async () => {
+  it("equals @smithy/signature-v4 for JSON-1.1 POSTs (bodies, paths, session tokens, dates), with JS and native hashes", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.string({ maxLength: 200 }),
@@ -96,7 +96,8 @@ describe("SigV4 of the small client", () => {
           noInvalidDate: true,
         }),
         fc.constantFrom("secretsmanager", "ssm"),
-        async (body, path, sessionToken, date, service) => {
+        fc.boolean(),
+        async (body, path, sessionToken, date, service, native) => {
           const credentials = {
             accessKeyId: "AKIDEXAMPLE",
             secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
@@ -116,6 +117,7 @@ describe("SigV4 of the small client", () => {
             service,
             credentials,
             date,
+            native,
           });
           const signer = new SignatureV4({
             credentials,
