@@ -25,7 +25,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { StoreContext } from "../types.js";
 import type { AwsOptions } from "./common.js";
-import { Http1Pool, type Http1Response } from "./http1.js";
+import { Http1Pool, type Http1Response } from "../shared/http1.js";
 import { signRequest, type StaticCredentials } from "./sigv4.js";
 
 /** The two services envsync speaks to. */

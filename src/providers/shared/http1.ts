@@ -1,9 +1,10 @@
 /**
- * The small AWS client's HTTP/1.1 (src/providers/aws/client.ts): one request at a time
+ * The HTTP/1.1 of the small AWS client (../aws/client.ts) and of Google's REST
+ * transport (../gcp/rest-api.ts): one request at a time
  * per connection, over `node:net` or `node:tls`, with idle connections kept for the
  * next call. `node:http` costs a 1-key read ≈ 6 ms of CPU more than this (its modules,
  * `ClientRequest`, the agent and the parser; measured in docs/BENCHMARKS.md's notes):
- * the JSON-1.1 calls need none of it. TLS is `tls.connect` with its defaults, as
+ * the JSON calls need none of it. TLS is `tls.connect` with its defaults, as
  * `node:https` uses it: the system's trusted roots and NODE_EXTRA_CA_CERTS, the
  * certificate checked against the host name.
  *
@@ -40,7 +41,7 @@ const errnoError = (message: string, code: string): NodeJS.ErrnoException =>
 
 /** Connections to one origin (`http:` or `https:`). */
 export class Http1Pool {
-  private readonly idle: Socket[] = [];
+  private readonly spare: Socket[] = [];
   private readonly open = new Set<Socket>();
   private readonly host: string;
   private readonly port: number;
@@ -53,12 +54,17 @@ export class Http1Pool {
     this.port = url.port ? Number(url.port) : this.secure ? 443 : 80;
   }
 
-  /** Sends one request; `headers` must hold `host`. */
+  /**
+   * Sends one request; `headers` must hold `host`. With `idle`, the call fails with
+   * `idle.error()` when its connection stays silent for `idle.ms` (as `node:http`'s
+   * `request.setTimeout`).
+   */
   request(
     method: string,
     path: string,
     headers: Readonly<Record<string, string>>,
-    body: string,
+    body: string | Buffer,
+    idle?: { ms: number; error: () => Error },
   ): Http1Call {
     let head = `${method} ${path} HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(headers)) {
@@ -68,7 +74,10 @@ export class Http1Pool {
         });
       head += `${k}: ${v}\r\n`;
     }
-    const bytes = Buffer.concat([Buffer.from(`${head}\r\n`, "utf8"), Buffer.from(body, "utf8")]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${head}\r\n`, "utf8"),
+      typeof body === "string" ? Buffer.from(body, "utf8") : body,
+    ]);
     let socket: Socket | undefined;
     let settle: { resolve: (r: Http1Response) => void; reject: (e: Error) => void } | undefined;
     const response = new Promise<Http1Response>((resolve, reject) => {
@@ -84,7 +93,7 @@ export class Http1Pool {
       settle!.reject(e);
     };
     const start = async (): Promise<void> => {
-      const kept = this.idle.pop();
+      const kept = this.spare.pop();
       if (kept) {
         kept.ref();
         socket = kept;
@@ -100,7 +109,12 @@ export class Http1Pool {
       const reused = kept !== undefined;
       let buf: Buffer = Buffer.alloc(0);
       let got = false;
+      const onIdle = (): void => fail(idle!.error());
       const cleanup = (): void => {
+        if (idle) {
+          s.setTimeout(0);
+          s.off("timeout", onIdle);
+        }
         s.off("data", onData);
         s.off("error", onError);
         s.off("end", onEnd);
@@ -202,6 +216,10 @@ export class Http1Pool {
       s.on("error", onError);
       s.on("end", onEnd);
       s.on("close", onEnd);
+      if (idle) {
+        s.setTimeout(idle.ms);
+        s.on("timeout", onIdle);
+      }
       s.write(bytes);
     };
     start().catch(fail);
@@ -216,7 +234,7 @@ export class Http1Pool {
   destroy(): void {
     for (const s of this.open) s.destroy();
     this.open.clear();
-    this.idle.length = 0;
+    this.spare.length = 0;
   }
 
   private async connect(onConnect: () => void): Promise<Socket> {
@@ -239,8 +257,8 @@ export class Http1Pool {
     this.open.add(s);
     s.once("close", () => {
       this.open.delete(s);
-      const i = this.idle.indexOf(s);
-      if (i >= 0) this.idle.splice(i, 1);
+      const i = this.spare.indexOf(s);
+      if (i >= 0) this.spare.splice(i, 1);
     });
     return s;
   }
@@ -249,6 +267,6 @@ export class Http1Pool {
     // An idle connection does not keep the process alive; an error on it only drops it.
     s.unref();
     if (s.listenerCount("error") === 0) s.on("error", () => s.destroy());
-    this.idle.push(s);
+    this.spare.push(s);
   }
 }
