@@ -15,6 +15,13 @@
  * the retry layer retries, as it does `node:http`'s.
  */
 import type { Socket } from "node:net";
+import type { ConnectionOptions } from "node:tls";
+
+/** The TLS settings a pool may set (the host and port are the pool's). */
+export type TlsOptions = Pick<
+  ConnectionOptions,
+  "ca" | "cert" | "key" | "rejectUnauthorized" | "servername"
+>;
 
 /** One answer: status, headers (lower-case names, repeated ones joined by `, `), body. */
 export interface Http1Response {
@@ -46,9 +53,21 @@ export class Http1Pool {
   private readonly host: string;
   private readonly port: number;
   private readonly secure: boolean;
+  /** Connections open or being opened (at most `maxSockets`). */
+  private count = 0;
+  /** Calls waiting for a connection when `maxSockets` are in use. */
+  private readonly waiting: (() => void)[] = [];
 
-  /** @param url the origin (its path is not used). */
-  constructor(url: URL) {
+  /**
+   * @param url the origin (its path is not used).
+   * @param options `tls`: what `tls.connect` takes beyond the host and port (CAs, client
+   *   certificate, `rejectUnauthorized`, `servername`); `maxSockets`: connections at most
+   *   (further calls wait for one), as `http.Agent`'s.
+   */
+  constructor(
+    url: URL,
+    private readonly options: { tls?: TlsOptions; maxSockets?: number } = {},
+  ) {
     this.secure = url.protocol === "https:";
     this.host = url.hostname.replace(/^\[|\]$/g, "");
     this.port = url.port ? Number(url.port) : this.secure ? 443 : 80;
@@ -93,7 +112,12 @@ export class Http1Pool {
       settle!.reject(e);
     };
     const start = async (): Promise<void> => {
-      const kept = this.spare.pop();
+      let kept = this.spare.pop();
+      while (!kept && this.count >= (this.options.maxSockets ?? Infinity)) {
+        await new Promise<void>((r) => this.waiting.push(r));
+        if (done) return this.wake();
+        kept = this.spare.pop();
+      }
       if (kept) {
         kept.ref();
         socket = kept;
@@ -237,28 +261,43 @@ export class Http1Pool {
     this.spare.length = 0;
   }
 
+  /** Lets the first waiting call go on (a connection came free or closed). */
+  private wake(): void {
+    this.waiting.shift()?.();
+  }
+
   private async connect(onConnect: () => void): Promise<Socket> {
+    this.count++;
     let s: Socket;
-    if (this.secure) {
-      const tls = await import("node:tls");
-      const { isIP } = await import("node:net");
-      s = tls.connect({
-        host: this.host,
-        port: this.port,
-        ...(isIP(this.host) === 0 ? { servername: this.host } : {}),
-      });
-      s.once("secureConnect", onConnect);
-    } else {
-      const net = await import("node:net");
-      s = net.connect({ host: this.host, port: this.port });
-      s.once("connect", onConnect);
+    try {
+      if (this.secure) {
+        const tls = await import("node:tls");
+        const { isIP } = await import("node:net");
+        s = tls.connect({
+          host: this.host,
+          port: this.port,
+          ...(isIP(this.host) === 0 ? { servername: this.host } : {}),
+          ...this.options.tls,
+        });
+        s.once("secureConnect", onConnect);
+      } else {
+        const net = await import("node:net");
+        s = net.connect({ host: this.host, port: this.port });
+        s.once("connect", onConnect);
+      }
+    } catch (e) {
+      this.count--;
+      this.wake();
+      throw e;
     }
     s.setNoDelay(true);
     this.open.add(s);
     s.once("close", () => {
+      this.count--;
       this.open.delete(s);
       const i = this.spare.indexOf(s);
       if (i >= 0) this.spare.splice(i, 1);
+      this.wake();
     });
     return s;
   }
@@ -268,5 +307,6 @@ export class Http1Pool {
     s.unref();
     if (s.listenerCount("error") === 0) s.on("error", () => s.destroy());
     this.spare.push(s);
+    this.wake();
   }
 }
