@@ -20,7 +20,7 @@ import type { ConnectionOptions } from "node:tls";
 /** The TLS settings a pool may set (the host and port are the pool's). */
 export type TlsOptions = Pick<
   ConnectionOptions,
-  "ca" | "cert" | "key" | "rejectUnauthorized" | "servername"
+  "ca" | "cert" | "key" | "pfx" | "passphrase" | "rejectUnauthorized" | "servername"
 >;
 
 /** One answer: status, headers (lower-case names, repeated ones joined by `, `), body. */
