@@ -291,6 +291,9 @@ export class Http1Pool {
       throw e;
     }
     s.setNoDelay(true);
+    // An error after its call has ended (a reset once the answer is read, a TLS alert
+    // after the close) must not go unhandled: the call has its own listener meanwhile.
+    s.on("error", () => s.destroy());
     this.open.add(s);
     s.once("close", () => {
       this.count--;
@@ -303,9 +306,8 @@ export class Http1Pool {
   }
 
   private keep(s: Socket): void {
-    // An idle connection does not keep the process alive; an error on it only drops it.
+    // An idle connection does not keep the process alive.
     s.unref();
-    if (s.listenerCount("error") === 0) s.on("error", () => s.destroy());
     this.spare.push(s);
     this.wake();
   }
