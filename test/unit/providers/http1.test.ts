@@ -128,6 +128,20 @@ describe("Http1Pool", () => {
     await expect(get(p2, closed)).rejects.toMatchObject({ code: "ECONNREFUSED" });
   });
 
+  it("a reset on a kept connection after its answer only drops it (no unhandled error)", async () => {
+    const { url, connections } = await serve((_head, s) => {
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", () =>
+        setTimeout(() => s.resetAndDestroy(), 5),
+      );
+    });
+    const pool = new Http1Pool(url);
+    expect((await get(pool, url)).body.toString()).toBe("ok");
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await get(pool, url)).body.toString()).toBe("ok");
+    expect(connections()).toBe(2);
+    pool.destroy();
+  });
+
   it("refuses a header with a line break (no header injection)", async () => {
     const { url } = await serve(() => undefined);
     const pool = new Http1Pool(url);
