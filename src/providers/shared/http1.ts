@@ -40,8 +40,9 @@ export interface Http1Call {
 }
 
 const CRLF = Buffer.from("\r\n\r\n");
-/** Header names and values must not carry line breaks or NUL (no header injection). */
-const BAD_HEADER = /[\r\n\0]/;
+/** What `node:http` accepts in a header name (a token) and value (no line breaks or controls). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 const errnoError = (message: string, code: string): NodeJS.ErrnoException =>
   Object.assign(new Error(message), { code });
@@ -87,14 +88,15 @@ export class Http1Pool {
   ): Http1Call {
     let head = `${method} ${path} HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(headers)) {
-      if (BAD_HEADER.test(k) || BAD_HEADER.test(v))
+      if (!HEADER_NAME.test(k) || BAD_VALUE.test(v))
         throw Object.assign(new TypeError(`Invalid character in header "${k}"`), {
           code: "ERR_INVALID_CHAR",
         });
       head += `${k}: ${v}\r\n`;
     }
     const bytes = Buffer.concat([
-      Buffer.from(`${head}\r\n`, "utf8"),
+      // Latin-1, as node:http writes headers (a value holds no character above U+00FF).
+      Buffer.from(`${head}\r\n`, "latin1"),
       typeof body === "string" ? Buffer.from(body, "utf8") : body,
     ]);
     let socket: Socket | undefined;

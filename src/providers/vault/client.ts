@@ -249,7 +249,7 @@ export class VaultClient {
     return this.send(method, path, undefined, null);
   }
 
-  private send(
+  private async send(
     method: string,
     path: string,
     body: unknown,

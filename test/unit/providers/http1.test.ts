@@ -142,12 +142,19 @@ describe("Http1Pool", () => {
     pool.destroy();
   });
 
-  it("refuses a header with a line break (no header injection)", async () => {
+  it("refuses what node:http refuses in a header: a line break or control in a value, a name that is not a token", async () => {
     const { url } = await serve(() => undefined);
     const pool = new Http1Pool(url);
-    expect(() =>
-      pool.request("GET", "/", { host: url.host, "x-token": "a\r\nx-evil: 1" }, ""),
-    ).toThrow(/Invalid character/);
+    for (const [k, v] of [
+      ["x-token", "a\r\nx-evil: 1"],
+      ["x-token", "a\u0001b"],
+      ["x-token", "snowman \u2603"],
+      ["x evil", "1"],
+      ["x-evil:", "1"],
+    ] as const)
+      expect(() => pool.request("GET", "/", { host: url.host, [k]: v }, ""), `${k}: ${v}`).toThrow(
+        /Invalid character/,
+      );
     pool.destroy();
   });
 
