@@ -129,13 +129,15 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     ["aws-sm://x?region=us-east-1&endpoint=http://127.0.0.1:9", ["aws-sm.cjs", "aws.cjs"]],
     ["aws-ssm://x/*?region=us-east-1&endpoint=http://127.0.0.1:9", ["aws-ssm.cjs", "aws.cjs"]],
   ])(
-    "with static keys in the environment, %s loads the small AWS client: no SDK chunk, no node:crypto",
+    "with static keys in the environment, %s loads the small AWS client: no SDK chunk, no node:crypto, no node:http",
     (remote, chunks) => {
       const mods = modulesLoaded(["diff", "-r", remote, "--retries", "0"], dir, STATIC_KEYS);
       expect(chunkNames(mods)).toEqual(chunks);
       expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
       expect(mods).not.toContain("node:crypto");
-      expect(mods).toContain("node:http");
+      // HTTP/1.1 on node:net (src/providers/shared/http1.ts), not node:http.
+      expect(mods).toContain("node:net");
+      expect(mods).not.toContain("node:http");
     },
   );
 
@@ -179,6 +181,8 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
     expect(mods).not.toContain("node:http2");
     expect(mods).not.toContain("node:tls");
+    expect(mods).toContain("node:net");
+    expect(mods).not.toContain("node:http");
     // The gcp chunk holds envsync's REST client, not the SDK (which is in gcp-grpc.cjs).
     const gcp = readFileSync(
       mods.find((m) => m.endsWith("gcp.cjs"))!,
@@ -213,7 +217,8 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     );
     expect(chunkNames(mods)).toEqual(["azure.cjs"]);
     expect(mods.filter((m) => /[/\\]node_modules[/\\]/.test(m))).toEqual([]);
-    expect(mods).toContain("node:https");
+    expect(mods).toContain("node:tls");
+    expect(mods).not.toContain("node:https");
     const azure = readFileSync(
       mods.find((m) => m.endsWith("azure.cjs"))!,
       "utf8",
@@ -316,16 +321,16 @@ describe("lazy loading of cloud SDKs, chunks and YAML", () => {
     ["http://127.0.0.1:9", false],
     ["https://127.0.0.1:9", true],
   ])(
-    "a vault remote at %s loads node:https, TLS and node:crypto only for an https address: %s",
+    "a vault remote at %s loads TLS only for an https address, and never node:http(s): %s",
     (address, secure) => {
       const mods = modulesLoaded(["diff", "-r", "vault:///secret/x", "--retries", "0"], dir, {
         VAULT_ADDR: address,
         VAULT_TOKEN: "lazy-load-test",
       });
       expect(chunkNames(mods)).toEqual(["vault.cjs"]);
-      expect(mods).toContain("node:http");
-      for (const m of ["node:https", "node:tls", "node:crypto"])
-        expect(mods.includes(m), m).toBe(secure);
+      expect(mods).toContain("node:net");
+      expect(mods.includes("node:tls"), "node:tls").toBe(secure);
+      for (const m of ["node:http", "node:https"]) expect(mods, m).not.toContain(m);
     },
   );
 

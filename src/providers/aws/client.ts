@@ -3,7 +3,8 @@
  * `send(new XCommand(input))`, the same call shape as an AWS SDK v3 client, served
  * by one of two transports chosen when the store opens:
  *
- * - the small client: AWS JSON 1.1 over `node:http(s)` with keep-alive, signed with
+ * - the small client: AWS JSON 1.1 over HTTP/1.1 with keep-alive (./http1.ts, on
+ *   `node:net` or `node:tls`: `node:http` would cost more than the rest), signed with
  *   SigV4 (./sigv4.ts), when the credentials are static keys the SDK would also take
  *   first (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN] with no profile
  *   named) and the region and endpoint come from places it reads exactly as the SDK
@@ -20,12 +21,11 @@
  * (./common.ts) do not know which one ran. `ENVSYNC_AWS_SDK=1` forces the SDK.
  */
 import { readFileSync } from "node:fs";
-import type * as NodeHttp from "node:http";
-import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { StoreContext } from "../types.js";
 import type { AwsOptions } from "./common.js";
+import { Http1Pool, type Http1Response } from "../shared/http1.js";
 import { signRequest, type StaticCredentials } from "./sigv4.js";
 
 /** The two services envsync speaks to. */
@@ -302,16 +302,9 @@ function smallClient(
   const target = SERVICES[service].target;
   const https = url.protocol === "https:";
   const middlewares: Middleware[] = [];
-  let agent: HttpAgent | undefined;
-  let transport: Promise<typeof NodeHttp> | undefined;
-  const load = (): Promise<typeof NodeHttp> =>
-    (transport ??= (https ? import("node:https") : import("node:http")).then((m) => {
-      agent = new m.Agent({ keepAlive: true, maxSockets: 50 });
-      return m as typeof NodeHttp;
-    }));
+  const pool = new Http1Pool(url);
 
   const attempt = async (operation: string, input: unknown): Promise<unknown> => {
-    const http = await load();
     const idem = IDEMPOTENT[`${service}.${operation}`];
     // node:crypto is loaded only by the writes that need a token (it costs a read ≈ 6 ms).
     const payload =
@@ -336,78 +329,50 @@ function smallClient(
         service,
         credentials,
         date: new Date(),
+        native: https,
       }),
     );
     headers["content-length"] = String(Buffer.byteLength(body));
     headers["user-agent"] = "envsync";
-    const res = await new Promise<{
-      status: number;
-      text: string;
-      headers: IncomingMessage["headers"];
-    }>((resolve, reject) => {
-      let connectTimer: NodeJS.Timeout | undefined;
-      let requestTimer: NodeJS.Timeout | undefined;
-      const done = (): void => {
-        clearTimeout(connectTimer);
-        clearTimeout(requestTimer);
-      };
-      const req = http.request(
-        {
-          method: "POST",
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ""),
-          port: url.port || undefined,
-          path: `${path}${url.search}`,
-          headers,
-          agent,
-        },
-        (r) => {
-          const parts: Buffer[] = [];
-          r.on("data", (c: Buffer) => parts.push(c));
-          r.on("error", (e) => {
-            done();
-            reject(e);
-          });
-          r.on("end", () => {
-            done();
-            resolve({
-              status: r.statusCode ?? -1,
-              text: Buffer.concat(parts).toString("utf8"),
-              headers: r.headers,
-            });
-          });
-        },
-      );
-      req.on("error", (e: NodeJS.ErrnoException) => {
-        done();
-        // As @smithy/node-http-handler: a reset or timeout is a TimeoutError.
-        if (e.code !== undefined && TIMEOUT_CODES.includes(e.code)) e.name = "TimeoutError";
-        reject(e);
-      });
-      if (timeoutMs !== undefined && timeoutMs > 0) {
-        connectTimer = setTimeout(() => {
-          const e = Object.assign(
+    const call = pool.request("POST", `${path}${url.search}`, headers, body);
+    let connectTimer: NodeJS.Timeout | undefined;
+    let requestTimer: NodeJS.Timeout | undefined;
+    if (timeoutMs !== undefined && timeoutMs > 0) {
+      connectTimer = setTimeout(() => {
+        call.abort(
+          Object.assign(
             new Error(`the connection to ${url.host} was not made within ${timeoutMs} ms`),
             { name: "TimeoutError" },
-          );
-          req.destroy();
-          reject(e);
-        }, timeoutMs);
-        req.on("socket", (s) => {
-          if (!s.connecting) clearTimeout(connectTimer);
-          else s.once("connect", () => clearTimeout(connectTimer));
-        });
-        requestTimer = setTimeout(() => {
-          const e = Object.assign(new Error(`a request to ${url.host} took over ${timeoutMs} ms`), {
+          ),
+        );
+      }, timeoutMs);
+      void call.connected.then(() => clearTimeout(connectTimer));
+      requestTimer = setTimeout(() => {
+        call.abort(
+          Object.assign(new Error(`a request to ${url.host} took over ${timeoutMs} ms`), {
             name: "TimeoutError",
             code: "ETIMEDOUT",
-          });
-          req.destroy(e);
-          reject(e);
-        }, timeoutMs);
-      }
-      req.end(body);
-    });
+          }),
+        );
+      }, timeoutMs);
+    }
+    let answer: Http1Response;
+    try {
+      answer = await call.response;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      // As @smithy/node-http-handler: a reset or timeout is a TimeoutError.
+      if (err.code !== undefined && TIMEOUT_CODES.includes(err.code)) err.name = "TimeoutError";
+      throw err;
+    } finally {
+      clearTimeout(connectTimer);
+      clearTimeout(requestTimer);
+    }
+    const res = {
+      status: answer.status,
+      text: answer.body.toString("utf8"),
+      headers: answer.headers,
+    };
     const requestId = res.headers["x-amzn-requestid"];
     const $metadata = {
       httpStatusCode: res.status,
@@ -453,7 +418,7 @@ function smallClient(
       },
     },
     destroy() {
-      agent?.destroy();
+      pool.destroy();
     },
   };
 }

@@ -4,9 +4,9 @@
  * shapes, served by one of two transports chosen when the store opens:
  *
  * - the small client: Key Vault's REST API (7.6, the version the SDK speaks) over
- *   `node:http(s)` with keep-alive, with Key Vault's challenge authentication (the
- *   first request goes without a token; its 401 names the token's resource and
- *   tenant). Tokens come from the App Service managed identity endpoint
+ *   HTTP/1.1 with keep-alive (../shared/http1.ts, on `node:net`/`node:tls`), with Key
+ *   Vault's challenge authentication (the first request goes without a token; its 401
+ *   names the token's resource and tenant). Tokens come from the App Service managed identity endpoint
  *   (`IDENTITY_ENDPOINT` + `IDENTITY_HEADER`) when that is the source
  *   `DefaultAzureCredential` would use first, read as it reads it; from
  *   `DefaultAzureCredential` itself (./sdk-credential.ts, a chunk of its own, loaded on
@@ -23,8 +23,7 @@
  * Node's `code`), so retries (../retry.ts) and the error mapping (./errors.ts) are the
  * same code for both.
  */
-import type { Agent, IncomingHttpHeaders } from "node:http";
-import type * as NodeHttp from "node:http";
+import { Http1Pool } from "../shared/http1.js";
 import type { TokenCredential } from "@azure/identity";
 import type {
   DeletedSecret,
@@ -419,13 +418,11 @@ function abortError(): Error {
 interface Answer {
   readonly status: number;
   readonly text: string;
-  readonly headers: IncomingHttpHeaders;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
-const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
-  const v = h[name.toLowerCase()];
-  return Array.isArray(v) ? v.join(", ") : v;
-};
+const header = (h: Readonly<Record<string, string>>, name: string): string | undefined =>
+  h[name.toLowerCase()];
 
 /**
  * The client of `vaultUrl` for a store: the small one when {@link chooseTransport}
@@ -503,7 +500,7 @@ function sendError(e: unknown): Error {
   });
 }
 
-/** Key Vault's REST API over node:http(s); tokens from `tokens` (see the file's head). */
+/** Key Vault's REST API over HTTP/1.1 (../shared/http1.ts); tokens from `tokens` (see the file's head). */
 function smallClient(
   vaultUrl: string,
   tokens: TokenSource,
@@ -512,27 +509,18 @@ function smallClient(
   loadCredential: () => Promise<CredentialModule>,
 ): KvClient {
   const base = new URL(vaultUrl);
-  const mods = new Map<string, Promise<typeof NodeHttp>>();
   // The vault's connections carry the TLS settings given (as the SDK's agent does); the
-  // identity endpoint's do not (the credential's pipeline has none).
-  const agents = new Map<string, Agent>();
-  const load = async (url: URL): Promise<{ http: typeof NodeHttp; agent: Agent }> => {
-    const protocol = url.protocol;
-    let m = mods.get(protocol);
-    if (!m) {
-      m = (protocol === "https:" ? import("node:https") : import("node:http")) as Promise<
-        typeof NodeHttp
-      >;
-      mods.set(protocol, m);
+  // identity endpoint's do not (the credential's pipeline has none). HTTP/1.1 of
+  // ../shared/http1.ts: `node:http` would cost a 1-key read more than the rest of the call.
+  const pools = new Map<string, Http1Pool>();
+  const poolOf = (url: URL): Http1Pool => {
+    const key = `${url.protocol}//${url.host}`;
+    let pool = pools.get(key);
+    if (!pool) {
+      pool = new Http1Pool(url, url.host === base.host ? { tls } : {});
+      pools.set(key, pool);
     }
-    const http = await m;
-    const key = `${protocol}${url.host === base.host ? " vault" : ""}`;
-    let agent = agents.get(key);
-    if (!agent) {
-      agent = new http.Agent({ keepAlive: true, ...(url.host === base.host ? tls : {}) });
-      agents.set(key, agent);
-    }
-    return { http, agent };
+    return pool;
   };
 
   /** One request; the answer, whatever its status. */
@@ -543,39 +531,27 @@ function smallClient(
     body: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Answer> => {
-    const { http, agent } = await load(url);
     if (signal?.aborted) throw abortError();
-    return new Promise<Answer>((resolve, reject) => {
-      const req = http.request(
-        {
-          method,
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ""),
-          port: url.port || undefined,
-          path: `${url.pathname}${url.search}`,
-          headers: {
-            ...headers,
-            "content-length": String(body === undefined ? 0 : Buffer.byteLength(body)),
-          },
-          agent,
-          ...(signal ? { signal } : {}),
-        },
-        (res) => {
-          const parts: Buffer[] = [];
-          res.on("data", (c: Buffer) => parts.push(c));
-          res.on("error", (e) => reject(sendError(e)));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? -1,
-              text: Buffer.concat(parts).toString("utf8"),
-              headers: res.headers,
-            }),
-          );
-        },
-      );
-      req.on("error", (e) => reject(sendError(e)));
-      req.end(body);
-    });
+    const call = poolOf(url).request(
+      method,
+      `${url.pathname}${url.search}`,
+      {
+        host: url.host,
+        ...headers,
+        "content-length": String(body === undefined ? 0 : Buffer.byteLength(body)),
+      },
+      body ?? "",
+    );
+    const onAbort = (): void => call.abort(abortError());
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const res = await call.response;
+      return { status: res.status, text: res.body.toString("utf8"), headers: res.headers };
+    } catch (e) {
+      throw sendError(e);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
   };
 
   // Tokens: one request at a time per scope and tenant; kept until near their end.
@@ -854,7 +830,7 @@ function smallClient(
     listPropertiesOfSecretVersions: (name, o = {}) =>
       pages(path("secrets", name, "versions"), o.abortSignal),
     close() {
-      for (const a of agents.values()) a.destroy();
+      for (const p of pools.values()) p.destroy();
     },
   };
 }

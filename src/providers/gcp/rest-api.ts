@@ -1,14 +1,14 @@
 /**
- * {@link GsmApi} over Secret Manager's REST API (v1, JSON over HTTPS) with `node:http`
- * and `node:https`: no gRPC, no protobuf. Credentials come from google-auth-library's
+ * {@link GsmApi} over Secret Manager's REST API (v1, JSON over HTTPS) with the small
+ * HTTP/1.1 client of ../shared/http1.ts (on `node:net`/`node:tls`; `node:http` would
+ * cost a 1-key read more than the rest of the call): no gRPC, no protobuf. Credentials come from google-auth-library's
  * GoogleAuth (the one the official client uses: ADC, service-account keys, the metadata
  * server, impersonation, workload identity federation), loaded on the first call and only
  * when a token is needed: a plain-text `http://` (emulator) endpoint sends no credentials
  * and never loads it. Errors carry the gRPC status code the same failure has on the
  * gRPC transport (`code`, `details`), so errors.ts and the store read both alike.
  */
-import type { Agent, IncomingMessage, RequestOptions } from "node:http";
-import type * as Http from "node:http";
+import { Http1Pool } from "../shared/http1.js";
 import type { GsmApi } from "./api.js";
 import type { GcpEndpoint, ListedSecret } from "./target.js";
 import { Grpc } from "./errors.js";
@@ -164,12 +164,6 @@ function pathOf(name: string, verb = ""): string {
   return `/v1/${name.split("/").map(encodeURIComponent).join("/")}${verb}`;
 }
 
-/** What this file uses of `node:http` and `node:https` (loaded on the first call). */
-interface HttpModule {
-  request: typeof Http.request;
-  Agent: typeof Http.Agent;
-}
-
 /** google-auth-library's client, as far as this file uses it. */
 interface AuthClient {
   universeDomain?: string;
@@ -187,8 +181,7 @@ export function createRestGsmApi(
   timeoutMs?: number,
 ): GsmApi {
   const secure = !endpoint?.insecure;
-  let agent: Agent | undefined;
-  let mod: Promise<HttpModule> | undefined;
+  const pools = new Map<string, Http1Pool>();
   let auth: Promise<AuthClient> | undefined;
   // The project is in every resource name, so GoogleAuth need not look it up (a Cloud
   // Resource Manager call for federated identities, a metadata-server call on GCE).
@@ -225,27 +218,30 @@ export function createRestGsmApi(
       headers["content-type"] = "application/json; charset=utf-8";
       headers["content-length"] = String(data.length);
     }
-    const http = await (mod ??= secure ? import("node:https") : import("node:http"));
-    agent ??= new http.Agent({ keepAlive: true });
-    const options: RequestOptions = { method, host, port, path, headers, agent };
-    const text = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(options, (res: IncomingMessage) => {
-        const parts: Buffer[] = [];
-        res.on("data", (c: Buffer) => parts.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString("utf8") }),
-        );
-        res.on("error", (e) => reject(networkError(e, base)));
-      });
-      req.on("error", (e) => reject(e instanceof GsmRestError ? e : networkError(e, base)));
-      if (timeoutMs !== undefined)
-        req.setTimeout(timeoutMs, () =>
-          req.destroy(
-            new GsmRestError(CODES.DEADLINE_EXCEEDED!, `Deadline of ${timeoutMs} ms exceeded`, 0),
-          ),
-        );
-      req.end(data);
-    });
+    const bracketed = host.includes(":") ? `[${host}]` : host;
+    headers.host = port === (secure ? 443 : 80) ? bracketed : `${bracketed}:${port}`;
+    let pool = pools.get(base);
+    if (!pool) pools.set(base, (pool = new Http1Pool(new URL(base))));
+    const call = pool.request(
+      method,
+      path,
+      headers,
+      data ?? "",
+      timeoutMs === undefined
+        ? undefined
+        : {
+            ms: timeoutMs,
+            error: () =>
+              new GsmRestError(CODES.DEADLINE_EXCEEDED!, `Deadline of ${timeoutMs} ms exceeded`, 0),
+          },
+    );
+    let text: { status: number; body: string };
+    try {
+      const r = await call.response;
+      text = { status: r.status, body: r.body.toString("utf8") };
+    } catch (e) {
+      throw e instanceof GsmRestError ? e : networkError(e, base);
+    }
     if (text.status < 200 || text.status > 299) throw restError(text.status, text.body);
     return (text.body === "" ? {} : JSON.parse(text.body)) as T;
   }
@@ -316,7 +312,7 @@ export function createRestGsmApi(
     },
     close() {
       // Idle keep-alive sockets would hold the process open.
-      agent?.destroy();
+      for (const p of pools.values()) p.destroy();
       return Promise.resolve();
     },
   };

@@ -1,6 +1,6 @@
 /**
- * A small Vault / OpenBao HTTP client on Node's own `http`/`https` (Vault has no
- * official Node SDK). It sets up TLS and the token as the vault CLI does:
+ * A small Vault / OpenBao HTTP client on the small HTTP/1.1 client of
+ * ../shared/http1.ts, over `node:net`/`node:tls` (Vault has no official Node SDK). It sets up TLS and the token as the vault CLI does:
  *
  * - token: VAULT_TOKEN, else an AppRole login with VAULT_ROLE_ID/VAULT_SECRET_ID
  *   (mount VAULT_APPROLE_MOUNT, default `approle`), else `~/.vault-token`;
@@ -11,13 +11,12 @@
  * The token lives in memory only: never logged, never written, never in an error.
  */
 import { readFileSync, readdirSync } from "node:fs";
-import * as http from "node:http";
-import * as https from "node:https";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { EnvsyncError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { isTransient, withRetry, type RetryPolicy } from "../retry.js";
+import { Http1Pool } from "../shared/http1.js";
 import { parseGoBool } from "./target.js";
 
 /** A non-2xx answer from Vault: the status and its `errors` list (which never hold values). */
@@ -106,15 +105,13 @@ export class VaultClient {
   readonly namespace: string | undefined;
   private token: string | null = null;
   private tokenPromise: Promise<string> | null = null;
-  private readonly agent: http.Agent;
-  private readonly lib: typeof http | typeof https;
-  private readonly tlsServerName: string | undefined;
+  /** Connections to the server (../shared/http1.ts: `node:http` would cost more than the call). */
+  private readonly pool: Http1Pool;
 
   constructor(private readonly opts: VaultClientOptions) {
     this.address = opts.address;
     this.namespace = opts.namespace ?? (opts.env.VAULT_NAMESPACE || undefined);
     const secure = opts.address.startsWith("https:");
-    this.lib = secure ? https : http;
     const sockets = Math.max(1, opts.concurrency);
     if (secure) {
       const env = opts.env;
@@ -135,17 +132,19 @@ export class VaultClient {
         opts.logger.warn(
           "vault: VAULT_SKIP_VERIFY is set: the server's TLS certificate is not checked.",
         );
-      this.tlsServerName = env.VAULT_TLS_SERVER_NAME || undefined;
-      this.agent = new https.Agent({
-        keepAlive: true,
+      const servername = env.VAULT_TLS_SERVER_NAME || undefined;
+      this.pool = new Http1Pool(new URL(opts.address), {
         maxSockets: sockets,
-        rejectUnauthorized: !skip,
-        ...(ca ? { ca } : {}),
-        ...(cert ? { cert } : {}),
-        ...(key ? { key } : {}),
+        tls: {
+          rejectUnauthorized: !skip,
+          ...(ca ? { ca } : {}),
+          ...(cert ? { cert } : {}),
+          ...(key ? { key } : {}),
+          ...(servername ? { servername } : {}),
+        },
       });
     } else {
-      this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+      this.pool = new Http1Pool(new URL(opts.address), { maxSockets: sockets });
     }
   }
 
@@ -250,7 +249,7 @@ export class VaultClient {
     return this.send(method, path, undefined, null);
   }
 
-  private send(
+  private async send(
     method: string,
     path: string,
     body: unknown,
@@ -267,55 +266,44 @@ export class VaultClient {
       headers["Content-Type"] = "application/json";
       headers["Content-Length"] = String(Buffer.byteLength(payload));
     }
-    return new Promise<VaultResponse>((resolve, reject) => {
-      const req = this.lib.request(
-        url,
-        {
-          method,
-          headers,
-          agent: this.agent,
-          ...(this.tlsServerName ? { servername: this.tlsServerName } : {}),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("error", reject);
-          res.on("end", () => {
-            const status = res.statusCode ?? 0;
-            const text = Buffer.concat(chunks).toString("utf8");
-            let json: Record<string, unknown> | null = null;
-            if (text.trim() !== "") {
-              try {
-                json = JSON.parse(text) as Record<string, unknown>;
-              } catch {
-                json = null;
-              }
-            }
-            if (status >= 200 && status < 300) return resolve({ status, body: json, text });
-            const errors = Array.isArray(json?.errors)
-              ? (json.errors as unknown[]).map((x) => String(x).slice(0, 300))
-              : [];
-            reject(new VaultHttpError(status, errors, json?.data ?? null, `${method} ${path}`));
-          });
-        },
-      );
-      req.on("error", reject);
-      const timeout = this.opts.requestTimeoutMs;
-      if (timeout !== undefined && timeout > 0)
-        req.setTimeout(timeout, () =>
-          req.destroy(
-            Object.assign(new Error(`${method} ${path} timed out after ${timeout} ms`), {
-              code: "ETIMEDOUT",
-            }),
-          ),
-        );
-      if (payload !== undefined) req.write(payload);
-      req.end();
+    headers.Host = url.host;
+    const timeout = this.opts.requestTimeoutMs;
+    const call = this.pool.request(
+      method,
+      `${url.pathname}${url.search}`,
+      headers,
+      payload ?? "",
+      timeout !== undefined && timeout > 0
+        ? {
+            ms: timeout,
+            error: () =>
+              Object.assign(new Error(`${method} ${path} timed out after ${timeout} ms`), {
+                code: "ETIMEDOUT",
+              }),
+          }
+        : undefined,
+    );
+    return call.response.then((res) => {
+      const status = res.status;
+      const text = res.body.toString("utf8");
+      let json: Record<string, unknown> | null = null;
+      if (text.trim() !== "") {
+        try {
+          json = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          json = null;
+        }
+      }
+      if (status >= 200 && status < 300) return { status, body: json, text };
+      const errors = Array.isArray(json?.errors)
+        ? (json.errors as unknown[]).map((x) => String(x).slice(0, 300))
+        : [];
+      throw new VaultHttpError(status, errors, json?.data ?? null, `${method} ${path}`);
     });
   }
 
   /** Closes idle keep-alive sockets. */
   close(): void {
-    this.agent.destroy();
+    this.pool.destroy();
   }
 }

@@ -79,7 +79,7 @@ describe("SHA-256 and HMAC of the small client", () => {
 });
 
 describe("SigV4 of the small client", () => {
-  it("equals @smithy/signature-v4 for JSON-1.1 POSTs (bodies, paths, session tokens, dates)", async () => {
+  it("equals @smithy/signature-v4 for JSON-1.1 POSTs (bodies, paths, session tokens, dates), with JS and native hashes", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.string({ maxLength: 200 }),
@@ -107,7 +107,8 @@ describe("SigV4 of the small client", () => {
         fc.constantFrom("secretsmanager", "ssm"),
         fc.constantFrom("eu-west-1", "us-east-1"),
         fc.constantFrom("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "another-secret-key"),
-        async (body, path, sessionToken, date, service, region, secretAccessKey) => {
+        fc.boolean(),
+        async (body, path, sessionToken, date, service, region, secretAccessKey, native) => {
           const credentials = {
             accessKeyId: "AKIDEXAMPLE",
             secretAccessKey,
@@ -127,6 +128,7 @@ describe("SigV4 of the small client", () => {
             service,
             credentials,
             date,
+            native,
           });
           const signer = new SignatureV4({
             credentials,
