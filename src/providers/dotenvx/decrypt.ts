@@ -319,10 +319,13 @@ export function startDecryption(expected: number, options: DecryptOptions = {}):
   /** Called when a worker sends a chunk or stops. */
   let wake = (): void => {};
   if (threads > 0) {
-    const { Worker } = process.getBuiltinModule("node:worker_threads");
     const source = WORKER_SOURCE(opener.toString());
     for (let t = 0; t < threads; t++) {
       try {
+        // Loaded only when a worker starts (a small file never loads it).
+        const { Worker } = createRequire(import.meta.url)("node:worker_threads") as {
+          Worker: typeof WorkerThread;
+        };
         const w = new Worker(source, {
           eval: true,
           workerData: { secp256k1, next, chunk: CHUNK },
