@@ -100,7 +100,7 @@ export async function run(): Promise<BenchRow[]> {
       ...(scheme === "dotenvx"
         ? { goal: "≤ 150 ms whole process", met: a.median <= 150 }
         : { goal: "≤ 1.5× sops -d", met: a.median <= 1.5 * b.median }),
-      note: `in-process Store.read(): ${fmt(inProcess)}${scheme === "dotenvx" ? "; one secp256k1 key agreement per value (libsecp256k1 in WebAssembly; HKDF and AES-GCM in node:crypto), the values shared with a worker thread per spare core" : "; the data key opened with node:crypto's X25519"}`,
+      note: `in-process Store.read(): ${fmt(inProcess)}${scheme === "dotenvx" ? "; one secp256k1 key agreement per value (libsecp256k1 in WebAssembly; HKDF and AES-GCM in node:crypto), the values claimed 16 at a time by this thread and a worker per spare core, started before the parse" : "; the data key opened with node:crypto's X25519"}`,
     });
   }
   return rows;

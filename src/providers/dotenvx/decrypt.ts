@@ -45,18 +45,20 @@ interface WasmApi {
 /** A worker's answer: per value the text, or 0 (malformed) / 1 (no key opens it). */
 type Raw = string | 0 | 1;
 
+/** Opens batches of value bodies with one set of keys; `wipe` clears the key from memory. */
+interface Opener {
+  open(bodies: readonly string[]): Raw[];
+  wipe(): void;
+}
+
 /**
  * The whole algorithm, self-contained (it closes over nothing but its arguments) so that
- * a worker thread runs this very function from its source text. `bodies` are the values
- * without their `encrypted:` prefix. `secp256k1` is the compiled libsecp256k1 module, or
- * null to use OpenSSL's ECDH.
+ * a worker thread runs this very function from its source text. Each private key is
+ * checked once, and the WebAssembly instance made once, for every batch `open` is given;
+ * the bodies are the values without their `encrypted:` prefix. `secp256k1` is the
+ * compiled libsecp256k1 module, or null to use OpenSSL's ECDH.
  */
-function openBatch(
-  crypto: Crypto,
-  keys: readonly string[],
-  bodies: readonly string[],
-  secp256k1: WasmModule | null,
-): Raw[] {
+function opener(crypto: Crypto, keys: readonly string[], secp256k1: WasmModule | null): Opener {
   const privates: Buffer[] = [];
   const agreements: ECDH[] = [];
   for (const key of keys) {
@@ -72,17 +74,13 @@ function openBatch(
   }
   const empty = Buffer.alloc(0);
   const utf8 = new TextDecoder("utf-8", { fatal: true });
-  /** AES-256-GCM with the key HKDF derives from ephemeral ‖ shared; null if the tag fails. */
-  const unseal = (data: Buffer, shared: Buffer): Buffer | null => {
-    const key = crypto.hkdfSync(
-      "sha256",
-      Buffer.concat([data.subarray(0, 65), shared]),
-      empty,
-      empty,
-      32,
-    );
+  // HKDF's input: the ephemeral key then the shared point, both uncompressed.
+  const ikm = Buffer.alloc(130);
+  /** AES-256-GCM with the key HKDF derives from `ikm`; null if the tag fails. */
+  const unseal = (data: Buffer): Buffer | null => {
+    const key = Buffer.from(crypto.hkdfSync("sha256", ikm, empty, empty, 32));
     try {
-      const d = crypto.createDecipheriv("aes-256-gcm", Buffer.from(key), data.subarray(65, 81));
+      const d = crypto.createDecipheriv("aes-256-gcm", key, data.subarray(65, 81));
       d.setAuthTag(data.subarray(81, 97));
       return Buffer.concat([d.update(data.subarray(97)), d.final()]);
     } catch {
@@ -90,7 +88,9 @@ function openBatch(
     }
   };
   let open: (i: number, data: Buffer) => Buffer | null;
-  let wipe = (): void => {};
+  let wipe = (): void => {
+    ikm.fill(0);
+  };
   if (secp256k1 !== null) {
     // libsecp256k1's pointMultiply(inputLength, outputLength): the point in
     // PUBLIC_KEY_INPUT times the scalar in TWEAK_INPUT, written back in place (1: done).
@@ -113,6 +113,7 @@ function openBatch(
     const point = wasm.PUBLIC_KEY_INPUT.value;
     const scalar = wasm.TWEAK_INPUT.value;
     wipe = () => {
+      ikm.fill(0);
       memory.fill(0, scalar, scalar + 32);
       memory.fill(0, point, point + 65);
     };
@@ -125,7 +126,10 @@ function openBatch(
       } catch {
         ok = false; // not a point on the curve
       }
-      return ok ? unseal(data, Buffer.from(memory.subarray(point, point + 65))) : null;
+      if (!ok) return null;
+      ikm.set(data.subarray(0, 65), 0);
+      ikm.set(memory.subarray(point, point + 65), 65);
+      return unseal(data);
     };
   } else {
     open = (i, data) => {
@@ -137,6 +141,7 @@ function openBatch(
       }
       // ECDH gives the shared point's x only: of the two points with that x, the one whose
       // key authenticates the GCM tag is the shared point.
+      ikm.set(data.subarray(0, 65), 0);
       for (const parity of [2, 3]) {
         const shared = crypto.ECDH.convertKey(
           Buffer.concat([Buffer.from([parity]), x]),
@@ -145,38 +150,56 @@ function openBatch(
           undefined,
           "uncompressed",
         ) as Buffer;
-        const plain = unseal(data, shared);
+        ikm.set(shared, 65);
+        const plain = unseal(data);
         if (plain !== null) return plain;
       }
       return null;
     };
   }
-  const out: Raw[] = [];
-  for (const b64 of bodies) {
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) {
-      out.push(0);
-      continue;
-    }
-    const data = Buffer.from(b64, "base64");
-    if (data.length < 97 || data[0] !== 0x04) {
-      out.push(0);
-      continue;
-    }
-    let result: Raw = 1;
-    for (let i = 0; i < agreements.length; i++) {
-      const plain = open(i, data);
-      if (plain === null) continue; // try the next key
-      try {
-        result = utf8.decode(plain);
-      } catch {
-        result = 0;
+  const openAll = (bodies: readonly string[]): Raw[] => {
+    const out: Raw[] = [];
+    for (const b64 of bodies) {
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) {
+        out.push(0);
+        continue;
       }
-      break;
+      const data = Buffer.from(b64, "base64");
+      if (data.length < 97 || data[0] !== 0x04) {
+        out.push(0);
+        continue;
+      }
+      let result: Raw = 1;
+      for (let i = 0; i < agreements.length; i++) {
+        const plain = open(i, data);
+        if (plain === null) continue; // try the next key
+        try {
+          result = utf8.decode(plain);
+        } catch {
+          result = 0;
+        }
+        break;
+      }
+      out.push(result);
     }
-    out.push(result);
+    return out;
+  };
+  return { open: openAll, wipe: () => wipe() };
+}
+
+/** Opens one batch in this thread, wiping the key afterwards. */
+function openBatch(
+  crypto: Crypto,
+  keys: readonly string[],
+  bodies: readonly string[],
+  secp256k1: WasmModule | null,
+): Raw[] {
+  const o = opener(crypto, keys, secp256k1);
+  try {
+    return o.open(bodies);
+  } finally {
+    o.wipe();
   }
-  wipe();
-  return out;
 }
 
 function toResult(raw: Raw): DecryptResult {
@@ -189,10 +212,15 @@ export function decryptOne(keys: readonly string[], token: string): DecryptResul
   return toResult(openBatch(nodeCrypto, keys, [token.slice(token.indexOf(":") + 1)], null)[0]!);
 }
 
-/** Values per thread below which a worker's start-up (≈ 20 ms) costs more than it saves. */
-const PARALLEL_FROM = 64;
+/**
+ * Values from which a worker thread joins in: its start-up (≈ 40 ms CPU, as long as
+ * ≈ 250 values take) must leave it work to do.
+ */
+const PARALLEL_FROM = 384;
 /** Values from which compiling libsecp256k1 (≈ 3 ms) costs less than OpenSSL's ECDH. */
 const WASM_FROM = 16;
+/** Values a thread claims at a time (≈ 2.5 ms of work): the threads end close together. */
+const CHUNK = 16;
 
 let compiled: WasmModule | null | undefined;
 
@@ -231,64 +259,153 @@ export const WASM_FILE = "secp256k1.wasm";
 
 /** How the batch may be shared: threads beside this one (0: none), and with which ECDH. */
 export interface DecryptOptions {
-  /** Worker threads to use at most; default: the machine's cores less one. */
+  /** Worker threads to use at most; default: the machine's cores less one, from 384 values on. */
   readonly threads?: number;
   /**
    * The point multiplication: libsecp256k1 in WebAssembly ("wasm") or OpenSSL's ECDH
    * ("openssl"); default: wasm from 16 values on when it loads, else OpenSSL.
    */
   readonly ecdh?: "wasm" | "openssl";
+  /** Whether this thread opens values too (default true); false leaves them to the workers. */
+  readonly local?: boolean;
+}
+
+/** What a worker sends back: the index of a chunk it claimed and its values. */
+type ChunkMessage = [number, Raw[]];
+
+/**
+ * A worker's program: it waits for the keys and the bodies, then claims chunks from the
+ * shared counter until none is left, sending each chunk's values back as it is done.
+ */
+const WORKER_SOURCE = (open: string): string =>
+  `const { parentPort, workerData: d } = require("node:worker_threads");
+const crypto = require("node:crypto");
+parentPort.once("message", ({ keys, bodies }) => {
+  const o = (${open})(crypto, keys, d.secp256k1);
+  const chunks = Math.ceil(bodies.length / d.chunk);
+  for (let i; (i = Atomics.add(d.next, 0, 1)) < chunks; )
+    parentPort.postMessage([i, o.open(bodies.slice(i * d.chunk, (i + 1) * d.chunk))]);
+  o.wipe();
+});`;
+
+/** A decryption under way: workers may already be starting while the file is parsed. */
+export interface Decryption {
+  /**
+   * Decrypts `encrypted:BASE64` values, keeping their order: each with the first of
+   * `keys` that opens it. This thread and the workers claim chunks of the values from
+   * one counter, so a worker that starts late (busy cores) takes fewer; the results are
+   * the same whoever opens what.
+   */
+  decrypt(keys: readonly string[], tokens: readonly string[]): Promise<DecryptResult[]>;
+  /** Stops the workers (done or not needed: a missing key, a parse error). */
+  close(): void;
+  /** Values opened by the workers so far (the rest were opened in this thread). */
+  readonly byWorkers: number;
+}
+
+/**
+ * Prepares the decryption of about `expected` values: from 384 values on (or when
+ * `options.threads` asks), worker threads start now, one per spare core, so that their
+ * start-up overlaps the parse of the file.
+ */
+export function startDecryption(expected: number, options: DecryptOptions = {}): Decryption {
+  const engine = options.ecdh ?? (expected >= WASM_FROM ? "wasm" : "openssl");
+  const secp256k1 = engine === "wasm" ? secp256k1Module() : null;
+  const threads = options.threads ?? (expected >= PARALLEL_FROM ? availableParallelism() - 1 : 0);
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  let byWorkers = 0;
+  const workers: WorkerThread[] = [];
+  let running = 0;
+  /** Called when a worker sends a chunk or stops. */
+  let wake = (): void => {};
+  if (threads > 0) {
+    const source = WORKER_SOURCE(opener.toString());
+    for (let t = 0; t < threads; t++) {
+      try {
+        // Loaded only when a worker starts (a small file never loads it).
+        const { Worker } = createRequire(import.meta.url)("node:worker_threads") as {
+          Worker: typeof WorkerThread;
+        };
+        const w = new Worker(source, {
+          eval: true,
+          workerData: { secp256k1, next, chunk: CHUNK },
+        });
+        w.on("error", () => {}); // its chunks are opened here (below)
+        w.once("exit", () => {
+          running--;
+          wake();
+        });
+        running++;
+        w.unref(); // until it has work: a decryption never started keeps no process alive
+        workers.push(w);
+      } catch {
+        // no worker: this thread does the work
+      }
+    }
+  }
+  const close = (): void => {
+    for (const w of workers) void w.terminate();
+    workers.length = 0;
+  };
+  const decrypt = async (
+    keys: readonly string[],
+    tokens: readonly string[],
+  ): Promise<DecryptResult[]> => {
+    const bodies = tokens.map((t) => t.slice(t.indexOf(":") + 1));
+    const chunks = Math.ceil(bodies.length / CHUNK);
+    const done: (Raw[] | undefined)[] = new Array<Raw[] | undefined>(chunks);
+    let count = 0;
+    const local = options.local !== false || workers.length === 0;
+    for (const w of workers) {
+      w.on("message", ([i, raw]: ChunkMessage) => {
+        done[i] = raw;
+        byWorkers += raw.length;
+        count++;
+        wake();
+      });
+      w.ref();
+      w.postMessage({ keys, bodies });
+    }
+    const here = opener(nodeCrypto, keys, secp256k1);
+    const slice = (i: number): Raw[] => here.open(bodies.slice(i * CHUNK, (i + 1) * CHUNK));
+    try {
+      for (let i; local && (i = Atomics.add(next, 0, 1)) < chunks;) {
+        done[i] = slice(i);
+        count++;
+      }
+      // A worker that stops leaves the chunks it claimed to this thread.
+      while (count < chunks && running > 0) await new Promise<void>((resolve) => (wake = resolve));
+      close();
+      for (let i = 0; i < chunks; i++) done[i] ??= slice(i);
+    } finally {
+      here.wipe();
+      close();
+    }
+    return done.flat().map((raw) => toResult(raw!));
+  };
+  return {
+    decrypt,
+    close,
+    get byWorkers() {
+      return byWorkers;
+    },
+  };
 }
 
 /**
  * Decrypts `encrypted:BASE64` values, keeping their order: each with the first of `keys`
- * that opens it. A batch of at least 128 values is split between this thread and up to
- * `threads` workers (one per spare core); the results are the same either way.
+ * that opens it, shared with worker threads when the batch is large (see
+ * {@link startDecryption}).
  */
 export async function decryptMany(
   keys: readonly string[],
   tokens: readonly string[],
   options: DecryptOptions = {},
 ): Promise<DecryptResult[]> {
-  const bodies = tokens.map((t) => t.slice(t.indexOf(":") + 1));
-  const engine = options.ecdh ?? (bodies.length >= WASM_FROM ? "wasm" : "openssl");
-  const secp256k1 = engine === "wasm" ? secp256k1Module() : null;
-  const threads = Math.min(
-    options.threads ?? availableParallelism() - 1,
-    Math.floor(bodies.length / PARALLEL_FROM) - 1,
-  );
-  if (threads <= 0) return openBatch(nodeCrypto, keys, bodies, secp256k1).map(toResult);
-  const { Worker } = await import("node:worker_threads");
-  const share = Math.ceil(bodies.length / (threads + 1));
-  const source = `const { parentPort, workerData: d } = require("node:worker_threads");
-parentPort.postMessage((${openBatch.toString()})(require("node:crypto"), d.keys, d.bodies, d.secp256k1));`;
-  const parts = Array.from({ length: threads }, (_, i) => {
-    const slice = bodies.slice((i + 1) * share, (i + 2) * share);
-    // A worker that cannot start or dies leaves its share to this thread.
-    const here = (): Raw[] => openBatch(nodeCrypto, keys, slice, secp256k1);
-    return new Promise<Raw[]>((resolveRaw) => {
-      let done = false;
-      const settle = (raw: () => Raw[]): void => {
-        if (done) return;
-        done = true;
-        resolveRaw(raw());
-      };
-      let w: WorkerThread;
-      try {
-        w = new Worker(source, { eval: true, workerData: { keys, bodies: slice, secp256k1 } });
-      } catch {
-        settle(here);
-        return;
-      }
-      w.once("message", (raw: Raw[]) => {
-        settle(() => raw);
-        void w.terminate();
-      });
-      w.once("error", () => settle(here));
-      w.once("exit", () => settle(here));
-    });
-  });
-  const own = openBatch(nodeCrypto, keys, bodies.slice(0, share), secp256k1);
-  const rest = await Promise.all(parts);
-  return [own, ...rest].flat().map(toResult);
+  const d = startDecryption(tokens.length, options);
+  try {
+    return await d.decrypt(keys, tokens);
+  } finally {
+    d.close();
+  }
 }

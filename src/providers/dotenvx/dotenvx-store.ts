@@ -24,7 +24,7 @@ import type {
   WriteResult,
 } from "../types.js";
 import type { RemoteUri } from "../uri.js";
-import { decryptMany, decryptOne } from "./decrypt.js";
+import { decryptOne, startDecryption, type Decryption } from "./decrypt.js";
 import type * as Ecies from "./keys.js";
 import {
   ENCRYPTED_PREFIX,
@@ -110,10 +110,14 @@ class DotenvxStore extends EncryptedFileStore implements Store {
     return found;
   }
 
-  private async decryptAll(p: Parsed, keys: PrivateKeys | null): Promise<Map<string, string>> {
+  private async decryptAll(
+    p: Parsed,
+    keys: PrivateKeys | null,
+    decryption: Decryption,
+  ): Promise<Map<string, string>> {
     const values = new Map<string, string>();
     const sealed = [...p.winners].filter(([, e]) => e.value.startsWith(ENCRYPTED_PREFIX));
-    const opened = await decryptMany(
+    const opened = await decryption.decrypt(
       keys?.keys ?? [],
       sealed.map(([, e]) => e.value),
     );
@@ -148,9 +152,22 @@ class DotenvxStore extends EncryptedFileStore implements Store {
   }
 
   protected async decode(text: string): Promise<Map<string, string>> {
-    const p = this.parse(text);
-    const encrypted = [...p.winners.values()].some((e) => e.value.startsWith(ENCRYPTED_PREFIX));
-    return this.decryptAll(p, await this.privateKeys(p, encrypted));
+    // A large file's workers start before the parse, which their start-up overlaps.
+    let sealed = 0;
+    for (
+      let at = text.indexOf(ENCRYPTED_PREFIX);
+      at !== -1;
+      at = text.indexOf(ENCRYPTED_PREFIX, at + 1)
+    )
+      sealed++;
+    const decryption = startDecryption(sealed);
+    try {
+      const p = this.parse(text);
+      const encrypted = [...p.winners.values()].some((e) => e.value.startsWith(ENCRYPTED_PREFIX));
+      return await this.decryptAll(p, await this.privateKeys(p, encrypted), decryption);
+    } finally {
+      decryption.close();
+    }
   }
 
   validate(next: ReadonlyMap<string, string>): void {

@@ -9,6 +9,7 @@ import {
   decryptMany,
   decryptOne as decryptValue,
   secp256k1Module,
+  startDecryption,
 } from "../../../../src/providers/dotenvx/decrypt.js";
 
 const sk = new PrivateKey();
@@ -81,7 +82,6 @@ describe("a batch of dotenvx values, in this thread or shared with workers", () 
       if (i % 50 === 9) return { failure: "wrong-key" };
       return { value: values[i] };
     });
-    // 200 values: two workers at most (one per 64 values beyond the first share).
     for (const ecdh of ["wasm", "openssl"] as const)
       for (const threads of [0, 1, 2]) {
         expect(await decryptMany([sk.toHex()], tokens, { threads, ecdh })).toEqual(expected);
@@ -90,5 +90,22 @@ describe("a batch of dotenvx values, in this thread or shared with workers", () 
           await decryptMany([other.toHex(), "zz", sk.toHex()], tokens, { threads, ecdh }),
         ).toEqual(expected.map((e, i) => (i % 50 === 9 ? { value: values[i] } : e)));
       }
+  });
+
+  it("workers open the chunks they claim, in order, and a decryption closed unused holds nothing", async () => {
+    const values = Array.from({ length: 100 }, (_, i) => `w${i}-${"ü".repeat(i % 5)}`);
+    const tokens = values.map(token);
+    for (const threads of [1, 2]) {
+      // This thread opens none: every value comes back from a worker.
+      const d = startDecryption(tokens.length, { threads, local: false });
+      try {
+        expect(await d.decrypt([sk.toHex()], tokens)).toEqual(values.map((value) => ({ value })));
+        expect(d.byWorkers).toBe(values.length);
+      } finally {
+        d.close();
+      }
+    }
+    // Workers started for a file whose key turns out to be missing stop with close().
+    startDecryption(1000, { threads: 1 }).close();
   });
 });
