@@ -126,10 +126,11 @@ function builtinNames(mod) {
 }
 /**
  * Built-ins required only on some paths: proxied so start-up does not load them.
- * `https` too: a store chunk that imports it at the top (Vault's client takes `http`
- * or `https` by the address's scheme) loads TLS and all of `node:crypto` only when it
- * talks to an `https:` address (≈ 12 ms of a 1-key `diff` on Node 24 that a plain-`http:`
- * run never needs).
+ * `https` too: a chunk that imports it at the top (the official SDKs' transports; the
+ * stores' own clients use src/providers/shared/http1.ts, which imports `node:tls` on the
+ * first `https:` connection) loads TLS and all of `node:crypto` only when it talks to an
+ * `https:` address (≈ 12 ms of a 1-key `diff` on Node 24 that a plain-`http:` run never
+ * needs).
  */
 const LAZY_BUILTINS = ["child_process", "readline", "crypto", "os", "fs/promises", "https"];
 /**
