@@ -46,6 +46,9 @@ async function serve(answer: (head: string, socket: Socket, n: number) => void):
   return { url: new URL(`http://127.0.0.1:${port}`), connections: () => connections };
 }
 
+/** How many connections the pool holds (its private count), for a test to wait on. */
+const keptConnections = (pool: Http1Pool): number => (pool as unknown as { count: number }).count;
+
 const get = (pool: Http1Pool, url: URL, body = "") =>
   pool.request("POST", "/", { host: url.host, "content-length": String(body.length) }, body)
     .response;
@@ -129,14 +132,20 @@ describe("Http1Pool", () => {
   });
 
   it("a reset on a kept connection after its answer only drops it (no unhandled error)", async () => {
+    const resets: Promise<unknown>[] = [];
     const { url, connections } = await serve((_head, s) => {
-      s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", () =>
-        setTimeout(() => s.resetAndDestroy(), 5),
-      );
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", () => {
+        resets.push(once(s, "close"));
+        s.resetAndDestroy();
+      });
     });
     const pool = new Http1Pool(url);
     expect((await get(pool, url)).body.toString()).toBe("ok");
-    await new Promise((r) => setTimeout(r, 50));
+    // Synchronised on the events, not on time: the server has reset the connection, and
+    // the pool has seen it close (it keeps no connection).
+    while (resets.length === 0) await new Promise((r) => setImmediate(r));
+    await Promise.all(resets);
+    while (keptConnections(pool) > 0) await new Promise((r) => setImmediate(r));
     expect((await get(pool, url)).body.toString()).toBe("ok");
     expect(connections()).toBe(2);
     pool.destroy();
