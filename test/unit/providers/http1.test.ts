@@ -102,9 +102,10 @@ describe("Http1Pool", () => {
     const pool = new Http1Pool(url);
     await get(pool, url);
     // The server drops the connection without a word, as an idle timeout does.
+    const closed = sockets.map((s) => once(s, "close"));
     for (const s of sockets) s.destroy();
     sockets = [];
-    await new Promise((r) => setTimeout(r, 20));
+    await Promise.all(closed);
     const again = await get(pool, url).then(
       (r) => r.body.toString(),
       (e: NodeJS.ErrnoException) => e.code,
