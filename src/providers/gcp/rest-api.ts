@@ -207,7 +207,8 @@ export function createRestGsmApi(
       : undefined;
     const host = endpoint?.host ?? `secretmanager.${client?.universeDomain ?? "googleapis.com"}`;
     const port = endpoint?.port ?? 443;
-    const base = `${secure ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const bracketed = host.includes(":") ? `[${host}]` : host;
+    const base = `${secure ? "https" : "http"}://${bracketed}:${port}`;
     const headers: Record<string, string> = { accept: "application/json" };
     if (client)
       (await tokenStep(() => client.getRequestHeaders(base + path))).forEach(
@@ -218,7 +219,6 @@ export function createRestGsmApi(
       headers["content-type"] = "application/json; charset=utf-8";
       headers["content-length"] = String(data.length);
     }
-    const bracketed = host.includes(":") ? `[${host}]` : host;
     headers.host = port === (secure ? 443 : 80) ? bracketed : `${bracketed}:${port}`;
     let pool = pools.get(base);
     if (!pool) pools.set(base, (pool = new Http1Pool(new URL(base))));

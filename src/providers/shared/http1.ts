@@ -1,7 +1,8 @@
 /**
- * The HTTP/1.1 of the small AWS client (../aws/client.ts) and of Google's REST
- * transport (../gcp/rest-api.ts): one request at a time
- * per connection, over `node:net` or `node:tls`, with idle connections kept for the
+ * The HTTP/1.1 of the stores' own clients (the small AWS client ../aws/client.ts,
+ * Google's REST transport ../gcp/rest-api.ts, the small Key Vault client
+ * ../azure/client.ts, the Vault client ../vault/client.ts): one request at a time per
+ * connection, over `node:net` or `node:tls`, with idle connections kept for the
  * next call. `node:http` costs a 1-key read ≈ 6 ms of CPU more than this (its modules,
  * `ClientRequest`, the agent and the parser; measured in docs/BENCHMARKS.md's notes):
  * the JSON calls need none of it. TLS is `tls.connect` with its defaults, as
